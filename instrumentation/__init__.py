@@ -1,0 +1,1 @@
+"""Runtime instrumentation for FastAPI services."""

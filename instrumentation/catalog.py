@@ -1,0 +1,225 @@
+"""Every metric the ``instrumentation`` package emits, as plain data.
+
+This module is the single source of truth: the runtime builds its OpenTelemetry
+instruments from these entries, and ``obscode`` reads them (without importing
+OpenTelemetry) to check that dashboards and alerts only query what is emitted.
+
+It must stay importable with nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+MetricType = Literal["counter", "gauge", "histogram"]
+Instrument = Literal["counter", "up_down_counter", "histogram", "gauge"]
+
+#: Histogram buckets in seconds, 5 ms to 10 s (never the SDK's millisecond defaults).
+SECONDS_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+)
+
+# OpenTelemetry unit -> suffix the Prometheus exporter appends to the name.
+_UNIT_SUFFIX = {"s": "seconds", "ms": "milliseconds", "By": "bytes", "1": "", "": ""}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric family: the OTel instrument to build and what Prometheus will see.
+
+    ``name`` is the OpenTelemetry instrument name; :attr:`prometheus_name` is the
+    family name after the exporter adds the unit suffix (and ``_total`` on the
+    samples of counters).
+    """
+
+    name: str
+    type: MetricType
+    help: str
+    labels: tuple[str, ...] = ()
+    unit: str = ""
+    instrument: Instrument | None = None
+    buckets: tuple[float, ...] | None = None
+    #: Known values per label, where the set is closed (e.g. ``metric_type``).
+    label_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def instrument_kind(self) -> Instrument:
+        if self.instrument is not None:
+            return self.instrument
+        return {"counter": "counter", "histogram": "histogram", "gauge": "gauge"}[self.type]
+
+    @property
+    def prometheus_name(self) -> str:
+        """Family name as exposed (without the ``_total``/``_bucket`` sample suffixes)."""
+        suffix = _UNIT_SUFFIX.get(self.unit, self.unit)
+        if suffix and not self.name.endswith("_" + suffix):
+            return f"{self.name}_{suffix}"
+        return self.name
+
+
+HTTP_LABELS = ("method", "path", "status")
+
+HTTP_REQUESTS = MetricSpec(
+    name="http_requests",
+    type="counter",
+    help="HTTP requests served, by method, route template and status code.",
+    labels=HTTP_LABELS,
+)
+HTTP_REQUEST_DURATION = MetricSpec(
+    name="http_request_duration",
+    type="histogram",
+    unit="s",
+    help="HTTP request duration in seconds, by method and route template.",
+    labels=("method", "path"),
+    buckets=SECONDS_BUCKETS,
+)
+HTTP_REQUESTS_IN_PROGRESS = MetricSpec(
+    name="http_requests_in_progress",
+    type="gauge",
+    instrument="up_down_counter",
+    help="HTTP requests currently being served, by method.",
+    labels=("method",),
+)
+INSTRUMENTATION_ERRORS = MetricSpec(
+    name="obscode_instrumentation_errors",
+    type="counter",
+    help="Failures inside the instrumentation (exporter, log sink, hook) that were contained.",
+    labels=("component",),
+)
+
+MODEL_LABELS = ("model_id", "model_version")
+
+MODEL_PREDICTIONS = MetricSpec(
+    name="model_predictions",
+    type="counter",
+    help="Predictions served, by model.",
+    labels=MODEL_LABELS,
+)
+MODEL_PREDICTION_LATENCY = MetricSpec(
+    name="model_prediction_latency",
+    type="histogram",
+    unit="s",
+    help="Prediction latency in seconds, by model.",
+    labels=MODEL_LABELS,
+    buckets=SECONDS_BUCKETS,
+)
+MODEL_PREDICTION_ERROR = MetricSpec(
+    name="model_prediction_error",
+    type="gauge",
+    help="Forecast error of the last evaluated batch, by metric type (MAPE, WAPE and sMAPE in percent).",
+    labels=MODEL_LABELS + ("metric_type",),
+    label_values={"metric_type": ("mae", "mape", "rmse", "r2", "wape", "smape")},
+)
+MODEL_ABSOLUTE_ERROR = MetricSpec(
+    name="model_absolute_error",
+    type="counter",
+    help="Sum of |prediction - actual| over evaluated predictions.",
+    labels=MODEL_LABELS,
+)
+MODEL_SQUARED_ERROR = MetricSpec(
+    name="model_squared_error",
+    type="counter",
+    help="Sum of (prediction - actual)^2 over evaluated predictions.",
+    labels=MODEL_LABELS,
+)
+MODEL_ABSOLUTE_ACTUAL = MetricSpec(
+    name="model_absolute_actual",
+    type="counter",
+    help="Sum of |actual| over evaluated predictions (WAPE denominator).",
+    labels=MODEL_LABELS,
+)
+MODEL_EVALUATED = MetricSpec(
+    name="model_evaluated_predictions",
+    type="counter",
+    help="Predictions evaluated against an actual value.",
+    labels=MODEL_LABELS,
+)
+MODEL_ZERO_ACTUALS = MetricSpec(
+    name="model_zero_actuals",
+    type="counter",
+    help="Evaluated predictions whose actual was zero, left out of MAPE.",
+    labels=MODEL_LABELS,
+)
+MODEL_INTERVAL_COVERAGE = MetricSpec(
+    name="model_prediction_interval_coverage",
+    type="gauge",
+    help="Share of actuals inside the prediction interval in the last evaluated batch (0-1).",
+    labels=MODEL_LABELS,
+)
+MODEL_FEATURE_IMPORTANCE = MetricSpec(
+    name="model_feature_importance",
+    type="gauge",
+    help="Feature importance score, by feature.",
+    labels=MODEL_LABELS + ("feature_name",),
+)
+MODEL_DRIFT_SCORE = MetricSpec(
+    name="model_drift_score",
+    type="gauge",
+    help="Drift statistic of the last check, by feature (KS D, Jensen-Shannon distance base 2, or PSI).",
+    labels=MODEL_LABELS + ("feature_name",),
+)
+MODEL_DRIFT_P_VALUE = MetricSpec(
+    name="model_drift_p_value",
+    type="gauge",
+    help="p-value of the last drift test, by feature (KS and chi-square only).",
+    labels=MODEL_LABELS + ("feature_name",),
+)
+MODEL_DRIFT_DETECTED = MetricSpec(
+    name="model_drift_detected",
+    type="gauge",
+    help="1 when the last drift check found drift in any feature after correction, else 0.",
+    labels=MODEL_LABELS,
+)
+MODEL_INVALID_FEATURE_VALUES = MetricSpec(
+    name="model_invalid_feature_values",
+    type="counter",
+    help="Feature values left out of drift tests because they were NaN or infinite.",
+    labels=MODEL_LABELS + ("feature_name", "reason"),
+    label_values={"reason": ("nan", "inf")},
+)
+MODEL_MONITOR_ALERTS = MetricSpec(
+    name="model_monitor_alerts",
+    type="counter",
+    help="Model-monitor webhook alerts, by outcome.",
+    labels=("model_id", "alert_type", "outcome"),
+    label_values={"outcome": ("sent", "failed", "dropped", "deduplicated", "retried")},
+)
+
+#: What an instrumented FastAPI service emits.
+HTTP_METRICS: tuple[MetricSpec, ...] = (
+    HTTP_REQUESTS,
+    HTTP_REQUEST_DURATION,
+    HTTP_REQUESTS_IN_PROGRESS,
+    INSTRUMENTATION_ERRORS,
+)
+
+#: What a process running a ``ModelMonitor`` emits.
+MODEL_METRICS: tuple[MetricSpec, ...] = (
+    MODEL_PREDICTIONS,
+    MODEL_PREDICTION_LATENCY,
+    MODEL_PREDICTION_ERROR,
+    MODEL_ABSOLUTE_ERROR,
+    MODEL_SQUARED_ERROR,
+    MODEL_ABSOLUTE_ACTUAL,
+    MODEL_EVALUATED,
+    MODEL_ZERO_ACTUALS,
+    MODEL_INTERVAL_COVERAGE,
+    MODEL_FEATURE_IMPORTANCE,
+    MODEL_DRIFT_SCORE,
+    MODEL_DRIFT_P_VALUE,
+    MODEL_DRIFT_DETECTED,
+    MODEL_INVALID_FEATURE_VALUES,
+    MODEL_MONITOR_ALERTS,
+)
+
+#: Every metric the package can create.
+ALL_METRICS: tuple[MetricSpec, ...] = HTTP_METRICS + MODEL_METRICS
+
+
+def by_name(name: str) -> MetricSpec:
+    """Return the spec whose instrument or Prometheus name is ``name``."""
+    for spec in ALL_METRICS:
+        if name in (spec.name, spec.prometheus_name):
+            return spec
+    raise KeyError(f"no metric named {name!r} in instrumentation.catalog")

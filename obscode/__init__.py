@@ -1,0 +1,1 @@
+"""obscode: observability as code."""
