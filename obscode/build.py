@@ -1,0 +1,43 @@
+"""Load, render and check stacks: the pipeline behind generate, check and diff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from obscode import emit, loader
+from obscode.checks import CheckContext, Problem, run_checks
+from obscode.errors import DefinitionError
+
+
+@dataclass
+class Built:
+    loaded: loader.LoadedStack
+    files: dict[str, bytes]
+
+    @property
+    def name(self) -> str:
+        return self.loaded.stack.name
+
+    def context(self) -> CheckContext:
+        return CheckContext(stack=self.loaded.stack, files=self.files)
+
+    def check(self) -> list[Problem]:
+        return run_checks(self.context())
+
+
+def stack_args(args: tuple[str, ...] | list[str]) -> list[str]:
+    """The stacks named on the command line, or every folder under stacks/."""
+    if args:
+        return list(args)
+    return [str(p) for p in loader.discover()]
+
+
+def build(arg: str | Path, profile: str | None = None) -> Built:
+    loaded = loader.load(arg, profile=profile)
+    try:
+        files = emit.render(loaded.stack)
+    except DefinitionError as exc:
+        exc.stack = exc.stack or loaded.stack.name
+        raise
+    return Built(loaded=loaded, files=files)

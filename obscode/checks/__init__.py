@@ -1,0 +1,94 @@
+"""Static checks. One module per check, named after its id (``promql_rate.py`` is
+``promql/rate``); each defines ``CHECK_ID`` and ``run(ctx) -> Iterable[Problem]``.
+Modules are discovered, so adding a check is adding a file."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import ModuleType
+from typing import Any, Literal
+
+import yaml
+
+from obscode.errors import SourceLocation
+from obscode.stack import Stack
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, naming the stack, the output file, the object and the field."""
+
+    check: str
+    stack: str
+    file: str
+    obj: str
+    message: str
+    field: str | None = None
+    severity: Severity = "error"
+    source: SourceLocation | None = None
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (self.stack, self.file, self.obj, self.check, self.field or "", self.message)
+
+    def __str__(self) -> str:
+        fld = f", field {self.field!r}" if self.field else ""
+        src = f" ({self.source})" if self.source else ""
+        return f"{self.stack}: {self.severity}[{self.check}] {self.file}: {self.obj}{fld}: {self.message}{src}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check, "severity": self.severity, "stack": self.stack, "file": self.file,
+            "object": self.obj, "field": self.field, "message": self.message,
+            "source": str(self.source) if self.source else None,
+        }
+
+
+@dataclass
+class CheckContext:
+    """What a check sees: the loaded stack and its rendered output files."""
+
+    stack: Stack
+    files: dict[str, bytes]
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def yaml(self, path: str) -> Any:
+        if path not in self.cache:
+            self.cache[path] = yaml.safe_load(self.files[path])
+        return self.cache[path]
+
+    def json(self, path: str) -> Any:
+        if path not in self.cache:
+            self.cache[path] = json.loads(self.files[path])
+        return self.cache[path]
+
+    @cached_property
+    def name(self) -> str:
+        return self.stack.name
+
+
+def discover() -> list[ModuleType]:
+    """Every check module in this package, ordered by id."""
+    modules = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "CHECK_ID") and hasattr(module, "run"):
+            modules.append(module)
+    return sorted(modules, key=lambda m: m.CHECK_ID)
+
+
+def run_checks(ctx: CheckContext, only: Iterable[str] | None = None) -> list[Problem]:
+    wanted = set(only) if only else None
+    problems: list[Problem] = []
+    for module in discover():
+        if wanted is None or module.CHECK_ID in wanted:
+            problems.extend(module.run(ctx))
+    return sorted(problems, key=Problem.sort_key)

@@ -1,0 +1,1 @@
+"""Extra CLI commands, one module each, discovered by obscode.cli."""

@@ -1,0 +1,1 @@
+"""Definition models, one module per domain."""

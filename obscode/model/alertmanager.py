@@ -1,0 +1,465 @@
+"""Alertmanager configuration: route tree, receivers, inhibition and time intervals."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from obscode.model.base import Model
+from obscode.model.duration import Duration
+from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
+
+_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$')
+_AM = "Alertmanager"
+
+
+class Matcher(Model):
+    """``name op "value"``; ``op`` is one of = != =~ !~."""
+
+    kind = "matcher"
+
+    name: str
+    op: Literal["=", "!=", "=~", "!~"] = "="
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Matcher":
+        match = _MATCHER.match(text)
+        if not match:
+            raise ValueError(f'matcher {text!r} is not of the form name="value" (operators = != =~ !~)')
+        name, op, quoted, bare = match.groups()
+        value = quoted.replace('\\"', '"') if quoted is not None else bare
+        matcher = cls(name=name, op=op, value=value)
+        return matcher
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> "Matcher":
+        if self.op in ("=~", "!~"):
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise ValueError(f"regex {self.value!r} in matcher {self.name} does not compile: {exc}") from None
+        return self
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        actual = labels.get(self.name, "")
+        if self.op == "=":
+            return actual == self.value
+        if self.op == "!=":
+            return actual != self.value
+        found = re.fullmatch(self.value, actual) is not None
+        return found if self.op == "=~" else not found
+
+    def __str__(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+def _matchers(value: Any) -> list[Matcher]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [Matcher(name=k, op="=", value=v) for k, v in value.items()]
+    return [Matcher.parse(v) if isinstance(v, str) else v for v in value]
+
+
+def _from_legacy(data: Any, new: str, match: str, match_re: str) -> Any:
+    """Accept the seed's ``match:``/``match_re:`` maps; they become modern matchers."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    merged: list[Any] = list(_matchers(data.pop(new, None)))
+    for key, op in ((match, "="), (match_re, "=~")):
+        for name, value in (data.pop(key, None) or {}).items():
+            merged.append(Matcher(name=name, op=op, value=value))
+    data[new] = merged
+    return data
+
+
+class TimeRange(Model):
+    kind = "time range"
+
+    times: list[dict[str, str]] | None = None
+    weekdays: list[str] | None = None
+    days_of_month: list[str] | None = None
+    months: list[str] | None = None
+    years: list[str] | None = None
+    location: str | None = None
+
+    def render(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class TimeInterval(Model):
+    kind = "time interval"
+    name_field = "name"
+
+    name: str
+    time_intervals: list[TimeRange]
+
+    def render(self) -> dict[str, Any]:
+        return {"name": self.name, "time_intervals": [t.render() for t in self.time_intervals]}
+
+
+class Route(Model):
+    kind = "route"
+
+    receiver: str | None = None
+    group_by: list[str] | None = None
+    matchers: list[Matcher] = Field(default_factory=list)
+    continue_: bool = Field(default=False, alias="continue")
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    mute_time_intervals: list[str] = Field(default_factory=list)
+    active_time_intervals: list[str] = Field(default_factory=list)
+    routes: list["Route"] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_match(cls, data: Any) -> Any:
+        return _from_legacy(data, "matchers", "match", "match_re")
+
+    @field_validator("matchers", mode="before")
+    @classmethod
+    def _parse_matchers(cls, value: Any) -> list[Matcher]:
+        return _matchers(value)
+
+    def describe_path(self) -> str:
+        return "{" + ", ".join(str(m) for m in self.matchers) + "}" if self.matchers else "{}"
+
+    def walk(self, path: str = "route") -> Iterator[tuple[str, "Route"]]:
+        yield path, self
+        for index, child in enumerate(self.routes):
+            yield from child.walk(f"{path}.routes[{index}]")
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.receiver:
+            out["receiver"] = self.receiver
+        if self.group_by is not None:
+            out["group_by"] = list(self.group_by)
+        if self.matchers:
+            out["matchers"] = [str(m) for m in self.matchers]
+        if self.continue_:
+            out["continue"] = True
+        for name in ("group_wait", "group_interval", "repeat_interval"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        if self.mute_time_intervals:
+            out["mute_time_intervals"] = list(self.mute_time_intervals)
+        if self.active_time_intervals:
+            out["active_time_intervals"] = list(self.active_time_intervals)
+        if self.routes:
+            out["routes"] = [r.render() for r in self.routes]
+        return out
+
+
+class EmailConfig(Model):
+    kind = "email_config"
+
+    to: str
+    from_: str | None = Field(default=None, alias="from")
+    smarthost: str | None = None
+    auth_username: str | None = None
+    auth_password: SecretRef | None = None
+    require_tls: bool | None = None
+    send_resolved: bool = False
+    headers: dict[str, str] | None = None
+
+    @field_validator("auth_password", mode="before")
+    @classmethod
+    def check_secret(cls, value: Any) -> Any:
+        return value if value is None else secret_field(value, "auth_password")
+
+    @field_validator("to")
+    @classmethod
+    def check_to(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"to {value!r} is not an e-mail address")
+        return value
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"to": self.to}
+        if self.from_:
+            out["from"] = self.from_
+        for name in ("smarthost", "auth_username", "require_tls"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.auth_password:
+            out["auth_password_file"] = file_only(self.auth_password, _AM)
+        if self.headers:
+            out["headers"] = dict(self.headers)
+        out["send_resolved"] = self.send_resolved
+        return out
+
+
+class PagerdutyConfig(Model):
+    """Events API v1 ``service_key`` or v2 ``routing_key``, each a SecretRef."""
+
+    kind = "pagerduty_config"
+
+    service_key: SecretRef | None = None
+    routing_key: SecretRef | None = None
+    url: str | None = None
+    severity: str | None = None
+    send_resolved: bool = True
+
+    @field_validator("service_key", "routing_key", mode="before")
+    @classmethod
+    def check_secret(cls, value: Any, info: Any) -> Any:
+        return value if value is None else secret_field(value, info.field_name)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> "PagerdutyConfig":
+        if (self.service_key is None) == (self.routing_key is None):
+            raise ValueError("give exactly one of service_key (Events API v1) or routing_key (v2), as SecretRef(file=...)")
+        return self
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.service_key:
+            out["service_key_file"] = file_only(self.service_key, _AM)
+        if self.routing_key:
+            out["routing_key_file"] = file_only(self.routing_key, _AM)
+        if self.url:
+            out["url"] = self.url
+        if self.severity:
+            out["severity"] = self.severity
+        out["send_resolved"] = self.send_resolved
+        return out
+
+
+class SlackConfig(Model):
+    kind = "slack_config"
+
+    api_url: SecretRef | None = None
+    channel: str | None = None
+    username: str | None = None
+    title: str | None = None
+    text: str | None = None
+    send_resolved: bool = False
+
+    @field_validator("api_url", mode="before")
+    @classmethod
+    def check_secret(cls, value: Any) -> Any:
+        return value if value is None else secret_field(value, "api_url")
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.api_url:
+            out["api_url_file"] = file_only(self.api_url, _AM)
+        for name in ("channel", "username", "title", "text"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out["send_resolved"] = self.send_resolved
+        return out
+
+
+class WebhookConfig(Model):
+    """``url`` for an address that carries no secret (a local sink); ``url_file`` (a
+    SecretRef, Alertmanager >= 0.26) for one that does."""
+
+    kind = "webhook_config"
+
+    url: str | None = None
+    url_file: SecretRef | None = None
+    send_resolved: bool = True
+    max_alerts: int | None = None
+
+    @field_validator("url")
+    @classmethod
+    def check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not re.match(r"^https?://", value):
+            raise ValueError(f"url {value!r} must start with http:// or https://")
+        if looks_like_secret(value):
+            raise ValueError(
+                "url carries a token; secrets never go into definitions or generated files: "
+                "use url_file=SecretRef(file='/etc/alertmanager/secrets/<name>')"
+            )
+        return value
+
+    @field_validator("url_file", mode="before")
+    @classmethod
+    def check_secret(cls, value: Any) -> Any:
+        return value if value is None else secret_field(value, "url_file")
+
+    @model_validator(mode="after")
+    def _one_url(self) -> "WebhookConfig":
+        if (self.url is None) == (self.url_file is None):
+            raise ValueError("give exactly one of url or url_file")
+        return self
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.url:
+            out["url"] = self.url
+        if self.url_file:
+            out["url_file"] = file_only(self.url_file, _AM)
+        if self.max_alerts is not None:
+            out["max_alerts"] = self.max_alerts
+        out["send_resolved"] = self.send_resolved
+        return out
+
+
+class Receiver(Model):
+    kind = "receiver"
+    name_field = "name"
+
+    name: str
+    email_configs: list[EmailConfig] = Field(default_factory=list)
+    pagerduty_configs: list[PagerdutyConfig] = Field(default_factory=list)
+    slack_configs: list[SlackConfig] = Field(default_factory=list)
+    webhook_configs: list[WebhookConfig] = Field(default_factory=list)
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        for name in ("email_configs", "pagerduty_configs", "slack_configs", "webhook_configs"):
+            configs = getattr(self, name)
+            if configs:
+                out[name] = [c.render() for c in configs]
+        return out
+
+
+class InhibitRule(Model):
+    kind = "inhibit rule"
+
+    source_matchers: list[Matcher] = Field(default_factory=list)
+    target_matchers: list[Matcher] = Field(default_factory=list)
+    equal: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_match(cls, data: Any) -> Any:
+        data = _from_legacy(data, "source_matchers", "source_match", "source_match_re")
+        return _from_legacy(data, "target_matchers", "target_match", "target_match_re")
+
+    @field_validator("source_matchers", "target_matchers", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> list[Matcher]:
+        return _matchers(value)
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> "InhibitRule":
+        if not self.source_matchers or not self.target_matchers:
+            raise ValueError("an inhibit rule needs source_matchers and target_matchers")
+        return self
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source_matchers": [str(m) for m in self.source_matchers],
+            "target_matchers": [str(m) for m in self.target_matchers],
+        }
+        if self.equal:
+            out["equal"] = list(self.equal)
+        return out
+
+
+class AlertmanagerGlobal(Model):
+    kind = "alertmanager global"
+
+    resolve_timeout: Duration | None = None
+    smtp_from: str | None = None
+    smtp_smarthost: str | None = None
+    smtp_hello: str | None = None
+    smtp_auth_username: str | None = None
+    smtp_auth_password: SecretRef | None = None
+    smtp_require_tls: bool | None = None
+    slack_api_url: SecretRef | None = None
+    pagerduty_url: str | None = None
+
+    @field_validator("smtp_auth_password", "slack_api_url", mode="before")
+    @classmethod
+    def check_secret(cls, value: Any, info: Any) -> Any:
+        return value if value is None else secret_field(value, info.field_name)
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("resolve_timeout", "smtp_from", "smtp_smarthost", "smtp_hello", "smtp_auth_username", "smtp_require_tls"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.smtp_auth_password:
+            out["smtp_auth_password_file"] = file_only(self.smtp_auth_password, _AM)
+        if self.slack_api_url:
+            out["slack_api_url_file"] = file_only(self.slack_api_url, _AM)
+        if self.pagerduty_url:
+            out["pagerduty_url"] = self.pagerduty_url
+        return out
+
+
+class AlertmanagerConfig(Model):
+    kind = "alertmanager config"
+
+    global_: AlertmanagerGlobal = Field(default_factory=AlertmanagerGlobal, alias="global")
+    route: Route
+    receivers: list[Receiver]
+    inhibit_rules: list[InhibitRule] = Field(default_factory=list)
+    time_intervals: list[TimeInterval] = Field(default_factory=list)
+    templates: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "AlertmanagerConfig":
+        names = [r.name for r in self.receivers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"receiver {dupes[0]!r} is defined more than once; receiver names must be unique")
+        intervals = [t.name for t in self.time_intervals]
+        dupes = sorted({n for n in intervals if intervals.count(n) > 1})
+        if dupes:
+            raise ValueError(f"time interval {dupes[0]!r} is defined more than once")
+        for receiver in self.receivers:
+            for email in receiver.email_configs:
+                if not (email.smarthost or self.global_.smtp_smarthost):
+                    raise ValueError(
+                        f"receiver {receiver.name!r} sends e-mail but no SMTP server is set: "
+                        "give global smtp_smarthost (host:port) or the email config's smarthost"
+                    )
+                if not (email.from_ or self.global_.smtp_from):
+                    raise ValueError(
+                        f"receiver {receiver.name!r} sends e-mail but has no sender: "
+                        "give global smtp_from or the email config's from"
+                    )
+        if not self.route.receiver:
+            raise ValueError("the root route needs a receiver: the default for alerts no child route takes")
+        for path, route in self.route.walk():
+            if route.receiver and route.receiver not in names:
+                raise ValueError(
+                    f"{path} names receiver {route.receiver!r}, which is not defined; "
+                    f"defined receivers: {', '.join(names) or 'none'}"
+                )
+            for interval in route.mute_time_intervals + route.active_time_intervals:
+                if interval not in intervals:
+                    raise ValueError(f"{path} names time interval {interval!r}, which is not defined")
+        return self
+
+    def used_receivers(self) -> set[str]:
+        return {route.receiver for _, route in self.route.walk() if route.receiver}
+
+    def receiver(self, name: str) -> Receiver:
+        for receiver in self.receivers:
+            if receiver.name == name:
+                return receiver
+        raise KeyError(name)
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        global_ = self.global_.render()
+        if global_:
+            out["global"] = global_
+        out["route"] = self.route.render()
+        out["receivers"] = [r.render() for r in self.receivers]
+        if self.inhibit_rules:
+            out["inhibit_rules"] = [r.render() for r in self.inhibit_rules]
+        if self.time_intervals:
+            out["time_intervals"] = [t.render() for t in self.time_intervals]
+        if self.templates:
+            out["templates"] = list(self.templates)
+        return out

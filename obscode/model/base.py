@@ -1,0 +1,85 @@
+"""Shared pydantic base: strict models whose errors name the object and field."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
+
+from obscode.errors import DefinitionError, SourceLocation, caller_location
+
+
+def _field_of(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    return ".".join(parts) or None
+
+
+def _clean(msg: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    return msg
+
+
+class Model(BaseModel):
+    """Base of every definition model.
+
+    Unknown fields are errors; validation failures become :class:`DefinitionError`
+    naming the object (``alert HighCpuUsage``), the field and what to do; and every
+    object remembers the file and line where the user built it.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=False)
+
+    #: How errors name an object of this class, e.g. "alert", "receiver".
+    kind: ClassVar[str] = ""
+    #: Field holding the object's name, e.g. "alert", "name".
+    name_field: ClassVar[str | None] = None
+
+    _source: SourceLocation | None = PrivateAttr(default=None)
+
+    def model_post_init(self, __context: Any) -> None:
+        self._source = caller_location()
+
+    @property
+    def source(self) -> SourceLocation | None:
+        return self._source
+
+    @classmethod
+    def describe(cls, data: Any) -> str:
+        kind = cls.kind or cls.__name__
+        if cls.name_field:
+            name = data.get(cls.name_field) if isinstance(data, dict) else getattr(data, cls.name_field, None)
+            if name:
+                return f"{kind} {name}"
+        return kind
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_object(cls, data: Any, handler: Any) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if isinstance(data, BaseModel) and not isinstance(data, cls):
+                raise  # a union trying its members: let pydantic pick another
+            first = exc.errors(include_url=False)[0]
+            field = _field_of(first["loc"])
+            message = _clean(first["msg"])
+            if first["type"] == "extra_forbidden":
+                allowed = ", ".join(sorted(f.alias or n for n, f in cls.model_fields.items()))
+                message = f"unknown field; {cls.__name__} accepts: {allowed}"
+            elif first["type"] == "missing":
+                message = "is required"
+            more = len(exc.errors()) - 1
+            if more:
+                message += f" (and {more} more problem{'s' if more > 1 else ''})"
+            raise DefinitionError(obj=cls.describe(data), field=field, message=message) from None
+        except DefinitionError as exc:
+            if exc.obj != cls.describe(data):
+                exc.within(cls.describe(data))
+            raise
+
+
+def fail(message: str) -> None:
+    """Raise the error a validator reports (pydantic adds field and object)."""
+    raise ValueError(message)

@@ -1,0 +1,303 @@
+"""Prometheus server configuration: global, alerting, scrape jobs and relabelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from obscode.model.base import Model
+from obscode.model.duration import Duration, parse_duration
+from obscode.model.secrets import SecretRef, file_only, secret_field
+
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_JOB_NAME = re.compile(r"^\S+$")
+
+RelabelAction = Literal[
+    "replace", "keep", "drop", "keepequal", "dropequal", "hashmod",
+    "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase",
+]
+RELABEL_ACTIONS: tuple[str, ...] = RelabelAction.__args__  # type: ignore[attr-defined]
+
+
+def _check_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+    return pattern
+
+
+def _labels(value: dict[str, str], what: str) -> dict[str, str]:
+    for name in value:
+        if not _LABEL_NAME.match(name):
+            raise ValueError(f"{what} name {name!r} is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+    return value
+
+
+class GlobalConfig(Model):
+    kind = "global"
+
+    scrape_interval: Duration = "1m"
+    scrape_timeout: Duration | None = None
+    evaluation_interval: Duration = "1m"
+    external_labels: dict[str, str] = Field(default_factory=dict)
+
+    check_label_names = field_validator("external_labels")(lambda cls, v: _labels(v, "external label"))
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self) -> "GlobalConfig":
+        if self.scrape_timeout and parse_duration(self.scrape_timeout) > parse_duration(self.scrape_interval):
+            raise ValueError(
+                f"scrape_timeout {self.scrape_timeout} is longer than scrape_interval "
+                f"{self.scrape_interval}; make the timeout at most the interval"
+            )
+        return self
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"scrape_interval": self.scrape_interval}
+        if self.scrape_timeout:
+            out["scrape_timeout"] = self.scrape_timeout
+        out["evaluation_interval"] = self.evaluation_interval
+        if self.external_labels:
+            out["external_labels"] = dict(self.external_labels)
+        return out
+
+
+class StaticConfig(Model):
+    kind = "static_config"
+
+    targets: list[str]
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one target, e.g. ['api:8000']")
+        for target in value:
+            if "://" in target or "/" in target:
+                raise ValueError(
+                    f"target {target!r} must be host:port; put the scheme in `scheme` and the path in `metrics_path`"
+                )
+        return value
+
+    check_label_names = field_validator("labels")(lambda cls, v: _labels(v, "target label"))
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"targets": list(self.targets)}
+        if self.labels:
+            out["labels"] = dict(self.labels)
+        return out
+
+
+class KubernetesSDConfig(Model):
+    """A subset of ``kubernetes_sd_configs`` fields, as upstream documents them."""
+
+    kind = "kubernetes_sd_config"
+
+    role: Literal["node", "pod", "service", "endpoints", "endpointslice", "ingress"]
+    api_server: str | None = None
+    namespaces: list[str] | None = None
+    kubeconfig_file: str | None = None
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role}
+        if self.api_server:
+            out["api_server"] = self.api_server
+        if self.kubeconfig_file:
+            out["kubeconfig_file"] = self.kubeconfig_file
+        if self.namespaces:
+            out["namespaces"] = {"names": list(self.namespaces)}
+        return out
+
+
+class RelabelConfig(Model):
+    """One relabelling step. Every action Prometheus knows is accepted; each checks the
+    fields it needs."""
+
+    kind = "relabel_config"
+
+    action: RelabelAction = "replace"
+    source_labels: list[str] | None = None
+    separator: str | None = None
+    regex: str | None = None
+    modulus: int | None = None
+    target_label: str | None = None
+    replacement: str | None = None
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known_action(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in RELABEL_ACTIONS:
+            raise ValueError(f"unknown relabel action {value!r}; Prometheus knows: {', '.join(RELABEL_ACTIONS)}")
+        return value
+
+    @field_validator("regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+    @model_validator(mode="after")
+    def _fields_for_action(self) -> "RelabelConfig":
+        needs_target = {"replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"}
+        if self.action in needs_target and not self.target_label:
+            raise ValueError(f"action {self.action!r} needs target_label")
+        if self.action == "hashmod" and not self.modulus:
+            raise ValueError("action 'hashmod' needs a positive modulus")
+        if self.action in {"labeldrop", "labelkeep"} and (self.source_labels or self.target_label):
+            raise ValueError(f"action {self.action!r} works on label names: give only regex, not source_labels/target_label")
+        if self.action in {"keep", "drop", "keepequal", "dropequal", "hashmod", "lowercase", "uppercase"} and not self.source_labels:
+            raise ValueError(f"action {self.action!r} needs source_labels")
+        if self.action == "labelmap" and not self.regex:
+            raise ValueError("action 'labelmap' needs a regex matching the label names to copy")
+        return self
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.source_labels is not None:
+            out["source_labels"] = list(self.source_labels)
+        for name in ("separator", "regex", "modulus", "replacement", "target_label"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out["action"] = self.action
+        return out
+
+
+class BasicAuth(Model):
+    kind = "basic_auth"
+
+    username: str
+    password: SecretRef
+
+    check_secret = field_validator("password", mode="before")(lambda cls, v: secret_field(v, "password"))
+
+    def render(self) -> dict[str, Any]:
+        return {"username": self.username, "password_file": file_only(self.password, "Prometheus")}
+
+
+class ScrapeConfig(Model):
+    kind = "scrape job"
+    name_field = "job_name"
+
+    job_name: str
+    scrape_interval: Duration | None = None
+    scrape_timeout: Duration | None = None
+    metrics_path: str | None = None
+    scheme: Literal["http", "https"] | None = None
+    honor_labels: bool | None = None
+    params: dict[str, list[str]] | None = None
+    static_configs: list[StaticConfig] = Field(default_factory=list)
+    kubernetes_sd_configs: list[KubernetesSDConfig] = Field(default_factory=list)
+    relabel_configs: list[RelabelConfig] = Field(default_factory=list)
+    metric_relabel_configs: list[RelabelConfig] = Field(default_factory=list)
+    basic_auth: BasicAuth | None = None
+    bearer_token: SecretRef | None = None
+
+    check_secret = field_validator("bearer_token", mode="before")(lambda cls, v: secret_field(v, "bearer_token") if v is not None else v)
+
+    @field_validator("job_name")
+    @classmethod
+    def _job_name(cls, value: str) -> str:
+        if not value or not _JOB_NAME.match(value):
+            raise ValueError(f"job_name {value!r} must be non-empty without spaces")
+        return value
+
+    @field_validator("metrics_path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError(f"metrics_path {value!r} must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ScrapeConfig":
+        if self.scrape_interval and self.scrape_timeout and parse_duration(self.scrape_timeout) > parse_duration(self.scrape_interval):
+            raise ValueError(
+                f"scrape_timeout {self.scrape_timeout} is longer than scrape_interval "
+                f"{self.scrape_interval}; make the timeout at most the interval"
+            )
+        if not self.static_configs and not self.kubernetes_sd_configs:
+            raise ValueError("give static_configs or kubernetes_sd_configs: a job needs targets")
+        if self.basic_auth and self.bearer_token:
+            raise ValueError("use basic_auth or bearer_token, not both")
+        return self
+
+    def interval_ms(self, global_config: GlobalConfig) -> int:
+        return parse_duration(self.scrape_interval or global_config.scrape_interval)
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"job_name": self.job_name}
+        for name in ("scrape_interval", "scrape_timeout", "metrics_path", "scheme", "honor_labels"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.params:
+            out["params"] = {k: list(v) for k, v in self.params.items()}
+        if self.basic_auth:
+            out["basic_auth"] = self.basic_auth.render()
+        if self.bearer_token:
+            out["authorization"] = {"type": "Bearer", "credentials_file": file_only(self.bearer_token, "Prometheus")}
+        if self.static_configs:
+            out["static_configs"] = [c.render() for c in self.static_configs]
+        if self.kubernetes_sd_configs:
+            out["kubernetes_sd_configs"] = [c.render() for c in self.kubernetes_sd_configs]
+        if self.relabel_configs:
+            out["relabel_configs"] = [c.render() for c in self.relabel_configs]
+        if self.metric_relabel_configs:
+            out["metric_relabel_configs"] = [c.render() for c in self.metric_relabel_configs]
+        return out
+
+
+class AlertmanagerEndpoint(Model):
+    kind = "alertmanager endpoint"
+
+    static_configs: list[StaticConfig]
+    scheme: Literal["http", "https"] | None = None
+    path_prefix: str | None = None
+    timeout: Duration | None = None
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("scheme", "path_prefix", "timeout"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out["static_configs"] = [c.render() for c in self.static_configs]
+        return out
+
+
+class PrometheusConfig(Model):
+    """``prometheus.yml`` minus ``rule_files``, which the stack derives from its rule files."""
+
+    kind = "prometheus config"
+
+    global_: GlobalConfig = Field(default_factory=GlobalConfig, alias="global")
+    alertmanagers: list[AlertmanagerEndpoint] = Field(default_factory=list)
+    scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_jobs(self) -> "PrometheusConfig":
+        seen: set[str] = set()
+        for job in self.scrape_configs:
+            if job.job_name in seen:
+                raise ValueError(f"job_name {job.job_name!r} is used twice; job names must be unique")
+            seen.add(job.job_name)
+        return self
+
+    def job(self, name: str) -> ScrapeConfig:
+        for job in self.scrape_configs:
+            if job.job_name == name:
+                return job
+        raise KeyError(name)
+
+    def render(self, rule_files: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"global": self.global_.render()}
+        if self.alertmanagers:
+            out["alerting"] = {"alertmanagers": [a.render() for a in self.alertmanagers]}
+        if rule_files:
+            out["rule_files"] = list(rule_files)
+        out["scrape_configs"] = [job.render() for job in self.scrape_configs]
+        return out

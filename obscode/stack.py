@@ -1,0 +1,51 @@
+"""The root object a stack module builds and exposes as ``stack``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from obscode.model.alertmanager import AlertmanagerConfig
+from obscode.model.base import Model
+from obscode.model.rules import AlertRule, RecordingRule, RuleFile
+from obscode.model.scrape import PrometheusConfig
+
+
+class Stack(Model):
+    """Everything one monitored platform needs: scrape jobs, rules, routing, dashboards.
+
+    ``obscode generate`` writes it to ``generated/<name>/``.
+    """
+
+    kind = "stack"
+    name_field = "name"
+
+    name: str
+    prometheus: PrometheusConfig
+    rule_files: list[RuleFile] = Field(default_factory=list)
+    alertmanager: AlertmanagerConfig | None = None
+    dashboards: list[Any] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Stack":
+        files: set[str] = set()
+        groups: dict[str, str] = {}
+        for rule_file in self.rule_files:
+            if rule_file.name in files:
+                raise ValueError(f"rule file {rule_file.name!r} is defined twice")
+            files.add(rule_file.name)
+            for group in rule_file.groups:
+                if group.name in groups:
+                    raise ValueError(
+                        f"rule group {group.name!r} is defined in {groups[group.name]} and in "
+                        f"{rule_file.path}; group names must be unique"
+                    )
+                groups[group.name] = rule_file.path
+        return self
+
+    def alerts(self) -> list[tuple[RuleFile, AlertRule]]:
+        return [(f, r) for f in self.rule_files for g in f.groups for r in g.rules if isinstance(r, AlertRule)]
+
+    def recording_rules(self) -> list[tuple[RuleFile, RecordingRule]]:
+        return [(f, r) for f in self.rule_files for g in f.groups for r in g.rules if isinstance(r, RecordingRule)]

@@ -1,0 +1,18 @@
+"""The Quantis forecasting platform: the reference stack.
+
+Thresholds, selectors and addresses live in ``config.py``; this module assembles them.
+"""
+
+from obscode import Stack
+
+from .alerts import model_alerts, system_alerts
+from .config import CONFIG
+from .routing import alertmanager
+from .scrape import prometheus
+
+stack = Stack(
+    name="quantis",
+    prometheus=prometheus(CONFIG),
+    rule_files=[system_alerts(CONFIG), model_alerts(CONFIG)],
+    alertmanager=alertmanager(CONFIG),
+)

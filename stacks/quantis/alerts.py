@@ -1,0 +1,95 @@
+"""Alert rules: system_alerts.yml (group system) and model_alerts.yml (group models)."""
+
+from __future__ import annotations
+
+from obscode import AlertRule, RuleFile, RuleGroup
+
+from .config import CONFIG
+
+
+_UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def _human(duration: str) -> str:
+    """'5m' -> '5 minutes', for annotation text."""
+    number, unit = int(duration[:-1]), _UNIT_WORDS[duration[-1]]
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def _labels(severity: str, category: str) -> dict[str, str]:
+    return {"severity": severity, "category": category}
+
+
+def system_alerts(config=CONFIG) -> RuleFile:
+    t, f = config.thresholds, config.for_
+    return RuleFile(name="system_alerts", groups=[RuleGroup(name="system", rules=[
+        AlertRule(
+            alert="HighCpuUsage",
+            expr=f'avg by(instance) (rate(node_cpu_seconds_total{{mode="idle"}}[5m])) < {t.cpu_idle_ratio_below}',
+            for_=f.high_cpu,
+            labels=_labels("warning", "system"),
+            annotations={
+                "summary": "High CPU usage on {{ $labels.instance }}",
+                "description": f"CPU usage is above {round((1 - t.cpu_idle_ratio_below) * 100)}% for {_human(f.high_cpu)}",
+            },
+        ),
+        AlertRule(
+            alert="HighMemoryUsage",
+            expr="(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes"
+                 f" > {t.memory_used_ratio_above}",
+            for_=f.high_memory,
+            labels=_labels("warning", "system"),
+            annotations={
+                "summary": "High memory usage on {{ $labels.instance }}",
+                "description": f"Memory usage is above {round(t.memory_used_ratio_above * 100)}% for {_human(f.high_memory)}",
+            },
+        ),
+        AlertRule(
+            alert="ServiceDown",
+            expr="up == 0",
+            for_=f.service_down,
+            labels=_labels("critical", "system"),
+            annotations={
+                "summary": "Service {{ $labels.job }} is down",
+                "description": f"Service has been down for more than {_human(f.service_down)}",
+            },
+        ),
+    ])])
+
+
+def model_alerts(config=CONFIG) -> RuleFile:
+    t, f = config.thresholds, config.for_
+    return RuleFile(name="model_alerts", groups=[RuleGroup(name="models", rules=[
+        AlertRule(
+            alert="HighModelError",
+            expr=f'model_prediction_error{{metric_type="mape"}} > {t.model_mape_percent_above:g}',
+            for_=f.high_model_error,
+            labels=_labels("warning", "model"),
+            annotations={
+                "summary": "High error rate for model {{ $labels.model_id }}",
+                "description": f"MAPE is above {t.model_mape_percent_above:g}% for {_human(f.high_model_error)}",
+            },
+        ),
+        AlertRule(
+            alert="DataDriftDetected",
+            expr=f"max by(model_id, feature_name) (model_drift_score) > {t.drift_score_above}",
+            for_=f.data_drift,
+            labels=_labels("warning", "model"),
+            annotations={
+                "summary": "Data drift detected for model {{ $labels.model_id }}",
+                "description": "Feature {{ $labels.feature_name }} shows significant drift",
+            },
+        ),
+        AlertRule(
+            alert="SlowPredictions",
+            expr="histogram_quantile(0.95, sum(rate(model_prediction_latency_seconds_bucket[5m])) by (le, model_id))"
+                 f" > {t.prediction_p95_seconds_above}",
+            for_=f.slow_predictions,
+            labels=_labels("warning", "model"),
+            annotations={
+                "summary": "Slow predictions for model {{ $labels.model_id }}",
+                "description": f"95th percentile prediction latency is above "
+                               f"{round(t.prediction_p95_seconds_above * 1000)}ms for {_human(f.slow_predictions)}",
+            },
+        ),
+    ])])

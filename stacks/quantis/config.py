@@ -1,0 +1,67 @@
+"""Every threshold, selector and address of the Quantis stack, in one place.
+
+Read this first: the rest of the stack is built from these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    targets: tuple[str, ...]
+    interval: str | None = None  # None: the global scrape_interval
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    cpu_idle_ratio_below: float = 0.2          # HighCpuUsage: idle < 20% = busy > 80%
+    memory_used_ratio_above: float = 0.9       # HighMemoryUsage
+    model_mape_percent_above: float = 15       # HighModelError
+    drift_score_above: float = 0.05            # DataDriftDetected
+    prediction_p95_seconds_above: float = 0.5  # SlowPredictions
+
+
+@dataclass(frozen=True)
+class For:
+    """How long a condition must hold before the alert fires."""
+
+    high_cpu: str = "5m"
+    high_memory: str = "5m"
+    service_down: str = "1m"
+    high_model_error: str = "30m"
+    data_drift: str = "1h"
+    slow_predictions: str = "15m"
+
+
+@dataclass(frozen=True)
+class QuantisConfig:
+    scrape_interval: str = "15s"
+    evaluation_interval: str = "15s"
+    alertmanager_targets: tuple[str, ...] = ("alertmanager:9093",)
+    api: Job = Job("api", ("api:8000",), "5s")
+    model_service: Job = Job("model_service", ("model-service:8001",), "10s")
+    database: Job = Job("database", ("db-exporter:9187",))
+    node: Job = Job("node", ("node-exporter:9100",))
+    kubelet_port: int = 10250
+    node_exporter_port: int = 9100
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    for_: For = field(default_factory=For)
+    # Alertmanager
+    group_by: tuple[str, ...] = ("alertname", "service")
+    group_wait: str = "30s"
+    group_interval: str = "5m"
+    repeat_interval: str = "4h"
+    resolve_timeout: str = "5m"
+    smtp_smarthost: str = "smtp.quantis.example.com:587"
+    smtp_from: str = "alertmanager@quantis.example.com"
+    team_email: str = "team@quantis.example.com"
+    slack_channel: str = "#data-science-alerts"
+    # Secrets are files on the Alertmanager host, never values in this repository.
+    pagerduty_service_key_file: str = "/etc/alertmanager/secrets/pagerduty-service-key"
+    slack_webhook_url_file: str = "/etc/alertmanager/secrets/slack-webhook-url"
+
+
+CONFIG = QuantisConfig()
