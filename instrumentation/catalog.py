@@ -60,6 +60,13 @@ class MetricSpec:
 
 HTTP_LABELS = ("method", "path", "status")
 
+#: ``path`` of requests that matched no route (so random URLs cannot create series).
+UNMATCHED_PATH = "<unmatched>"
+#: Value of the collapsed labels on a metric's overflow series (past its series limit).
+OVERFLOW_VALUE = "<overflow>"
+#: ``method`` of requests whose method is not a standard HTTP method.
+OTHER_METHOD = "_OTHER"
+
 HTTP_REQUESTS = MetricSpec(
     name="http_requests",
     type="counter",

@@ -1,0 +1,350 @@
+"""Structured logs: one JSON object per line, hooked into stdlib ``logging``.
+
+Two formats (see :mod:`instrumentation.log_fields` for every field and its type):
+
+- ``json``: the Quantis fields ``timestamp``, ``level``, ``service``, ``trace_id``,
+  ``span_id``, ``message``, ``context`` (the record's extras), plus ``logger``;
+- ``ecs``: Elastic Common Schema for Filebeat -> Elasticsearch (``@timestamp``,
+  ``log.level``, ``message``, ``ecs.version``, ``service.name``, ``trace.id``, ``span.id``...).
+
+:func:`configure_logging` puts one handler on the root logger, so every library's records
+come out structured. Logging never raises into the app: an extra that JSON cannot encode
+is written as its ``repr``, and a sink that fails is counted in
+``obscode_instrumentation_errors_total{component="log_sink"}``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import PurePath
+from typing import IO, Any
+
+from opentelemetry import trace
+
+from instrumentation import errors
+from instrumentation.config import InstrumentationConfig
+from instrumentation.log_fields import ECS_VERSION
+from instrumentation.redaction import Redactor
+
+#: Logger the per-request access lines are written to (set its level to silence them).
+ACCESS_LOGGER = "instrumentation.access"
+
+_STANDARD_ATTRS = frozenset(
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__
+) | {"message", "asctime", "http_access", "taskName"}
+
+
+@dataclass(slots=True)
+class AccessInfo:
+    """What an access-log line says about one request."""
+
+    method: str
+    route: str
+    path: str
+    status: int
+    duration_ms: float
+    client: str | None
+    user_agent: str | None
+    headers: Iterable[tuple[bytes, bytes]]
+
+
+class StructuredFormatter(logging.Formatter):
+    """Formats a record as one JSON line in ``json`` or ``ecs`` mode. Never raises."""
+
+    def __init__(
+        self,
+        mode: str = "json",
+        *,
+        service: str = "unknown_service",
+        version: str | None = None,
+        environment: str | None = None,
+        redact: Iterable[str] = (),
+        access_headers: bool = False,
+    ) -> None:
+        super().__init__()
+        if mode not in ("json", "ecs"):
+            raise ValueError(f"log format must be 'json' or 'ecs', got {mode!r}")
+        self.mode = mode
+        self.service = service
+        self.version = version
+        self.environment = environment
+        self.redactor = Redactor(redact)
+        self.access_headers = access_headers
+        self._encoder = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), default=_jsonable, check_circular=True,
+        )
+        self._second = -1
+        self._second_text = ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            doc = self._document(record)
+            try:
+                return self._encoder.encode(doc)
+            except (TypeError, ValueError, RecursionError):
+                doc["context"] = _stringified(doc.get("context", {}))
+                return self._encoder.encode(doc)
+        except Exception as error:  # noqa: BLE001 - logging must never break the caller
+            errors.report("log_sink", error)
+            return json.dumps({
+                "level": record.levelname,
+                "message": f"unformattable log record from {record.name}: {type(error).__name__}: {error}",
+            })
+
+    def _document(self, record: logging.LogRecord) -> dict[str, Any]:
+        timestamp = self._timestamp(record.created)
+        message = _message(record)
+        ctx = trace.get_current_span().get_span_context()
+        trace_id = format(ctx.trace_id, "032x") if ctx.is_valid else None
+        span_id = format(ctx.span_id, "016x") if ctx.is_valid else None
+        context = self._context(record)
+        access: AccessInfo | None = getattr(record, "http_access", None)
+
+        if self.mode == "json":
+            if access is not None:
+                context.update(
+                    method=access.method, path=access.route, status=access.status,
+                    duration_ms=access.duration_ms, client=access.client,
+                )
+                if self.access_headers:
+                    context["headers"] = self.redactor.headers(access.headers)
+            doc: dict[str, Any] = {
+                "timestamp": timestamp, "level": record.levelname, "service": self.service,
+                "logger": record.name, "trace_id": trace_id, "span_id": span_id,
+                "message": message, "context": context,
+            }
+            if record.exc_info and record.exc_info[1] is not None:
+                doc["exception"] = _exception(record.exc_info)
+            return doc
+
+        doc = {
+            "@timestamp": timestamp, "log.level": record.levelname, "log.logger": record.name,
+            "message": message, "ecs.version": ECS_VERSION,
+            "service": self._ecs_service(), "process": {"pid": record.process},
+        }
+        if trace_id is not None:
+            doc["trace"] = {"id": trace_id}
+            doc["span"] = {"id": span_id}
+        if access is not None:
+            request: dict[str, Any] = {"method": access.method}
+            if self.access_headers:
+                request["headers"] = self.redactor.headers(access.headers)
+            doc["http"] = {"request": request, "response": {"status_code": access.status}, "route": access.route}
+            doc["url"] = {"path": access.path}
+            doc["event"] = {"duration": int(access.duration_ms * 1_000_000)}
+            if access.client:
+                doc["client"] = {"address": access.client}
+            if access.user_agent:
+                doc["user_agent"] = {"original": access.user_agent}
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = _exception(record.exc_info)
+            doc["error"] = {"type": exc["type"], "message": exc["message"], "stack_trace": exc["stacktrace"]}
+        if context:
+            doc["context"] = context
+        return doc
+
+    def _ecs_service(self) -> dict[str, str]:
+        service = {"name": self.service}
+        if self.version:
+            service["version"] = self.version
+        if self.environment:
+            service["environment"] = self.environment
+        return service
+
+    def _context(self, record: logging.LogRecord) -> dict[str, Any]:
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        if not extras:
+            return {}
+        return self.redactor.mapping(extras)
+
+    def _timestamp(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        millis = int((created - second) * 1000)
+        return f"{self._second_text}.{millis:03d}Z"
+
+
+class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes formatted lines to a stream; write failures are counted, not printed."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - stdlib name
+        errors.report("log_sink", sys.exc_info()[1])
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception as error:  # noqa: BLE001 - a bad %-format must still give a line
+        return f"{record.msg!r} % {record.args!r} (formatting failed: {type(error).__name__}: {error})"
+
+
+def _exception(exc_info: Any) -> dict[str, str]:
+    etype, value, tb = exc_info
+    return {
+        "type": getattr(etype, "__qualname__", str(etype)),
+        "message": _safe_str(value),
+        "stacktrace": "".join(traceback.format_exception(etype, value, tb)).rstrip("\n"),
+    }
+
+
+def _safe_str(value: Any) -> str:
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001
+        return f"<{type(value).__name__} with a broken __str__>"
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON fallback for values ``json`` cannot encode: a readable text, never an error."""
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value if isinstance(value.value, (str, int, float)) else value.name
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, PurePath):
+        return str(value)
+    try:
+        return repr(value)
+    except Exception:  # noqa: BLE001
+        return f"<unserialisable {type(value).__name__}>"
+
+
+def _stringified(context: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in (context.items() if isinstance(context, dict) else ()):
+        try:
+            json.dumps(value, default=_jsonable)
+            out[str(key)] = value
+        except Exception:  # noqa: BLE001 - e.g. a circular structure
+            out[str(key)] = f"<unserialisable {type(value).__name__}>"
+    return out
+
+
+# --- installation on the root logger -------------------------------------------------
+
+_HANDLER_MARK = "_obscode_handler"
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error")
+_SERVER_ACCESS_LOGGERS = ("uvicorn.access", "gunicorn.access")
+
+
+@dataclass
+class _Installed:
+    handler: StructuredHandler
+    stream: IO[str] | None
+    saved: list[tuple[logging.Logger, list[logging.Handler], int, bool, bool]]
+    users: int = 1
+
+
+_installed: _Installed | None = None
+_install_lock = threading.Lock()
+
+
+def open_sink(path: str | None) -> tuple[IO[str], IO[str] | None]:
+    """The stream to log to and, when we opened it, the file to close later.
+
+    An unwritable file is counted as a ``log_sink`` failure and logging falls back to stderr.
+    """
+    if path is None:
+        return sys.stdout, None
+    try:
+        stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by remove_logging
+    except OSError as error:
+        errors.report("log_sink", error)
+        return sys.stderr, None
+    return stream, stream
+
+
+def configure_logging(config: InstrumentationConfig) -> StructuredHandler | None:
+    """Route every stdlib log record through one structured handler on the root logger.
+
+    Replaces the root logger's handlers and sends uvicorn/gunicorn's own loggers there
+    too; their access loggers are silenced while ours is on. Calling it again replaces
+    the handler; :func:`remove_logging` undoes it after the last caller.
+    """
+    global _installed
+    if config.log_format == "off":
+        return None
+    with _install_lock:
+        formatter = StructuredFormatter(
+            config.log_format, service=config.service, version=config.version,
+            environment=config.environment, redact=config.redact,
+            access_headers=config.access_log_headers,
+        )
+        stream, owned = open_sink(config.log_file)
+        handler = StructuredHandler(stream)
+        handler.setFormatter(formatter)
+        setattr(handler, _HANDLER_MARK, True)
+        root = logging.getLogger()
+        if _installed is not None:
+            _swap_handler(root, _installed.handler, handler)
+            _close(_installed)
+            _installed = _Installed(handler, owned, _installed.saved, _installed.users + 1)
+        else:
+            saved = [_save(root)] + [_save(logging.getLogger(n)) for n in _UVICORN_LOGGERS + _SERVER_ACCESS_LOGGERS]
+            root.handlers = [handler]
+            _installed = _Installed(handler, owned, saved)
+        root.setLevel(config.log_level)
+        for name in _UVICORN_LOGGERS:
+            logger = logging.getLogger(name)
+            logger.handlers = []
+            logger.propagate = True
+        for name in _SERVER_ACCESS_LOGGERS:
+            logger = logging.getLogger(name)
+            logger.handlers = []
+            logger.propagate = not config.access_log
+            logger.disabled = config.access_log
+        access = logging.getLogger(ACCESS_LOGGER)
+        access.disabled = False
+        return handler
+
+
+def remove_logging(force: bool = False) -> None:
+    """Undo :func:`configure_logging` once its last caller is done (or now, with ``force``)."""
+    global _installed
+    with _install_lock:
+        if _installed is None:
+            return
+        _installed.users -= 1
+        if _installed.users > 0 and not force:
+            return
+        for logger, handlers, level, propagate, disabled in _installed.saved:
+            logger.handlers = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = disabled
+        _installed.handler.flush()
+        _close(_installed)
+        _installed = None
+
+
+def _save(logger: logging.Logger) -> tuple[logging.Logger, list[logging.Handler], int, bool, bool]:
+    return logger, list(logger.handlers), logger.level, logger.propagate, logger.disabled
+
+
+def _swap_handler(root: logging.Logger, old: logging.Handler, new: logging.Handler) -> None:
+    root.handlers = [new if h is old else h for h in root.handlers]
+    if new not in root.handlers:
+        root.addHandler(new)
+
+
+def _close(installed: _Installed) -> None:
+    if installed.stream is not None:
+        try:
+            installed.stream.close()
+        except OSError as error:
+            errors.report("log_sink", error)
+
