@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from obscode.model.alertmanager import AlertmanagerConfig
-from obscode.model.base import Model
+from obscode.model.base import FieldError, Model
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
 from obscode.model.scrape import PrometheusConfig
 
@@ -33,12 +33,12 @@ class Stack(Model):
         groups: dict[str, str] = {}
         for rule_file in self.rule_files:
             if rule_file.name in files:
-                raise ValueError(f"rule file {rule_file.name!r} is defined twice")
+                raise FieldError("rule_files", f"rule file {rule_file.name!r} is defined twice")
             files.add(rule_file.name)
             for group in rule_file.groups:
                 if group.name in groups:
-                    raise ValueError(
-                        f"rule group {group.name!r} is defined in {groups[group.name]} and in "
+                    raise FieldError(
+                        "rule_files", f"rule group {group.name!r} is defined in {groups[group.name]} and in "
                         f"{rule_file.path}; group names must be unique"
                     )
                 groups[group.name] = rule_file.path

@@ -20,10 +20,10 @@ def render(stack: Stack) -> dict[str, bytes]:
         try:
             produced = emitter(stack)
         except ValueError as exc:
-            raise DefinitionError(obj=f"stack {stack.name}", field=None, message=str(exc)) from None
+            raise DefinitionError(obj="output", field=None, message=str(exc), stack=stack.name) from None
         for path, content in produced.items():
             if path in files:
-                raise DefinitionError(obj=f"stack {stack.name}", field=None,
+                raise DefinitionError(obj="output", field=None, stack=stack.name,
                                       message=f"two outputs want the same path {path}")
             files[path] = content
     return dict(sorted(files.items()))

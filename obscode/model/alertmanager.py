@@ -7,7 +7,7 @@ from typing import Any, Iterator, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from obscode.model.base import Model
+from obscode.model.base import FieldError, Model
 from obscode.model.duration import Duration
 from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
 
@@ -70,7 +70,7 @@ def _from_legacy(data: Any, new: str, match: str, match_re: str) -> Any:
     if not isinstance(data, dict):
         return data
     data = dict(data)
-    merged: list[Any] = list(_matchers(data.pop(new, None)))
+    merged: list[Any] = list(data.pop(new, None) or [])
     for key, op in ((match, "="), (match_re, "=~")):
         for name, value in (data.pop(key, None) or {}).items():
             merged.append(Matcher(name=name, op=op, value=value))
@@ -173,7 +173,7 @@ class EmailConfig(Model):
     @field_validator("auth_password", mode="before")
     @classmethod
     def check_secret(cls, value: Any) -> Any:
-        return value if value is None else secret_field(value, "auth_password")
+        return value if value is None else secret_field(value, "auth_password", _AM)
 
     @field_validator("to")
     @classmethod
@@ -212,7 +212,7 @@ class PagerdutyConfig(Model):
     @field_validator("service_key", "routing_key", mode="before")
     @classmethod
     def check_secret(cls, value: Any, info: Any) -> Any:
-        return value if value is None else secret_field(value, info.field_name)
+        return value if value is None else secret_field(value, info.field_name, _AM)
 
     @model_validator(mode="after")
     def _one_key(self) -> "PagerdutyConfig":
@@ -247,7 +247,7 @@ class SlackConfig(Model):
     @field_validator("api_url", mode="before")
     @classmethod
     def check_secret(cls, value: Any) -> Any:
-        return value if value is None else secret_field(value, "api_url")
+        return value if value is None else secret_field(value, "api_url", _AM)
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -289,7 +289,7 @@ class WebhookConfig(Model):
     @field_validator("url_file", mode="before")
     @classmethod
     def check_secret(cls, value: Any) -> Any:
-        return value if value is None else secret_field(value, "url_file")
+        return value if value is None else secret_field(value, "url_file", _AM)
 
     @model_validator(mode="after")
     def _one_url(self) -> "WebhookConfig":
@@ -378,7 +378,7 @@ class AlertmanagerGlobal(Model):
     @field_validator("smtp_auth_password", "slack_api_url", mode="before")
     @classmethod
     def check_secret(cls, value: Any, info: Any) -> Any:
-        return value if value is None else secret_field(value, info.field_name)
+        return value if value is None else secret_field(value, info.field_name, _AM)
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -410,7 +410,7 @@ class AlertmanagerConfig(Model):
         names = [r.name for r in self.receivers]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"receiver {dupes[0]!r} is defined more than once; receiver names must be unique")
+            raise FieldError("receivers", f"receiver {dupes[0]!r} is defined more than once; receiver names must be unique")
         intervals = [t.name for t in self.time_intervals]
         dupes = sorted({n for n in intervals if intervals.count(n) > 1})
         if dupes:
@@ -431,8 +431,8 @@ class AlertmanagerConfig(Model):
             raise ValueError("the root route needs a receiver: the default for alerts no child route takes")
         for path, route in self.route.walk():
             if route.receiver and route.receiver not in names:
-                raise ValueError(
-                    f"{path} names receiver {route.receiver!r}, which is not defined; "
+                raise FieldError(
+                    "route", f"{path} names receiver {route.receiver!r}, which is not defined; "
                     f"defined receivers: {', '.join(names) or 'none'}"
                 )
             for interval in route.mute_time_intervals + route.active_time_intervals:

@@ -54,6 +54,36 @@ class Model(BaseModel):
                 return f"{kind} {name}"
         return kind
 
+    def __init__(self, /, **data: Any) -> None:
+        # Model-level validators run outside the wrap validator below: name them here.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise self.__class__._definition_error(exc, data) from None
+
+    @classmethod
+    def _definition_error(cls, exc: ValidationError, data: Any) -> DefinitionError:
+        first = exc.errors(include_url=False)[0]
+        field = _field_of(first["loc"])
+        original = (first.get("ctx") or {}).get("error")
+        if isinstance(original, FieldError):
+            field = field or original.field
+        if field:
+            head, _, rest = field.partition(".")
+            info = cls.model_fields.get(head)
+            if info is not None and info.alias:
+                field = info.alias + ("." + rest if rest else "")
+        message = str(original) if isinstance(original, Exception) else _clean(first["msg"])
+        if first["type"] == "extra_forbidden":
+            allowed = ", ".join(sorted(f.alias or n for n, f in cls.model_fields.items()))
+            message = f"unknown field; {cls.__name__} accepts: {allowed}"
+        elif first["type"] == "missing":
+            message = "is required"
+        more = len(exc.errors()) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        return DefinitionError(obj=cls.describe(data), field=field, message=message)
+
     @model_validator(mode="wrap")
     @classmethod
     def _name_the_object(cls, data: Any, handler: Any) -> Any:
@@ -62,24 +92,16 @@ class Model(BaseModel):
         except ValidationError as exc:
             if isinstance(data, BaseModel) and not isinstance(data, cls):
                 raise  # a union trying its members: let pydantic pick another
-            first = exc.errors(include_url=False)[0]
-            field = _field_of(first["loc"])
-            message = _clean(first["msg"])
-            if first["type"] == "extra_forbidden":
-                allowed = ", ".join(sorted(f.alias or n for n, f in cls.model_fields.items()))
-                message = f"unknown field; {cls.__name__} accepts: {allowed}"
-            elif first["type"] == "missing":
-                message = "is required"
-            more = len(exc.errors()) - 1
-            if more:
-                message += f" (and {more} more problem{'s' if more > 1 else ''})"
-            raise DefinitionError(obj=cls.describe(data), field=field, message=message) from None
+            raise cls._definition_error(exc, data) from None
         except DefinitionError as exc:
             if exc.obj != cls.describe(data):
                 exc.within(cls.describe(data))
             raise
 
 
-def fail(message: str) -> None:
-    """Raise the error a validator reports (pydantic adds field and object)."""
-    raise ValueError(message)
+class FieldError(ValueError):
+    """A model-level validation failure that belongs to one field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -172,7 +172,7 @@ class BasicAuth(Model):
     username: str
     password: SecretRef
 
-    check_secret = field_validator("password", mode="before")(lambda cls, v: secret_field(v, "password"))
+    check_secret = field_validator("password", mode="before")(lambda cls, v: secret_field(v, "password", "Prometheus"))
 
     def render(self) -> dict[str, Any]:
         return {"username": self.username, "password_file": file_only(self.password, "Prometheus")}
@@ -196,7 +196,7 @@ class ScrapeConfig(Model):
     basic_auth: BasicAuth | None = None
     bearer_token: SecretRef | None = None
 
-    check_secret = field_validator("bearer_token", mode="before")(lambda cls, v: secret_field(v, "bearer_token") if v is not None else v)
+    check_secret = field_validator("bearer_token", mode="before")(lambda cls, v: secret_field(v, "bearer_token", "Prometheus") if v is not None else v)
 
     @field_validator("job_name")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from obscode.model.base import Model
+from obscode.model.base import FieldError, Model
 
 _TOKEN_IN_URL = re.compile(
     r"(hooks\.slack\.com/services/|[?&](token|key|api_key|apikey|secret|access_token|sig)=|//[^/@\s]+:[^/@\s]+@)",
@@ -48,17 +48,24 @@ class SecretRef(Model):
         if (self.file is None) == (self.env is None):
             raise ValueError("give exactly one of file=... or env=...")
         if self.file is not None:
-            if not self.file.startswith("/"):
-                raise ValueError(f"file {self.file!r} must be an absolute path on the host that reads it")
             if "://" in self.file or looks_like_secret(self.file.rsplit("/", 1)[-1]):
-                raise ValueError(f"file= takes the path of a file holding the secret, not the secret; {HOW_TO}")
+                raise FieldError("file", f"file= takes the path of a file holding the secret, not the secret; {HOW_TO}")
+            if not self.file.startswith("/"):
+                raise FieldError("file", f"file {self.file!r} must be an absolute path on the host that reads it")
         if self.env is not None and not _ENV_NAME.match(self.env):
             raise ValueError(f"env {self.env!r} must be an environment variable name like SLACK_WEBHOOK_URL")
         return self
 
 
-def secret_field(value: Any, field: str) -> Any:
-    """Validate a value given for a secret field: only a SecretRef passes."""
+def secret_field(value: Any, field: str, consumer: str | None = None) -> Any:
+    """Validate a value given for a secret field: only a SecretRef passes, and only a
+    file reference when ``consumer`` (e.g. "Alertmanager") cannot expand variables."""
+    env = value.env if isinstance(value, SecretRef) else value.get("env") if isinstance(value, dict) else None
+    if consumer and env:
+        raise ValueError(
+            f"{consumer} does not expand environment variables in its configuration; "
+            f"use SecretRef(file=...) instead of SecretRef(env={env!r})"
+        )
     if isinstance(value, str):
         if looks_like_secret(value) or _PLACEHOLDER.match(value):
             raise ValueError(
