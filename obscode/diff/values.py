@@ -25,8 +25,6 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}, "c": [x, y]}`` → ``{"a.b": 1, "c[0]": x, "c[1]": y}``; lists of
     scalars stay whole so they print as one field."""
     if isinstance(value, dict):
-        if not value and prefix:
-            return {prefix: {}}
         out: dict[str, Any] = {}
         for key in sorted(value, key=str):
             out.update(flatten(value[key], f"{prefix}.{key}" if prefix else str(key)))
