@@ -26,6 +26,10 @@ class Stack(Model):
     rule_files: list[RuleFile] = Field(default_factory=list)
     alertmanager: AlertmanagerConfig | None = None
     dashboards: list[Any] = Field(default_factory=list)
+    #: Grafana datasources and dashboard provisioning (see obscode.model.dashboards).
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".
+    logs_index: str = ""
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Stack":
@@ -49,3 +53,14 @@ class Stack(Model):
 
     def recording_rules(self) -> list[tuple[RuleFile, RecordingRule]]:
         return [(f, r) for f in self.rule_files for g in f.groups for r in g.rules if isinstance(r, RecordingRule)]
+
+    @model_validator(mode="after")
+    def _default_logs_index(self) -> "Stack":
+        if not self.logs_index:
+            self.logs_index = f"{self.name}-logs"
+        return self
+
+    def datasources(self) -> list[Datasource]:
+        """The Grafana datasources obscode provisions for this stack."""
+        return self.grafana.datasources(logs_index=self.logs_index,
+                                        scrape_interval=self.prometheus.global_.scrape_interval)

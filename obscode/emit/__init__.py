@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from obscode.emit import alertmanager, prometheus
+from obscode.emit import alertmanager, grafana, prometheus
 from obscode.errors import DefinitionError
 from obscode.stack import Stack
 
 Emitter = Callable[[Stack], dict[str, bytes]]
 
-EMITTERS: list[Emitter] = [prometheus.emit, alertmanager.emit]
+EMITTERS: list[Emitter] = [prometheus.emit, alertmanager.emit, grafana.emit]
 
 
 def render(stack: Stack) -> dict[str, bytes]:

@@ -1,0 +1,83 @@
+"""``dashboard/layout``: every panel has a ``gridPos`` inside Grafana's 24-column grid,
+and no two panels overlap.
+
+Grafana silently moves overlapping or oversized panels when it loads a dashboard, so
+what reviewers saw in the code is not what users see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from obscode.checks import CheckContext, Problem
+from obscode.grafana.legacy import GRID_COLUMNS
+from obscode.grafana.walk import RenderedDashboard, dashboards
+
+CHECK_ID = "dashboard/layout"
+_FIELDS = ("h", "w", "x", "y")
+
+
+def _grid(dash: RenderedDashboard, panel: dict[str, Any], problem: Any) -> tuple[int, int, int, int] | None:
+    grid = panel.get("gridPos")
+    if not isinstance(grid, dict):
+        problem(panel, "gridPos", "has no gridPos; give every panel GridPos(h=..., w=..., x=..., y=...)")
+        return None
+    values = {k: grid.get(k) for k in _FIELDS}
+    bad = [k for k, v in values.items() if not isinstance(v, int) or isinstance(v, bool)]
+    if bad:
+        problem(panel, "gridPos", f"gridPos needs integer {', '.join(_FIELDS)}; missing or not an integer: "
+                f"{', '.join(bad)}")
+        return None
+    h, w, x, y = (values[k] for k in _FIELDS)
+    ok = True
+    if w < 1 or w > GRID_COLUMNS:
+        problem(panel, "gridPos.w", f"width {w} is outside 1-{GRID_COLUMNS}; the grid has {GRID_COLUMNS} columns")
+        ok = False
+    if h < 1:
+        problem(panel, "gridPos.h", f"height {h} must be at least 1")
+        ok = False
+    if x < 0 or y < 0:
+        problem(panel, "gridPos", f"position x={x}, y={y} must not be negative")
+        ok = False
+    elif ok and x + w > GRID_COLUMNS:
+        problem(panel, "gridPos.x", f"x={x} + w={w} runs past column {GRID_COLUMNS}; "
+                f"make x at most {GRID_COLUMNS - w}")
+        ok = False
+    return (x, y, w, h) if ok else None
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def _layer(dash: RenderedDashboard, panels: list[Any], problem: Any) -> None:
+    """One grid: the top level, or the children of one collapsed row."""
+    placed: list[tuple[dict[str, Any], tuple[int, int, int, int]]] = []
+    for panel in panels:
+        if not isinstance(panel, dict):
+            continue
+        box = _grid(dash, panel, problem)
+        if panel.get("type") == "row" and panel.get("collapsed"):
+            _layer(dash, panel.get("panels") or [], problem)
+        if box is None:
+            continue
+        for other, other_box in placed:
+            if _overlap(box, other_box):
+                x, y, w, h = box
+                problem(panel, "gridPos", f"overlaps panel {other.get('title')!r} "
+                        f"(x={x} y={y} w={w} h={h} against x={other_box[0]} y={other_box[1]} "
+                        f"w={other_box[2]} h={other_box[3]}); move one of them")
+        placed.append((panel, box))
+
+
+def run(ctx: CheckContext) -> Iterator[Problem]:
+    found: list[Problem] = []
+    for dash in dashboards(ctx):
+        def problem(panel: dict[str, Any], field: str, message: str, dash: RenderedDashboard = dash) -> None:
+            found.append(Problem(check=CHECK_ID, stack=ctx.name, file=dash.path,
+                                 obj=dash.panel_label(panel), field=field, message=message))
+
+        _layer(dash, dash.data.get("panels") or [], problem)
+    return iter(found)

@@ -1,0 +1,40 @@
+"""Turning what a stack lists in ``dashboards`` into plain dashboard JSON (not yet normalised)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+
+def _plain(data: Any, encoder: type[json.JSONEncoder] | None = None) -> dict[str, Any]:
+    """A deep copy made of dicts, lists and scalars only."""
+    result = json.loads(json.dumps(data, cls=encoder, sort_keys=True))
+    if not isinstance(result, dict):
+        raise TypeError("dashboard JSON must be an object")
+    return result
+
+
+def dashboard_json(obj: Any) -> dict[str, Any]:
+    """The dashboard JSON of ``obj``.
+
+    Accepts a grafanalib ``Dashboard``, a Grafana Foundation SDK dashboard (its builder,
+    or the model ``build()`` returns), or a dict of dashboard JSON such as an export from
+    Grafana. Raises ``TypeError`` for anything else.
+    """
+    if isinstance(obj, Mapping):
+        return _plain(dict(obj))
+    if hasattr(obj, "to_json_data"):  # grafanalib
+        from grafanalib._gen import DashboardEncoder
+
+        return _plain(obj.to_json_data(), DashboardEncoder)
+    if hasattr(obj, "build") and callable(obj.build):  # Foundation SDK builder
+        obj = obj.build()
+    if hasattr(obj, "to_json") and callable(obj.to_json):  # Foundation SDK model
+        from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+        return _plain(obj, JSONEncoder)
+    raise TypeError(
+        f"expected a grafanalib Dashboard, a Grafana Foundation SDK dashboard or a dict of "
+        f"dashboard JSON, got {type(obj).__name__}"
+    )
