@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from obscode.model.alertmanager import AlertmanagerConfig
 from obscode.model.base import FieldError, Model
@@ -26,6 +26,31 @@ class Stack(Model):
     rule_files: list[RuleFile] = Field(default_factory=list)
     alertmanager: AlertmanagerConfig | None = None
     dashboards: list[Any] = Field(default_factory=list)
+    #: Catalogs of what each scrape job's targets emit: a Catalog, a shipped catalog's
+    #: name ("node-exporter", "postgres-exporter") or a YAML file. Prometheus' own series
+    #: (up, scrape_*, ALERTS) and recording rule outputs are added automatically.
+    job_catalogs: dict[str, list[Catalog]] = Field(default_factory=dict)
+    #: Values the ``severity`` label of an alert may take (checked by alerts/severity).
+    allowed_severities: list[str] = Field(default_factory=lambda: ["critical", "warning", "info"])
+    #: Whether every alert needs a ``runbook_url`` annotation (checked by alerts/annotations).
+    require_runbook_url: bool = False
+
+    @field_validator("job_catalogs", mode="before")
+    @classmethod
+    def _resolve_catalogs(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {job: [resolve_catalog(ref) for ref in refs] if isinstance(refs, (list, tuple)) else refs
+                for job, refs in value.items()}
+
+    @model_validator(mode="after")
+    def _catalog_jobs_exist(self) -> "Stack":
+        jobs = [job.job_name for job in self.prometheus.scrape_configs]
+        for job in self.job_catalogs:
+            if job not in jobs:
+                raise ValueError(f"job_catalogs names job {job!r}, which is not a scrape job; jobs: {', '.join(jobs)}")
+        return self
+
     #: Grafana datasources and dashboard provisioning (see obscode.model.dashboards).
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".

@@ -15,4 +15,7 @@ stack = Stack(
     prometheus=prometheus(CONFIG),
     rule_files=[system_alerts(CONFIG), model_alerts(CONFIG)],
     alertmanager=alertmanager(CONFIG),
+    job_catalogs={job: list(refs) for job, refs in CONFIG.job_catalogs},
+    allowed_severities=list(CONFIG.allowed_severities),
+    require_runbook_url=CONFIG.require_runbook_url,
 )

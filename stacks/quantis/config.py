@@ -48,6 +48,16 @@ class QuantisConfig:
     kubelet_port: int = 10250
     node_exporter_port: int = 9100
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # What each scrape job's targets emit; every alert and panel query is checked against these.
+    job_catalogs: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("api", ("instrumentation-http",)),
+        ("model_service", ("instrumentation-http", "instrumentation-model")),
+        ("database", ("postgres-exporter",)),
+        ("node", ("node-exporter",)),
+        ("kubernetes", ("node-exporter",)),  # relabelled to node-exporter on each node
+    )
+    allowed_severities: tuple[str, ...] = ("critical", "warning")
+    require_runbook_url: bool = False
     for_: For = field(default_factory=For)
     # Alertmanager
     group_by: tuple[str, ...] = ("alertname", "service")

@@ -1,0 +1,80 @@
+"""``promql/histogram``: ``histogram_quantile(q, v)`` reads the ``_bucket`` series of a
+histogram, through ``rate()``, and every aggregation on the way keeps ``le``.
+
+Without ``le`` the buckets are summed into one series and the quantile is NaN; over a
+gauge or a ``_sum``/``_count`` series there are no buckets at all; without ``rate()`` the
+quantile is over everything since the process started, not over recent requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import promql_parser as pp
+
+from obscode.catalog_index import StackCatalog, index
+from obscode.checks import CheckContext, Problem
+from obscode.promql import calls, output_labels, selectors, walk
+from obscode.queries import Query, collect
+
+CHECK_ID = "promql/histogram"
+_RATES = ("rate", "irate", "increase")
+
+
+def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error") -> Problem:
+    return Problem(check=CHECK_ID, stack=ctx.name, file=query.file, obj=query.obj, field=query.field,
+                   message=message, severity=severity, source=query.source)  # type: ignore[arg-type]
+
+
+def _dropping_aggregation(arg: object, catalog: StackCatalog) -> str | None:
+    """The innermost aggregation whose result has no ``le``."""
+    found = None
+    for node in walk(arg):
+        if isinstance(node, pp.AggregateExpr):
+            labels = output_labels(node, catalog.resolve)
+            if not labels.has("le"):
+                modifier = node.modifier
+                grouping = f" {'by' if modifier.type == pp.AggModifierType.By else 'without'} " \
+                           f"({', '.join(modifier.labels)})" if modifier is not None else ""
+                found = f"{node.op}{grouping}"
+    return found
+
+
+def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Iterator[Problem]:
+    if query.ast is None:
+        return
+    for call in calls(query.ast, "histogram_quantile"):
+        if len(call.args) < 2:
+            continue
+        arg = call.args[1]
+        for selector in selectors(arg):
+            series = catalog.lookup(selector.name) if selector.name else None
+            if series is None:
+                continue
+            if series.type == "recorded":
+                if "le" not in series.labels and not catalog.open_labels.get(series.name):
+                    yield _problem(ctx, query, f"histogram_quantile() over recorded series {selector.name}, "
+                                               "which has no le label: record the buckets by le")
+                continue
+            if not (series.type == "histogram" and series.part == "bucket"):
+                what = f"the {series.part} of a histogram" if series.type == "histogram" else f"a {series.type}"
+                buckets = f"{selector.name[:-len(series.part) - 1]}_bucket" if series.part else None
+                hint = f"; use {buckets}" if buckets and catalog.lookup(buckets) else ""
+                yield _problem(ctx, query, f"histogram_quantile() over {selector.name}, which is {what}, "
+                                           f"not a histogram's _bucket series{hint}")
+                continue
+            if selector.function not in _RATES:
+                yield _problem(ctx, query, f"histogram_quantile() over {selector.name} without rate(): the "
+                                           "buckets are counters, so this is the quantile since the process "
+                                           f"started; use rate({selector.name}[5m])", "warning")
+        labels = output_labels(arg, catalog.resolve)
+        if not labels.scalar and not labels.has("le"):
+            where = _dropping_aggregation(arg, catalog)
+            fix = f"{where} drops le: add le to its by (...)" if where else "the expression drops le"
+            yield _problem(ctx, query, f"histogram_quantile() needs the le label, but {fix} "
+                                       "(e.g. sum by (le, path) (rate(x_bucket[5m])))")
+
+
+def run(ctx: CheckContext) -> Iterator[Problem]:
+    catalog = index(ctx)
+    for query in collect(ctx):
+        yield from check_query(ctx, catalog, query)

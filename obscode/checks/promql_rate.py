@@ -1,0 +1,65 @@
+"""``promql/rate``: ``rate``, ``irate`` and ``increase`` only over counters (or the
+``_bucket``/``_sum``/``_count`` series of histograms and summaries), over a range of at
+least twice the scrape interval of the job that writes the series (four times is safer).
+
+A gauge goes up and down, so rate() over it reads every drop as a counter reset; use
+``deriv()`` or ``delta()``. A range shorter than two scrapes often holds a single sample
+and returns nothing. Ranges Grafana fills in (``$__rate_interval``) are not checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obscode.catalog_index import StackCatalog, index
+from obscode.checks import CheckContext, Problem
+from obscode.promql import calls, range_argument
+from obscode.queries import VARIABLE_RANGE_SECONDS, Query, collect, display
+
+CHECK_ID = "promql/rate"
+FUNCTIONS = ("rate", "irate", "increase")
+
+
+def _seconds(value: float) -> str:
+    if value >= 60 and value % 60 == 0:
+        return f"{int(value // 60)}m"
+    return f"{value:g}s"
+
+
+def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Iterator[Problem]:
+    if query.ast is None:
+        return
+    for function in FUNCTIONS:
+        for call in calls(query.ast, function):
+            selector, range_seconds, _subquery = range_argument(call)
+            if selector is None or selector.name is None:
+                continue
+            series = catalog.lookup(selector.name)
+            if series is None:
+                continue  # catalog/metric reports it
+            if series.type not in ("recorded", "untyped") and not series.counter_like:
+                alternative = "deriv()" if function != "increase" else "delta()"
+                yield Problem(
+                    check=CHECK_ID, stack=ctx.name, file=query.file, obj=query.obj, field=query.field,
+                    message=f"{function}() over {selector.name}, which is a {series.type}, not a counter: "
+                            f"{function}() treats every drop as a counter reset; use {alternative} "
+                            f"(in {display(selector.text)})", source=query.source)
+                continue
+            if range_seconds is None or range_seconds == VARIABLE_RANGE_SECONDS:
+                continue
+            interval = catalog.scrape_interval_seconds(series, selector)
+            if interval is None or range_seconds >= 2 * interval:
+                continue
+            producer = "rule evaluation" if series.type == "recorded" else \
+                f"job(s) {', '.join(sorted(catalog.providers(series, selector)))}"
+            yield Problem(
+                check=CHECK_ID, stack=ctx.name, file=query.file, obj=query.obj, field=query.field,
+                message=f"{function}() over [{_seconds(range_seconds)}] of {selector.name}, written by {producer} "
+                        f"every {_seconds(interval)}: the range needs at least two samples; "
+                        f"use [{_seconds(4 * interval)}] or more (at least [{_seconds(2 * interval)}])",
+                source=query.source)
+
+
+def run(ctx: CheckContext) -> Iterator[Problem]:
+    catalog = index(ctx)
+    for query in collect(ctx):
+        yield from check_query(ctx, catalog, query)
