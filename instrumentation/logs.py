@@ -43,6 +43,10 @@ _STANDARD_ATTRS = frozenset(
 ) | {"message", "asctime", "http_access", "taskName"}
 
 
+#: Number of attributes of a record nobody added anything to.
+_PLAIN_RECORD_SIZE = len(logging.LogRecord("", 0, "", 0, "", None, None).__dict__)
+
+
 @dataclass(slots=True)
 class AccessInfo:
     """What an access-log line says about one request."""
@@ -161,7 +165,13 @@ class StructuredFormatter(logging.Formatter):
         return service
 
     def _context(self, record: logging.LogRecord) -> dict[str, Any]:
-        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        fields = record.__dict__
+        size = len(fields)
+        if size == _PLAIN_RECORD_SIZE or (
+            size == _PLAIN_RECORD_SIZE + 1 and ("http_access" in fields or "message" in fields)
+        ):
+            return {}  # the common case: nothing was added to the record
+        extras = {k: v for k, v in fields.items() if k not in _STANDARD_ATTRS}
         if not extras:
             return {}
         return self.redactor.mapping(extras)

@@ -21,6 +21,7 @@ from typing import Any
 from collections.abc import Sequence
 
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.metrics import Observation
 from opentelemetry.sdk.metrics import (
     AlwaysOffExemplarFilter,
     Counter,
@@ -74,6 +75,7 @@ class MetricsPipeline:
         self.meter = self.provider.get_meter("obscode.instrumentation")
         self._instruments: dict[str, Any] = {}
         self._limiters: dict[str, SeriesLimiter] = {}
+        self._observed: dict[str, ObservedValues] = {}
         self._lock = threading.Lock()
 
     def instrument(self, spec: MetricSpec) -> Any:
@@ -101,6 +103,24 @@ class MetricsPipeline:
                 if found is None:
                     found = SeriesLimiter(spec.labels, self.series_limit, collapse)
                     self._limiters[spec.name] = found
+        return found
+
+    def observed(self, spec: MetricSpec) -> ObservedValues:
+        """A pre-aggregated counter/gauge for ``spec``, read by an observable instrument.
+
+        For hot paths: ``add`` is a dict update under a lock, and the OpenTelemetry
+        observable counter (or up-down counter, or gauge) built from ``spec`` reports the
+        totals when the reader collects. One per metric; the same family as
+        :meth:`instrument` would create, so never use both for one spec.
+        """
+        found = self._observed.get(spec.name)
+        if found is None:
+            with self._lock:
+                found = self._observed.get(spec.name)
+                if found is None:
+                    found = ObservedValues()
+                    _create_observable(self.meter, spec, found.observe)
+                    self._observed[spec.name] = found
         return found
 
     def exposition(self) -> bytes:
@@ -154,6 +174,40 @@ class SeriesLimiter:
                 found = dict(zip(self.labels, collapsed))
                 self._series[collapsed] = found
             return found
+
+
+class ObservedValues:
+    """Values per attribute set, summed in process and observed at collection time."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, amount: float, attributes: dict[str, str]) -> None:
+        """Add ``amount`` to the series of ``attributes`` (pass the same dict object each time)."""
+        key = id(attributes)
+        with self._lock:
+            cell = self._values.get(key)
+            if cell is None:
+                self._values[key] = [attributes, amount]
+            else:
+                cell[1] += amount
+
+    def observe(self, options: Any = None) -> list[Observation]:
+        with self._lock:
+            cells = [(attributes, value) for attributes, value in self._values.values()]
+        return [Observation(value, attributes) for attributes, value in cells]
+
+
+def _create_observable(meter: Any, spec: MetricSpec, callback: Any) -> Any:
+    kind = spec.instrument_kind
+    if kind == "counter":
+        return meter.create_observable_counter(spec.name, [callback], unit=spec.unit, description=spec.help)
+    if kind == "up_down_counter":
+        return meter.create_observable_up_down_counter(spec.name, [callback], unit=spec.unit, description=spec.help)
+    if kind == "gauge":
+        return meter.create_observable_gauge(spec.name, [callback], unit=spec.unit, description=spec.help)
+    raise ValueError(f"metric {spec.name} is a {kind}; only counters and gauges can be observed")
 
 
 def _create(meter: Any, spec: MetricSpec) -> Any:
