@@ -19,3 +19,5 @@ stack = Stack(
     allowed_severities=list(CONFIG.allowed_severities),
     require_runbook_url=CONFIG.require_runbook_url,
 )
+
+from .profiles import profiles  # noqa: E402  (`obscode generate --profile local`)

@@ -1,0 +1,190 @@
+"""The Quantis demo service: sales forecasts over HTTP, instrumented and model-monitored.
+
+Endpoints::
+
+    POST   /api/forecast                       {"store_id": 3, "horizon": 14, "model_id": "tft-sales"}
+    GET    /api/models/{model_id}/performance  error metrics over recent evaluated forecasts
+    GET    /health                             liveness
+    GET    /api/faults                         active faults
+    POST   /api/faults/{name}                  switch a fault on (drift | errors | latency)
+    DELETE /api/faults/{name}                  switch it off
+    GET    /metrics                            HTTP metrics (scrape job ``api``)
+
+The model monitor serves the model metrics on its own port (scrape job ``model_service``).
+Each forecast is scored against the actuals as soon as the simulated world produces them,
+so error gauges move with every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from contextlib import asynccontextmanager
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, Field
+
+from instrumentation import instrument
+from instrumentation.metrics import MetricsPipeline
+from instrumentation.monitor import ModelMonitor, forecast_errors
+from stacks.quantis.service import sales
+from stacks.quantis.service.faults import ERROR_FACTOR, LATENCY_SECONDS, Faults, UnknownFault
+from stacks.quantis.service.forecaster import holt_winters
+from stacks.quantis.service.settings import ServiceSettings
+
+MODEL_ID = "tft-sales"
+MODEL_VERSION = "1.0.0"
+SERVICE_NAME = "quantis-api"
+#: Relative influence of each feature in the demand model (what the dashboard shows).
+FEATURE_IMPORTANCE = {"price": 0.55, "temperature": 0.15, "marketing_spend": 0.30}
+
+logger = logging.getLogger("quantis.forecast")
+
+
+class ForecastRequest(BaseModel):
+    store_id: int = Field(default=0, ge=0, lt=sales.STORES)
+    horizon: int = Field(default=14, ge=1, le=90)
+    model_id: str = MODEL_ID
+
+
+class ForecastResponse(BaseModel):
+    prediction_id: str
+    model_id: str
+    model_version: str
+    store_id: int
+    forecast: list[float]
+    lower: list[float]
+    upper: list[float]
+
+
+class _World:
+    """Histories, the feature feed and the actuals that follow a forecast."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self.histories = [sales.history(store) for store in range(sales.STORES)]
+        self._rng = np.random.default_rng()
+        self._lock = threading.Lock()
+        self.recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=200)
+
+    def features(self, n: int) -> dict[str, np.ndarray]:
+        shift = sales.DRIFTED if "drift" in self.faults else sales.NO_SHIFT
+        with self._lock:
+            return sales.sample_features(self._rng, n, shift)
+
+    def actuals(self, store: int, features: dict[str, np.ndarray]) -> np.ndarray:
+        n = features["price"].shape[0]
+        days = np.arange(sales.HISTORY_DAYS, sales.HISTORY_DAYS + n)
+        # The world itself does not drift in price/temperature response: the unshifted
+        # features drive actual demand, so drift changes inputs, not the truth.
+        with self._lock:
+            return sales.demand(days, store, sales.sample_features(self._rng, n), self._rng)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """Build the service. Starts the model monitor (its /metrics and cycle) on app start-up."""
+    settings = settings or ServiceSettings.from_env()
+    faults = Faults(settings.faults)
+    world = _World(faults)
+    monitor = ModelMonitor(
+        {
+            "metrics_port": settings.model_metrics_port,
+            "metrics_addr": settings.host,
+            "monitoring_interval": settings.monitoring_interval,
+            "window_size": settings.drift_window,
+            "min_samples_for_drift": settings.drift_window,
+            "drift_method": "psi",
+        },
+        pipeline=MetricsPipeline(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        monitor.register_model(MODEL_ID, MODEL_VERSION, {"description": "Holt-Winters sales forecaster"})
+        if not monitor.load_reference_data(MODEL_ID, str(settings.reference_csv)):
+            raise RuntimeError(f"reference data {settings.reference_csv} could not be loaded")
+        monitor.record_feature_importance(MODEL_ID, FEATURE_IMPORTANCE)
+        monitor.start()
+        logger.info("quantis service ready", extra={"faults": faults.active(),
+                                                    "model_metrics_port": monitor.metrics_port})
+        yield
+        monitor.stop()
+
+    app = FastAPI(title="Quantis demo service", lifespan=lifespan)
+    app.state.monitor = monitor
+    app.state.faults = faults
+    instrument(app, service=SERVICE_NAME, metrics=MetricsPipeline(), excluded_paths=("/health",))
+
+    @app.post("/api/forecast", response_model=ForecastResponse)
+    async def forecast(request: ForecastRequest) -> ForecastResponse:
+        if request.model_id != MODEL_ID:
+            raise HTTPException(404, f"unknown model {request.model_id!r}; this service serves {MODEL_ID!r}")
+        started = time.perf_counter()
+        result = holt_winters(world.histories[request.store_id], request.horizon)
+        mean = result.mean * (ERROR_FACTOR if "errors" in faults else 1.0)
+        if "latency" in faults:
+            await asyncio.sleep(LATENCY_SECONDS)
+        latency = time.perf_counter() - started
+        features = world.features(request.horizon)
+        actuals = world.actuals(request.store_id, features)
+        errors = monitor.record_batch_metrics(MODEL_ID, mean, actuals, features,
+                                              lower=result.lower, upper=result.upper, latencies=[latency])
+        world.recent.append((mean, actuals))
+        prediction_id = uuid.uuid4().hex[:12]
+        logger.info("Prediction request processed successfully", extra={
+            "model_id": MODEL_ID, "prediction_id": prediction_id, "store_id": request.store_id,
+            "execution_time_ms": round(latency * 1000, 3),
+            "mape": None if errors is None or errors.mape is None else round(errors.mape, 3),
+        })
+        return ForecastResponse(
+            prediction_id=prediction_id, model_id=MODEL_ID, model_version=MODEL_VERSION,
+            store_id=request.store_id, forecast=mean.round(2).tolist(),
+            lower=result.lower.round(2).tolist(), upper=result.upper.round(2).tolist(),
+        )
+
+    @app.get("/api/models/{model_id}/performance")
+    async def performance(model_id: str) -> dict[str, Any]:
+        if model_id != MODEL_ID:
+            raise HTTPException(404, f"unknown model {model_id!r}; this service serves {MODEL_ID!r}")
+        recent = list(world.recent)
+        metrics: dict[str, float] = {}
+        if recent:
+            errors = forecast_errors(np.concatenate([p for p, _ in recent]), np.concatenate([a for _, a in recent]))
+            metrics = {k: round(v, 4) for k, v in errors.gauges().items()}
+        return {"model_id": MODEL_ID, "model_version": MODEL_VERSION, "evaluated_forecasts": len(recent),
+                "metrics": metrics, "feature_importance": FEATURE_IMPORTANCE}
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "model_id": MODEL_ID, "faults": faults.active()}
+
+    @app.get("/api/faults")
+    async def list_faults() -> dict[str, list[str]]:
+        return {"active": faults.active()}
+
+    @app.post("/api/faults/{name}")
+    async def enable_fault(name: str) -> dict[str, list[str]]:
+        _switch(faults.enable, name)
+        logger.warning("fault switched on", extra={"fault": name})
+        return {"active": faults.active()}
+
+    @app.delete("/api/faults/{name}")
+    async def disable_fault(name: str) -> dict[str, list[str]]:
+        _switch(faults.disable, name)
+        logger.info("fault switched off", extra={"fault": name})
+        return {"active": faults.active()}
+
+    return app
+
+
+def _switch(action: Any, name: str) -> None:
+    try:
+        action(name)
+    except UnknownFault as exc:
+        raise HTTPException(404, str(exc)) from None

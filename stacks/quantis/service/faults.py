@@ -1,0 +1,59 @@
+"""Fault injection: the conditions the Quantis alerts exist for, switchable at run time.
+
+``drift``   the feature feed shifts (DataDriftDetected)
+``errors``  a degraded model is served: forecasts 60% too high (HighModelError)
+``latency`` every prediction takes an extra 0.8 s (SlowPredictions)
+
+Switch them with ``POST``/``DELETE /api/faults/{name}`` or start with
+``QUANTIS_FAULTS=drift,latency``. (ServiceDown needs no switch: stop the process.)
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal, get_args
+
+Fault = Literal["drift", "errors", "latency"]
+FAULTS: tuple[str, ...] = get_args(Fault)
+LATENCY_SECONDS = 0.8
+ERROR_FACTOR = 1.6
+
+
+class UnknownFault(ValueError):
+    pass
+
+
+class Faults:
+    """The set of active faults; thread-safe."""
+
+    def __init__(self, active: tuple[str, ...] = ()) -> None:
+        self._lock = threading.Lock()
+        self._active: set[str] = set()
+        for name in active:
+            self.enable(name)
+
+    @staticmethod
+    def parse(raw: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+    def _check(self, name: str) -> None:
+        if name not in FAULTS:
+            raise UnknownFault(f"unknown fault {name!r}; known faults: {', '.join(FAULTS)}")
+
+    def enable(self, name: str) -> None:
+        self._check(name)
+        with self._lock:
+            self._active.add(name)
+
+    def disable(self, name: str) -> None:
+        self._check(name)
+        with self._lock:
+            self._active.discard(name)
+
+    def __contains__(self, name: object) -> bool:
+        with self._lock:
+            return name in self._active
+
+    def active(self) -> list[str]:
+        with self._lock:
+            return sorted(self._active)
