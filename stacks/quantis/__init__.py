@@ -7,6 +7,7 @@ from obscode import Stack
 
 from .alerts import model_alerts, system_alerts
 from .config import CONFIG
+from .dashboards import dashboards
 from .routing import alertmanager
 from .scrape import prometheus
 
@@ -15,6 +16,7 @@ stack = Stack(
     prometheus=prometheus(CONFIG),
     rule_files=[system_alerts(CONFIG), model_alerts(CONFIG)],
     alertmanager=alertmanager(CONFIG),
+    dashboards=dashboards(CONFIG),
     job_catalogs={job: list(refs) for job, refs in CONFIG.job_catalogs},
     allowed_severities=list(CONFIG.allowed_severities),
     require_runbook_url=CONFIG.require_runbook_url,

@@ -37,6 +37,32 @@ class For:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """Grafana dashboards: time ranges, refresh and the thresholds panels colour by.
+
+    Model MAPE, drift and prediction latency reuse the alert thresholds above, so a
+    panel turns red exactly when its alert's condition holds.
+    """
+
+    refresh: str = "30s"
+    time_from: str = "now-6h"
+    model_time_from: str = "now-24h"   # the seed's Model Performance range
+    rate_window: str = "5m"            # the seed's rate() window for request and prediction rates
+    server_error_status: str = "5.."   # http_requests_total{status=~...} counted as errors
+    error_ratio_warning: float = 0.01
+    error_ratio_critical: float = 0.05
+    api_p95_seconds_warning: float = 0.5
+    api_p95_seconds_critical: float = 1.0
+    connection_use_warning: float = 0.7
+    connection_use_critical: float = 0.9
+    cache_hit_ratio_warning: float = 0.95  # below this the cache hit ratio panel turns yellow
+    cache_hit_ratio_good: float = 0.99     # ...and green from here up
+    disk_used_ratio_warning: float = 0.8
+    disk_used_ratio_critical: float = 0.9
+    ignored_filesystems: str = "tmpfs|overlay|squashfs|ramfs"  # fstype regex left out of disk space
+
+
+@dataclass(frozen=True)
 class QuantisConfig:
     scrape_interval: str = "15s"
     evaluation_interval: str = "15s"
@@ -72,6 +98,8 @@ class QuantisConfig:
     # Secrets are files on the Alertmanager host, never values in this repository.
     pagerduty_service_key_file: str = "/etc/alertmanager/secrets/pagerduty-service-key"
     slack_webhook_url_file: str = "/etc/alertmanager/secrets/slack-webhook-url"
+    # Grafana
+    dashboards: DashboardSettings = field(default_factory=DashboardSettings)
 
 
 CONFIG = QuantisConfig()
