@@ -78,7 +78,7 @@ def rule_queries(stack: Any) -> list[Query]:
             for rule in group.rules:
                 kind = "alert" if isinstance(rule, AlertRule) else "record"
                 obj = f"alert {rule.alert}" if kind == "alert" else f"recording rule {rule.record}"
-                found.append(Query(kind, rule_file.path, f"{obj} (group {group.name})", rule.expr,
+                found.append(Query(kind, f"prometheus/{rule_file.path}", f"{obj} (group {group.name})", rule.expr,
                                    _parse(rule.expr), rule=rule, source=rule.source, parsed=rule.expr))
     return found
 

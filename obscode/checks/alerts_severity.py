@@ -34,7 +34,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         obj = f"alert {alert.alert}"
 
         def problem(message: str, field: str = "labels.severity") -> Problem:
-            return Problem(check=CHECK_ID, stack=ctx.name, file=rule_file.path, obj=obj, field=field,
+            return Problem(check=CHECK_ID, stack=ctx.name, file=f"prometheus/{rule_file.path}", obj=obj, field=field,
                            message=message, source=alert.source)
 
         severity = alert.labels.get("severity")

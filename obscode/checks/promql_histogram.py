@@ -46,6 +46,7 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
         if len(call.args) < 2:
             continue
         arg = call.args[1]
+        not_buckets = False
         for selector in selectors(arg):
             series = catalog.lookup(selector.name) if selector.name else None
             if series is None:
@@ -59,6 +60,7 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
                 what = f"the {series.part} of a histogram" if series.type == "histogram" else f"a {series.type}"
                 buckets = f"{selector.name[:-len(series.part) - 1]}_bucket" if series.part else None
                 hint = f"; use {buckets}" if buckets and catalog.lookup(buckets) else ""
+                not_buckets = True
                 yield _problem(ctx, query, f"histogram_quantile() over {selector.name}, which is {what}, "
                                            f"not a histogram's _bucket series{hint}")
                 continue
@@ -67,7 +69,7 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
                                            "buckets are counters, so this is the quantile since the process "
                                            f"started; use rate({selector.name}[5m])", "warning")
         labels = output_labels(arg, catalog.resolve)
-        if not labels.scalar and not labels.has("le"):
+        if not not_buckets and not labels.scalar and not labels.has("le"):
             where = _dropping_aggregation(arg, catalog)
             fix = f"{where} drops le: add le to its by (...)" if where else "the expression drops le"
             yield _problem(ctx, query, f"histogram_quantile() needs the le label, but {fix} "
