@@ -1,0 +1,164 @@
+"""Starting and stopping the real programs of the local stack, each on 127.0.0.1.
+
+Every process gets its own log file and is stopped by its PID (SIGTERM, then SIGKILL).
+Used by ``python -m stacks.quantis.demo`` and by ``tests/integration``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class ToolMissing(RuntimeError):
+    """A system program is not installed; the message names the Debian package."""
+
+
+def require(program: str, package: str) -> str:
+    path = shutil.which(program)
+    if path is None:
+        raise ToolMissing(f"{program} is not installed: run scripts/system-deps.sh (Debian package {package})")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Process:
+    """A started program: its name, Popen handle and log file."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+    url: str = ""
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM by PID, SIGKILL after ``timeout`` seconds."""
+        if self.popen.poll() is not None:
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.pid, signal.SIGKILL)
+            self.popen.wait(timeout)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def spawn(name: str, argv: Sequence[str], log_dir: Path, env: Mapping[str, str] | None = None,
+          cwd: Path | None = None, url: str = "") -> Process:
+    log = log_dir / f"{name}.log"
+    handle = log.open("ab")
+    popen = subprocess.Popen(list(argv), stdout=handle, stderr=subprocess.STDOUT, cwd=cwd,
+                             env={**os.environ, **(env or {})}, start_new_session=True)
+    handle.close()
+    return Process(name, popen, log, url)
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, process: Process | None = None) -> None:
+    """Poll ``check`` every 0.1 s; raise ``TimeoutError`` naming ``what`` (and the log tail) at the deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and not process.alive():
+            raise RuntimeError(f"{process.name} exited with {process.popen.returncode}:\n{process.log_tail()}")
+        try:
+            if check():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.1)
+    tail = f"\n{process.name} log:\n{process.log_tail()}" if process is not None else ""
+    raise TimeoutError(f"{what} not ready after {timeout:.0f}s{tail}")
+
+
+def http_ok(url: str) -> Callable[[], bool]:
+    return lambda: httpx.get(url, timeout=1.0).status_code == 200
+
+
+def start_prometheus(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
+    binary = require("prometheus", "prometheus")
+    url = f"http://127.0.0.1:{port}"
+    proc = spawn("prometheus", [
+        binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
+        f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle",
+    ], log_dir, url=url)
+    wait_until(http_ok(f"{url}/-/ready"), 30, "prometheus", proc)
+    return proc
+
+
+def start_alertmanager(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
+    binary = require("prometheus-alertmanager", "prometheus-alertmanager")
+    url = f"http://127.0.0.1:{port}"
+    proc = spawn("alertmanager", [
+        binary, f"--config.file={config}", f"--storage.path={data_dir}",
+        f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+    ], log_dir, url=url)
+    wait_until(http_ok(f"{url}/-/ready"), 30, "alertmanager", proc)
+    return proc
+
+
+def start_node_exporter(port: int, log_dir: Path) -> Process:
+    binary = require("prometheus-node-exporter", "prometheus-node-exporter")
+    url = f"http://127.0.0.1:{port}"
+    proc = spawn("node-exporter", [binary, f"--web.listen-address=127.0.0.1:{port}"], log_dir, url=url)
+    wait_until(http_ok(f"{url}/metrics"), 30, "node exporter", proc)
+    return proc
+
+
+@dataclass
+class ServiceOptions:
+    port: int
+    model_metrics_port: int
+    log_file: Path
+    monitoring_interval: float = 1.0
+    faults: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def start_service(options: ServiceOptions, log_dir: Path) -> Process:
+    """The Quantis demo service under uvicorn, ECS logs to ``options.log_file``."""
+    url = f"http://127.0.0.1:{options.port}"
+    env = {
+        "QUANTIS_HOST": "127.0.0.1",
+        "QUANTIS_PORT": str(options.port),
+        "QUANTIS_MODEL_METRICS_PORT": str(options.model_metrics_port),
+        "QUANTIS_MONITORING_INTERVAL": str(options.monitoring_interval),
+        "QUANTIS_FAULTS": ",".join(options.faults),
+        "OTEL_SERVICE_NAME": "quantis-api",
+        "OBSCODE_LOG_FORMAT": "ecs",
+        "OBSCODE_LOG_FILE": str(options.log_file),
+        "PYTHONPATH": str(ROOT),
+        **options.extra_env,
+    }
+    proc = spawn("service", [sys.executable, "-m", "stacks.quantis.service"], log_dir, env=env, cwd=ROOT, url=url)
+    wait_until(http_ok(f"{url}/health"), 60, "quantis service", proc)
+    wait_until(http_ok(f"http://127.0.0.1:{options.model_metrics_port}/metrics"), 30, "model metrics", proc)
+    return proc
