@@ -191,6 +191,12 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - stdlib name
         errors.report("log_sink", sys.exc_info()[1])
 
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except (OSError, ValueError) as error:
+            errors.report("log_sink", error)
+
 
 def _message(record: logging.LogRecord) -> str:
     try:

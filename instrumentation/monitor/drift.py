@@ -109,12 +109,13 @@ def check_drift(
     threads: int = 1,
 ) -> list[FeatureDrift]:
     """Test each feature of ``window`` (``(n_features, n_rows)``, as
-    :meth:`FeatureWindow.snapshot` returns it) against ``profile``."""
+    :meth:`FeatureWindow.snapshot` returns it) against ``profile``. Sorts each row of
+    ``window`` in place: pass a copy you no longer need."""
     if method not in ("ks", "js", "psi"):
         raise ValueError(f"unknown drift method {method!r}: use 'ks', 'js' or 'psi'")
     if correction not in ("bonferroni", "bh", "none"):
         raise ValueError(f"unknown correction {correction!r}: use 'bonferroni', 'bh' or 'none'")
-    current = [_finite(window[i]) for i in range(len(profile.features))]
+    current = [_sorted_finite(window[i]) for i in range(len(profile.features))]
     results: list[FeatureDrift | None] = [None] * len(profile.features)
     to_test: list[int] = []
     for i, (ref, cur) in enumerate(zip(profile.features, current, strict=True)):
@@ -138,8 +139,12 @@ def check_drift(
     return [r for r in results if r is not None]
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    return values[np.isfinite(values)]
+def _sorted_finite(values: np.ndarray) -> np.ndarray:
+    """The finite values, sorted (in place: ``values`` is the caller's snapshot copy)."""
+    values.sort()  # -inf first, then +inf, then NaN last
+    low = np.searchsorted(values, -np.inf, side="right")
+    high = np.searchsorted(values, np.inf, side="left")
+    return values[low:high]
 
 
 def _test_name(ref: NumericReference | CategoricalReference, method: DriftMethod) -> Any:
@@ -168,7 +173,7 @@ def _ks_features(
     profile: ReferenceProfile, current: list[np.ndarray], indices: list[int], threads: int
 ) -> list[FeatureDrift]:
     def statistic(i: int) -> tuple[float, np.ndarray]:
-        cur = np.sort(current[i])
+        cur = current[i]
         return ks_statistic_sorted(profile.features[i].sorted_values, cur), cur  # type: ignore[union-attr]
 
     if threads > 1 and len(indices) > 1:
