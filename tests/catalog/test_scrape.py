@@ -1,0 +1,94 @@
+"""``obscode catalog scrape`` against a real prometheus-node-exporter on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from obscode.model.catalog import load_yaml
+from tests.conftest import ROOT, free_port, require_tool
+
+OBSCODE = str(Path(sys.executable).parent / "obscode")
+
+
+@pytest.fixture
+def node_exporter(tmp_path: Path) -> Iterator[str]:
+    binary = require_tool("prometheus-node-exporter")
+    port = free_port()
+    log = (tmp_path / "node-exporter.log").open("w")
+    proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"node exporter did not serve {url}: {(tmp_path / 'node-exporter.log').read_text()}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _scrape(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OBSCODE, "catalog", "scrape", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.integration
+def test_scrape_real_node_exporter_writes_a_catalog(node_exporter: str, tmp_path: Path) -> None:
+    out = tmp_path / "node-exporter.yml"
+    result = _scrape(node_exporter, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "metric families written to" in result.stderr
+    catalog = load_yaml(out)
+    assert catalog.name == "node-exporter"
+    series = catalog.series()
+    cpu = series["node_cpu_seconds_total"]
+    assert cpu.type == "counter" and cpu.labels == ["cpu", "mode"]
+    assert series["node_memory_MemAvailable_bytes"].type == "gauge"
+    assert "node_exporter_build_info" in series
+
+
+@pytest.mark.integration
+def test_shipped_node_catalog_covers_what_the_exporter_serves(node_exporter: str, tmp_path: Path) -> None:
+    out = tmp_path / "now.yml"
+    assert _scrape(node_exporter, "-o", str(out)).returncode == 0
+    now = {m["name"] for m in yaml.safe_load(out.read_text())["metrics"]}
+    shipped = {m.name for m in load_yaml(ROOT / "obscode" / "catalogs" / "node-exporter.yml").metrics}
+    # The families the Quantis alerts query are in both; the rest depends on the machine's hardware.
+    for name in ("node_cpu_seconds_total", "node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes"):
+        assert name in now and name in shipped
+
+
+def test_scrape_unreachable_endpoint_is_a_usage_error() -> None:
+    result = _scrape(f"http://127.0.0.1:{free_port()}/metrics")
+    assert result.returncode == 2
+    assert "cannot scrape http://127.0.0.1:" in result.stderr and "is the exporter running?" in result.stderr
+
+
+def test_scrape_needs_a_scheme() -> None:
+    result = _scrape("127.0.0.1:9100/metrics")
+    assert result.returncode == 2 and "needs a scheme, e.g. http://127.0.0.1:9100/metrics" in result.stderr
+
+
+def test_show_lists_a_shipped_catalog() -> None:
+    result = subprocess.run([OBSCODE, "catalog", "show", "instrumentation-http"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "http_requests_total counter {method,path,status}" in result.stdout.splitlines()
