@@ -49,6 +49,9 @@ def svg_to_png(svg_path: Path, png_path: Path) -> None:
             result = subprocess.run(args, capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
             raise UsageError(f"Chromium did not finish rendering {svg_path} within {TIMEOUT_SECONDS}s") from None
+        except OSError as exc:
+            raise UsageError(f"cannot run Chromium at {binary} ({exc.strerror}): install it "
+                             "(Debian: apt-get install chromium), fix OBSCODE_CHROMIUM, or pass --no-png") from None
     if not png_path.is_file() or not png_path.read_bytes().startswith(PNG_SIGNATURE):
         detail = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise UsageError(f"Chromium did not render {svg_path} to PNG (exit {result.returncode}: {detail[0]})")
