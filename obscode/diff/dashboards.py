@@ -4,6 +4,7 @@ by their position in the JSON list, so reordering alone is no change."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from obscode.diff.changes import Change, FieldChange
@@ -99,11 +100,15 @@ def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]
                 fields.append(FieldChange(f"{label} query {ref}", show(a[ref].get("expr")), show(b[ref].get("expr"))))
             rest_a = {k: v for k, v in a[ref].items() if k not in ("expr", "refId")}
             rest_b = {k: v for k, v in b[ref].items() if k not in ("expr", "refId")}
-            fields += field_changes(rest_a, rest_b, f"{label} query {ref}")
+            fields += _labelled(field_changes(rest_a, rest_b), f"{label} query {ref}")
     fields += field_changes(old.get("datasource"), new.get("datasource"), f"{label} datasource")
-    fields += field_changes({k: v for k, v in old.items() if k not in _PANEL_SKIP},
-                            {k: v for k, v in new.items() if k not in _PANEL_SKIP}, label)
+    fields += _labelled(field_changes({k: v for k, v in old.items() if k not in _PANEL_SKIP},
+                                      {k: v for k, v in new.items() if k not in _PANEL_SKIP}), label)
     return fields
+
+
+def _labelled(fields: list[FieldChange], label: str) -> list[FieldChange]:
+    return [replace(f, field=f"{label} {f.field}") for f in fields]
 
 
 def _variables(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -127,7 +132,7 @@ def dashboard_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldCha
     for name in sorted(set(vb) - set(va)):
         fields.append(FieldChange(f"variable ${name} added", None, show(vb[name].get("query"))))
     for name in sorted(set(va) & set(vb)):
-        fields += field_changes(va[name], vb[name], f"variable ${name}")
+        fields += _labelled(field_changes(va[name], vb[name]), f"variable ${name}")
     fields += field_changes({k: v for k, v in old.items() if k not in _DASHBOARD_SKIP},
                             {k: v for k, v in new.items() if k not in _DASHBOARD_SKIP})
     return fields
