@@ -180,10 +180,6 @@ class StackCatalog:
             opened = opened or self.job_labels[job].open
         return LabelSet(frozenset(names), open=opened)
 
-    def known_labels(self, selector: Selector) -> frozenset[str]:
-        """The listable labels of ``selector``'s series (ignoring openness), for suggestions."""
-        return self.resolve(selector).names
-
     def scrape_interval_seconds(self, series: Series, selector: Selector | None = None) -> float | None:
         """The longest interval at which the producers of ``series`` write it."""
         if series.interval_seconds is not None:

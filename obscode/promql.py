@@ -26,7 +26,6 @@ _LABELLESS = {"vector", "time", "scalar", "pi", "day_of_month", "day_of_week", "
 #: Aggregations whose output keeps every input label (they select series, not combine them).
 _SELECTING_AGGREGATIONS = {"topk", "bottomk", "limitk", "limit_ratio"}
 _SET_OPS = {"and", "or", "unless"}
-_COMPARISONS = {"==", "!=", ">", "<", ">=", "<="}
 
 
 @functools.lru_cache(maxsize=65536)
