@@ -18,6 +18,7 @@ so error gauges move with every request.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 import time
@@ -44,7 +45,14 @@ SERVICE_NAME = "quantis-api"
 #: Relative influence of each feature in the demand model (what the dashboard shows).
 FEATURE_IMPORTANCE = {"price": 0.55, "temperature": 0.15, "marketing_spend": 0.30}
 
+#: Under the ``errors`` fault, one forecast in this many also fails with HTTP 500.
+FAILURE_EVERY = 10
+
 logger = logging.getLogger("quantis.forecast")
+
+
+class ModelBackendError(RuntimeError):
+    """The injected backend failure (an unhandled exception, so the server answers 500)."""
 
 
 class ForecastRequest(BaseModel):
@@ -92,6 +100,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings.from_env()
     faults = Faults(settings.faults)
     world = _World(faults)
+    failures = itertools.count(1)
     monitor = ModelMonitor(
         {
             "metrics_port": settings.model_metrics_port,
@@ -125,6 +134,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def forecast(request: ForecastRequest) -> ForecastResponse:
         if request.model_id != MODEL_ID:
             raise HTTPException(404, f"unknown model {request.model_id!r}; this service serves {MODEL_ID!r}")
+        if "errors" in faults and next(failures) % FAILURE_EVERY == 0:
+            raise ModelBackendError("model backend failed to load store history (injected fault)")
         started = time.perf_counter()
         result = holt_winters(world.histories[request.store_id], request.horizon)
         mean = result.mean * (ERROR_FACTOR if "errors" in faults else 1.0)

@@ -1,7 +1,8 @@
 """Fault injection: the conditions the Quantis alerts exist for, switchable at run time.
 
 ``drift``   the feature feed shifts (DataDriftDetected)
-``errors``  a degraded model is served: forecasts 60% too high (HighModelError)
+``errors``  a degraded model is served: forecasts 60% too high (HighModelError), and one
+            forecast in ten fails with HTTP 500 (the API error-rate panels)
 ``latency`` every prediction takes an extra 0.8 s (SlowPredictions)
 
 Switch them with ``POST``/``DELETE /api/faults/{name}`` or start with
