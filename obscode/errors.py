@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from types import TracebackType
 _INTERNAL_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_internal(filename: str) -> bool:
     if filename.startswith("<"):
         return True

@@ -216,10 +216,14 @@ def load_yaml(path: str | Path) -> Catalog:
     return _load_yaml(Path(path).resolve())
 
 
+# libyaml's loader when PyYAML was built with it: the shipped catalogs are large.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.lru_cache(maxsize=64)
 def _load_yaml(path: Path) -> Catalog:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except OSError as exc:
         raise DefinitionError(obj=f"catalog file {path}", field=None, message=f"cannot read it: {exc.strerror}") from None
     except yaml.YAMLError as exc:

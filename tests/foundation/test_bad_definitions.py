@@ -15,7 +15,10 @@ from obscode.cli import main
 BASE = {
     "JOBS": 'ScrapeConfig(job_name="api", scrape_interval="5s", static_configs=[StaticConfig(targets=["api:8000"])])',
     "GLOBAL": 'GlobalConfig(scrape_interval="15s", evaluation_interval="15s")',
-    "RULES": 'AlertRule(alert="ServiceDown", expr="up == 0", for_="1m", labels={"severity": "critical"})',
+    "RULES": (
+        'AlertRule(alert="ServiceDown", expr="up == 0", for_="1m", labels={"severity": "critical"}, '
+        'annotations={"summary": "{{ $labels.job }} is down", "description": "Down for 1 minute"})'
+    ),
     "GROUPS": 'RuleGroup(name="system", rules=[RULES])',
     "FILES": 'RuleFile(name="system_alerts", groups=[GROUPS])',
     "ROUTES": 'Route(match={"severity": "critical"}, receiver="pager")',
