@@ -102,9 +102,14 @@ def bench_drift(reference: np.ndarray, current: np.ndarray) -> dict:
 
     names = [f"f{i}" for i in range(reference.shape[1])]
     results: dict = {}
-    started = time.perf_counter()
-    scipy_p = [stats.ks_2samp(reference[:, i], current[:, i]) for i in range(reference.shape[1])]
-    results["scipy"] = time.perf_counter() - started
+    columns_ref = [np.ascontiguousarray(reference[:, i]) for i in range(reference.shape[1])]
+    columns_cur = [np.ascontiguousarray(current[:, i]) for i in range(current.shape[1])]
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        scipy_p = [stats.ks_2samp(r, c) for r, c in zip(columns_ref, columns_cur)]
+        runs.append(time.perf_counter() - started)
+    results["scipy"] = min(runs)
 
     for threads in (1, os.cpu_count() or 1):
         monitor = ModelMonitor({"window_size": current.shape[0], "drift_threads": threads}, pipeline=MetricsPipeline())
@@ -159,6 +164,8 @@ def main() -> None:
 
     from benchmarks.machine import describe
 
+    load_before = os.getloadavg()[0]
+
     small, large = (100_000, 1_000_000) if args.quick else (1_000_000, 10_000_000)
     ingest = {
         ("seed", small): run_child("seed", small),
@@ -172,7 +179,8 @@ def main() -> None:
     print(drift, flush=True)
     evidently_seconds, evidently_note = bench_evidently(reference, current)
     print(evidently_seconds, evidently_note, flush=True)
-    write_doc(describe(), ingest, small, large, drift, evidently_seconds, evidently_note, args.quick)
+    machine = f"{describe()}; 1-min load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after the run"
+    write_doc(machine, ingest, small, large, drift, evidently_seconds, evidently_note, args.quick)
 
 
 def write_doc(machine: str, ingest: dict, small: int, large: int, drift: dict,
@@ -207,8 +215,8 @@ def write_doc(machine: str, ingest: dict, small: int, large: int, drift: dict,
         "",
         "### (b) Drift check: 100 features, 100,000-row reference vs 50,000-row window",
         "",
-        "Five features are shifted by 0.5 sd, 95 are unchanged. Best of three runs for",
-        "`detect_drift`; the reference is sorted once at `load_reference_data` "
+        "Five features are shifted by 0.5 sd, 95 are unchanged. Best of three runs each; `detect_drift`",
+        "includes copying the window out of the ring buffer. The reference is sorted once at `load_reference_data` "
         f"({drift['reference_load']:.2f} s, not counted).",
         "",
         "| implementation | time (s) | vs scipy loop |",
@@ -227,6 +235,11 @@ def write_doc(machine: str, ingest: dict, small: int, large: int, drift: dict,
         f"p-values identical to scipy's (bitwise equal for all 100 features): {drift['identical']}; "
         f"max |ΔD| = {drift['max_d_diff']:.1e}, max relative Δp = {drift['max_p_diff']:.1e}. "
         f"Drifted after Bonferroni: {', '.join(drift['drifted'])}.",
+        "",
+        "Both sides pay the same p-value cost: the asymptotic p-value is scipy's own `kstwo.sf`",
+        "(1-9 ms per feature at these sizes), so the speed-up comes from the statistic (one",
+        "`searchsorted` of the sorted window into the pre-sorted reference instead of sorting and",
+        "searching 150,000 values twice). A loaded machine (other processes on the 2 cores) lowers the ratio.",
         "",
     ]
     if evidently_seconds is None:
