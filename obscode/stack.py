@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from obscode.model.alertmanager import AlertmanagerConfig
 from obscode.model.base import FieldError, Model
+from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
 from obscode.model.scrape import PrometheusConfig
 
@@ -26,6 +27,8 @@ class Stack(Model):
     rule_files: list[RuleFile] = Field(default_factory=list)
     alertmanager: AlertmanagerConfig | None = None
     dashboards: list[Any] = Field(default_factory=list)
+    #: Log shipping to ELK (Filebeat paths, Logstash/Elasticsearch hosts, retention).
+    logs: LogsConfig = Field(default_factory=LogsConfig)
     #: Catalogs of what each scrape job's targets emit: a Catalog, a shipped catalog's
     #: name ("node-exporter", "postgres-exporter") or a YAML file. Prometheus' own series
     #: (up, scrape_*, ALERTS) and recording rule outputs are added automatically.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from obscode.emit import alertmanager, grafana, prometheus
+from obscode.emit import alertmanager, elk, grafana, prometheus
 from obscode.errors import DefinitionError
 from obscode.stack import Stack
 
 Emitter = Callable[[Stack], dict[str, bytes]]
 
-EMITTERS: list[Emitter] = [prometheus.emit, alertmanager.emit, grafana.emit]
+EMITTERS: list[Emitter] = [prometheus.emit, alertmanager.emit, grafana.emit, elk.emit]
 
 
 def render(stack: Stack) -> dict[str, bytes]:
