@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
+import yaml
 
 from obscode.diff import diff_stack
 from obscode.diff.markdown import render_stack
@@ -34,8 +35,7 @@ def _reordered(tree: Tree) -> Tree:
     tree = edit_yaml(tree, AM, lambda d: d["receivers"].reverse())
     tree = edit_json(tree, BOARD, lambda d: d["panels"].reverse())
     # Same content, different formatting: YAML flow style and compact JSON.
-    return {**tree, SYSTEM_RULES: __import__("yaml").safe_dump(
-        __import__("yaml").safe_load(tree[SYSTEM_RULES]), default_flow_style=True).encode()}
+    return {**tree, SYSTEM_RULES: yaml.safe_dump(yaml.safe_load(tree[SYSTEM_RULES]), default_flow_style=True).encode()}
 
 
 def _route(tree: Tree) -> Tree:
