@@ -126,6 +126,7 @@ class ObscodeMiddleware:
                 errors.report("hook", error)
 
         status = 500
+        responded = False
         trace_header = self.trace_header
         trace_value = b""
         if trace_header:
@@ -134,9 +135,10 @@ class ObscodeMiddleware:
                 trace_value = format(ctx.trace_id, "032x").encode("ascii")
 
         async def send_with_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 if trace_value:
                     message["headers"] = [*message.get("headers", ()), (trace_header, trace_value)]
             await send(message)
@@ -149,7 +151,7 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                self._finish(scope, span, method, method_attrs, status, start, error, wanted)
+                self._finish(scope, span, method, method_attrs, status, responded, start, error, wanted)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
                 errors.report("middleware", failure)
                 try:
@@ -166,6 +168,7 @@ class ObscodeMiddleware:
         method: str,
         method_attrs: dict[str, str],
         status: int,
+        responded: bool,
         start: float,
         error: BaseException | None,
         wanted: dict[str, str],
@@ -186,7 +189,8 @@ class ObscodeMiddleware:
             if isinstance(error, Exception):  # not cancellation or exit
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-                end_attributes["error.type"] = type(error).__qualname__
+                # Semantic conventions: the status code once one was sent, else the exception type.
+                end_attributes["error.type"] = status_text if responded else type(error).__qualname__
             elif status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
                 end_attributes["error.type"] = status_text
