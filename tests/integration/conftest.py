@@ -7,10 +7,9 @@ when the test fails.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,7 +67,7 @@ def loaded_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]
 class Load:
     """Forecast requests from ``workers`` threads until stopped (a tiny load generator)."""
 
-    def __init__(self, live: LiveStack, workers: int = 4) -> None:
+    def __init__(self, live: LiveStack, workers: int = 3) -> None:
         self.live = live
         self.workers = workers
         self.sent = 0
@@ -124,9 +123,3 @@ def amtool_receivers(config: Path, labels: dict[str, str]) -> list[str]:
     return proc.stdout.strip().split(",")
 
 
-@pytest.fixture
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-Check = Callable[[], bool]

@@ -24,7 +24,7 @@ from obscode import emit, loader
 from stacks.quantis.service import postgres
 from stacks.quantis.service.processes import (
     ROOT, Process, ServiceOptions, ToolMissing, free_port, start_alertmanager, start_node_exporter,
-    start_prometheus, start_service,
+    start_prometheus, start_service, wait_until,
 )
 from stacks.quantis.service.webhook_sink import Delivery, WebhookSink
 
@@ -99,6 +99,12 @@ class LiveStack:
             self.files["alertmanager"], self.workdir / "alertmanager-data", self.ports.alertmanager, logs))
         self._step("prometheus", lambda: start_prometheus(
             self.files["prometheus"], self.workdir / "prometheus-data", free_port_for(self, "prometheus"), logs))
+        jobs = {job.job_name for job in self.files["stack"].prometheus.scrape_configs}
+        # Prometheus hands discovered targets to the scrape manager every 5 s.
+        self.progress("prometheus", f"waiting for the first scrape of {len(jobs)} jobs")
+        wait_until(lambda: set(self.targets_up()) == jobs, 30, "prometheus scrape targets", self.processes["prometheus"])
+        self.progress("prometheus", "scraping: " + ", ".join(
+            f"{job} {'up' if up else 'DOWN'}" for job, up in sorted(self.targets_up().items())))
 
     def _start_database(self, logs: Path) -> None:
         pg_port = free_port()
