@@ -8,6 +8,8 @@ from pydantic import Field, field_validator, model_validator
 
 from obscode.model.alertmanager import AlertmanagerConfig
 from obscode.model.base import FieldError, Model
+from obscode.model.dashboards import Datasource, GrafanaSettings
+from obscode.model.catalog import Catalog, resolve as resolve_catalog
 from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
 from obscode.model.scrape import PrometheusConfig
