@@ -172,6 +172,12 @@ MODEL_DRIFT_P_VALUE = MetricSpec(
     help="p-value of the last drift test, by feature (KS and chi-square only).",
     labels=MODEL_LABELS + ("feature_name",),
 )
+MODEL_FEATURE_DRIFTED = MetricSpec(
+    name="model_feature_drifted",
+    type="gauge",
+    help="1 when this feature drifted in the last check (after the multiple-testing correction), else 0.",
+    labels=MODEL_LABELS + ("feature_name",),
+)
 MODEL_DRIFT_DETECTED = MetricSpec(
     name="model_drift_detected",
     type="gauge",
@@ -215,6 +221,7 @@ MODEL_METRICS: tuple[MetricSpec, ...] = (
     MODEL_FEATURE_IMPORTANCE,
     MODEL_DRIFT_SCORE,
     MODEL_DRIFT_P_VALUE,
+    MODEL_FEATURE_DRIFTED,
     MODEL_DRIFT_DETECTED,
     MODEL_INVALID_FEATURE_VALUES,
     MODEL_MONITOR_ALERTS,

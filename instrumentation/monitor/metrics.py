@@ -33,6 +33,7 @@ class MonitorMetrics:
         self.feature_importance = get(catalog.MODEL_FEATURE_IMPORTANCE)
         self.drift_score = get(catalog.MODEL_DRIFT_SCORE)
         self.drift_p_value = get(catalog.MODEL_DRIFT_P_VALUE)
+        self.feature_drifted = get(catalog.MODEL_FEATURE_DRIFTED)
         self.drift_detected = get(catalog.MODEL_DRIFT_DETECTED)
         self.invalid_values = get(catalog.MODEL_INVALID_FEATURE_VALUES)
         self.alerts = get(catalog.MODEL_MONITOR_ALERTS)

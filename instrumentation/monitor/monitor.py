@@ -253,6 +253,7 @@ class ModelMonitor:
             self.metrics.set(self.metrics.drift_score, feature.score, labels)
             if feature.p_value is not None:
                 self.metrics.set(self.metrics.drift_p_value, feature.p_value, labels)
+            self.metrics.feature_drifted.set(1 if feature.drifted else 0, labels)
         self.metrics.drift_detected.set(1 if report.drift_detected else 0, model.labels)
         if report.drift_detected:
             logger.warning("drift detected for model %s in features %s", model.model_id, report.drifted_features)

@@ -20,7 +20,11 @@ class Thresholds:
     cpu_idle_ratio_below: float = 0.2          # HighCpuUsage: idle < 20% = busy > 80%
     memory_used_ratio_above: float = 0.9       # HighMemoryUsage
     model_mape_percent_above: float = 15       # HighModelError
-    drift_score_above: float = 0.05            # DataDriftDetected
+    # Drift panels draw this line on the KS statistic D (0-1) for the eye. The DataDriftDetected
+    # alert does not compare scores: it fires on the monitor's test decision
+    # (model_feature_drifted, p < drift_alpha after the Bonferroni correction).
+    drift_score_above: float = 0.05
+    drift_alpha: float = 0.05                  # family-wise alpha of the monitor's drift tests
     prediction_p95_seconds_above: float = 0.5  # SlowPredictions
 
 

@@ -81,6 +81,8 @@ def test_drift_metrics_and_report(monitor: ModelMonitor, scrape) -> None:
     assert p_values["promo"] == pytest.approx(report.feature("promo").p_value)
     assert set(scores) == {"price", "promo", "store"}
     assert scrape("model_drift_detected") == {frozenset(LABELS): 1.0}
+    drifted = {dict(k)["feature_name"]: v for k, v in scrape("model_feature_drifted").items()}
+    assert drifted == {"price": 1.0, "promo": 0.0, "store": 0.0}
 
 
 def test_nan_features_are_counted_in_the_data_quality_metric(monitor: ModelMonitor, scrape) -> None:
