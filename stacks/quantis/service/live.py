@@ -102,9 +102,10 @@ class LiveStack:
         jobs = {job.job_name for job in self.files["stack"].prometheus.scrape_configs}
         # Prometheus hands discovered targets to the scrape manager every 5 s.
         self.progress("prometheus", f"waiting for the first scrape of {len(jobs)} jobs")
-        wait_until(lambda: set(self.targets_up()) == jobs, 30, "prometheus scrape targets", self.processes["prometheus"])
+        wait_until(lambda: set(self.targets_health()) == jobs and "unknown" not in self.targets_health().values(),
+                   30, "prometheus scrape targets", self.processes["prometheus"])
         self.progress("prometheus", "scraping: " + ", ".join(
-            f"{job} {'up' if up else 'DOWN'}" for job, up in sorted(self.targets_up().items())))
+            f"{job} {health}" for job, health in sorted(self.targets_health().items())))
 
     def _start_database(self, logs: Path) -> None:
         pg_port = free_port()
@@ -190,9 +191,10 @@ class LiveStack:
         body = self.client.get(f"{self.prometheus_url}/api/v1/alerts").json()
         return {a["state"] for a in body["data"]["alerts"] if a["labels"].get("alertname") == alertname}
 
-    def targets_up(self) -> dict[str, bool]:
+    def targets_health(self) -> dict[str, str]:
+        """Scrape health per job: up, down or unknown (not scraped yet)."""
         body = self.client.get(f"{self.prometheus_url}/api/v1/targets").json()
-        return {t["labels"]["job"]: t["health"] == "up" for t in body["data"]["activeTargets"]}
+        return {t["labels"]["job"]: t["health"] for t in body["data"]["activeTargets"]}
 
 
 def free_port_for(live: LiveStack, name: str) -> int:
