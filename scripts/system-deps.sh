@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=("$@")
 if [ ${#packages[@]} -eq 0 ]; then
-  packages=(prometheus prometheus-alertmanager prometheus-node-exporter wrk chromium)
+  packages=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter postgresql wrk chromium)
 fi
 missing=()
 for pkg in "${packages[@]}"; do
