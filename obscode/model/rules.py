@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 
 import promql_parser
-from pydantic import Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
 
 from obscode.model.base import Model
 from obscode.model.duration import Duration
@@ -35,16 +35,27 @@ def _label_names(value: dict[str, str], what: str) -> dict[str, str]:
     return value
 
 
+def _parsed(expr: str) -> str:
+    parse_promql(expr)
+    return expr
+
+
+#: A PromQL expression, parsed when the rule is defined.
+PromQL = Annotated[str, AfterValidator(_parsed)]
+Labels = Annotated[dict[str, str], AfterValidator(lambda v: _label_names(v, "label"))]
+Annotations = Annotated[dict[str, str], AfterValidator(lambda v: _label_names(v, "annotation"))]
+
+
 class AlertRule(Model):
     kind = "alert"
     name_field = "alert"
 
     alert: str
-    expr: str
+    expr: PromQL
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: Duration | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
 
     @field_validator("alert")
     @classmethod
@@ -52,22 +63,6 @@ class AlertRule(Model):
         if not _METRIC_NAME.match(value) or ":" in value:
             raise ValueError(f"alert name {value!r} must match [a-zA-Z_][a-zA-Z0-9_]*, e.g. HighCpuUsage")
         return value
-
-    @field_validator("expr")
-    @classmethod
-    def check_expr(cls, value: str) -> str:
-        parse_promql(value)
-        return value
-
-    @field_validator("labels")
-    @classmethod
-    def check_labels(cls, value: dict[str, str]) -> dict[str, str]:
-        return _label_names(value, "label")
-
-    @field_validator("annotations")
-    @classmethod
-    def check_annotations(cls, value: dict[str, str]) -> dict[str, str]:
-        return _label_names(value, "annotation")
 
     @property
     def name(self) -> str:
@@ -91,8 +86,8 @@ class RecordingRule(Model):
     name_field = "record"
 
     record: str
-    expr: str
-    labels: dict[str, str] = Field(default_factory=dict)
+    expr: PromQL
+    labels: Labels = Field(default_factory=dict)
 
     @field_validator("record")
     @classmethod
@@ -100,17 +95,6 @@ class RecordingRule(Model):
         if not _METRIC_NAME.match(value):
             raise ValueError(f"record {value!r} is not a valid metric name, e.g. job:http_requests:rate5m")
         return value
-
-    @field_validator("expr")
-    @classmethod
-    def check_expr(cls, value: str) -> str:
-        parse_promql(value)
-        return value
-
-    @field_validator("labels")
-    @classmethod
-    def check_labels(cls, value: dict[str, str]) -> dict[str, str]:
-        return _label_names(value, "label")
 
     @property
     def name(self) -> str:
