@@ -50,9 +50,14 @@ class MetricSpec:
         return {"counter": "counter", "histogram": "histogram", "gauge": "gauge"}[self.type]
 
     @property
+    def prometheus_unit(self) -> str:
+        """The unit as the Prometheus exporter names it (``seconds`` for ``s``), or ``""``."""
+        return _UNIT_SUFFIX.get(self.unit, self.unit)
+
+    @property
     def prometheus_name(self) -> str:
         """Family name as exposed (without the ``_total``/``_bucket`` sample suffixes)."""
-        suffix = _UNIT_SUFFIX.get(self.unit, self.unit)
+        suffix = self.prometheus_unit
         if suffix and not self.name.endswith("_" + suffix):
             return f"{self.name}_{suffix}"
         return self.name

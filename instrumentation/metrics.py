@@ -10,15 +10,20 @@ one overflow series whose collapsed labels read ``OVERFLOW_VALUE`` (a value the 
 declares), and the reader's own cardinality limit sits above that as a last resort.
 Exemplars are off: the Prometheus text exporter drops them, and sampling one per
 measurement in a traced request would cost time for nothing.
+
+Hot paths skip the SDK's per-measurement work: :meth:`MetricsPipeline.observed` sums
+counters in process and reports them through observable instruments at collection, and
+:meth:`MetricsPipeline.histogram` keeps bucket counts in plain lists and exposes them
+through a collector on the same registry, in exactly the exporter's format.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from typing import Any
-
-from collections.abc import Sequence
 
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.metrics import Observation
@@ -35,6 +40,7 @@ from opentelemetry.sdk.metrics import (
 )
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import HistogramMetricFamily
 
 from instrumentation.catalog import OVERFLOW_VALUE, MetricSpec
 
@@ -76,6 +82,7 @@ class MetricsPipeline:
         self._instruments: dict[str, Any] = {}
         self._limiters: dict[str, SeriesLimiter] = {}
         self._observed: dict[str, ObservedValues] = {}
+        self._histograms: dict[str, HistogramValues] = {}
         self._lock = threading.Lock()
 
     def instrument(self, spec: MetricSpec) -> Any:
@@ -121,6 +128,26 @@ class MetricsPipeline:
                     found = ObservedValues()
                     _create_observable(self.meter, spec, found.observe)
                     self._observed[spec.name] = found
+        return found
+
+    def histogram(self, spec: MetricSpec) -> HistogramValues:
+        """A pre-aggregated histogram for ``spec``, exposed on this pipeline's registry.
+
+        For hot paths: ``record`` is a bisect and two additions under a lock, where the
+        SDK's ``Histogram.record`` costs about ten times more. The family looks exactly as
+        the exporter would show the instrument :meth:`instrument` builds (same name, help,
+        labels, buckets); never use both for one spec.
+        """
+        if spec.instrument_kind != "histogram" or not spec.buckets:
+            raise ValueError(f"metric {spec.name} is a {spec.instrument_kind} without buckets, not a histogram")
+        found = self._histograms.get(spec.name)
+        if found is None:
+            with self._lock:
+                found = self._histograms.get(spec.name)
+                if found is None:
+                    found = HistogramValues(spec)
+                    self.registry.register(found)
+                    self._histograms[spec.name] = found
         return found
 
     def exposition(self) -> bytes:
@@ -197,6 +224,58 @@ class ObservedValues:
         with self._lock:
             cells = [(attributes, value) for attributes, value in self._values.values()]
         return [Observation(value, attributes) for attributes, value in cells]
+
+
+class HistogramValues:
+    """Bucket counts and sums per attribute set, collected as one Prometheus histogram family.
+
+    A ``prometheus_client`` collector: registered on a registry, it yields the family with
+    cumulative ``le`` buckets (the spec's bounds, then ``+Inf``), ``_count`` and ``_sum``.
+    """
+
+    def __init__(self, spec: MetricSpec) -> None:
+        self.spec = spec
+        self.bounds: tuple[float, ...] = tuple(spec.buckets or ())
+        self._les = [str(float(bound)) for bound in self.bounds] + ["+Inf"]
+        # id(attributes) -> [attributes, per-bucket counts (last one: above every bound), sum]
+        self._series: dict[int, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def record(self, value: float, attributes: dict[str, str]) -> None:
+        """Count ``value`` in the series of ``attributes`` (pass the same dict object each time)."""
+        index = bisect_left(self.bounds, value)  # le semantics: a value on a bound counts in it
+        key = id(attributes)
+        with self._lock:
+            cell = self._series.get(key)
+            if cell is None:
+                cell = self._series[key] = [attributes, [0] * (len(self.bounds) + 1), 0.0]
+            cell[1][index] += 1
+            cell[2] += value
+
+    def describe(self) -> list[HistogramMetricFamily]:
+        """The family's name for the registry's duplicate check (no samples)."""
+        return [self._family()]
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        """The family with every series, or nothing before the first record (as the exporter does)."""
+        with self._lock:
+            cells = [(attributes, list(counts), total) for attributes, counts, total in self._series.values()]
+        if not cells:
+            return
+        spec = self.spec
+        family = self._family()
+        for attributes, counts, total in cells:
+            cumulative = 0
+            buckets = []
+            for le, count in zip(self._les, counts):
+                cumulative += count
+                buckets.append((le, cumulative))
+            family.add_metric([attributes.get(label, "") for label in spec.labels], buckets, total)
+        yield family
+
+    def _family(self) -> HistogramMetricFamily:
+        spec = self.spec
+        return HistogramMetricFamily(spec.prometheus_name, spec.help, labels=spec.labels, unit=spec.prometheus_unit)
 
 
 def _create_observable(meter: Any, spec: MetricSpec, callback: Any) -> Any:

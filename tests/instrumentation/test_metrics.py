@@ -8,12 +8,15 @@ import shutil
 import string
 import subprocess
 
+import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from instrumentation import instrument
 from instrumentation.catalog import (
     HTTP_METRICS,
+    HTTP_REQUEST_DURATION,
+    HTTP_REQUESTS,
     OVERFLOW_VALUE,
     SECONDS_BUCKETS,
     UNMATCHED_PATH,
@@ -188,3 +191,31 @@ def test_uninstrument_restores_the_plain_app(serve):
     assert served.client.get("/metrics").status_code == 404
     served.client.get("/hello")
     assert served.server_spans() == []
+
+
+def test_own_histogram_exposes_exactly_what_the_sdk_histogram_would():
+    values = [0.0, 0.001, 0.005, 0.0051, 0.3, 1.0, 9.99, 10.0, 12.5]
+    series = [{"method": "GET", "path": "/a"}, {"method": "POST", "path": "/b"}]
+    sdk, ours = MetricsPipeline(), MetricsPipeline()
+    try:
+        instrument_ = sdk.instrument(HTTP_REQUEST_DURATION)
+        histogram = ours.histogram(HTTP_REQUEST_DURATION)
+        for index, value in enumerate(values):
+            attributes = series[index % 2]
+            instrument_.record(value, attributes)
+            histogram.record(value, attributes)
+        assert ours.exposition().decode() == sdk.exposition().decode()
+    finally:
+        sdk.shutdown()
+        ours.shutdown()
+
+
+def test_own_histogram_is_absent_until_recorded_and_refuses_non_histograms():
+    pipeline = MetricsPipeline()
+    try:
+        pipeline.histogram(HTTP_REQUEST_DURATION)
+        assert pipeline.exposition() == b""
+        with pytest.raises(ValueError, match="metric http_requests is a counter without buckets, not a histogram"):
+            pipeline.histogram(HTTP_REQUESTS)
+    finally:
+        pipeline.shutdown()
