@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_tool
 
 COMPOSE = ROOT / "stacks" / "quantis" / "compose.yaml"
 REQUIRED = {"prometheus", "alertmanager", "grafana", "elasticsearch", "logstash", "kibana", "filebeat", "api"}
@@ -64,16 +64,17 @@ def test_scrape_targets_are_compose_services() -> None:
 
 
 def test_docker_compose_config_accepts_it(tmp_path: Path) -> None:
+    """`docker compose config` where the plugin exists, else Debian's docker-compose 1.29
+    (installed by scripts/system-deps.sh); neither needs a Docker engine for `config`."""
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
-        # Documented fallback: the structural tests above are the check without the CLI.
-        import pytest
-
-        pytest.skip("docker compose CLI not installed; structural checks above cover compose.yaml")
+    if docker is not None and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        command = [docker, "compose"]
+    else:
+        command = [require_tool("docker-compose")]
     secrets = tmp_path / "secrets"
     secrets.mkdir()
     (secrets / "postgres-password").write_text("x\n")
-    proc = subprocess.run([docker, "compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
+    proc = subprocess.run([*command, "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin:/usr/local/bin", "QUANTIS_POSTGRES_PASSWORD_FILE": str(secrets / "postgres-password"),
                                "QUANTIS_ALERTMANAGER_SECRETS": str(secrets)}, timeout=120)
     assert proc.returncode == 0, proc.stderr
