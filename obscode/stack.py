@@ -8,15 +8,16 @@ from pydantic import Field, field_validator, model_validator
 
 from obscode.model.alertmanager import AlertmanagerConfig
 from obscode.model.base import FieldError, Model
-from obscode.model.dashboards import Datasource, GrafanaSettings
 from obscode.model.catalog import Catalog, resolve as resolve_catalog
+from obscode.model.dashboards import Datasource, GrafanaSettings
 from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
 from obscode.model.scrape import PrometheusConfig
 
 
 class Stack(Model):
-    """Everything one monitored platform needs: scrape jobs, rules, routing, dashboards.
+    """Everything one monitored platform needs: scrape jobs, rules, routing, dashboards,
+    the catalogs of what its services emit, and log shipping.
 
     ``obscode generate`` writes it to ``generated/<name>/``.
     """
@@ -28,9 +29,10 @@ class Stack(Model):
     prometheus: PrometheusConfig
     rule_files: list[RuleFile] = Field(default_factory=list)
     alertmanager: AlertmanagerConfig | None = None
+    #: grafanalib or Grafana Foundation SDK dashboards, or dashboard JSON (obscode.model.dashboards).
     dashboards: list[Any] = Field(default_factory=list)
-    #: Log shipping to ELK (Filebeat paths, Logstash/Elasticsearch hosts, retention).
-    logs: LogsConfig = Field(default_factory=LogsConfig)
+    #: Grafana datasources and dashboard provisioning.
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     #: Catalogs of what each scrape job's targets emit: a Catalog, a shipped catalog's
     #: name ("node-exporter", "postgres-exporter") or a YAML file. Prometheus' own series
     #: (up, scrape_*, ALERTS) and recording rule outputs are added automatically.
@@ -39,6 +41,10 @@ class Stack(Model):
     allowed_severities: list[str] = Field(default_factory=lambda: ["critical", "warning", "info"])
     #: Whether every alert needs a ``runbook_url`` annotation (checked by alerts/annotations).
     require_runbook_url: bool = False
+    #: Log shipping to ELK (Filebeat paths, Logstash/Elasticsearch hosts, retention).
+    logs: LogsConfig = Field(default_factory=LogsConfig)
+    #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".
+    logs_index: str = ""
 
     @field_validator("job_catalogs", mode="before")
     @classmethod
@@ -49,20 +55,12 @@ class Stack(Model):
                 for job, refs in value.items()}
 
     @model_validator(mode="after")
-    def _catalog_jobs_exist(self) -> "Stack":
+    def _consistent(self) -> "Stack":
         jobs = [job.job_name for job in self.prometheus.scrape_configs]
         for job in self.job_catalogs:
             if job not in jobs:
-                raise ValueError(f"job_catalogs names job {job!r}, which is not a scrape job; jobs: {', '.join(jobs)}")
-        return self
-
-    #: Grafana datasources and dashboard provisioning (see obscode.model.dashboards).
-    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
-    #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".
-    logs_index: str = ""
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> "Stack":
+                raise FieldError("job_catalogs",
+                                 f"job_catalogs names job {job!r}, which is not a scrape job; jobs: {', '.join(jobs)}")
         files: set[str] = set()
         groups: dict[str, str] = {}
         for rule_file in self.rule_files:
@@ -76,6 +74,8 @@ class Stack(Model):
                         f"{rule_file.path}; group names must be unique"
                     )
                 groups[group.name] = rule_file.path
+        if not self.logs_index:
+            self.logs_index = f"{self.name}-logs"
         return self
 
     def alerts(self) -> list[tuple[RuleFile, AlertRule]]:
@@ -83,12 +83,6 @@ class Stack(Model):
 
     def recording_rules(self) -> list[tuple[RuleFile, RecordingRule]]:
         return [(f, r) for f in self.rule_files for g in f.groups for r in g.rules if isinstance(r, RecordingRule)]
-
-    @model_validator(mode="after")
-    def _default_logs_index(self) -> "Stack":
-        if not self.logs_index:
-            self.logs_index = f"{self.name}-logs"
-        return self
 
     def datasources(self) -> list[Datasource]:
         """The Grafana datasources obscode provisions for this stack."""
