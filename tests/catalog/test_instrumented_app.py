@@ -5,9 +5,7 @@ use is the truth about what the service emits."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,8 @@ import pytest
 
 import instrumentation
 from obscode.model.catalog import from_exposition, instrumentation_http
-from tests.conftest import ROOT, free_port
+from stacks.quantis.service.processes import free_port, http_ok, spawn, wait_until
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(
     not hasattr(instrumentation, "instrument") and os.environ.get("CI", "").lower() != "true",
@@ -43,32 +42,16 @@ instrument(app, service="catalog-test")
 def app_url(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "catalog_app.py").write_text(APP)
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "OBSCODE_LOG_FORMAT": "json",
-           "OTEL_TRACES_SAMPLER": "always_off"}
-    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    log = (tmp_path / "uvicorn.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "catalog_app:app", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=tmp_path, env=env, stdout=log, stderr=log)
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "OBSCODE_LOG_FORMAT": "json",
+           "OTEL_TRACES_SAMPLER": "always_off", "OTEL_EXPORTER_OTLP_ENDPOINT": ""}
     url = f"http://127.0.0.1:{port}"
+    app = spawn("uvicorn", [sys.executable, "-m", "uvicorn", "catalog_app:app", "--host", "127.0.0.1",
+                            "--port", str(port)], tmp_path, env=env, cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/items/1", timeout=1)
-                break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"app did not start: {(tmp_path / 'uvicorn.log').read_text()}")
-            time.sleep(0.05)
+        wait_until(http_ok(url + "/items/1"), 30, "the instrumented app", app)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        app.stop()
 
 
 @pytest.mark.integration

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
 from obscode.model.catalog import load_yaml
-from tests.conftest import ROOT, free_port, require_tool
+from stacks.quantis.service.processes import free_port, http_ok, spawn, wait_until
+from tests.conftest import ROOT, require_tool
 
 OBSCODE = str(Path(sys.executable).parent / "obscode")
 
@@ -22,28 +21,13 @@ OBSCODE = str(Path(sys.executable).parent / "obscode")
 def node_exporter(tmp_path: Path) -> Iterator[str]:
     binary = require_tool("prometheus-node-exporter")
     port = free_port()
-    log = (tmp_path / "node-exporter.log").open("w")
-    proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}/metrics"
+    exporter = spawn("node-exporter", [binary, f"--web.listen-address=127.0.0.1:{port}"], tmp_path)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"node exporter did not serve {url}: {(tmp_path / 'node-exporter.log').read_text()}")
-            time.sleep(0.05)
+        wait_until(http_ok(url), 15, f"the node exporter on {url}", exporter)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        exporter.stop()
 
 
 def _scrape(*args: str) -> subprocess.CompletedProcess[str]:
