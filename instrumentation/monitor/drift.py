@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -115,7 +116,21 @@ def check_drift(
         raise ValueError(f"unknown drift method {method!r}: use 'ks', 'js' or 'psi'")
     if correction not in ("bonferroni", "bh", "none"):
         raise ValueError(f"unknown correction {correction!r}: use 'bonferroni', 'bh' or 'none'")
-    current = [_sorted_finite(window[i]) for i in range(len(profile.features))]
+    with ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool:
+        return _check(profile, window, method, threshold, correction, min_samples, pool, threads)
+
+
+def _check(
+    profile: ReferenceProfile,
+    window: np.ndarray,
+    method: DriftMethod,
+    threshold: float,
+    correction: Correction,
+    min_samples: int,
+    pool: Executor | None,
+    threads: int,
+) -> list[FeatureDrift]:
+    current = _sorted_finite_rows(window, len(profile.features), pool, threads)
     results: list[FeatureDrift | None] = [None] * len(profile.features)
     to_test: list[int] = []
     for i, (ref, cur) in enumerate(zip(profile.features, current, strict=True)):
@@ -128,7 +143,7 @@ def check_drift(
     if method == "ks":
         numeric = [i for i in to_test if isinstance(profile.features[i], NumericReference)]
         categorical = [i for i in to_test if isinstance(profile.features[i], CategoricalReference)]
-        tested = _ks_features(profile, current, numeric, threads) + [
+        tested = _ks_features(profile, current, numeric, pool, threads) + [
             _chi2_feature(profile.features[i], current[i]) for i in categorical  # type: ignore[arg-type]
         ]
         for feature in _corrected(tested, threshold, correction):
@@ -139,11 +154,25 @@ def check_drift(
     return [r for r in results if r is not None]
 
 
-def _sorted_finite(values: np.ndarray) -> np.ndarray:
-    """The finite values, sorted (in place: ``values`` is the caller's snapshot copy)."""
-    values.sort()  # -inf first, then +inf, then NaN last
-    low = np.searchsorted(values, -np.inf, side="right")
-    high = np.searchsorted(values, np.inf, side="left")
+def _sorted_finite_rows(
+    window: np.ndarray, n_features: int, pool: Executor | None, threads: int
+) -> list[np.ndarray]:
+    """Each feature's finite values, sorted: one in-place sort of ``window`` (the
+    caller's snapshot copy; split into ``threads`` row ranges on ``pool``), then
+    views of it, no copies."""
+    rows = window[:n_features]
+    if pool is not None and n_features > 1:
+        bounds = np.linspace(0, n_features, min(threads, n_features) + 1).astype(int)
+        list(pool.map(lambda b: rows[b[0] : b[1]].sort(axis=1), zip(bounds[:-1], bounds[1:])))
+    else:
+        rows.sort(axis=1)  # -inf first, then +inf, then NaN last
+    return [_finite_part(rows[i]) for i in range(n_features)]
+
+
+def _finite_part(values: np.ndarray) -> np.ndarray:
+    """The finite middle of a sorted row (a view)."""
+    low = int(np.searchsorted(values, -np.inf, side="right"))
+    high = int(np.searchsorted(values, np.inf, side="left"))
     return values[low:high]
 
 
@@ -170,19 +199,20 @@ def _status(ref: NumericReference | CategoricalReference, cur: np.ndarray) -> Fe
 
 
 def _ks_features(
-    profile: ReferenceProfile, current: list[np.ndarray], indices: list[int], threads: int
+    profile: ReferenceProfile, current: list[np.ndarray], indices: list[int], pool: Executor | None, threads: int
 ) -> list[FeatureDrift]:
     def statistic(i: int) -> tuple[float, np.ndarray]:
         cur = current[i]
         return ks_statistic_sorted(profile.features[i].sorted_values, cur), cur  # type: ignore[union-attr]
 
-    if threads > 1 and len(indices) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            computed = list(pool.map(statistic, indices))
+    if pool is not None and len(indices) > 1:
+        computed = list(pool.map(statistic, indices))
     else:
         computed = [statistic(i) for i in indices]
     refs = [profile.features[i] for i in indices]
-    tests = ks_pvalues([d for d, _ in computed], [r.n for r in refs], [c.shape[0] for _, c in computed])
+    tests = ks_pvalues(
+        [d for d, _ in computed], [r.n for r in refs], [c.shape[0] for _, c in computed], pool, threads
+    )
     return [
         FeatureDrift(
             ref.name, "numeric", "ks", _status(ref, cur), ref.n, cur.shape[0],
@@ -217,7 +247,7 @@ def _corrected(tested: Sequence[FeatureDrift], alpha: float, correction: Correct
     p = np.array([f.p_value for f in tested], dtype=np.float64)
     adjusted = adjust_p_values(p, correction)
     return [
-        FeatureDrift(**{**asdict(f), "adjusted_p_value": float(a), "drifted": bool(a <= alpha)})
+        replace(f, adjusted_p_value=float(a), drifted=bool(a <= alpha))
         for f, a in zip(tested, adjusted, strict=True)
     ]
 

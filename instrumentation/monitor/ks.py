@@ -8,10 +8,18 @@ same p-value, because the p-value comes from the same scipy routines.
 What is faster than calling ``ks_2samp`` per feature:
 
 * the reference is sorted once, when it is loaded, not on every check;
-* the statistic needs one ``searchsorted`` of the (sorted) current sample into the
-  reference instead of two searches of the concatenated samples;
+* the statistic does not look up every current value in the reference. The sorted
+  current sample is cut into blocks of ``BLOCK`` values; a few lookups per block give
+  exact integer bounds on ``n1 n2 (F_ref - F_cur)`` inside the block, and only the
+  blocks whose bound can reach the largest (or smallest) difference seen at a block
+  boundary are evaluated point by point, with scipy's own expressions
+  (``count / n``). Every skipped point differs from the extreme by at least
+  ``1 / (n1 n2)``, far more than the rounding of those expressions, so the result is
+  bit-for-bit the full computation (which runs when ``n1 n2`` is too large for that
+  argument or the current sample is small);
 * asymptotic p-values of all features with the same effective sample size are
-  computed in one vectorised ``scipy.stats.kstwo.sf`` call.
+  computed in one vectorised ``scipy.stats.kstwo.sf`` call (the same function and
+  arguments ``ks_2samp`` uses, so the same values).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,8 +51,87 @@ class KSResult:
     exact: bool
 
 
-def ks_statistic_sorted(reference: np.ndarray, current: np.ndarray) -> float:
+#: Current values per block of the bounded statistic (see the module docstring).
+BLOCK = 16
+#: Above this ``n1 * n2`` the pruning argument no longer holds: compute every point.
+MAX_PRUNED_PRODUCT = 2**49
+
+
+def ks_statistic_sorted(reference: np.ndarray, current: np.ndarray, block: int = BLOCK) -> float:
     """D = sup |F_ref - F_cur| for two sorted, non-empty, finite samples.
+
+    Bit-for-bit the value ``ks_2samp`` computes before its p-value step (the same
+    points, the same ``count / n`` expressions); see the module docstring for how
+    blocks of the current sample that cannot hold the extreme are skipped.
+    """
+    n1 = reference.shape[0]
+    n2 = current.shape[0]
+    if n2 < 2 * block or n1 * n2 > MAX_PRUNED_PRODUCT:
+        return ks_statistic_all(reference, current)
+    # Blocks [s, e) of the sorted current sample; integer bounds on
+    # V = n2 * #ref<=x - n1 * #cur<=x for x in [c_s, c_e).
+    starts = np.arange(0, n2, block)
+    last = np.minimum(starts + block, n2) - 1
+    keys = current[starts]
+    ref_below = np.searchsorted(reference, keys, side="left")
+    ref_at = _at_from_below(reference, keys, ref_below)
+    cur_ties = bool(np.any(current[1:] == current[:-1]))
+    if cur_ties:
+        cur_at = np.searchsorted(current, keys, side="right")
+        cur_at_last = np.searchsorted(current, current[last], side="right")
+    else:
+        cur_at, cur_at_last = starts + 1, last + 1
+    ref_at_next = np.append(ref_at[1:], n1)
+    upper = ref_at_next * n2 - (starts + 1) * n1
+    lower = ref_below * n2 - cur_at_last * n1
+    # Values at the block starts are real points: the extremes are at least this far out.
+    at_starts = ref_at * n2 - cur_at * n1
+    seed_max = max(int(at_starts.max()), int(ref_below[0]) * n2, 0)
+    seed_min = int(at_starts.min())
+    candidate = (upper >= seed_max) | (lower <= seed_min)
+
+    # Every point of the candidate blocks, with the expressions of ks_statistic_all.
+    j = np.flatnonzero(np.repeat(candidate, block)[:n2])
+    values = current[j]
+    below = np.searchsorted(reference, values, side="left")
+    at = _at_from_below(reference, values, below)
+    cur_counts = np.searchsorted(current, values, side="right") if cur_ties else j + 1
+    diff_at_current = at / n1 - cur_counts / n2
+    min_s = min(max(-float(diff_at_current.min()), 0.0), 1.0)
+    # Largest F_ref - F_cur at a reference point in (c_j, c_{j+1}): #ref < c_{j+1},
+    # from the next candidate or, past a block's end, the next block's start.
+    below_next = np.empty_like(below)
+    below_next[:-1] = below[1:]
+    gap = np.ones(j.shape[0], dtype=bool)
+    gap[:-1] = j[1:] != j[:-1] + 1
+    has_next = j < n2 - 1
+    jump = np.flatnonzero(gap & has_next)
+    below_next[jump] = ref_below[(j[jump] + 1) // block]
+    between = below_next[has_next] / n1 - cur_counts[has_next] / n2
+    max_s = max(
+        float(diff_at_current.max()),
+        float(between.max()) if between.size else 0.0,
+        int(ref_below[0]) / n1 - 0 / n2,
+        0.0,
+    )
+    return min_s if min_s > max_s else max_s
+
+
+def _at_from_below(reference: np.ndarray, values: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """``searchsorted(reference, values, side="right")`` given the ``side="left"``
+    result: they differ only where a value occurs in the reference."""
+    n1 = reference.shape[0]
+    equal = reference[np.minimum(below, n1 - 1)] == values
+    equal &= below < n1
+    if not equal.any():
+        return below
+    at = below.copy()
+    at[equal] = np.searchsorted(reference, values[equal], side="right")
+    return at
+
+
+def ks_statistic_all(reference: np.ndarray, current: np.ndarray) -> float:
+    """D evaluated at every point (the reference for :func:`ks_statistic_sorted`).
 
     Evaluates the ECDF difference exactly where ``ks_2samp`` does, with the same
     floating-point expressions (``count / n``), so the value is identical.
@@ -90,32 +178,56 @@ def _right_counts(sorted_values: np.ndarray) -> np.ndarray:
 
 
 def ks_pvalues(
-    statistics: Sequence[float], n_reference: Sequence[int], n_current: Sequence[int]
+    statistics: Sequence[float],
+    n_reference: Sequence[int],
+    n_current: Sequence[int],
+    pool: Executor | None = None,
+    workers: int = 1,
 ) -> list[KSResult]:
     """p-values for many (D, n1, n2) triples, choosing exact or asymptotic like scipy.
 
-    Asymptotic p-values sharing an effective size ``round(n1 n2 / (n1 + n2))`` are
-    computed in a single ``kstwo.sf`` call.
+    Each distinct exact input is computed once. Asymptotic p-values sharing an
+    effective size ``round(n1 n2 / (n1 + n2))`` go to ``kstwo.sf`` as one array, or one
+    call per feature on ``pool`` when given with ``workers > 1``; ``kstwo.sf`` is
+    elementwise, so the values are those of ``ks_2samp``'s one call per feature.
     """
     results: list[KSResult | None] = [None] * len(statistics)
     asymptotic: dict[float, list[tuple[int, float]]] = {}
+    exact_inputs: dict[tuple[float, int, int], list[int]] = {}
     for i, (d, n1, n2) in enumerate(zip(statistics, n_reference, n_current, strict=True)):
         if max(n1, n2) <= MAX_EXACT_N:
-            exact = _exact(d, n1, n2)
-            if exact is not None:
-                results[i] = exact
-                continue
-            # scipy warns and falls back to the asymptotic formula here too.
-            d = _lattice_statistic(d, n1, n2)
-        m, n = sorted((float(n1), float(n2)), reverse=True)
-        en = float(np.round(m * n / (m + n)))
-        asymptotic.setdefault(en, []).append((i, d))
+            exact_inputs.setdefault((float(d), int(n1), int(n2)), []).append(i)
+        else:
+            _add_asymptotic(asymptotic, i, d, n1, n2)
+    keys = list(exact_inputs)
+    exact = list(pool.map(_exact_of, keys)) if pool is not None and len(keys) > 1 else [_exact_of(k) for k in keys]
+    for key, result in zip(keys, exact, strict=True):
+        for i in exact_inputs[key]:
+            if result is not None:
+                results[i] = result
+            else:  # scipy warns and falls back to the asymptotic formula here too.
+                d, n1, n2 = key
+                _add_asymptotic(asymptotic, i, _lattice_statistic(d, n1, n2), n1, n2)
     for en, members in asymptotic.items():
         ds = np.array([d for _, d in members])
-        probs = np.clip(stats.kstwo.sf(ds, en), 0.0, 1.0)
-        for (i, d), p in zip(members, np.atleast_1d(probs), strict=True):
+        if pool is not None and workers > 1 and ds.shape[0] > 1:
+            # One call per feature (a few cost far more than the rest), spread over the pool.
+            sf = np.array(list(pool.map(lambda d: float(stats.kstwo.sf(d, en)), ds)))
+        else:
+            sf = np.atleast_1d(stats.kstwo.sf(ds, en))
+        for (i, d), p in zip(members, np.clip(sf, 0.0, 1.0), strict=True):
             results[i] = KSResult(float(d), float(p), exact=False)
     return [r for r in results if r is not None]
+
+
+def _add_asymptotic(groups: dict[float, list[tuple[int, float]]], i: int, d: float, n1: int, n2: int) -> None:
+    m, n = sorted((float(n1), float(n2)), reverse=True)
+    en = float(np.round(m * n / (m + n)))
+    groups.setdefault(en, []).append((i, d))
+
+
+def _exact_of(key: tuple[float, int, int]) -> KSResult | None:
+    return _exact(*key)
 
 
 def _lattice_statistic(d: float, n1: int, n2: int) -> float:
