@@ -145,3 +145,16 @@ def test_unknown_method_and_correction_name_the_choices() -> None:
         check_drift(profile, np.zeros((1, 5)), method="wasserstein")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown correction 'holm'"):
         check_drift(profile, np.zeros((1, 5)), correction="holm")  # type: ignore[arg-type]
+
+
+def test_a_threaded_check_equals_the_single_threaded_one() -> None:
+    rng = np.random.default_rng(9)
+    ref = {f"f{i}": rng.normal(size=4000) for i in range(7)} | {"c": rng.choice(["a", "b"], 4000).astype(object)}
+    cur = {f"f{i}": rng.normal(0.1 * i, 1.0, 12_000) for i in range(7)} | {"c": ["a", "b", "z"] * 4000}
+    profile = ReferenceProfile.from_columns(ref)
+    one = check_drift(profile, window_of(profile, cur), threads=1)
+    two = check_drift(profile, window_of(profile, cur), threads=2)
+    assert one == two
+    for feature in one[:7]:
+        expected = stats.ks_2samp(ref[feature.feature], cur[feature.feature])
+        assert (feature.statistic, feature.p_value) == (expected.statistic, expected.pvalue)
