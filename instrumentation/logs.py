@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -88,6 +89,12 @@ class StructuredFormatter(logging.Formatter):
         )
         self._second = -1
         self._second_text = ""
+        # Pieces of json-mode access lines (see access_line).
+        self._access_head = (
+            f'","level":"INFO","service":{self._encoder.encode(service)},'
+            f'"logger":{self._encoder.encode(ACCESS_LOGGER)},"trace_id":'
+        )
+        self._access_middles: dict[tuple[str, str, int], str] = {}
 
     def format(self, record: logging.LogRecord) -> str:
         try:
@@ -104,15 +111,63 @@ class StructuredFormatter(logging.Formatter):
                 "message": f"unformattable log record from {record.name}: {type(error).__name__}: {error}",
             })
 
-    def _document(self, record: logging.LogRecord) -> dict[str, Any]:
-        timestamp = self._timestamp(record.created)
-        message = _message(record)
-        ctx = trace.get_current_span().get_span_context()
-        trace_id = format(ctx.trace_id, "032x") if ctx.is_valid else None
-        span_id = format(ctx.span_id, "016x") if ctx.is_valid else None
-        context = self._context(record)
-        access: AccessInfo | None = getattr(record, "http_access", None)
+    def access_line(self, access: AccessInfo, trace_id: str | None, span_id: str | None, created: float) -> str:
+        """The INFO access line :meth:`format` would write for ``access`` (no extras, no exception).
 
+        For the per-request hot path: no ``LogRecord``, and in ``json`` mode no document
+        either, but the same text (fields, order, escaping) from pre-rendered pieces.
+        """
+        if self.mode != "json" or self.access_headers:
+            doc = self._build(
+                self._timestamp(created), "INFO", ACCESS_LOGGER, access_message(access),
+                trace_id, span_id, {}, access, None, os.getpid(),
+            )
+            return self._encoder.encode(doc)
+        encode = self._encoder.encode
+        key = (access.method, access.route, access.status)
+        middle = self._access_middles.get(key)
+        if middle is None:
+            middle = (
+                f',"message":{encode(access_message(access))},"context":{{"method":{encode(access.method)},'
+                f'"path":{encode(access.route)},"status":{access.status!r},"duration_ms":'
+            )
+            if len(self._access_middles) < 4096:  # routes are templates, but stay bounded anyway
+                self._access_middles[key] = middle
+        ids = f'"{trace_id}","span_id":"{span_id}"' if trace_id is not None else 'null,"span_id":null'
+        client = encode(access.client) if access.client is not None else "null"
+        return (
+            f'{{"timestamp":"{self._timestamp(created)}{self._access_head}{ids}{middle}'
+            f'{access.duration_ms!r},"client":{client}}}}}'
+        )
+
+    def _document(self, record: logging.LogRecord) -> dict[str, Any]:
+        ctx = trace.get_current_span().get_span_context()
+        return self._build(
+            self._timestamp(record.created),
+            record.levelname,
+            record.name,
+            _message(record),
+            format(ctx.trace_id, "032x") if ctx.is_valid else None,
+            format(ctx.span_id, "016x") if ctx.is_valid else None,
+            self._context(record),
+            getattr(record, "http_access", None),
+            record.exc_info,
+            record.process,
+        )
+
+    def _build(
+        self,
+        timestamp: str,
+        level: str,
+        logger: str,
+        message: str,
+        trace_id: str | None,
+        span_id: str | None,
+        context: dict[str, Any],
+        access: AccessInfo | None,
+        exc_info: Any,
+        pid: int | None,
+    ) -> dict[str, Any]:
         if self.mode == "json":
             if access is not None:
                 context.update(
@@ -122,18 +177,18 @@ class StructuredFormatter(logging.Formatter):
                 if self.access_headers:
                     context["headers"] = self.redactor.headers(access.headers)
             doc: dict[str, Any] = {
-                "timestamp": timestamp, "level": record.levelname, "service": self.service,
-                "logger": record.name, "trace_id": trace_id, "span_id": span_id,
+                "timestamp": timestamp, "level": level, "service": self.service,
+                "logger": logger, "trace_id": trace_id, "span_id": span_id,
                 "message": message, "context": context,
             }
-            if record.exc_info and record.exc_info[1] is not None:
-                doc["exception"] = _exception(record.exc_info)
+            if exc_info and exc_info[1] is not None:
+                doc["exception"] = _exception(exc_info)
             return doc
 
         doc = {
-            "@timestamp": timestamp, "log.level": record.levelname, "log.logger": record.name,
+            "@timestamp": timestamp, "log.level": level, "log.logger": logger,
             "message": message, "ecs.version": ECS_VERSION,
-            "service": self._ecs_service(), "process": {"pid": record.process},
+            "service": self._ecs_service(), "process": {"pid": pid},
         }
         if trace_id is not None:
             doc["trace"] = {"id": trace_id}
@@ -149,8 +204,8 @@ class StructuredFormatter(logging.Formatter):
                 doc["client"] = {"address": access.client}
             if access.user_agent:
                 doc["user_agent"] = {"original": access.user_agent}
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = _exception(record.exc_info)
+        if exc_info and exc_info[1] is not None:
+            exc = _exception(exc_info)
             doc["error"] = {"type": exc["type"], "message": exc["message"], "stack_trace": exc["stacktrace"]}
         if context:
             doc["context"] = context
@@ -188,6 +243,17 @@ class StructuredFormatter(logging.Formatter):
 class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes formatted lines to a stream; write failures are counted, not printed."""
 
+    def write_line(self, line: str) -> None:
+        """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
+        self.acquire()
+        try:
+            self.stream.write(line + self.terminator)
+            self.flush()
+        except Exception:  # noqa: BLE001 - logging must never break the caller
+            self.handleError(None)  # type: ignore[arg-type]
+        finally:
+            self.release()
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - stdlib name
         errors.report("log_sink", sys.exc_info()[1])
 
@@ -196,6 +262,11 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
             super().flush()
         except (OSError, ValueError) as error:
             errors.report("log_sink", error)
+
+
+def access_message(access: AccessInfo) -> str:
+    """The ``message`` of an access line: ``GET /items/{item_id} 200``."""
+    return f"{access.method} {access.route} {access.status}"
 
 
 def _message(record: logging.LogRecord) -> str:

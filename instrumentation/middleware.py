@@ -9,7 +9,6 @@ the response is unaffected.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import get_global_textmap
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Status, StatusCode
 
 from instrumentation import errors
 from instrumentation.catalog import (
@@ -26,9 +25,10 @@ from instrumentation.catalog import (
     HTTP_REQUESTS_IN_PROGRESS,
     OTHER_METHOD,
 )
-from instrumentation.logs import ACCESS_LOGGER, AccessInfo
+from instrumentation.access_log import AccessLog
 from instrumentation.metrics import MetricsPipeline
 from instrumentation.routes import RouteTemplates
+from instrumentation.spans import ServerSpans, add_attributes
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -67,6 +67,7 @@ class ObscodeMiddleware:
     ) -> None:
         self.app = app
         self.tracer = tracer
+        self.spans = ServerSpans(tracer)
         self.routes = routes
         self.exposition = exposition or metrics.exposition
         self.metrics_path = metrics_path
@@ -84,7 +85,7 @@ class ObscodeMiddleware:
         self.requests_series = metrics.limiter(HTTP_REQUESTS, collapse=("path",))
         self.duration_series = metrics.limiter(HTTP_REQUEST_DURATION, collapse=("path",))
         self.method_attrs = {m: {"method": m} for m in (*_KNOWN_METHODS, OTHER_METHOD)}
-        self.access_logger = logging.getLogger(ACCESS_LOGGER)
+        self.access_logger = AccessLog()
         self.propagator = get_global_textmap()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,10 +113,7 @@ class ObscodeMiddleware:
             parent = self.propagator.extract(
                 {k: wanted[k] for k in _PROPAGATION_HEADERS if k in wanted}
             )
-        span = self.tracer.start_span(
-            method, context=parent, kind=SpanKind.SERVER,
-            attributes=_request_attributes(scope, method, raw_method, wanted),
-        )
+        span = self.spans.start(method, parent, _request_attributes(scope, method, raw_method, wanted))
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         scope[SCOPE_KEY] = span
         method_attrs = self.method_attrs[method]
@@ -128,12 +126,10 @@ class ObscodeMiddleware:
 
         status = 500
         responded = False
+        ctx = span.get_span_context()
+        ids = (format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")) if ctx.is_valid else (None, None)
         trace_header = self.trace_header
-        trace_value = b""
-        if trace_header:
-            ctx = span.get_span_context()
-            if ctx.is_valid:
-                trace_value = format(ctx.trace_id, "032x").encode("ascii")
+        trace_value = ids[0].encode("ascii") if trace_header and ids[0] else b""
 
         async def send_with_status(message: Message) -> None:
             nonlocal status, responded
@@ -152,7 +148,7 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                self._finish(scope, span, method, method_attrs, status, responded, start, error, wanted)
+                self._finish(scope, span, method, method_attrs, status, responded, start, error, wanted, ids)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
                 errors.report("middleware", failure)
                 try:
@@ -173,6 +169,7 @@ class ObscodeMiddleware:
         start: float,
         error: BaseException | None,
         wanted: dict[str, str],
+        ids: tuple[str | None, str | None],
     ) -> None:
         seconds = time.perf_counter() - start
         self.in_progress.add(-1, method_attrs)
@@ -195,42 +192,13 @@ class ObscodeMiddleware:
             elif status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
                 end_attributes["error.type"] = status_text
-            span.set_attributes(end_attributes)
+            add_attributes(span, end_attributes)
 
         if self.access_log:
-            self._log_access(scope, method, route, status, seconds, error, wanted)
+            self.access_logger.write(
+                scope, method, route, status, seconds, error, wanted.get("user-agent"), *ids
+            )
         span.end()
-
-    def _log_access(
-        self,
-        scope: Scope,
-        method: str,
-        route: str,
-        status: int,
-        seconds: float,
-        error: BaseException | None,
-        wanted: dict[str, str],
-    ) -> None:
-        level = logging.ERROR if status >= 500 or error is not None else logging.INFO
-        logger = self.access_logger
-        if not logger.isEnabledFor(level):
-            return
-        client = scope.get("client")
-        exc_info = (type(error), error, error.__traceback__) if isinstance(error, Exception) else None
-        record = logging.LogRecord(
-            logger.name, level, "", 0, "%s %s %s", (method, route, status), exc_info,
-        )
-        record.http_access = AccessInfo(
-            method=method,
-            route=route,
-            path=scope["path"],
-            status=status,
-            duration_ms=round(seconds * 1000.0, 3),
-            client=client[0] if client else None,
-            user_agent=wanted.get("user-agent"),
-            headers=scope["headers"],
-        )
-        logger.handle(record)
 
     async def _serve_metrics(self, send: Send) -> None:
         try:
