@@ -94,47 +94,87 @@ def drift_arrays(features: int = 100, n_ref: int = 100_000, n_cur: int = 50_000)
     return reference, current
 
 
+DRIFT_ROUNDS = 5
+
+
 def bench_drift(reference: np.ndarray, current: np.ndarray) -> dict:
+    """Interleaved rounds of: the scipy loop, ``detect_drift`` on 1 thread, on all cores.
+
+    Both sides get the same arrays (the scipy loop the columns of ``reference`` and
+    ``current``; the monitor the same columns through ``load_reference_data`` and
+    ``record_batch_metrics``). Interleaving means a change in machine load hits every
+    implementation alike. Reported: the fastest and the median round of each.
+    """
+    import logging
+    import statistics
+
     from scipy import stats
 
     from instrumentation.metrics import MetricsPipeline
     from instrumentation.monitor import ModelMonitor
+    from instrumentation.monitor.ks import ks_pvalues
 
+    logging.getLogger("instrumentation.monitor").setLevel(logging.ERROR)  # "drift detected" on every round
     names = [f"f{i}" for i in range(reference.shape[1])]
-    results: dict = {}
     columns_ref = [np.ascontiguousarray(reference[:, i]) for i in range(reference.shape[1])]
     columns_cur = [np.ascontiguousarray(current[:, i]) for i in range(current.shape[1])]
-    runs = []
-    for _ in range(3):
-        started = time.perf_counter()
-        scipy_p = [stats.ks_2samp(r, c) for r, c in zip(columns_ref, columns_cur)]
-        runs.append(time.perf_counter() - started)
-    results["scipy"] = min(runs)
-
-    for threads in (1, os.cpu_count() or 1):
+    cores = os.cpu_count() or 1
+    thread_counts = (1, cores) if cores > 1 else (1,)
+    monitors = {}
+    results: dict = {"threads": cores, "load_before": os.getloadavg()[0]}
+    for threads in thread_counts:
         monitor = ModelMonitor({"window_size": current.shape[0], "drift_threads": threads}, pipeline=MetricsPipeline())
         monitor.register_model("m", "1")
         load_started = time.perf_counter()
         monitor.load_reference_data("m", {n: reference[:, i] for i, n in enumerate(names)})
-        results["reference_load"] = time.perf_counter() - load_started
+        load_seconds = time.perf_counter() - load_started
         monitor.record_batch_metrics("m", None, None, current)
-        runs = []
-        for _ in range(3):
+        if threads == 1:
+            results["reference_load"] = load_seconds
+            started = time.perf_counter()
+            monitor.detect_drift("m")
+            results["ours_first"] = time.perf_counter() - started  # cold: first check of a fresh monitor
+        monitors[threads] = monitor
+
+    runs: dict[str, list[float]] = {"scipy": [], "pvalues": [], **{f"ours_{t}": [] for t in thread_counts}}
+    for _ in range(DRIFT_ROUNDS):
+        started = time.perf_counter()
+        scipy_results = [stats.ks_2samp(r, c) for r, c in zip(columns_ref, columns_cur)]
+        runs["scipy"].append(time.perf_counter() - started)
+        for threads, monitor in monitors.items():
             started = time.perf_counter()
             report = monitor.detect_drift("m")
-            runs.append(time.perf_counter() - started)
-        results[f"ours_{threads}"] = min(runs)
-        worst_d = max(abs(report.feature(n).statistic - s.statistic) for n, s in zip(names, scipy_p))
-        worst_p = max(
-            abs(report.feature(n).p_value - s.pvalue) / max(s.pvalue, 1e-300) if s.pvalue > 1e-12
-            else abs(report.feature(n).p_value - s.pvalue)
-            for n, s in zip(names, scipy_p)
-        )
-        identical = all(report.feature(n).p_value == s.pvalue for n, s in zip(names, scipy_p))
-        results["max_d_diff"], results["max_p_diff"], results["identical"] = worst_d, worst_p, identical
-        results["drifted"] = report.drifted_features
-    results["threads"] = os.cpu_count() or 1
+            runs[f"ours_{threads}"].append(time.perf_counter() - started)
+            check_against_scipy(results, threads, names, report, scipy_results)
+        # The share both sides pay alike: scipy's p-value functions on these D values.
+        started = time.perf_counter()
+        ks_pvalues([s.statistic for s in scipy_results], [reference.shape[0]] * len(names),
+                   [current.shape[0]] * len(names))
+        runs["pvalues"].append(time.perf_counter() - started)
+    for key, values in runs.items():
+        results[key] = min(values)
+        results[f"{key}_median"] = statistics.median(values)
+    results["rounds"] = DRIFT_ROUNDS
+    results["load_after"] = os.getloadavg()[0]
     return results
+
+
+def check_against_scipy(results: dict, threads: int, names: list[str], report, scipy_results: list) -> None:
+    """Record the worst D and p differences from scipy over every round and thread count."""
+    worst_d = max(abs(report.feature(n).statistic - s.statistic) for n, s in zip(names, scipy_results))
+    worst_p = max(
+        abs(report.feature(n).p_value - s.pvalue) / max(s.pvalue, 1e-300) if s.pvalue > 1e-12
+        else abs(report.feature(n).p_value - s.pvalue)
+        for n, s in zip(names, scipy_results)
+    )
+    identical = all(
+        report.feature(n).p_value == s.pvalue and report.feature(n).statistic == s.statistic
+        for n, s in zip(names, scipy_results)
+    )
+    results["max_d_diff"] = max(results.get("max_d_diff", 0.0), float(worst_d))
+    results["max_p_diff"] = max(results.get("max_p_diff", 0.0), float(worst_p))
+    results["identical"] = results.get("identical", True) and identical
+    results["drifted"] = report.drifted_features
 
 
 def bench_evidently(reference: np.ndarray, current: np.ndarray) -> tuple[float | None, str]:
@@ -183,6 +223,24 @@ def main() -> None:
     write_doc(machine, ingest, small, large, drift, evidently_seconds, evidently_note, args.quick)
 
 
+def targets(ingest: dict, small: int, large: int, drift: dict) -> list[str]:
+    """One line per target of issue 6, saying plainly whether this run met it."""
+    def verdict(ok: bool) -> str:
+        return "**met**" if ok else "**not met**"
+
+    ours, ours_large = ingest[("ours", small)], ingest[("ours", large)]
+    rate = min(r["rows"] * FEATURES / r["seconds"] for r in (ours, ours_large)) / 1e6
+    rss = (ours_large["peak_rss_mib"] / ours["peak_rss_mib"] - 1) * 100
+    fastest, median = drift["scipy"] / drift["ours_1"], drift["scipy_median"] / drift["ours_1_median"]
+    return [
+        f"- Ingestion >= 2 M feature values/s: {verdict(rate >= 2.0)} (slowest of the two runs: {rate:.1f} M values/s).",
+        f"- Drift check >= 5x faster than the scipy loop on one thread, with identical p-values: "
+        f"{verdict(min(fastest, median) >= 5.0 and drift['identical'])} ({fastest:.1f}x fastest round, "
+        f"{median:.1f}x median round, p-values bitwise identical: {drift['identical']}).",
+        f"- Peak RSS flat within 10 % from {small:,} to {large:,} rows: {verdict(abs(rss) <= 10.0)} ({rss:+.1f} %).",
+    ]
+
+
 def write_doc(machine: str, ingest: dict, small: int, large: int, drift: dict,
               evidently_seconds: float | None, evidently_note: str, quick: bool) -> None:
     def rate(r: dict) -> str:
@@ -198,6 +256,10 @@ def write_doc(machine: str, ingest: dict, small: int, large: int, drift: dict,
         "",
         f"Reproduce: `.venv/bin/python benchmarks/bench_monitor.py{' --quick' if quick else ''}` "
         "(Evidently from `.bench/evidently`, see below).",
+        "",
+        "### Targets (issue 6)",
+        "",
+        *targets(ingest, small, large, drift),
         "",
         f"### (a) Ingestion: {FEATURES} features, batches of {BATCH:,} through `record_batch_metrics`",
         "",
@@ -215,31 +277,45 @@ def write_doc(machine: str, ingest: dict, small: int, large: int, drift: dict,
         "",
         "### (b) Drift check: 100 features, 100,000-row reference vs 50,000-row window",
         "",
-        "Five features are shifted by 0.5 sd, 95 are unchanged. Best of three runs each; `detect_drift`",
-        "includes copying the window out of the ring buffer. The reference is sorted once at `load_reference_data` "
-        f"({drift['reference_load']:.2f} s, not counted).",
+        "Five features are shifted by 0.5 sd, 95 are unchanged. Both sides get the same arrays in the same",
+        f"process: {drift['rounds']} interleaved rounds of (scipy loop, `detect_drift` on 1 thread"
+        + (f", on {t} threads)" if t > 1 else ")") + "; the table shows the fastest and the median round of each. "
+        "`detect_drift` includes copying the window out of the ring buffer and exporting the metrics. "
+        f"1-min load average {drift['load_before']:.1f} before / {drift['load_after']:.1f} after this part.",
         "",
-        "| implementation | time (s) | vs scipy loop |",
-        "| --- | ---: | ---: |",
-        f"| `scipy.stats.ks_2samp` per feature | {drift['scipy']:.3f} | 1.0x |",
-        f"| `detect_drift`, 1 thread | {drift['ours_1']:.3f} | {drift['scipy'] / drift['ours_1']:.1f}x |",
+        "| implementation | fastest (s) | vs scipy loop | median (s) | vs scipy loop |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| `scipy.stats.ks_2samp` per feature | {drift['scipy']:.3f} | 1.0x | {drift['scipy_median']:.3f} | 1.0x |",
+        f"| **`detect_drift`, 1 thread (the target)** | {drift['ours_1']:.3f} | **{drift['scipy'] / drift['ours_1']:.1f}x** | "
+        f"{drift['ours_1_median']:.3f} | **{drift['scipy_median'] / drift['ours_1_median']:.1f}x** |",
     ]
     if t > 1:
-        lines.append(f"| `detect_drift`, {t} threads (`drift_threads={t}`) | {drift[f'ours_{t}']:.3f} | "
-                     f"{drift['scipy'] / drift[f'ours_{t}']:.1f}x |")
+        lines.append(f"| `detect_drift`, {t} threads (`drift_threads={t}`, not the target) | {drift[f'ours_{t}']:.3f} | "
+                     f"{drift['scipy'] / drift[f'ours_{t}']:.1f}x | {drift[f'ours_{t}_median']:.3f} | "
+                     f"{drift['scipy_median'] / drift[f'ours_{t}_median']:.1f}x |")
     if evidently_seconds is not None:
-        lines.append(f"| Evidently `DataDriftPreset` (own venv; {evidently_note}) | {evidently_seconds:.3f} | "
-                     f"{drift['scipy'] / evidently_seconds:.2f}x |")
+        lines.append(f"| Evidently `DataDriftPreset` (own venv; {evidently_note}; one run) | {evidently_seconds:.3f} | "
+                     f"{drift['scipy'] / evidently_seconds:.2f}x | | |")
     lines += [
         "",
-        f"p-values identical to scipy's (bitwise equal for all 100 features): {drift['identical']}; "
+        f"p-values and statistics bitwise equal to scipy's for all 100 features in every round: {drift['identical']}; "
         f"max |ΔD| = {drift['max_d_diff']:.1e}, max relative Δp = {drift['max_p_diff']:.1e}. "
         f"Drifted after Bonferroni: {', '.join(drift['drifted'])}.",
         "",
-        "Both sides pay the same p-value cost: the asymptotic p-value is scipy's own `kstwo.sf`",
-        "(1-9 ms per feature at these sizes), so the speed-up comes from the statistic (one",
-        "`searchsorted` of the sorted window into the pre-sorted reference instead of sorting and",
-        "searching 150,000 values twice). A loaded machine (other processes on the 2 cores) lowers the ratio.",
+        "Not in the table: the reference is sorted once by `load_reference_data` "
+        f"({drift['reference_load']:.2f} s per model, paid once, not per check), and the first check of a fresh "
+        f"monitor takes {drift['ours_first']:.3f} s (cold caches and page faults); a one-off check including "
+        f"the reference preparation is therefore {drift['reference_load'] + drift['ours_first']:.2f} s, "
+        f"{drift['scipy'] / (drift['reference_load'] + drift['ours_first']):.1f}x the scipy loop.",
+        "",
+        f"Where the time goes. Both sides compute the p-values with the same scipy functions on the same D values: "
+        f"{drift['pvalues']:.3f} s per check here (fastest round), mostly two unchanged features whose D falls where "
+        "`kstwo.sf` calls `scipy.special.smirnov` (about 35 ms each at n = 33,333; the other features take "
+        "well under 0.1 ms each). The rest of `detect_drift` is the statistic: the window is copied from the "
+        "ring buffer and sorted in place (one SIMD sort per row), and D is evaluated only in 16-value blocks of "
+        "the sorted window whose exact integer bounds can reach the extreme (the result is bit-for-bit the full "
+        "computation; see `instrumentation/monitor/ks.py`). The scipy loop sorts both samples and searches "
+        "150,000 values twice per feature. A loaded machine (other processes on the cores) lowers every ratio.",
         "",
     ]
     if evidently_seconds is None:

@@ -203,7 +203,8 @@ def _ks_features(
 ) -> list[FeatureDrift]:
     def statistic(i: int) -> tuple[float, np.ndarray]:
         cur = current[i]
-        return ks_statistic_sorted(profile.features[i].sorted_values, cur), cur  # type: ignore[union-attr]
+        ref = profile.features[i]
+        return ks_statistic_sorted(ref.sorted_values, cur, coarse=ref.coarse), cur  # type: ignore[union-attr]
 
     if pool is not None and len(indices) > 1:
         computed = list(pool.map(statistic, indices))

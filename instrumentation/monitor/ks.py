@@ -53,41 +53,59 @@ class KSResult:
 
 #: Current values per block of the bounded statistic (see the module docstring).
 BLOCK = 16
+#: Stride of the coarse reference index used for the block bounds.
+COARSE = 16
 #: Above this ``n1 * n2`` the pruning argument no longer holds: compute every point.
 MAX_PRUNED_PRODUCT = 2**49
 
 
-def ks_statistic_sorted(reference: np.ndarray, current: np.ndarray, block: int = BLOCK) -> float:
+def coarse_index(reference: np.ndarray) -> np.ndarray:
+    """Every ``COARSE``-th value of a sorted reference (the last of each group), kept
+    with the reference so the block bounds search a small, cache-resident array."""
+    return np.ascontiguousarray(reference[COARSE - 1 :: COARSE])
+
+
+def ks_statistic_sorted(
+    reference: np.ndarray, current: np.ndarray, block: int = BLOCK, coarse: np.ndarray | None = None
+) -> float:
     """D = sup |F_ref - F_cur| for two sorted, non-empty, finite samples.
 
     Bit-for-bit the value ``ks_2samp`` computes before its p-value step (the same
     points, the same ``count / n`` expressions); see the module docstring for how
     blocks of the current sample that cannot hold the extreme are skipped.
+    ``coarse`` is :func:`coarse_index` of ``reference`` (computed here if not given).
     """
     n1 = reference.shape[0]
     n2 = current.shape[0]
     if n2 < 2 * block or n1 * n2 > MAX_PRUNED_PRODUCT:
         return ks_statistic_all(reference, current)
+    if coarse is None:
+        coarse = coarse_index(reference)
     # Blocks [s, e) of the sorted current sample; integer bounds on
-    # V = n2 * #ref<=x - n1 * #cur<=x for x in [c_s, c_e).
+    # V = n2 * #ref<=x - n1 * #cur<=x for x in [c_s, c_e). Reference counts come from
+    # the coarse index: groups of COARSE values wholly below a key count in full, the
+    # group the key falls in counts as anything from none to all but one of its values.
     starts = np.arange(0, n2, block)
     last = np.minimum(starts + block, n2) - 1
     keys = current[starts]
-    ref_below = np.searchsorted(reference, keys, side="left")
-    ref_at = _at_from_below(reference, keys, ref_below)
+    groups_below = np.searchsorted(coarse, keys, side="left")
+    groups_at = _at_from_below(coarse, keys, groups_below) if coarse.shape[0] else groups_below
+    below_low = groups_below * COARSE  # <= #ref < key
+    at_low = groups_at * COARSE  # <= #ref <= key
+    at_high = np.minimum(at_low + (COARSE - 1), n1)  # >= #ref <= key
     cur_ties = bool(np.any(current[1:] == current[:-1]))
     if cur_ties:
         cur_at = np.searchsorted(current, keys, side="right")
         cur_at_last = np.searchsorted(current, current[last], side="right")
     else:
         cur_at, cur_at_last = starts + 1, last + 1
-    ref_at_next = np.append(ref_at[1:], n1)
-    upper = ref_at_next * n2 - (starts + 1) * n1
-    lower = ref_below * n2 - cur_at_last * n1
-    # Values at the block starts are real points: the extremes are at least this far out.
-    at_starts = ref_at * n2 - cur_at * n1
-    seed_max = max(int(at_starts.max()), int(ref_below[0]) * n2, 0)
-    seed_min = int(at_starts.min())
+    upper = np.append(at_high[1:], n1) * n2 - (starts + 1) * n1
+    lower = below_low * n2 - cur_at_last * n1
+    # Values at the block starts are real points, so the extremes are at least as far
+    # out as these bounds of them; reference points before c_0 are exact.
+    first_below = int(np.searchsorted(reference, current[0], side="left"))
+    seed_max = max(int((at_low * n2 - cur_at * n1).max()), first_below * n2, 0)
+    seed_min = int((at_high * n2 - cur_at * n1).min())
     candidate = (upper >= seed_max) | (lower <= seed_min)
 
     # Every point of the candidate blocks, with the expressions of ks_statistic_all.
@@ -99,19 +117,19 @@ def ks_statistic_sorted(reference: np.ndarray, current: np.ndarray, block: int =
     diff_at_current = at / n1 - cur_counts / n2
     min_s = min(max(-float(diff_at_current.min()), 0.0), 1.0)
     # Largest F_ref - F_cur at a reference point in (c_j, c_{j+1}): #ref < c_{j+1},
-    # from the next candidate or, past a block's end, the next block's start.
+    # from the next candidate or, past a block's end, a lookup of the next block's start.
     below_next = np.empty_like(below)
     below_next[:-1] = below[1:]
     gap = np.ones(j.shape[0], dtype=bool)
     gap[:-1] = j[1:] != j[:-1] + 1
     has_next = j < n2 - 1
     jump = np.flatnonzero(gap & has_next)
-    below_next[jump] = ref_below[(j[jump] + 1) // block]
+    below_next[jump] = np.searchsorted(reference, current[j[jump] + 1], side="left")
     between = below_next[has_next] / n1 - cur_counts[has_next] / n2
     max_s = max(
         float(diff_at_current.max()),
         float(between.max()) if between.size else 0.0,
-        int(ref_below[0]) / n1 - 0 / n2,
+        first_below / n1 - 0 / n2,
         0.0,
     )
     return min_s if min_s > max_s else max_s

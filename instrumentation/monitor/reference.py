@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from instrumentation.monitor.ks import coarse_index
+
 FeatureKind = Literal["numeric", "categorical"]
 
 #: Quantile bins of a numeric reference (plus one bin below its minimum and one above its maximum).
@@ -34,6 +36,8 @@ class NumericReference:
     n_invalid: int
 
     kind: FeatureKind = "numeric"
+    #: Every 16th sorted value (:func:`~.ks.coarse_index`), for the KS block bounds.
+    coarse: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -188,7 +192,7 @@ def _reference_of(name: str, raw: Any, n_bins: int) -> FeatureReference:
         edges = np.unique(quantiles)
         ref = NumericReference(name, finite, edges, np.zeros(edges.shape[0] + 2, dtype=np.int64), n_invalid)
         counts = np.bincount(ref.bin_of(finite), minlength=ref.n_bins)
-        return NumericReference(name, finite, edges, counts, n_invalid)
+        return NumericReference(name, finite, edges, counts, n_invalid, coarse=coarse_index(finite))
     values = raw.tolist() if hasattr(raw, "tolist") else list(raw)
     present = [v for v in values if not _is_missing(v)]
     categories = tuple(sorted(set(present), key=lambda v: (type(v).__name__, str(v))))
