@@ -50,6 +50,7 @@ def finished(provider: TracerProvider, lean: bool, context: Context | None) -> R
         span = tracer.start_span("GET", context=context, kind=SpanKind.SERVER, attributes=ATTRIBUTES)
     span.update_name("GET /items/{item_id}")
     add_attributes(span, END)
+    span.record_exception(ValueError("bad"), timestamp=1)
     span.end()
     [done] = exporter.get_finished_spans()
     return done
@@ -63,6 +64,8 @@ def comparable(span: ReadableSpan) -> dict[str, Any]:
         "state": span.context.trace_state, "remote": span.context.is_remote, "status": span.status.status_code,
         "trace_id_from_parent": span.parent is not None and span.context.trace_id == span.parent.trace_id,
         "ended_after_start": span.end_time >= span.start_time,
+        "events": [(event.name, dict(event.attributes), event.timestamp) for event in span.events],
+        "links": span.links, "dropped_events": span.dropped_events, "dropped_links": span.dropped_links,
     }
 
 
@@ -107,3 +110,12 @@ def test_sdk_sampler_sees_the_request_attributes():
 
     ServerSpans(TracerProvider(sampler=Recording()).get_tracer("t")).start("GET", None, ATTRIBUTES).end()
     assert seen == [ATTRIBUTES]
+
+
+def test_finished_fast_path_spans_hold_plain_containers():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    ServerSpans(provider.get_tracer("t")).start("GET", None, ATTRIBUTES).end()
+    [span] = exporter.get_finished_spans()
+    assert type(span._attributes) is dict and span._events == () and span._links == ()
