@@ -9,8 +9,9 @@ What is faster than calling ``ks_2samp`` per feature:
 
 * the reference is sorted once, when it is loaded, not on every check;
 * the statistic does not look up every current value in the reference. The sorted
-  current sample is cut into blocks of ``BLOCK`` values; a few lookups per block give
-  exact integer bounds on ``n1 n2 (F_ref - F_cur)`` inside the block, and only the
+  current sample is cut into blocks of ``BLOCK`` values; a few lookups per block (in
+  the small :func:`coarse_index` of the reference, kept with it) give exact integer
+  bounds on ``n1 n2 (F_ref - F_cur)`` inside the block, and only the
   blocks whose bound can reach the largest (or smallest) difference seen at a block
   boundary are evaluated point by point, with scipy's own expressions
   (``count / n``). Every skipped point differs from the extreme by at least
