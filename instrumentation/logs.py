@@ -247,8 +247,9 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
         self.acquire()
         try:
-            self.stream.write(line + self.terminator)
-            self.flush()
+            stream = self.stream
+            stream.write(line + self.terminator)
+            stream.flush()
         except Exception:  # noqa: BLE001 - logging must never break the caller
             self.handleError(None)  # type: ignore[arg-type]
         finally:
