@@ -114,6 +114,7 @@ class ObscodeMiddleware:
                 {k: wanted[k] for k in _PROPAGATION_HEADERS if k in wanted}
             )
         span = self.spans.start(method, parent, _request_attributes(scope, method, raw_method, wanted))
+        outer = otel_context.get_current()
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         scope[SCOPE_KEY] = span
         method_attrs = self.method_attrs[method]
@@ -133,11 +134,15 @@ class ObscodeMiddleware:
 
         async def send_with_status(message: Message) -> None:
             nonlocal status, responded
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 status = message["status"]
                 responded = True
                 if trace_value:
                     message["headers"] = [*message.get("headers", ()), (trace_header, trace_value)]
+            elif kind == "http.response.body" and not message.get("more_body", False):
+                await _send_outside(outer, send, message)
+                return
             await send(message)
 
         error: BaseException | None = None
@@ -217,6 +222,22 @@ class ObscodeMiddleware:
             ],
         })
         await send({"type": "http.response.body", "body": body})
+
+
+async def _send_outside(outer: otel_context.Context, send: Send, message: Message) -> None:
+    """Send the last body with the request's span no longer current.
+
+    Servers schedule work while sending it (uvicorn: the connection's keep-alive timer),
+    and asyncio copies the current context into every scheduled callback, where it stays
+    even after the timer is cancelled. With the span current, each request's span and
+    everything it holds would live on for seconds, long enough for the garbage collector
+    to promote it and run full collections (tens of milliseconds each) under load.
+    """
+    token = otel_context.attach(outer)
+    try:
+        await send(message)
+    finally:
+        otel_context.detach(token)
 
 
 def _request_attributes(
