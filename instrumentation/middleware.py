@@ -115,7 +115,7 @@ class ObscodeMiddleware:
             )
         span = self.spans.start(method, parent, _request_attributes(scope, method, raw_method, wanted))
         outer = otel_context.get_current()
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        token = otel_context.attach(trace.set_span_in_context(span, parent if parent is not None else outer))
         scope[SCOPE_KEY] = span
         method_attrs = self.method_attrs[method]
         self.in_progress.add(1, method_attrs)

@@ -26,6 +26,8 @@ Trusted = Mapping[str, str | int]
 
 _SAMPLED = TraceFlags.SAMPLED
 _RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
+#: One TraceFlags per value, shared: a new one per span is one more object for the GC.
+_FLAGS = tuple(TraceFlags(value) for value in range(256))
 _TRACER_FIELDS = (
     "sampler", "resource", "span_processor", "id_generator", "instrumentation_info",
     "_span_limits", "_instrumentation_scope", "_tracer_metrics", "_is_enabled",
@@ -106,7 +108,7 @@ class ServerSpans:
         flags = (_SAMPLED if decision.is_sampled() else 0) | (_RANDOM if random_id else 0)
         span_context = SpanContext(
             trace_id, ids.generate_span_id(), is_remote=False,
-            trace_flags=TraceFlags(flags), trace_state=result.trace_state,
+            trace_flags=_FLAGS[flags], trace_state=result.trace_state,
         )
         record_end_metrics = tracer._tracer_metrics.start_span(parent, decision)  # noqa: SLF001
         if not decision.is_recording():

@@ -3,8 +3,9 @@
 :func:`build_tracer_provider` turns an :class:`~instrumentation.config.InstrumentationConfig`
 into a ``TracerProvider``: resource with ``service.name``, ``service.version`` and
 ``deployment.environment.name``; a parent-based ratio sampler (or the one named in
-``OTEL_TRACES_SAMPLER``); OTLP/HTTP export through a ``BatchSpanProcessor`` when an endpoint
-is configured, none otherwise. Export failures are counted, never raised.
+``OTEL_TRACES_SAMPLER``); OTLP/HTTP export through a ``BatchSpanProcessor`` (the
+:class:`~instrumentation.export.CompactBatchSpanProcessor` variant) when an endpoint is
+configured, none otherwise. Export failures are counted, never raised.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
@@ -24,6 +25,7 @@ from opentelemetry.sdk.trace.sampling import (
 
 from instrumentation import errors
 from instrumentation.config import ConfigError, InstrumentationConfig
+from instrumentation.export import CompactBatchSpanProcessor
 
 
 def build_resource(config: InstrumentationConfig) -> Resource:
@@ -96,5 +98,5 @@ def build_tracer_provider(
 
         exporter = OTLPSpanExporter(endpoint=config.otlp_endpoint)
     if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(GuardedSpanExporter(exporter)))
+        provider.add_span_processor(CompactBatchSpanProcessor(GuardedSpanExporter(exporter)))
     return provider
