@@ -62,6 +62,9 @@ class InstrumentationConfig:
     #: File to append log lines to; ``None`` writes to stdout.
     log_file: str | None = None
     log_level: str = "INFO"
+    #: Seconds INFO lines may wait in the stream's buffer (0: flush every line, like stdlib
+    #: ``logging``). WARNING and above always flush at once, with everything before them.
+    log_flush_interval: float = 0.0
     access_log: bool = True
     #: Add redacted request headers to each access-log line.
     access_log_headers: bool = False
@@ -109,6 +112,9 @@ class InstrumentationConfig:
         log_format = env.get("OBSCODE_LOG_FORMAT", cls.log_format).strip().lower()
         if log_format not in ("json", "ecs", "off"):
             raise ConfigError(f"OBSCODE_LOG_FORMAT={log_format!r} must be one of json, ecs, off")
+        flush_interval = _float(env, "OBSCODE_LOG_FLUSH_INTERVAL", cls.log_flush_interval)
+        if not 0.0 <= flush_interval <= 60.0:
+            raise ConfigError(f"OBSCODE_LOG_FLUSH_INTERVAL={flush_interval} must be between 0 and 60 seconds")
         metrics_path = env.get("OBSCODE_METRICS_PATH", "/metrics").strip()
         redact = env.get("OBSCODE_LOG_REDACT")
         excluded = env.get("OBSCODE_EXCLUDED_PATHS", "")
@@ -129,6 +135,7 @@ class InstrumentationConfig:
             log_format=log_format,  # type: ignore[arg-type]
             log_file=env.get("OBSCODE_LOG_FILE") or None,
             log_level=env.get("OBSCODE_LOG_LEVEL", cls.log_level).upper(),
+            log_flush_interval=flush_interval,
             access_log=_bool(env, "OBSCODE_ACCESS_LOG", True),
             access_log_headers=_bool(env, "OBSCODE_ACCESS_LOG_HEADERS", False),
             redact=_csv(redact) if redact is not None else DEFAULT_REDACT,
@@ -156,6 +163,8 @@ ENV_VARS: dict[str, str] = {
     "OBSCODE_LOG_FORMAT": "json (seed fields), ecs (Elastic Common Schema) or off; default json",
     "OBSCODE_LOG_FILE": "append log lines to this file instead of stdout",
     "OBSCODE_LOG_LEVEL": "root logger level; default INFO",
+    "OBSCODE_LOG_FLUSH_INTERVAL": "seconds INFO lines may wait in the buffer (WARNING and above flush at once); "
+    "default 0: flush every line",
     "OBSCODE_ACCESS_LOG": "one access-log line per request: true/false; default true",
     "OBSCODE_ACCESS_LOG_HEADERS": "add the (redacted) request headers to access-log lines; default false",
     "OBSCODE_LOG_REDACT": "comma-separated keys whose values are masked; default " + ",".join(DEFAULT_REDACT),

@@ -241,19 +241,61 @@ class StructuredFormatter(logging.Formatter):
 
 
 class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes formatted lines to a stream; write failures are counted, not printed."""
+    """Writes formatted lines to a stream; write failures are counted, not printed.
 
-    def write_line(self, line: str) -> None:
+    With ``flush_interval`` 0 every line is flushed as it is written (stdlib behaviour).
+    Above 0, DEBUG and INFO lines may wait in the stream's buffer for up to that many
+    seconds, flushed by a background thread, at exit and on close; a WARNING or above
+    flushes at once, with every line before it. Like nginx's ``access_log buffer= flush=``:
+    one write per buffer instead of one per line, at the price of losing the last
+    interval's INFO lines if the process is killed outright.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, flush_interval: float = 0.0) -> None:
+        super().__init__(stream)
+        self.flush_interval = flush_interval
+        self._flusher_pid = 0
+        self._closed = threading.Event()
+
+    def write_line(self, line: str, level: int = logging.INFO) -> None:
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
         self.acquire()
         try:
-            stream = self.stream
-            stream.write(line + self.terminator)
-            stream.flush()
+            self._write(line, level)
         except Exception:  # noqa: BLE001 - logging must never break the caller
             self.handleError(None)  # type: ignore[arg-type]
         finally:
             self.release()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._write(self.format(record), record.levelno)
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001
+            self.handleError(record)
+
+    def _write(self, line: str, level: int) -> None:
+        stream = self.stream
+        stream.write(line + self.terminator)
+        if level >= logging.WARNING or not self.flush_interval:
+            stream.flush()
+        elif self._flusher_pid != os.getpid():  # none yet, or it did not survive a fork
+            self._flusher_pid = os.getpid()
+            threading.Thread(target=self._flush_every_interval, name="obscode-log-flush", daemon=True).start()
+
+    def _flush_every_interval(self) -> None:
+        while not self._closed.wait(self.flush_interval):
+            with self.lock:  # type: ignore[union-attr]
+                if self._closed.is_set():  # close() flushed; the stream may be gone
+                    return
+                self.flush()
+
+    def close(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._closed.set()
+        self.flush()
+        super().close()
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - stdlib name
         errors.report("log_sink", sys.exc_info()[1])
@@ -373,7 +415,7 @@ def configure_logging(config: InstrumentationConfig) -> StructuredHandler | None
             access_headers=config.access_log_headers,
         )
         stream, owned = open_sink(config.log_file)
-        handler = StructuredHandler(stream)
+        handler = StructuredHandler(stream, config.log_flush_interval)
         handler.setFormatter(formatter)
         setattr(handler, _HANDLER_MARK, True)
         root = logging.getLogger()
@@ -430,6 +472,7 @@ def _swap_handler(root: logging.Logger, old: logging.Handler, new: logging.Handl
 
 
 def _close(installed: _Installed) -> None:
+    installed.handler.close()
     if installed.stream is not None:
         try:
             installed.stream.close()
