@@ -166,8 +166,9 @@ def render(results: dict[str, dict[str, float]], args: argparse.Namespace, loads
         "The in-process columns drive the same app object directly through ASGI (no server, no sockets): "
         f"a fresh process per mode pinned to CPU 0, median of 7 rounds of 5,000 requests; {args.inprocess_runs} "
         "such processes per mode, alternating, the lowest median kept (other load on the machine only ever adds "
-        "time). Both traced modes export through a `BatchSpanProcessor` into an exporter that drops the spans; "
-        "(c) samples every request and writes its JSON access lines to a file.",
+        "time). Both traced modes export through a `BatchSpanProcessor` into an exporter that reads every span "
+        "(as an encoder would) and drops it; (c) samples every request and writes its JSON access lines to a "
+        "file, flushed line by line (the default).",
         "",
         "| mode | req/s | vs bare | p50 ms | p99 ms | p99 added ms | in-process µs/req | added µs/req |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
