@@ -125,3 +125,30 @@ def test_waiting_spans_are_not_tracked_by_the_garbage_collector(processor_type, 
         assert grown < 50
     else:  # the reference: the SDK's queue holds tracked objects
         assert grown >= 400
+
+
+def test_the_otlp_encoder_reads_an_unpacked_batch():
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+    encoded = []
+
+    class Encoding(SpanExporter):
+        def export(self, spans):  # type: ignore[no-untyped-def]
+            encoded.append(encode_spans(spans))
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None:
+            pass
+
+    provider = TracerProvider()
+    processor = CompactBatchSpanProcessor(Encoding())
+    provider.add_span_processor(processor)
+    ServerSpans(provider.get_tracer("t")).start("GET /x", None, {"http.request.method": "GET", "server.port": 80}).end()
+    processor.force_flush()
+    provider.shutdown()
+    [request] = encoded
+    [span] = request.resource_spans[0].scope_spans[0].spans
+    assert span.name == "GET /x"
+    assert [(a.key, a.value.string_value or a.value.int_value) for a in span.attributes] == [
+        ("http.request.method", "GET"), ("server.port", 80),
+    ]
