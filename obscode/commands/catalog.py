@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import httpx
 
 from obscode.errors import UsageError
 from obscode.model import catalog as catalogs
@@ -33,6 +32,8 @@ def scrape(url: str, output: Path | None, name: str | None, description: str | N
     so scrape an endpoint that has served some traffic."""
     if "://" not in url:
         raise UsageError(f"URL {url!r} needs a scheme, e.g. http://127.0.0.1:9100/metrics")
+    import httpx  # only this command talks to the network; keep `obscode generate` start-up light
+
     try:
         response = httpx.get(url, headers={"Accept": _ACCEPT}, timeout=timeout, follow_redirects=True)
     except httpx.HTTPError as exc:
