@@ -26,6 +26,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
+from instrumentation.request_span import RequestSpan
+
 #: ``(resource, instrumentation_scope, instrumentation_info)`` of the spans' tracers.
 Origin = tuple[Any, Any, Any]
 
@@ -86,15 +88,17 @@ class Origins:
 def pack(span: ReadableSpan, origins: Origins) -> tuple[Any, ...] | None:
     """``span`` as one flat tuple of atomic values, or ``None`` when that would lose something.
 
-    Runs once per request, so it reads the ``ReadableSpan`` fields directly (exact type only).
+    Runs once per request, so it reads the span's fields directly: a ``ReadableSpan`` (exact
+    type) or a :class:`~instrumentation.request_span.RequestSpan`, which has the same fields.
     Flat, because the collector never untracks a tuple holding a dict and untracks nested
     tuples only one level per collection.
     """
-    if type(span) is not ReadableSpan:
+    if type(span) is not ReadableSpan and not isinstance(span, RequestSpan):
         return None
     attributes = span._attributes  # noqa: SLF001
-    # A bounded map or list may carry a dropped count; events and links are rare: keep as is.
-    if type(attributes) is not dict or span._events or span._links:  # noqa: SLF001
+    # A bounded map or list may carry a dropped count, even empty; events and links are rare:
+    # spans with any of these are kept as they are.
+    if type(attributes) is not dict or span._events != () or span._links != ():  # noqa: SLF001
         return None
     context = span._context  # noqa: SLF001
     parent = span._parent  # noqa: SLF001
@@ -168,7 +172,10 @@ class UnpackedSpans(Sequence[ReadableSpan]):
         return map(self._one, self._batch)
 
     def _one(self, item: Any) -> ReadableSpan:
-        return unpack(item, self._origins) if type(item) is tuple else item
+        if type(item) is tuple:
+            return unpack(item, self._origins)
+        # A request span that could not be packed (events, links, a trace state) waited as is.
+        return item._readable_span() if isinstance(item, RequestSpan) else item
 
 
 class _Unpacking(SpanExporter):

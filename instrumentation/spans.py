@@ -1,14 +1,20 @@
-"""Server spans for the middleware: real OpenTelemetry SDK spans, started with less work.
+"""Server spans for the middleware: OpenTelemetry SDK spans, started with less work.
 
 ``Tracer.start_span`` validates every attribute one by one (type checks, a lock per key),
 about 0.4 µs each, for values the middleware built itself from the ASGI scope: strings and
 integers under keys it chose. :class:`ServerSpans` starts the same span with the tracer's
 own sampler, id generator, resource, limits and span processors, then adds those attributes
-in one step. The result is an SDK :class:`~opentelemetry.sdk.trace.Span` like any other:
-processors and exporters see no difference (a test compares both paths field by field).
+in one step, as one of two span types:
 
-Anything unusual takes the SDK's own path: a tracer that is not the SDK's, a sampler that
-changed the attributes, span limits that would truncate or drop attributes.
+- :class:`~instrumentation.request_span.RequestSpan`, the lean one, when every processor of
+  the tracer is a :class:`~instrumentation.export.CompactBatchSpanProcessor` (what
+  ``instrument()`` sets up) or there is none (no exporter configured: nothing is queued);
+- :class:`ServerSpan`, an SDK ``Span`` whose finished copy holds plain containers, when
+  other processors must see the span start and end as the SDK hands it to them.
+
+Exporters see no difference (tests compare both with ``Tracer.start_span`` field by field).
+Anything unusual takes the SDK's own path: a tracer that is not the SDK's, span limits that
+would truncate attribute values.
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from typing import Any
 
 from opentelemetry import trace as trace_api
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, Tracer
+from opentelemetry.sdk.trace import ReadableSpan, Span, SynchronousMultiSpanProcessor, Tracer
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from instrumentation.export import CompactBatchSpanProcessor
+from instrumentation.request_span import RequestSpan, request_span_type
 
 #: Attribute values the SDK stores unchanged (no sequences: those it copies into tuples).
 Trusted = Mapping[str, str | int]
@@ -85,6 +94,26 @@ class ServerSpans:
     def __init__(self, tracer: trace_api.Tracer) -> None:
         self.tracer = tracer
         self.lean = type(tracer) is Tracer and all(hasattr(tracer, name) for name in _TRACER_FIELDS)
+        self._processors: Any = None
+        self._request_type: type[RequestSpan] | None = None
+
+    def request_type(self) -> type[RequestSpan] | None:
+        """The :class:`RequestSpan` type for the tracer's current processors, if they allow one.
+
+        Processors can be added to the provider at any time; the type is rebuilt when its
+        processor tuple changes (an identity check per request).
+        """
+        multi: Any = self.tracer.span_processor  # type: ignore[attr-defined]
+        processors = getattr(multi, "_span_processors", None)
+        if processors is not self._processors:
+            self._processors = processors
+            lean = (
+                type(multi) is SynchronousMultiSpanProcessor
+                and all(type(p) is CompactBatchSpanProcessor for p in processors)
+                and self.tracer._span_limits.max_span_attribute_length is None  # type: ignore[attr-defined]  # noqa: SLF001
+            )
+            self._request_type = request_span_type(self.tracer, processors) if lean else None  # type: ignore[arg-type]
+        return self._request_type
 
     def start(self, name: str, context: Context | None, attributes: Trusted) -> trace_api.Span:
         """Start a span as ``tracer.start_span(name, context, SpanKind.SERVER, attributes)`` would."""
@@ -113,6 +142,15 @@ class ServerSpans:
         record_end_metrics = tracer._tracer_metrics.start_span(parent, decision)  # noqa: SLF001
         if not decision.is_recording():
             return NonRecordingSpan(span_context)
+        request_type = self.request_type()
+        if request_type is not None:
+            limit = request_type._limits.max_span_attributes  # noqa: SLF001
+            if result.attributes == attributes and (limit is None or len(attributes) <= limit):
+                return request_type(name, span_context, parent, dict(attributes), record_end_metrics)
+            # The sampler changed the attributes, or there are too many: validate them all.
+            request_span = request_type(name, span_context, parent, {}, record_end_metrics)
+            request_span.set_attributes(result.attributes)
+            return request_span
         span = ServerSpan(
             name=name,
             context=span_context,
@@ -135,8 +173,8 @@ class ServerSpans:
 
 
 def add_attributes(span: trace_api.Span, attributes: Trusted) -> None:
-    """Add ``attributes`` to any span, trusted when it is a :class:`ServerSpan`."""
-    if isinstance(span, ServerSpan):
+    """Add ``attributes`` to any span, trusted when it is one :class:`ServerSpans` started."""
+    if isinstance(span, (ServerSpan, RequestSpan)):
         span.add_trusted_attributes(attributes)
     else:
         span.set_attributes(attributes)

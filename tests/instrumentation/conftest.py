@@ -12,11 +12,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from instrumentation import instrument
 from instrumentation.config import InstrumentationConfig
+from instrumentation.export import CompactBatchSpanProcessor
 from instrumentation.fastapi import Instrumentation
 from instrumentation.metrics import MetricsPipeline
 
@@ -32,6 +32,7 @@ class Served:
     log_path: Path
 
     def spans(self) -> list[ReadableSpan]:
+        self.handle.tracer_provider.force_flush()
         return list(self.exporter.get_finished_spans())
 
     def server_spans(self) -> list[ReadableSpan]:
@@ -54,13 +55,17 @@ class Served:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
-    """``serve(app, **options)`` instruments ``app`` in isolation and gives a client."""
+    """``serve(app, **options)`` instruments ``app`` in isolation and gives a client.
+
+    Spans go through the batch processor ``instrument()`` uses (so requests get the lean
+    request span) into an in-memory exporter; :meth:`Served.spans` flushes it first.
+    """
     built: list[Served] = []
 
     def _serve(app: FastAPI, *, tracer_provider: TracerProvider | None = None, **options: Any) -> Served:
         exporter = InMemorySpanExporter()
         provider = tracer_provider or TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.add_span_processor(CompactBatchSpanProcessor(exporter))
         log_path = tmp_path / f"app{len(built)}.log"
         options.setdefault("log_file", str(log_path))
         config = InstrumentationConfig(service="api", version="1.2.3", environment="test")

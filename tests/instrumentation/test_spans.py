@@ -1,9 +1,16 @@
-"""The middleware's span fast path gives exactly the span ``Tracer.start_span`` gives."""
+"""The middleware's span fast paths give exactly the span ``Tracer.start_span`` gives.
+
+Two fast paths: an SDK ``ServerSpan`` when the tracer has processors of its own, and the
+lean ``RequestSpan`` when its only processors are compact batch processors (what
+``instrument()`` sets up). Both are compared with the SDK path as the exporter receives them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import json
 
 import pytest
 from opentelemetry import trace
@@ -13,8 +20,12 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, Sampler, SamplingResult, TraceIdRatioBased
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from instrumentation.export import CompactBatchSpanProcessor
+from instrumentation.request_span import RequestSpan
 from instrumentation.spans import ServerSpan, ServerSpans, add_attributes
 
 ATTRIBUTES = {
@@ -22,7 +33,15 @@ ATTRIBUTES = {
     "server.address": "api.test", "server.port": 8080, "user_agent.original": "a" * 40,
 }
 END = {"http.response.status_code": 200, "http.route": "/items/{item_id}"}
-TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+TRACEPARENT = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+TRACEPARENT_WITH_STATE = {**TRACEPARENT, "tracestate": "vendor=1"}
+
+
+class FixedIds(RandomIdGenerator):
+    """The same span id every time, so two runs give spans with equal ids."""
+
+    def generate_span_id(self) -> int:
+        return 0x00F067AA0BA902B7
 
 
 class TaggingSampler(Sampler):
@@ -37,22 +56,29 @@ class TaggingSampler(Sampler):
         return "TaggingSampler"
 
 
-def finished(provider: TracerProvider, lean: bool, context: Context | None) -> ReadableSpan:
+def finished(provider: TracerProvider, path: str, context: Context | None) -> ReadableSpan:
+    """The exported span of one request served through ``path`` (sdk, server-span, request-span)."""
     exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("obscode.instrumentation")
-    if lean:
+    processor = CompactBatchSpanProcessor(exporter) if path == "request-span" else SimpleSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("obscode.instrumentation", "1.0")
+    if path == "sdk":
+        span = tracer.start_span("GET", context=context, kind=SpanKind.SERVER, attributes=ATTRIBUTES)
+    else:
         spans = ServerSpans(tracer)
         assert spans.lean, "the fast path is not taken with this SDK version"
         span = spans.start("GET", context, ATTRIBUTES)
-        assert isinstance(span, ServerSpan)
-    else:
-        span = tracer.start_span("GET", context=context, kind=SpanKind.SERVER, attributes=ATTRIBUTES)
+        # Value-length limits need the SDK's validation of every attribute: no lean span then.
+        lean = path == "request-span" and tracer._span_limits.max_span_attribute_length is None
+        assert isinstance(span, RequestSpan if lean else ServerSpan)
     span.update_name("GET /items/{item_id}")
     add_attributes(span, END)
     span.record_exception(ValueError("bad"), timestamp=1)
+    span.set_status(Status(StatusCode.ERROR, "ValueError: bad"))
     span.end()
+    processor.force_flush()
     [done] = exporter.get_finished_spans()
+    provider.shutdown()
     return done
 
 
@@ -61,7 +87,8 @@ def comparable(span: ReadableSpan) -> dict[str, Any]:
         "name": span.name, "kind": span.kind, "attributes": list(span.attributes.items()),
         "dropped": span.dropped_attributes, "parent": span.parent, "resource": span.resource.attributes,
         "scope": span.instrumentation_scope, "flags": span.context.trace_flags,
-        "state": span.context.trace_state, "remote": span.context.is_remote, "status": span.status.status_code,
+        "state": span.context.trace_state, "remote": span.context.is_remote,
+        "status": (span.status.status_code, span.status.description),
         "trace_id_from_parent": span.parent is not None and span.context.trace_id == span.parent.trace_id,
         "ended_after_start": span.end_time >= span.start_time,
         "events": [(event.name, dict(event.attributes), event.timestamp) for event in span.events],
@@ -69,16 +96,80 @@ def comparable(span: ReadableSpan) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("incoming", [None, TRACEPARENT], ids=["root", "continued"])
+@pytest.mark.parametrize("path", ["server-span", "request-span"])
+@pytest.mark.parametrize("incoming", [None, TRACEPARENT, TRACEPARENT_WITH_STATE], ids=["root", "continued", "state"])
 @pytest.mark.parametrize("make", [
     lambda: TracerProvider(),
     lambda: TracerProvider(sampler=TaggingSampler()),
     lambda: TracerProvider(span_limits=SpanLimits(max_span_attribute_length=10)),
     lambda: TracerProvider(span_limits=SpanLimits(max_span_attributes=4)),
-], ids=["default", "sampler-adds-attributes", "value-length-limit", "attribute-count-limit"])
-def test_fast_path_span_equals_the_sdk_span(make, incoming):
-    context = get_global_textmap().extract({"traceparent": incoming}) if incoming else None
-    assert comparable(finished(make(), True, context)) == comparable(finished(make(), False, context))
+    lambda: TracerProvider(span_limits=SpanLimits(max_span_attributes=7)),
+    lambda: TracerProvider(span_limits=SpanLimits(max_events=0, max_event_attributes=2)),
+], ids=["default", "sampler-adds-attributes", "value-length-limit", "attribute-count-limit",
+        "end-attributes-over-limit", "event-limits"])
+def test_fast_path_span_equals_the_sdk_span(make, incoming, path):
+    context = get_global_textmap().extract(incoming) if incoming else None
+    assert comparable(finished(make(), path, context)) == comparable(finished(make(), "sdk", context))
+
+
+def test_exported_request_span_equals_the_sdk_span_in_every_field():
+    """Ids, parent, times and the JSON form too: one span served both ways with the same ids."""
+    context = get_global_textmap().extract(TRACEPARENT)
+    exported = []
+    for path in ("request-span", "sdk"):
+        provider = TracerProvider(id_generator=FixedIds(), resource=Resource.create({"service.name": "api"}))
+        exported.append(finished(provider, path, context))
+    lean, sdk = exported
+    assert type(lean) is ReadableSpan
+    assert (lean.context, lean.parent) == (sdk.context, sdk.parent)
+    assert lean.start_time <= lean.end_time and sdk.start_time <= sdk.end_time
+    assert lean.resource == sdk.resource and lean.instrumentation_scope == sdk.instrumentation_scope
+    lean_json, sdk_json = json.loads(lean.to_json()), json.loads(sdk.to_json())
+    for doc in (lean_json, sdk_json):
+        doc.pop("start_time"), doc.pop("end_time")
+    assert lean_json == sdk_json
+
+
+def test_user_code_on_the_current_request_span_lands_in_the_export():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(CompactBatchSpanProcessor(exporter))
+    span = ServerSpans(provider.get_tracer("t")).start("GET", None, ATTRIBUTES)
+    assert isinstance(span, RequestSpan) and span.is_recording()
+    with trace.use_span(span, end_on_exit=False):
+        current = trace.get_current_span()
+        assert current.get_span_context() == span.get_span_context() and current.get_span_context().is_valid
+        current.set_attribute("user.id", 42)
+        current.set_attribute("", "invalid key: dropped, as the SDK does")
+        current.set_attributes({"tags": ["a", "b"]})
+        current.add_event("cache.miss", {"key": "k"})
+        current.add_link(trace.SpanContext(1, 2, is_remote=True))
+    span.end()
+    span.set_attribute("late", 1)  # ignored after end, as the SDK does
+    provider.force_flush()
+    [done] = exporter.get_finished_spans()
+    assert done.attributes["user.id"] == 42 and done.attributes["tags"] == ("a", "b")
+    assert "" not in done.attributes and "late" not in done.attributes
+    assert [(e.name, dict(e.attributes)) for e in done.events] == [("cache.miss", {"key": "k"})]
+    assert [link.context.span_id for link in done.links] == [2]
+    provider.shutdown()
+
+
+def test_request_span_without_an_exporter_queues_nothing():
+    provider = TracerProvider()
+    spans = ServerSpans(provider.get_tracer("t"))
+    span = spans.start("GET", None, ATTRIBUTES)
+    assert isinstance(span, RequestSpan) and span._sinks == ()
+    span.end()
+    assert not span.is_recording()
+
+
+def test_request_span_type_follows_processors_added_later():
+    provider = TracerProvider()
+    spans = ServerSpans(provider.get_tracer("t"))
+    assert isinstance(spans.start("GET", None, ATTRIBUTES), RequestSpan)
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    assert isinstance(spans.start("GET", None, ATTRIBUTES), ServerSpan)
 
 
 def test_unsampled_request_gives_a_non_recording_span_with_valid_ids():

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client.parser import text_string_to_metric_families
 
 from instrumentation import instrument
+from instrumentation.export import CompactBatchSpanProcessor
 from instrumentation.metrics import MetricsPipeline
 
 REQUESTS = [("GET", "/items/1?x=2"), ("GET", "/items/2"), ("POST", "/items/3"), ("GET", "/boom"), ("GET", "/nowhere")]
@@ -84,10 +85,11 @@ def ours() -> dict:
     app = build()
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider.add_span_processor(CompactBatchSpanProcessor(exporter))  # what instrument() uses
     pipeline = MetricsPipeline()
     instrument(app, tracer_provider=provider, metrics=pipeline, log_format="off")
     drive(app)
+    provider.force_flush()
     counts: dict[str, float] = {}
     families = []
     for family in text_string_to_metric_families(pipeline.exposition().decode()):

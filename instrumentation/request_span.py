@@ -1,0 +1,176 @@
+"""The lean recording span of one HTTP request.
+
+An SDK ``Span`` builds, per request, a lock-guarded attribute map, two bounded lists, a
+dozen fields and, when it ends, a ``ReadableSpan`` copy for the processors. A request
+span needs little of that: :class:`RequestSpan` is an SDK ``Span`` (same class hierarchy,
+same methods for user code: ``set_attribute``, ``add_event``, ``record_exception``,
+``set_status``, ``update_name``...) that keeps the middleware's attributes in a plain
+dict, creates the SDK's bounded containers only when user code adds attributes, events or
+links, and at ``end()`` hands itself to the compact batch processors
+(:mod:`instrumentation.export`), which pack it into a tuple. It becomes a
+``ReadableSpan`` only in the export thread, and only when an exporter is configured.
+
+The tracer-wide fields (resource, scope, limits, processors) are class attributes of a
+subclass made once per tracer and processor set (:func:`request_span_type`), so a request
+sets only what is its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from time import time_ns
+from typing import Any
+
+from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.sdk.trace import ReadableSpan, Span, Tracer
+from opentelemetry.sdk.util import BoundedList
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
+
+_logger = logging.getLogger(__name__)
+_UNSET = Status(StatusCode.UNSET)
+_NO_EVENTS: tuple[Any, ...] = ()
+
+
+class RequestSpan(Span):
+    """A recording ``SERVER`` span for one request; see the module docstring.
+
+    Thread safety is the SDK span's: every mutation takes the span's own lock.
+    """
+
+    # Defaults a request rarely changes; assigning one makes it the instance's own.
+    _kind = SpanKind.SERVER
+    _status = _UNSET
+    _events: Any = _NO_EVENTS
+    _links: Any = _NO_EVENTS
+    _end_time: int | None = None
+    _sampler = None
+    _trace_config = None
+    _record_exception = True
+    _set_status_on_exception = True
+    # Set per tracer by request_span_type().
+    _sinks: tuple[Any, ...] = ()
+
+    def __init__(  # pylint: disable=super-init-not-called - the point is to skip it
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        attributes: dict[str, Any],
+        record_end_metrics: Any,
+    ) -> None:
+        self._name = name
+        self._context = context
+        self._parent = parent
+        self._attributes = attributes
+        self._record_end_metrics = record_end_metrics
+        self._lock = threading.Lock()
+        self._start_time = time_ns()
+
+    def add_trusted_attributes(self, attributes: Mapping[str, str | int]) -> None:
+        """Add string/int attributes under non-empty string keys without per-key validation.
+
+        Validated like :meth:`set_attributes` once the span holds the SDK's bounded map
+        (user code set an attribute) or the limit on the attribute count could be reached.
+        """
+        with self._lock:
+            current = self._attributes
+            limit = self._limits.max_span_attributes
+            if (
+                type(current) is dict
+                and self._end_time is None
+                and (limit is None or len(current) + len(attributes) <= limit)
+            ):
+                current.update(attributes)
+                return
+        self.set_attributes(attributes)
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        self.set_attributes({key: value})
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Setting attribute on ended span.")
+                return
+            self._bounded_attributes()._set_items(attributes)  # noqa: SLF001 - the SDK's own call
+
+    def _bounded_attributes(self) -> BoundedAttributes:
+        current = self._attributes
+        if type(current) is dict:
+            limits = self._limits
+            current = self._attributes = BoundedAttributes(
+                limits.max_span_attributes, current, immutable=False,
+                max_value_len=limits.max_span_attribute_length,
+            )
+        return current
+
+    def _add_event(self, event: Any) -> None:
+        self._append("_events", self._limits.max_events, event, "_add_event")
+
+    def _add_link(self, link: Any) -> None:
+        self._append("_links", self._limits.max_links, link, "_add_link")
+
+    def _append(self, field: str, limit: int | None, item: Any, caller: str) -> None:
+        """Append to the events or links, created as the SDK's bounded list on first use."""
+        with self._lock:
+            if self._end_time is None:
+                items = getattr(self, field)
+                if items is _NO_EVENTS:
+                    items = BoundedList(limit)
+                    setattr(self, field, items)
+                items.append(item)
+                return
+        _logger.warning("Tried calling %s on an ended span.", caller)
+
+    def end(self, end_time: int | None = None) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Calling end() on an ended span.")
+                return
+            self._end_time = end_time if end_time is not None else time_ns()
+            if type(self._attributes) is not dict:
+                self._attributes._immutable = True  # noqa: SLF001 - as Span.end does
+        self._record_end_metrics()
+        for sink in self._sinks:
+            sink.on_end(self)
+
+    def _readable_span(self) -> ReadableSpan:
+        """The ``ReadableSpan`` the SDK would give processors, with plain containers."""
+        attributes: Any = self._attributes
+        events: Any = self._events
+        links: Any = self._links
+        return ReadableSpan(
+            name=self._name,
+            context=self._context,
+            parent=self._parent,
+            resource=self._resource,
+            attributes=dict(attributes) if type(attributes) is dict or not attributes.dropped else attributes,
+            events=tuple(events) if events is _NO_EVENTS or not events.dropped else events,
+            links=tuple(links) if links is _NO_EVENTS or not links.dropped else links,
+            kind=self._kind,
+            status=self._status,
+            start_time=self._start_time,
+            end_time=self._end_time,
+            instrumentation_info=self._instrumentation_info,
+            instrumentation_scope=self._instrumentation_scope,
+        )
+
+
+def request_span_type(tracer: Tracer, sinks: Sequence[Any]) -> type[RequestSpan]:
+    """A :class:`RequestSpan` subclass carrying ``tracer``'s fields, ending into ``sinks``.
+
+    ``sinks`` are processors whose ``on_end`` accepts the span itself
+    (:class:`~instrumentation.export.CompactBatchSpanProcessor`); none means the spans go
+    nowhere, as with an SDK tracer that has no processor.
+    """
+    fields = {
+        "_resource": tracer.resource,
+        "_instrumentation_info": tracer.instrumentation_info,
+        "_instrumentation_scope": tracer._instrumentation_scope,  # noqa: SLF001
+        "_limits": tracer._span_limits,  # noqa: SLF001
+        "_span_processor": tracer.span_processor,
+        "_sinks": tuple(sinks),
+    }
+    return type("RequestSpan", (RequestSpan,), fields)
