@@ -35,10 +35,12 @@ _UNSET = Status(StatusCode.UNSET)
 # Enum members are packed as their position here (tuple.index is identity-fast in C).
 _KINDS = tuple(SpanKind)
 _CODES = tuple(StatusCode)
+#: One TraceFlags per value, shared: a new one per span is one more object for the GC
+#: (a ``TraceFlags`` has a ``__dict__``, so the collector tracks it, and any tuple holding it).
+TRACE_FLAGS = tuple(TraceFlags(value) for value in range(256))
 _MAX_ORIGINS = 256
 #: Fields before the attributes (key, value, key, value...) in a packed span.
 _HEADER = 14
-_NO_PARENT = (None, None, None, None)
 
 
 class CompactBatchSpanProcessor(BatchSpanProcessor):
@@ -108,15 +110,20 @@ def pack(span: ReadableSpan, origins: Origins) -> tuple[Any, ...] | None:
     if origin is None:
         return None
     status = span._status  # noqa: SLF001
-    parent_fields = _NO_PARENT if parent is None else (
-        parent.trace_id, parent.span_id, int(parent.trace_flags), parent.is_remote
-    )
+    # Code 0 is UNSET, unpacked as the shared _UNSET.
+    code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
+    if parent is None:
+        return (
+            span._name, context.trace_id, context.span_id, int(context.trace_flags),  # noqa: SLF001
+            None, None, None, None,
+            _KINDS.index(span._kind), code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
+            *chain.from_iterable(attributes.items()),
+        )
     return (
-        (span._name, context.trace_id, context.span_id, int(context.trace_flags))  # noqa: SLF001
-        + parent_fields
-        + (_KINDS.index(span._kind), _CODES.index(status.status_code), status.description,  # noqa: SLF001
-           span._start_time, span._end_time, origin)  # noqa: SLF001
-        + tuple(chain.from_iterable(attributes.items()))
+        span._name, context.trace_id, context.span_id, int(context.trace_flags),  # noqa: SLF001
+        parent.trace_id, parent.span_id, int(parent.trace_flags), parent.is_remote,
+        _KINDS.index(span._kind), code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
+        *chain.from_iterable(attributes.items()),
     )
 
 
@@ -126,19 +133,21 @@ def unpack(packed: tuple[Any, ...], origins: Origins) -> ReadableSpan:
      kind, code, description, start, end, origin) = packed[:_HEADER]
     resource, scope, info = origins.items[origin]
     return ReadableSpan(
-        name=name,
-        context=SpanContext(trace_id, span_id, is_remote=False, trace_flags=TraceFlags(flags)),
-        parent=None if parent_trace_id is None else SpanContext(
-            parent_trace_id, parent_span_id, is_remote=parent_remote, trace_flags=TraceFlags(parent_flags)
+        name,
+        SpanContext(trace_id, span_id, False, TRACE_FLAGS[flags]),
+        None if parent_trace_id is None else SpanContext(
+            parent_trace_id, parent_span_id, parent_remote, TRACE_FLAGS[parent_flags]
         ),
-        resource=resource,
-        attributes=dict(zip(packed[_HEADER::2], packed[_HEADER + 1::2])),
-        kind=_KINDS[kind],
-        instrumentation_info=info,
-        status=_UNSET if _CODES[code] is StatusCode.UNSET else Status(_CODES[code], description),
-        start_time=start,
-        end_time=end,
-        instrumentation_scope=scope,
+        resource,
+        dict(zip(packed[_HEADER::2], packed[_HEADER + 1::2])),
+        (),
+        (),
+        _KINDS[kind],
+        info,
+        _UNSET if code == 0 else Status(_CODES[code], description),
+        start,
+        end,
+        scope,
     )
 
 

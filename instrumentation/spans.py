@@ -27,7 +27,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SynchronousMultiSpanProcessor, Tracer
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
-from instrumentation.export import CompactBatchSpanProcessor
+from instrumentation.export import TRACE_FLAGS, CompactBatchSpanProcessor
 from instrumentation.request_span import RequestSpan, request_span_type
 
 #: Attribute values the SDK stores unchanged (no sequences: those it copies into tuples).
@@ -35,8 +35,6 @@ Trusted = Mapping[str, str | int]
 
 _SAMPLED = TraceFlags.SAMPLED
 _RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
-#: One TraceFlags per value, shared: a new one per span is one more object for the GC.
-_FLAGS = tuple(TraceFlags(value) for value in range(256))
 _TRACER_FIELDS = (
     "sampler", "resource", "span_processor", "id_generator", "instrumentation_info",
     "_span_limits", "_instrumentation_scope", "_tracer_metrics", "_is_enabled",
@@ -137,7 +135,7 @@ class ServerSpans:
         flags = (_SAMPLED if decision.is_sampled() else 0) | (_RANDOM if random_id else 0)
         span_context = SpanContext(
             trace_id, ids.generate_span_id(), is_remote=False,
-            trace_flags=_FLAGS[flags], trace_state=result.trace_state,
+            trace_flags=TRACE_FLAGS[flags], trace_state=result.trace_state,
         )
         record_end_metrics = tracer._tracer_metrics.start_span(parent, decision)  # noqa: SLF001
         if not decision.is_recording():
