@@ -1,9 +1,11 @@
 """The three benchmarked variants of one FastAPI hello endpoint.
 
-``create_app()`` reads ``BENCH_MODE`` (bare | stock | ours) and ``BENCH_LOG_FILE``, so
-uvicorn can load it with ``--factory``. Spans of both traced modes go through a
-``BatchSpanProcessor`` into an exporter that reads and drops them, so neither pays for a
-network.
+``create_app()`` reads ``BENCH_MODE`` (bare | stock | ours | ours_default) and
+``BENCH_LOG_FILE``, so uvicorn can load it with ``--factory``. Spans of the stock and ours
+modes go through a ``BatchSpanProcessor`` into an exporter that reads and drops them, so
+neither pays for a network. ``ours_default`` is ours as configured by default: no OTLP
+endpoint, so spans are recorded (their ids reach logs and the response header) but none is
+exported.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-MODES = ("bare", "stock", "ours")
+MODES = ("bare", "stock", "ours", "ours_default")
 
 
 class DroppingExporter(SpanExporter):
@@ -54,7 +56,9 @@ def create_app(mode: str | None = None, log_file: str | None = None) -> Any:
     if mode == "stock":
         return _stock(app)
     if mode == "ours":
-        return _ours(app, log_file)
+        return _ours(app, log_file, DroppingExporter())
+    if mode == "ours_default":
+        return _ours(app, log_file, None)
     raise SystemExit(f"BENCH_MODE must be one of {', '.join(MODES)}, got {mode!r}")
 
 
@@ -73,7 +77,7 @@ def _stock(app: FastAPI) -> FastAPI:
     return app
 
 
-def _ours(app: FastAPI, log_file: str) -> FastAPI:
+def _ours(app: FastAPI, log_file: str, exporter: SpanExporter | None) -> FastAPI:
     from instrumentation import instrument
     from instrumentation.config import InstrumentationConfig
     from instrumentation.metrics import MetricsPipeline
@@ -81,7 +85,7 @@ def _ours(app: FastAPI, log_file: str) -> FastAPI:
     instrument(
         app,
         config=InstrumentationConfig(service="bench", sampler="always_on", log_file=log_file),
-        span_exporter=DroppingExporter(),
+        span_exporter=exporter,
         metrics=MetricsPipeline(),
     )
     return app
