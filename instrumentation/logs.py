@@ -15,6 +15,7 @@ is written as its ``repr``, and a sink that fails is counted in
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import json
 import logging
@@ -243,8 +244,11 @@ class StructuredFormatter(logging.Formatter):
 class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes formatted lines to a stream; write failures are counted, not printed.
 
-    With ``flush_interval`` 0 every line is flushed as it is written (stdlib behaviour).
-    Above 0, DEBUG and INFO lines may wait in the stream's buffer for up to that many
+    With ``flush_interval`` 0 (the default) a line written outside an event loop is flushed
+    as it is written (stdlib behaviour); lines written on a running event loop are flushed
+    together at the end of the loop's pass, before it next waits for I/O: one ``flush``
+    (one ``write`` system call) for all the requests the pass finished, and every line is
+    in the file before the loop does anything else. Above 0, DEBUG and INFO lines may wait in the stream's buffer for up to that many
     seconds, flushed by a background thread, at exit and on close; a WARNING or above
     flushes at once, with every line before it. Like nginx's ``access_log buffer= flush=``:
     one write per buffer instead of one per line, at the price of losing the last
@@ -256,6 +260,8 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.flush_interval = flush_interval
         self._flusher_pid = 0
         self._closed = threading.Event()
+        #: The event loop a pass-end flush is scheduled on, if one is.
+        self._flush_loop: asyncio.AbstractEventLoop | None = None
 
     def write_line(self, line: str, level: int = logging.INFO) -> None:
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
@@ -278,11 +284,26 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _write(self, line: str, level: int) -> None:
         stream = self.stream
         stream.write(line + self.terminator)
-        if level >= logging.WARNING or not self.flush_interval:
+        if level >= logging.WARNING:
             stream.flush()
+        elif not self.flush_interval:
+            loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
+            if loop is None:
+                stream.flush()
+            elif self._flush_loop is not loop:
+                # A pass-end flush scheduled on another loop that closed before running it
+                # is simply superseded: this one flushes everything buffered.
+                self._flush_loop = loop
+                loop.call_soon(self._flush_pass)
         elif self._flusher_pid != os.getpid():  # none yet, or it did not survive a fork
             self._flusher_pid = os.getpid()
             threading.Thread(target=self._flush_every_interval, name="obscode-log-flush", daemon=True).start()
+
+    def _flush_pass(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._flush_loop = None
+            if not self._closed.is_set():
+                self.flush()
 
     def _flush_every_interval(self) -> None:
         while not self._closed.wait(self.flush_interval):

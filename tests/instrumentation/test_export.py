@@ -152,3 +152,22 @@ def test_the_otlp_encoder_reads_an_unpacked_batch():
     assert [(a.key, a.value.string_value or a.value.int_value) for a in span.attributes] == [
         ("http.request.method", "GET"), ("server.port", 80),
     ]
+
+
+@pytest.mark.parametrize("env, sizes", [(None, [128, 128, 44]), ("200", [200, 100])])
+def test_batches_are_128_spans_unless_the_standard_variable_says_otherwise(monkeypatch, env, sizes):
+    if env is None:
+        monkeypatch.delenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", raising=False)
+    else:
+        monkeypatch.setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", env)
+    keep = Keep()
+    provider = TracerProvider()
+    processor = CompactBatchSpanProcessor(keep, schedule_delay_millis=60_000)
+    provider.add_span_processor(processor)
+    spans = ServerSpans(provider.get_tracer("t"))
+    for number in range(300):
+        spans.start(f"s{number}", None, {}).end()
+    processor.force_flush()
+    provider.shutdown()
+    assert [len(batch) for batch in keep.batches] == sizes
+    assert [span.name for batch in keep.batches for span in batch] == [f"s{n}" for n in range(300)]

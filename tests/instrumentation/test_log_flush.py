@@ -100,3 +100,53 @@ def test_buffered_access_lines_of_an_app_are_all_written_on_uninstrument(serve, 
         served.client.get("/hello")
     served.handle.uninstrument()
     assert len(served.access_logs()) == 5
+
+
+def test_lines_written_on_an_event_loop_are_flushed_together_at_the_end_of_its_pass(tmp_path):
+    import asyncio
+
+    path = tmp_path / "app.log"
+    handler = handler_on(path, InstrumentationConfig().log_flush_interval)
+
+    async def requests() -> tuple[str, str, str]:
+        handler.write_line('{"n":1}')
+        handler.write_line('{"n":2}')
+        during = read(path)
+        await asyncio.sleep(0)  # the loop's next pass starts with the flush
+        after = read(path)
+        handler.write_line('{"n":3}', logging.WARNING)
+        return during, after, read(path)
+
+    try:
+        during, after, warned = asyncio.run(requests())
+        assert during == ""
+        assert after == '{"n":1}\n{"n":2}\n'
+        assert warned == '{"n":1}\n{"n":2}\n{"n":3}\n'  # WARNING and above: at once
+    finally:
+        handler.close()
+        handler.stream.close()
+
+
+def test_a_loop_closed_before_its_pass_ended_does_not_hold_back_later_lines(tmp_path):
+    import asyncio
+
+    path = tmp_path / "app.log"
+    handler = handler_on(path, 0)
+    loop = asyncio.new_event_loop()
+
+    async def write(n: int) -> None:
+        handler.write_line(f'{{"n":{n}}}')
+
+    try:
+        task = loop.create_task(write(1))
+        loop.call_soon(loop.stop)
+        loop.run_forever()  # runs the task, stops before the pass-end flush it scheduled
+        assert task.done() and read(path) == ""
+        loop.close()
+        handler.write_line('{"n":2}')  # off-loop: flushed at once, with the line before it
+        assert read(path) == '{"n":1}\n{"n":2}\n'
+        asyncio.run(write(3))
+        assert read(path) == '{"n":1}\n{"n":2}\n{"n":3}\n'
+    finally:
+        handler.close()
+        handler.stream.close()
