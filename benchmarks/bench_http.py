@@ -170,8 +170,9 @@ def render(results: dict[str, dict[str, float]], args: argparse.Namespace, loads
         f"a fresh process per mode pinned to CPU 0, median of 7 rounds of 5,000 requests; {args.inprocess_runs} "
         "such processes per mode, alternating, the lowest median kept (other load on the machine only ever adds "
         "time). (b) and (c) both export through a batch processor (the SDK's `BatchSpanProcessor`; ours, its "
-        "compact variant) into an exporter that reads every span (as an encoder would) and drops it; (c) samples "
-        "every request and writes its JSON access lines to a file, flushed line by line (the default). The extra "
+        "compact variant, in its default 128-span batches) into an exporter that reads every span (as an encoder "
+        "would) and drops it; (c) samples every request and writes its JSON access lines to a file, flushed at the "
+        "end of each event-loop pass (the default). The extra "
         "row (c, default) is (c) without an exporter, the documented default when no OTLP endpoint is set; it is "
         "shown for reference only.",
         "",

@@ -62,8 +62,9 @@ class InstrumentationConfig:
     #: File to append log lines to; ``None`` writes to stdout.
     log_file: str | None = None
     log_level: str = "INFO"
-    #: Seconds INFO lines may wait in the stream's buffer (0: flush every line, like stdlib
-    #: ``logging``). WARNING and above always flush at once, with everything before them.
+    #: Seconds INFO lines may wait in the stream's buffer (0: lines written on an event loop
+    #: are flushed at the end of its pass, others at once, like stdlib ``logging``).
+    #: WARNING and above always flush at once, with everything before them.
     log_flush_interval: float = 0.0
     access_log: bool = True
     #: Add redacted request headers to each access-log line.
@@ -164,7 +165,7 @@ ENV_VARS: dict[str, str] = {
     "OBSCODE_LOG_FILE": "append log lines to this file instead of stdout",
     "OBSCODE_LOG_LEVEL": "root logger level; default INFO",
     "OBSCODE_LOG_FLUSH_INTERVAL": "seconds INFO lines may wait in the buffer (WARNING and above flush at once); "
-    "default 0: flush every line",
+    "default 0: lines written on an event loop are flushed at the end of its pass, others at once",
     "OBSCODE_ACCESS_LOG": "one access-log line per request: true/false; default true",
     "OBSCODE_ACCESS_LOG_HEADERS": "add the (redacted) request headers to access-log lines; default false",
     "OBSCODE_LOG_REDACT": "comma-separated keys whose values are masked; default " + ",".join(DEFAULT_REDACT),
