@@ -137,25 +137,30 @@ class RequestSpan(Span):
             sink.on_end(self)
 
     def _readable_span(self) -> ReadableSpan:
-        """The ``ReadableSpan`` the SDK would give processors, with plain containers."""
-        attributes: Any = self._attributes
-        events: Any = self._events
-        links: Any = self._links
-        return ReadableSpan(
-            name=self._name,
-            context=self._context,
-            parent=self._parent,
-            resource=self._resource,
-            attributes=dict(attributes) if type(attributes) is dict or not attributes.dropped else attributes,
-            events=tuple(events) if events is _NO_EVENTS or not events.dropped else events,
-            links=tuple(links) if links is _NO_EVENTS or not links.dropped else links,
-            kind=self._kind,
-            status=self._status,
-            start_time=self._start_time,
-            end_time=self._end_time,
-            instrumentation_info=self._instrumentation_info,
-            instrumentation_scope=self._instrumentation_scope,
-        )
+        return plain_readable_span(self)
+
+
+def plain_readable_span(span: Span) -> ReadableSpan:
+    """The ``ReadableSpan`` the SDK would give processors, with plain containers (a dict of
+    attributes, tuples of events and links) wherever no dropped count needs the SDK's own."""
+    attributes: Any = span._attributes  # noqa: SLF001
+    events: Any = span._events  # noqa: SLF001
+    links: Any = span._links  # noqa: SLF001
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=dict(attributes) if type(attributes) is dict or not attributes.dropped else attributes,
+        events=tuple(events) if events is _NO_EVENTS or not events.dropped else events,
+        links=tuple(links) if links is _NO_EVENTS or not links.dropped else links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_info=span._instrumentation_info,  # noqa: SLF001
+        instrumentation_scope=span.instrumentation_scope,
+    )
 
 
 def request_span_type(tracer: Tracer, sinks: Sequence[Any]) -> type[RequestSpan]:

@@ -28,7 +28,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SynchronousMultiSpanProc
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from instrumentation.export import TRACE_FLAGS, CompactBatchSpanProcessor
-from instrumentation.request_span import RequestSpan, request_span_type
+from instrumentation.request_span import RequestSpan, plain_readable_span, request_span_type
 
 #: Attribute values the SDK stores unchanged (no sequences: those it copies into tuples).
 Trusted = Mapping[str, str | int]
@@ -51,25 +51,7 @@ class ServerSpan(Span):
     """
 
     def _readable_span(self) -> ReadableSpan:
-        attributes: Any = self._attributes
-        events: Any = self._events
-        links: Any = self._links
-        return ReadableSpan(
-            name=self._name,
-            context=self._context,
-            parent=self._parent,
-            resource=self._resource,
-            # Keep the SDK containers only where they carry a dropped count.
-            attributes=attributes if attributes.dropped else dict(attributes._dict),  # noqa: SLF001
-            events=events if events.dropped else tuple(events),
-            links=links if links.dropped else tuple(links),
-            kind=self._kind,
-            status=self._status,
-            start_time=self._start_time,
-            end_time=self._end_time,
-            instrumentation_info=self._instrumentation_info,
-            instrumentation_scope=self._instrumentation_scope,
-        )
+        return plain_readable_span(self)
 
     def add_trusted_attributes(self, attributes: Trusted) -> None:
         """Add string/int attributes under non-empty string keys, skipping per-key validation.
