@@ -103,34 +103,31 @@ def http_ok(url: str) -> Callable[[], bool]:
     return lambda: httpx.get(url, timeout=1.0).status_code == 200
 
 
-def start_prometheus(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
-    binary = require("prometheus", "prometheus")
+def _start_server(name: str, program: str, flags: Sequence[str], port: int, log_dir: Path,
+                  ready_path: str) -> Process:
+    """Start a Debian-packaged server on 127.0.0.1:``port`` and wait until ``ready_path`` answers."""
+    binary = require(program, program)
     url = f"http://127.0.0.1:{port}"
-    proc = spawn("prometheus", [
-        binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
-        f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle",
-    ], log_dir, url=url)
-    wait_until(http_ok(f"{url}/-/ready"), 30, "prometheus", proc)
+    proc = spawn(name, [binary, f"--web.listen-address=127.0.0.1:{port}", *flags], log_dir, url=url)
+    wait_until(http_ok(f"{url}{ready_path}"), 30, name, proc)
     return proc
+
+
+def start_prometheus(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
+    return _start_server("prometheus", "prometheus", [
+        f"--config.file={config}", f"--storage.tsdb.path={data_dir}", "--web.enable-lifecycle",
+    ], port, log_dir, "/-/ready")
 
 
 def start_alertmanager(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
-    binary = require("prometheus-alertmanager", "prometheus-alertmanager")
-    url = f"http://127.0.0.1:{port}"
-    proc = spawn("alertmanager", [
-        binary, f"--config.file={config}", f"--storage.path={data_dir}",
-        f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-    ], log_dir, url=url)
-    wait_until(http_ok(f"{url}/-/ready"), 30, "alertmanager", proc)
-    return proc
+    # Without an empty cluster address Alertmanager binds 0.0.0.0:9094 for gossip.
+    return _start_server("alertmanager", "prometheus-alertmanager", [
+        f"--config.file={config}", f"--storage.path={data_dir}", "--cluster.listen-address=",
+    ], port, log_dir, "/-/ready")
 
 
 def start_node_exporter(port: int, log_dir: Path) -> Process:
-    binary = require("prometheus-node-exporter", "prometheus-node-exporter")
-    url = f"http://127.0.0.1:{port}"
-    proc = spawn("node-exporter", [binary, f"--web.listen-address=127.0.0.1:{port}"], log_dir, url=url)
-    wait_until(http_ok(f"{url}/metrics"), 30, "node exporter", proc)
-    return proc
+    return _start_server("node-exporter", "prometheus-node-exporter", [], port, log_dir, "/metrics")
 
 
 @dataclass
