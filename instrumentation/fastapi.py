@@ -16,6 +16,7 @@ so tests can build many apps in one process.
 
 from __future__ import annotations
 
+import errno
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from instrumentation import errors
 from instrumentation.catalog import INSTRUMENTATION_ERRORS
-from instrumentation.config import InstrumentationConfig
+from instrumentation.config import ConfigError, InstrumentationConfig
 from instrumentation.logs import configure_logging, remove_logging
 from instrumentation.metrics import MetricsPipeline, default_pipeline
 from instrumentation.middleware import ObscodeMiddleware, RequestHook
@@ -118,7 +119,12 @@ def instrument(
     if multiproc is not None:
         multiproc.start()
     if cfg.metrics_port is not None:
-        handle._metrics_server = _serve_metrics(handle, cfg.metrics_port, cfg.metrics_addr)
+        try:
+            handle._metrics_server = _serve_metrics(handle, cfg.metrics_port, cfg.metrics_addr)
+        except ConfigError:
+            if multiproc is not None:
+                multiproc.stop()
+            raise
     handle._logging = configure_logging(cfg) is not None
 
     tracer = provider.get_tracer("obscode.instrumentation")
@@ -176,6 +182,8 @@ def _offer_global_provider(provider: TracerProvider) -> None:
 
 
 def _serve_metrics(handle: Instrumentation, port: int, addr: str) -> Any:
+    """Serve the exposition on ``addr:port`` from a thread; a port that cannot be bound
+    raises :class:`ConfigError` naming it (not a bare ``OSError`` from deep in the stdlib)."""
     from prometheus_client import start_http_server
 
     class _Exposition:
@@ -184,5 +192,17 @@ def _serve_metrics(handle: Instrumentation, port: int, addr: str) -> Any:
 
             return text_string_to_metric_families(handle.exposition().decode("utf-8"))
 
-    server, _thread = start_http_server(port, addr=addr, registry=_Exposition())  # type: ignore[arg-type]
+    try:
+        server, _thread = start_http_server(port, addr=addr, registry=_Exposition())  # type: ignore[arg-type]
+    except OSError as error:
+        reason = f"{error.strerror or error}"
+        if error.errno == errno.EADDRINUSE:
+            reason += (
+                "; another process, or another worker of this service, holds it: choose a free port, "
+                "or with several workers unset OBSCODE_METRICS_PORT and scrape the app's metrics path"
+            )
+        raise ConfigError(
+            f"OBSCODE_METRICS_PORT={port}: cannot serve metrics on {addr}:{port} "
+            f"(OBSCODE_METRICS_ADDR={addr}): {reason}"
+        ) from error
     return server
