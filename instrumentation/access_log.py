@@ -43,22 +43,22 @@ class AccessLog:
         if not logger.isEnabledFor(level):
             return
         client = scope.get("client")
-        info = AccessInfo(
-            method=method,
-            route=route,
-            path=scope["path"],
-            status=status,
-            duration_ms=round(seconds * 1000.0, 3),
-            client=client[0] if client else None,
-            user_agent=user_agent,
-            headers=scope["headers"],
-        )
+        address = client[0] if client else None
+        duration_ms = round(seconds * 1000.0, 3)
         if level == logging.INFO:
             handler = sole_handler(logger)
             if handler is not None:
                 formatter: StructuredFormatter = handler.formatter  # type: ignore[assignment]
-                handler.write_line(formatter.access_line(info, trace_id, span_id, time.time()))
+                if formatter.mode == "json" and not formatter.access_headers:
+                    line = formatter.json_access_line(
+                        method, route, status, duration_ms, address, trace_id, span_id, time.time()
+                    )
+                else:
+                    info = AccessInfo(method, route, scope["path"], status, duration_ms, address, user_agent, scope["headers"])
+                    line = formatter.access_line(info, trace_id, span_id, time.time())
+                handler.write_line(line)
                 return
+        info = AccessInfo(method, route, scope["path"], status, duration_ms, address, user_agent, scope["headers"])
         exc_info = (type(error), error, error.__traceback__) if isinstance(error, Exception) else None
         record = logging.LogRecord(logger.name, level, "", 0, "%s %s %s", (method, route, status), exc_info)
         record.http_access = info

@@ -124,21 +124,40 @@ class StructuredFormatter(logging.Formatter):
                 trace_id, span_id, {}, access, None, os.getpid(),
             )
             return self._encoder.encode(doc)
-        encode = self._encoder.encode
-        key = (access.method, access.route, access.status)
-        middle = self._access_middles.get(key)
+        return self.json_access_line(
+            access.method, access.route, access.status, access.duration_ms, access.client,
+            trace_id, span_id, created,
+        )
+
+    def json_access_line(
+        self,
+        method: str,
+        route: str,
+        status: int,
+        duration_ms: float,
+        client: str | None,
+        trace_id: str | None,
+        span_id: str | None,
+        created: float,
+    ) -> str:
+        """:meth:`access_line` in ``json`` mode without request headers, from its fields."""
+        middle = self._access_middles.get((method, route, status))
         if middle is None:
+            encode = self._encoder.encode
             middle = (
-                f',"message":{encode(access_message(access))},"context":{{"method":{encode(access.method)},'
-                f'"path":{encode(access.route)},"status":{access.status!r},"duration_ms":'
+                f',"message":{encode(f"{method} {route} {status}")},"context":{{"method":{encode(method)},'
+                f'"path":{encode(route)},"status":{status!r},"duration_ms":'
             )
             if len(self._access_middles) < 4096:  # routes are templates, but stay bounded anyway
-                self._access_middles[key] = middle
+                self._access_middles[(method, route, status)] = middle
+        second = int(created)
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
         ids = f'"{trace_id}","span_id":"{span_id}"' if trace_id is not None else 'null,"span_id":null'
-        client = encode(access.client) if access.client is not None else "null"
         return (
-            f'{{"timestamp":"{self._timestamp(created)}{self._access_head}{ids}{middle}'
-            f'{access.duration_ms!r},"client":{client}}}}}'
+            f'{{"timestamp":"{self._second_text}.{int((created - second) * 1000):03d}Z{self._access_head}{ids}'
+            f'{middle}{duration_ms!r},"client":{_json_string(client) if client is not None else "null"}}}}}'
         )
 
     def _document(self, record: logging.LogRecord) -> dict[str, Any]:
@@ -262,16 +281,16 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._closed = threading.Event()
         #: The event loop a pass-end flush is scheduled on, if one is.
         self._flush_loop: asyncio.AbstractEventLoop | None = None
+        #: Lines written on the loop since its pass began, not yet in the stream.
+        self._pending: list[str] = []
 
     def write_line(self, line: str, level: int = logging.INFO) -> None:
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
-        self.acquire()
-        try:
-            self._write(line, level)
-        except Exception:  # noqa: BLE001 - logging must never break the caller
-            self.handleError(None)  # type: ignore[arg-type]
-        finally:
-            self.release()
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self._write(line, level)
+            except Exception:  # noqa: BLE001 - logging must never break the caller
+                self.handleError(None)  # type: ignore[arg-type]
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -282,22 +301,34 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.handleError(record)
 
     def _write(self, line: str, level: int) -> None:
-        stream = self.stream
-        stream.write(line + self.terminator)
-        if level >= logging.WARNING:
-            stream.flush()
-        elif not self.flush_interval:
+        """Write ``line`` (the handler's lock is held)."""
+        if level < logging.WARNING and not self.flush_interval:
             loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
-            if loop is None:
-                stream.flush()
-            elif self._flush_loop is not loop:
-                # A pass-end flush scheduled on another loop that closed before running it
-                # is simply superseded: this one flushes everything buffered.
-                self._flush_loop = loop
-                loop.call_soon(self._flush_pass)
+            if loop is not None:
+                # Kept as a string until the pass ends: one join and one write for all of them.
+                self._pending.append(line)
+                if self._flush_loop is not loop:
+                    # A pass-end flush scheduled on another loop that closed before running it
+                    # is simply superseded: this one flushes everything pending.
+                    self._flush_loop = loop
+                    loop.call_soon(self._flush_pass)
+                return
+        stream = self.stream
+        if self._pending:
+            self._drain()
+        stream.write(line + self.terminator)
+        if level >= logging.WARNING or not self.flush_interval:
+            stream.flush()
         elif self._flusher_pid != os.getpid():  # none yet, or it did not survive a fork
             self._flusher_pid = os.getpid()
             threading.Thread(target=self._flush_every_interval, name="obscode-log-flush", daemon=True).start()
+
+    def _drain(self) -> None:
+        """Write the lines waiting for the end of the loop's pass into the stream (lock held)."""
+        pending = self._pending
+        text = self.terminator.join(pending) + self.terminator
+        pending.clear()
+        self.stream.write(text)
 
     def _flush_pass(self) -> None:
         with self.lock:  # type: ignore[union-attr]
@@ -323,9 +354,16 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def flush(self) -> None:
         try:
-            super().flush()
+            with self.lock:  # type: ignore[union-attr]
+                if self._pending:
+                    self._drain()
+                super().flush()
         except (OSError, ValueError) as error:
             errors.report("log_sink", error)
+
+
+#: JSON string literal of a str, as the formatter's encoder (``ensure_ascii=False``) writes it.
+_json_string = json.encoder.encode_basestring
 
 
 def access_message(access: AccessInfo) -> str:

@@ -220,6 +220,23 @@ class ObservedValues:
             else:
                 cell[1] += amount
 
+    def cell(self, attributes: dict[str, str]) -> list[Any]:
+        """The series of ``attributes`` as ``[attributes, value]``, created at 0 if new.
+
+        For hot paths that keep the cell: add to ``cell[1]`` while holding :attr:`lock`.
+        """
+        key = id(attributes)
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                found = self._values[key] = [attributes, 0]
+            return found
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock every change of a value is made under."""
+        return self._lock
+
     def observe(self, options: Any = None) -> list[Observation]:
         with self._lock:
             cells = [(attributes, value) for attributes, value in self._values.values()]
@@ -251,6 +268,24 @@ class HistogramValues:
                 cell = self._series[key] = [attributes, [0] * (len(self.bounds) + 1), 0.0]
             cell[1][index] += 1
             cell[2] += value
+
+    def cell(self, attributes: dict[str, str]) -> list[Any]:
+        """The series of ``attributes`` as ``[attributes, bucket counts, sum]``, created empty if new.
+
+        For hot paths that keep the cell: while holding :attr:`lock`, add 1 to
+        ``cell[1][bisect_left(bounds, value)]`` and ``value`` to ``cell[2]``, as :meth:`record` does.
+        """
+        key = id(attributes)
+        with self._lock:
+            found = self._series.get(key)
+            if found is None:
+                found = self._series[key] = [attributes, [0] * (len(self.bounds) + 1), 0.0]
+            return found
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock every change of a series is made under."""
+        return self._lock
 
     def describe(self) -> list[HistogramMetricFamily]:
         """The family's name for the registry's duplicate check (no samples)."""

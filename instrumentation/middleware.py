@@ -10,13 +10,15 @@ the response is unaffected.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.propagate import get_global_textmap
 from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace.propagation import _SPAN_KEY
 
 from instrumentation import errors
 from instrumentation.catalog import (
@@ -24,8 +26,10 @@ from instrumentation.catalog import (
     HTTP_REQUESTS,
     HTTP_REQUESTS_IN_PROGRESS,
     OTHER_METHOD,
+    UNMATCHED_PATH,
 )
 from instrumentation.access_log import AccessLog
+from instrumentation.context import attach_context, current_context, detach_context
 from instrumentation.metrics import MetricsPipeline
 from instrumentation.routes import RouteTemplates
 from instrumentation.spans import ServerSpans, add_attributes
@@ -43,9 +47,13 @@ _KNOWN_METHODS = frozenset(
     ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 )
 _WANTED_HEADERS = frozenset((b"traceparent", b"tracestate", b"baggage", b"host", b"user-agent"))
-_PROPAGATION_HEADERS = ("traceparent", "tracestate", "baggage")
+_PROPAGATION_HEADERS = (b"traceparent", b"tracestate", b"baggage")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _STATUS_TEXT = {code: str(code) for code in range(100, 600)}
+#: Metric series cells a middleware keeps at hand (method x route x status: bounded by the app).
+_CACHE_LIMIT = 4096
+#: Request kinds (method, URL path, host...) whose attributes a middleware keeps; cleared when full.
+_ATTRIBUTE_CACHE_LIMIT = 1024
 
 
 class ObscodeMiddleware:
@@ -75,9 +83,9 @@ class ObscodeMiddleware:
         self.trace_header = trace_id_header.lower().encode("latin-1") if trace_id_header else b""
         self.access_log = access_log
         self.request_hook = request_hook
-        # Counters and the histogram are aggregated here and read at scrape: a few dict
+        # Counters and the histogram are aggregated here and read at scrape: a few list
         # operations per request instead of the SDK's measurement path
-        # (see docs/benchmarks/http.md).
+        # (see docs/instrumentation.md, Performance).
         self.requests = metrics.observed(HTTP_REQUESTS)
         self.in_progress = metrics.observed(HTTP_REQUESTS_IN_PROGRESS)
         self.duration = metrics.histogram(HTTP_REQUEST_DURATION)
@@ -85,6 +93,11 @@ class ObscodeMiddleware:
         self.requests_series = metrics.limiter(HTTP_REQUESTS, collapse=("path",))
         self.duration_series = metrics.limiter(HTTP_REQUEST_DURATION, collapse=("path",))
         self.method_attrs = {m: {"method": m} for m in (*_KNOWN_METHODS, OTHER_METHOD)}
+        #: method -> its in-progress cell; (method, route, status) -> (request cell, duration cell).
+        self._in_progress_cells: dict[str, list[Any]] = {}
+        self._series_cells: dict[tuple[str, str, str], tuple[list[Any], list[Any]]] = {}
+        #: Request attributes that do not change between requests of one kind (all but the client).
+        self._attribute_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.access_logger = AccessLog()
         self.propagator = get_global_textmap()
 
@@ -103,22 +116,25 @@ class ObscodeMiddleware:
         start = time.perf_counter()
         raw_method = scope["method"]
         method = raw_method if raw_method in _KNOWN_METHODS else OTHER_METHOD
-        wanted: dict[str, str] = {}
+        wanted: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
             if name in _WANTED_HEADERS:
-                wanted[name.decode("latin-1")] = value.decode("latin-1")
+                wanted[name] = value
 
-        parent = None
-        if "traceparent" in wanted or "baggage" in wanted:
+        outer = current_context()
+        parent: Context | None = None
+        if b"traceparent" in wanted or b"baggage" in wanted:
             parent = self.propagator.extract(
-                {k: wanted[k] for k in _PROPAGATION_HEADERS if k in wanted}
+                {k.decode("latin-1"): wanted[k].decode("latin-1") for k in _PROPAGATION_HEADERS if k in wanted}
             )
-        span = self.spans.start(method, parent, _request_attributes(scope, method, raw_method, wanted))
-        outer = otel_context.get_current()
-        token = otel_context.attach(trace.set_span_in_context(span, parent if parent is not None else outer))
+        span = self.spans.start(method, parent, self._attributes(scope, method, raw_method, wanted), owned=True)
+        base = parent if parent is not None else outer
+        token = attach_context(Context({**base, _SPAN_KEY: span}))
         scope[SCOPE_KEY] = span
-        method_attrs = self.method_attrs[method]
-        self.in_progress.add(1, method_attrs)
+        in_progress = self._in_progress_cells.get(method) or self._in_progress_cell(method)
+        lock = self.in_progress.lock
+        with lock:
+            in_progress[1] += 1
         if self.request_hook is not None:
             try:
                 self.request_hook(span, scope)
@@ -128,9 +144,9 @@ class ObscodeMiddleware:
         status = 500
         responded = False
         ctx = span.get_span_context()
-        ids = (format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")) if ctx.is_valid else (None, None)
+        trace_id = format(ctx.trace_id, "032x") if ctx.is_valid else None
         trace_header = self.trace_header
-        trace_value = ids[0].encode("ascii") if trace_header and ids[0] else b""
+        trace_value = trace_id.encode("ascii") if trace_header and trace_id else b""
 
         async def send_with_status(message: Message) -> None:
             nonlocal status, responded
@@ -141,7 +157,17 @@ class ObscodeMiddleware:
                 if trace_value:
                     message["headers"] = [*message.get("headers", ()), (trace_header, trace_value)]
             elif kind == "http.response.body" and not message.get("more_body", False):
-                await _send_outside(outer, send, message)
+                # The last body goes out with the request's span no longer current. Servers
+                # schedule work while sending it (uvicorn: the connection's keep-alive timer),
+                # and asyncio copies the current context into every scheduled callback, where
+                # it stays even after the timer is cancelled: with the span current, each
+                # request's span would live on for seconds, long enough for the garbage
+                # collector to promote it and run full collections (tens of ms) under load.
+                inner = attach_context(outer)
+                try:
+                    await send(message)
+                finally:
+                    detach_context(inner)
                 return
             await send(message)
 
@@ -153,7 +179,9 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                self._finish(scope, span, method, method_attrs, status, responded, start, error, wanted, ids)
+                with lock:
+                    in_progress[1] -= 1
+                self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
                 errors.report("middleware", failure)
                 try:
@@ -161,32 +189,50 @@ class ObscodeMiddleware:
                 except Exception:  # noqa: BLE001
                     pass
             finally:
-                otel_context.detach(token)
+                detach_context(token)
 
     def _finish(
         self,
         scope: Scope,
         span: Any,
         method: str,
-        method_attrs: dict[str, str],
         status: int,
         responded: bool,
         start: float,
         error: BaseException | None,
-        wanted: dict[str, str],
-        ids: tuple[str | None, str | None],
+        wanted: dict[bytes, bytes],
+        trace_id: str | None,
+        ctx: Any,
     ) -> None:
         seconds = time.perf_counter() - start
-        self.in_progress.add(-1, method_attrs)
-        route = self.routes.template(scope)
-        matched = scope.get("route") is not None
+        route_object = scope.get("route")
+        route = self.routes.template(scope) if route_object is not None else UNMATCHED_PATH
         status_text = _STATUS_TEXT.get(status) or str(status)
-        self.requests.add(1, self.requests_series.attributes((method, route, status_text)))
-        self.duration.record(seconds, self.duration_series.attributes((method, route)))
+        key = (method, route, status_text)
+        cells = self._series_cells.get(key) or self._series_cell(key)
+        requests, duration = cells
+        histogram = self.duration
+        index = bisect_left(histogram.bounds, seconds)  # le semantics: a value on a bound counts in it
+        with self.requests.lock:
+            requests[1] += 1
+        with histogram.lock:
+            duration[1][index] += 1
+            duration[2] += seconds
+
+        end_request = getattr(span, "end_request", None)
+        if end_request is not None and error is None and status < 500:
+            # The common case, in one step: a lean request span that needs no error status.
+            if route_object is not None:
+                end_request(f"{method} {route}", {"http.response.status_code": status, "http.route": route})
+            else:
+                end_request(None, {"http.response.status_code": status})
+            if self.access_log:
+                self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
+            return
 
         if span.is_recording():
             end_attributes: dict[str, Any] = {"http.response.status_code": status}
-            if matched:
+            if route_object is not None:
                 span.update_name(f"{method} {route}")
                 end_attributes["http.route"] = route
             if isinstance(error, Exception):  # not cancellation or exit
@@ -200,10 +246,68 @@ class ObscodeMiddleware:
             add_attributes(span, end_attributes)
 
         if self.access_log:
-            self.access_logger.write(
-                scope, method, route, status, seconds, error, wanted.get("user-agent"), *ids
-            )
+            self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
         span.end()
+
+    def _log(
+        self,
+        scope: Scope,
+        method: str,
+        route: str,
+        status: int,
+        seconds: float,
+        error: BaseException | None,
+        wanted: dict[bytes, bytes],
+        trace_id: str | None,
+        ctx: Any,
+    ) -> None:
+        agent = wanted.get(b"user-agent")
+        self.access_logger.write(
+            scope, method, route, status, seconds, error,
+            agent.decode("latin-1") if agent is not None else None,
+            trace_id, format(ctx.span_id, "016x") if trace_id is not None else None,
+        )
+
+    def _in_progress_cell(self, method: str) -> list[Any]:
+        cell = self.in_progress.cell(self.method_attrs[method])
+        self._in_progress_cells[method] = cell
+        return cell
+
+    def _series_cell(self, key: tuple[str, str, str]) -> tuple[list[Any], list[Any]]:
+        """The request and duration series of ``key``, through the series limiters (then cached)."""
+        method, route, status_text = key
+        cells = (
+            self.requests.cell(self.requests_series.attributes(key)),
+            self.duration.cell(self.duration_series.attributes((method, route))),
+        )
+        if len(self._series_cells) < _CACHE_LIMIT:
+            self._series_cells[key] = cells
+        return cells
+
+    def _attributes(
+        self, scope: Scope, method: str, raw_method: str, headers: dict[bytes, bytes]
+    ) -> dict[str, Any]:
+        """The span's request attributes: a copy of the cached ones for this kind of request, plus the client."""
+        host = headers.get(b"host")
+        agent = headers.get(b"user-agent")
+        key = (
+            raw_method, scope["path"], scope.get("query_string"), host, agent,
+            scope.get("scheme", "http"), scope.get("http_version", "1.1"),
+            None if host else scope.get("server"),
+        )
+        cached = self._attribute_cache.get(key)
+        if cached is None:
+            cached = _request_attributes(scope, method, raw_method, host, agent)
+            if len(self._attribute_cache) >= _ATTRIBUTE_CACHE_LIMIT:
+                self._attribute_cache.clear()  # many distinct URLs: keep the recent ones
+            self._attribute_cache[key] = cached
+        attributes = cached.copy()
+        client = scope.get("client")
+        if client:
+            attributes["client.address"] = client[0]
+            if client[1] is not None:
+                attributes["client.port"] = client[1]
+        return attributes
 
     async def _serve_metrics(self, send: Send) -> None:
         try:
@@ -224,25 +328,10 @@ class ObscodeMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _send_outside(outer: otel_context.Context, send: Send, message: Message) -> None:
-    """Send the last body with the request's span no longer current.
-
-    Servers schedule work while sending it (uvicorn: the connection's keep-alive timer),
-    and asyncio copies the current context into every scheduled callback, where it stays
-    even after the timer is cancelled. With the span current, each request's span and
-    everything it holds would live on for seconds, long enough for the garbage collector
-    to promote it and run full collections (tens of milliseconds each) under load.
-    """
-    token = otel_context.attach(outer)
-    try:
-        await send(message)
-    finally:
-        otel_context.detach(token)
-
-
 def _request_attributes(
-    scope: Scope, method: str, raw_method: str, headers: dict[str, str]
+    scope: Scope, method: str, raw_method: str, host_header: bytes | None, agent_header: bytes | None
 ) -> dict[str, Any]:
+    """The request attributes of the span, except the client's address and port."""
     attributes: dict[str, Any] = {
         "http.request.method": method,
         "url.scheme": scope.get("scheme", "http"),
@@ -254,7 +343,7 @@ def _request_attributes(
     query = scope.get("query_string")
     if query:
         attributes["url.query"] = query.decode("latin-1")
-    host = headers.get("host")
+    host = host_header.decode("latin-1") if host_header is not None else None
     if host:
         name, _, port = host.rpartition(":") if host.rfind(":") > host.rfind("]") else (host, "", "")
         attributes["server.address"] = name or host
@@ -266,12 +355,6 @@ def _request_attributes(
         attributes["server.address"] = scope["server"][0]
         if scope["server"][1] is not None:
             attributes["server.port"] = scope["server"][1]
-    client = scope.get("client")
-    if client:
-        attributes["client.address"] = client[0]
-        if client[1] is not None:
-            attributes["client.port"] = client[1]
-    agent = headers.get("user-agent")
-    if agent:
-        attributes["user_agent.original"] = agent
+    if agent_header:
+        attributes["user_agent.original"] = agent_header.decode("latin-1")
     return attributes

@@ -26,10 +26,11 @@ from typing import Any
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan, Span, Tracer
 from opentelemetry.sdk.util import BoundedList
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 _logger = logging.getLogger(__name__)
 _UNSET = Status(StatusCode.UNSET)
+_SAMPLED = int(TraceFlags.SAMPLED)
 _NO_EVENTS: tuple[Any, ...] = ()
 
 
@@ -51,6 +52,9 @@ class RequestSpan(Span):
     _set_status_on_exception = True
     # Set per tracer by request_span_type().
     _sinks: tuple[Any, ...] = ()
+    #: ``(sink, its queue's emit or None, the origin number of this type's spans)`` per sink.
+    _emitters: tuple[tuple[Any, Any, Any], ...] = ()
+    _pack: Any = None
 
     def __init__(  # pylint: disable=super-init-not-called - the point is to skip it
         self,
@@ -124,6 +128,30 @@ class RequestSpan(Span):
                 return
         _logger.warning("Tried calling %s on an ended span.", caller)
 
+    def end_request(self, name: str | None, attributes: dict[str, str | int]) -> None:
+        """``update_name(name)`` (unless ``None``), ``add_trusted_attributes(attributes)`` and
+        ``end()``, under one acquisition of the lock when nothing needs the SDK's checks."""
+        with self._lock:
+            current = self._attributes
+            limit = self._limits.max_span_attributes
+            fast = (
+                self._end_time is None
+                and type(current) is dict
+                and (limit is None or len(current) + len(attributes) <= limit)
+            )
+            if fast:
+                if name is not None:
+                    self._name = name
+                current.update(attributes)
+                self._end_time = time_ns()
+        if not fast:
+            if name is not None:
+                self.update_name(name)
+            self.add_trusted_attributes(attributes)
+            self.end()
+            return
+        self._ended()
+
     def end(self, end_time: int | None = None) -> None:
         with self._lock:
             if self._end_time is not None:
@@ -132,9 +160,19 @@ class RequestSpan(Span):
             self._end_time = end_time if end_time is not None else time_ns()
             if type(self._attributes) is not dict:
                 self._attributes._immutable = True  # noqa: SLF001 - as Span.end does
+        self._ended()
+
+    def _ended(self) -> None:
+        """Hand the just-ended span to the self-metrics and the processors."""
         self._record_end_metrics()
-        for sink in self._sinks:
-            sink.on_end(self)
+        if not self._context[3] & _SAMPLED:  # trace flags; unsampled spans are not exported
+            return
+        for sink, emit, origin in self._emitters:
+            packed = self._pack(origin) if emit is not None else None
+            if packed is None:
+                sink.on_end(self)
+            else:
+                emit(packed)
 
     def _readable_span(self) -> ReadableSpan:
         return plain_readable_span(self)
@@ -170,12 +208,23 @@ def request_span_type(tracer: Tracer, sinks: Sequence[Any]) -> type[RequestSpan]
     (:class:`~instrumentation.export.CompactBatchSpanProcessor`); none means the spans go
     nowhere, as with an SDK tracer that has no processor.
     """
+    from instrumentation.export import pack_request  # noqa: PLC0415 - export imports this module
+
+    info = tracer.instrumentation_info
+    scope = tracer._instrumentation_scope  # noqa: SLF001
+    emitters = []
+    for sink in sinks:
+        emit = getattr(sink, "emit", None)
+        origin = sink.origins.number_of(tracer.resource, scope, info) if emit is not None else None
+        emitters.append((sink, emit if origin is not None else None, origin))
     fields = {
         "_resource": tracer.resource,
-        "_instrumentation_info": tracer.instrumentation_info,
-        "_instrumentation_scope": tracer._instrumentation_scope,  # noqa: SLF001
+        "_instrumentation_info": info,
+        "_instrumentation_scope": scope,
         "_limits": tracer._span_limits,  # noqa: SLF001
         "_span_processor": tracer.span_processor,
         "_sinks": tuple(sinks),
+        "_emitters": tuple(emitters),
+        "_pack": pack_request,
     }
     return type("RequestSpan", (RequestSpan,), fields)

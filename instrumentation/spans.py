@@ -22,10 +22,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from random import getrandbits
+
 from opentelemetry import trace as trace_api
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SynchronousMultiSpanProcessor, Tracer
+from opentelemetry.sdk.trace._tracer_metrics import NoOpTracerMetrics
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, StaticSampler, TraceIdRatioBased
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace.propagation import _SPAN_KEY
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
+
+from instrumentation.context import current_context
 
 from instrumentation.export import TRACE_FLAGS, CompactBatchSpanProcessor
 from instrumentation.request_span import RequestSpan, plain_readable_span, request_span_type
@@ -35,6 +44,8 @@ Trusted = Mapping[str, str | int]
 
 _SAMPLED = TraceFlags.SAMPLED
 _RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
+#: Sampling looks at the low 64 bits of the trace id (TraceIdRatioBased.TRACE_ID_LIMIT).
+_ID_LIMIT = TraceIdRatioBased.TRACE_ID_LIMIT
 _TRACER_FIELDS = (
     "sampler", "resource", "span_processor", "id_generator", "instrumentation_info",
     "_span_limits", "_instrumentation_scope", "_tracer_metrics", "_is_enabled",
@@ -76,6 +87,14 @@ class ServerSpans:
         self.lean = type(tracer) is Tracer and all(hasattr(tracer, name) for name in _TRACER_FIELDS)
         self._processors: Any = None
         self._request_type: type[RequestSpan] | None = None
+        #: Sampling bounds when the whole decision can be made here (see sampling_bounds).
+        self.bounds = (
+            sampling_bounds(tracer.sampler)  # type: ignore[attr-defined]
+            if self.lean
+            and type(tracer.id_generator) is RandomIdGenerator  # type: ignore[attr-defined]
+            and type(tracer._tracer_metrics) is NoOpTracerMetrics  # type: ignore[attr-defined]  # noqa: SLF001
+            else None
+        )
 
     def request_type(self) -> type[RequestSpan] | None:
         """The :class:`RequestSpan` type for the tracer's current processors, if they allow one.
@@ -95,11 +114,19 @@ class ServerSpans:
             self._request_type = request_span_type(self.tracer, processors) if lean else None  # type: ignore[arg-type]
         return self._request_type
 
-    def start(self, name: str, context: Context | None, attributes: Trusted) -> trace_api.Span:
-        """Start a span as ``tracer.start_span(name, context, SpanKind.SERVER, attributes)`` would."""
+    def start(
+        self, name: str, context: Context | None, attributes: Trusted, *, owned: bool = False
+    ) -> trace_api.Span:
+        """Start a span as ``tracer.start_span(name, context, SpanKind.SERVER, attributes)`` would.
+
+        ``owned``: ``attributes`` is a fresh dict the span may keep as it is.
+        """
         tracer: Any = self.tracer
         if not self.lean:
             return tracer.start_span(name, context=context, kind=SpanKind.SERVER, attributes=attributes)
+        bounds = self.bounds
+        if bounds is not None and tracer._is_enabled():  # noqa: SLF001
+            return self._start_known(name, context, attributes, owned, bounds)
         parent: SpanContext | None = trace_api.get_current_span(context).get_span_context()
         if not tracer._is_enabled():  # noqa: SLF001 - the SDK's tracer configurator
             return NonRecordingSpan(parent)
@@ -152,9 +179,107 @@ class ServerSpans:
         return span
 
 
+    def _start_known(
+        self, name: str, context: Context | None, attributes: Trusted, owned: bool, bounds: tuple[int, ...]
+    ) -> trace_api.Span:
+        """:meth:`start` for an SDK sampler whose decision :func:`sampling_bounds` compiled.
+
+        Same ids (the SDK's random source, trace id first), flags, trace state and decision
+        as the SDK path; tests compare the two over random parents and ratios.
+        """
+        current = (context if context is not None else current_context()).get(_SPAN_KEY)
+        parent = current.get_span_context() if isinstance(current, trace_api.Span) else None
+        if parent is not None and parent.is_valid:
+            trace_id = parent.trace_id
+            flags = parent.trace_flags
+            bound = bounds[(1 if parent.is_remote else 3) + (0 if flags & _SAMPLED else 1)]
+            random_bit = flags & _RANDOM
+            state = parent.trace_state
+        else:
+            parent = None
+            trace_id = getrandbits(128)
+            while not trace_id:
+                trace_id = getrandbits(128)
+            bound = bounds[0]
+            random_bit = _RANDOM
+            state = DEFAULT_TRACE_STATE
+        span_id = getrandbits(64)
+        while not span_id:
+            span_id = getrandbits(64)
+        sampled = (trace_id & _ID_LIMIT) < bound
+        # The fields SpanContext.__new__ would store, without re-validating ids made just above.
+        span_context = tuple.__new__(
+            SpanContext, (trace_id, span_id, False, TRACE_FLAGS[(_SAMPLED if sampled else 0) | random_bit], state, True)
+        )
+        if not sampled:
+            return NonRecordingSpan(span_context)
+        request_type = self.request_type()
+        if request_type is not None:
+            limit = request_type._limits.max_span_attributes  # noqa: SLF001
+            if limit is None or len(attributes) <= limit:
+                return request_type(
+                    name, span_context, parent, attributes if owned else dict(attributes), _noop  # type: ignore[arg-type]
+                )
+            request_span = request_type(name, span_context, parent, {}, _noop)
+            request_span.set_attributes(attributes)
+            return request_span
+        tracer: Any = self.tracer
+        span = ServerSpan(
+            name=name,
+            context=span_context,
+            parent=parent,
+            sampler=tracer.sampler,
+            resource=tracer.resource,
+            span_processor=tracer.span_processor,
+            kind=SpanKind.SERVER,
+            instrumentation_info=tracer.instrumentation_info,
+            limits=tracer._span_limits,  # noqa: SLF001
+            instrumentation_scope=tracer._instrumentation_scope,  # noqa: SLF001
+            record_end_metrics=_noop,
+        )
+        span.add_trusted_attributes(attributes)
+        span.start(parent_context=context)
+        return span
+
+
+def sampling_bounds(sampler: Any) -> tuple[int, int, int, int, int] | None:
+    """The SDK sampler's decisions as bounds on the trace id's low 64 bits, or ``None``.
+
+    ``(root, remote parent sampled, remote parent not sampled, local parent sampled, local
+    parent not sampled)``: a span is sampled when ``trace_id & TRACE_ID_LIMIT`` is below the
+    bound of its case. ``ALWAYS_ON`` is 2**64, ``ALWAYS_OFF`` 0, ``TraceIdRatioBased`` its own
+    bound, ``ParentBased`` one per delegate. Other samplers (user-written ones, which may
+    look at attributes or change them) get ``None`` and are called as the SDK calls them.
+    """
+    if type(sampler) is ParentBased:
+        parts = (
+            sampler._root, sampler._remote_parent_sampled, sampler._remote_parent_not_sampled,  # noqa: SLF001
+            sampler._local_parent_sampled, sampler._local_parent_not_sampled,  # noqa: SLF001
+        )
+        bounds = tuple(_bound(part) for part in parts)
+        return None if None in bounds else bounds  # type: ignore[return-value]
+    bound = _bound(sampler)
+    return None if bound is None else (bound,) * 5
+
+
+def _bound(sampler: Any) -> int | None:
+    if type(sampler) is StaticSampler:
+        decision = sampler._decision  # noqa: SLF001
+        if decision is Decision.RECORD_AND_SAMPLE:
+            return _ID_LIMIT + 1
+        return 0 if decision is Decision.DROP else None
+    if type(sampler) is TraceIdRatioBased:
+        return sampler.bound
+    return None
+
+
+def _noop() -> None:
+    """The end-of-span callback of the SDK's tracer without self-metrics."""
+
+
 def add_attributes(span: trace_api.Span, attributes: Trusted) -> None:
     """Add ``attributes`` to any span, trusted when it is one :class:`ServerSpans` started."""
-    if isinstance(span, (ServerSpan, RequestSpan)):
-        span.add_trusted_attributes(attributes)
+    if getattr(span, "add_trusted_attributes", None) is not None:
+        span.add_trusted_attributes(attributes)  # type: ignore[attr-defined]
     else:
         span.set_attributes(attributes)
