@@ -33,11 +33,12 @@ class AccessLog:
         status: int,
         seconds: float,
         error: BaseException | None,
-        user_agent: str | None,
+        user_agent: bytes | None,
         trace_id: str | None,
         span_id: str | None,
     ) -> None:
-        """Log the request ``scope`` served; ``trace_id``/``span_id`` are its span's (hex)."""
+        """Log the request ``scope`` served; ``trace_id``/``span_id`` are its span's (hex),
+        ``user_agent`` the raw header value."""
         level = logging.ERROR if status >= 500 or error is not None else logging.INFO
         logger = self.logger
         if not logger.isEnabledFor(level):
@@ -54,15 +55,23 @@ class AccessLog:
                         method, route, status, duration_ms, address, trace_id, span_id, time.time()
                     )
                 else:
-                    info = AccessInfo(method, route, scope["path"], status, duration_ms, address, user_agent, scope["headers"])
+                    info = _info(scope, method, route, status, duration_ms, address, user_agent)
                     line = formatter.access_line(info, trace_id, span_id, time.time())
                 handler.write_line(line)
                 return
-        info = AccessInfo(method, route, scope["path"], status, duration_ms, address, user_agent, scope["headers"])
+        info = _info(scope, method, route, status, duration_ms, address, user_agent)
         exc_info = (type(error), error, error.__traceback__) if isinstance(error, Exception) else None
         record = logging.LogRecord(logger.name, level, "", 0, "%s %s %s", (method, route, status), exc_info)
         record.http_access = info
         logger.handle(record)
+
+
+def _info(
+    scope: MutableMapping[str, Any], method: str, route: str, status: int, duration_ms: float,
+    client: str | None, user_agent: bytes | None,
+) -> AccessInfo:
+    agent = user_agent.decode("latin-1") if user_agent is not None else None
+    return AccessInfo(method, route, scope["path"], status, duration_ms, client, agent, scope["headers"])
 
 
 def sole_handler(logger: logging.Logger) -> StructuredHandler | None:

@@ -43,6 +43,7 @@ _MAX_ORIGINS = 256
 #: Fields before the attributes (all keys, then all values) in a packed span.
 _HEADER = 14
 _SERVER = _KINDS.index(SpanKind.SERVER)
+_new_tuple = tuple.__new__
 
 
 #: Spans per export call unless ``max_export_batch_size`` or ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE``
@@ -65,8 +66,33 @@ class CompactBatchSpanProcessor(BatchSpanProcessor):
             options["max_export_batch_size"] = min(DEFAULT_BATCH_SIZE, queue)
         self.origins = Origins()
         super().__init__(_Unpacking(span_exporter, self.origins), **options)
-        #: The SDK queue's ``emit``; ``None`` (plain BatchSpanProcessor behaviour) if it moved.
-        self.emit = getattr(getattr(self, "_batch_processor", None), "emit", None)
+        batch: Any = getattr(self, "_batch_processor", None)
+        #: Queues one packed span; ``None`` (plain BatchSpanProcessor behaviour) if the SDK's
+        #: queue moved. The SDK's own ``emit`` when its fields are not where this expects them.
+        self.emit = getattr(batch, "emit", None)
+        if self.emit is not None and all(
+            hasattr(batch, name)
+            for name in ("_queue", "_shutdown", "_max_queue_size", "_max_export_batch_size", "_worker_awaken")
+        ) and hasattr(os, "register_at_fork"):
+            self.emit = self._emit
+
+    def _emit(self, item: Any) -> None:
+        """The SDK queue's ``emit`` for the common case (running, room in the queue).
+
+        Skips the SDK's per-item fork check (``os.getpid()``, a system call): the SDK resets its
+        queue and worker thread in the child through ``os.register_at_fork`` already. Anything
+        else (shut down, queue full: dropped, counted and logged) goes to the SDK's ``emit``.
+        """
+        batch: Any = self._batch_processor
+        queue = batch._queue  # noqa: SLF001
+        if batch._shutdown or len(queue) >= batch._max_queue_size:  # noqa: SLF001
+            batch.emit(item)
+            return
+        queue.appendleft(item)
+        if len(queue) >= batch._max_export_batch_size:  # noqa: SLF001
+            awaken = batch._worker_awaken  # noqa: SLF001 - replaced after a fork, so read each time
+            if not awaken.is_set():
+                awaken.set()
 
     def on_end(self, span: ReadableSpan) -> None:
         context = span.context
@@ -186,11 +212,18 @@ def unpack(packed: tuple[Any, ...], origins: Origins) -> ReadableSpan:
     (name, trace_id, span_id, flags, parent_trace_id, parent_span_id, parent_flags, parent_remote,
      kind, code, description, start, end, origin) = packed[:_HEADER]
     resource, scope, info = origins.items[origin]
+    # The fields SpanContext.__new__ would store (ids packed from a SpanContext need no new
+    # range check; the trace state is the default one, as pack() requires).
     return ReadableSpan(
         name,
-        SpanContext(trace_id, span_id, False, TRACE_FLAGS[flags]),
-        None if parent_trace_id is None else SpanContext(
-            parent_trace_id, parent_span_id, parent_remote, TRACE_FLAGS[parent_flags]
+        _new_tuple(
+            SpanContext,
+            (trace_id, span_id, False, TRACE_FLAGS[flags], DEFAULT_TRACE_STATE, bool(trace_id and span_id)),
+        ),
+        None if parent_trace_id is None else _new_tuple(
+            SpanContext,
+            (parent_trace_id, parent_span_id, parent_remote, TRACE_FLAGS[parent_flags], DEFAULT_TRACE_STATE,
+             bool(parent_trace_id and parent_span_id)),
         ),
         resource,
         _attributes(packed),

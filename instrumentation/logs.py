@@ -288,6 +288,15 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
         with self.lock:  # type: ignore[union-attr]
             try:
+                if level < logging.WARNING and not self.flush_interval:
+                    # _write's pass-end buffering, inline: this runs once per request.
+                    loop = asyncio._get_running_loop()  # noqa: SLF001
+                    if loop is not None:
+                        self._pending.append(line)
+                        if self._flush_loop is not loop:
+                            self._flush_loop = loop
+                            loop.call_soon(self._flush_pass)
+                        return
                 self._write(line, level)
             except Exception:  # noqa: BLE001 - logging must never break the caller
                 self.handleError(None)  # type: ignore[arg-type]

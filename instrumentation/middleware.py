@@ -99,6 +99,11 @@ class ObscodeMiddleware:
         #: Request attributes that do not change between requests of one kind (all but the client).
         self._attribute_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.access_logger = AccessLog()
+        self._own_spans = self.spans.lean
+        self._templates = routes.templates
+        self._in_progress_lock = self.in_progress.lock
+        self._requests_lock = self.requests.lock
+        self._duration_lock = self.duration.lock
         self.propagator = get_global_textmap()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -132,8 +137,7 @@ class ObscodeMiddleware:
         token = attach_context(Context({**base, _SPAN_KEY: span}))
         scope[SCOPE_KEY] = span
         in_progress = self._in_progress_cells.get(method) or self._in_progress_cell(method)
-        lock = self.in_progress.lock
-        with lock:
+        with self._in_progress_lock:
             in_progress[1] += 1
         if self.request_hook is not None:
             try:
@@ -143,8 +147,12 @@ class ObscodeMiddleware:
 
         status = 500
         responded = False
-        ctx = span.get_span_context()
-        trace_id = format(ctx.trace_id, "032x") if ctx.is_valid else None
+        if self._own_spans:  # an SDK span or NonRecordingSpan: the context is a field, a tuple
+            ctx = span._context  # type: ignore[attr-defined]  # noqa: SLF001
+            trace_id = "%032x" % ctx[0] if ctx[5] else None  # (trace_id, ..., is_valid)
+        else:
+            ctx = span.get_span_context()
+            trace_id = "%032x" % ctx.trace_id if ctx.is_valid else None
         trace_header = self.trace_header
         trace_value = trace_id.encode("ascii") if trace_header and trace_id else b""
 
@@ -179,7 +187,7 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                with lock:
+                with self._in_progress_lock:
                     in_progress[1] -= 1
                 self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
@@ -206,16 +214,19 @@ class ObscodeMiddleware:
     ) -> None:
         seconds = time.perf_counter() - start
         route_object = scope.get("route")
-        route = self.routes.template(scope) if route_object is not None else UNMATCHED_PATH
+        route = (
+            UNMATCHED_PATH if route_object is None
+            else self._templates.get(id(route_object)) or self.routes.template(scope)
+        )
         status_text = _STATUS_TEXT.get(status) or str(status)
         key = (method, route, status_text)
         cells = self._series_cells.get(key) or self._series_cell(key)
         requests, duration = cells
         histogram = self.duration
         index = bisect_left(histogram.bounds, seconds)  # le semantics: a value on a bound counts in it
-        with self.requests.lock:
+        with self._requests_lock:
             requests[1] += 1
-        with histogram.lock:
+        with self._duration_lock:
             duration[1][index] += 1
             duration[2] += seconds
 
@@ -261,11 +272,9 @@ class ObscodeMiddleware:
         trace_id: str | None,
         ctx: Any,
     ) -> None:
-        agent = wanted.get(b"user-agent")
         self.access_logger.write(
-            scope, method, route, status, seconds, error,
-            agent.decode("latin-1") if agent is not None else None,
-            trace_id, format(ctx.span_id, "016x") if trace_id is not None else None,
+            scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
+            trace_id, ("%016x" % (ctx[1] if self._own_spans else ctx.span_id)) if trace_id is not None else None,
         )
 
     def _in_progress_cell(self, method: str) -> list[Any]:

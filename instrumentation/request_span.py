@@ -34,6 +34,10 @@ _SAMPLED = int(TraceFlags.SAMPLED)
 _NO_EVENTS: tuple[Any, ...] = ()
 
 
+def _noop() -> None:
+    """The end-of-span callback of a tracer without self-metrics (``NoOpTracerMetrics``)."""
+
+
 class RequestSpan(Span):
     """A recording ``SERVER`` span for one request; see the module docstring.
 
@@ -164,7 +168,8 @@ class RequestSpan(Span):
 
     def _ended(self) -> None:
         """Hand the just-ended span to the self-metrics and the processors."""
-        self._record_end_metrics()
+        if self._record_end_metrics is not _noop:
+            self._record_end_metrics()
         if not self._context[3] & _SAMPLED:  # trace flags; unsampled spans are not exported
             return
         for sink, emit, origin in self._emitters:

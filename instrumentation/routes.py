@@ -20,7 +20,8 @@ class RouteTemplates:
 
     def __init__(self, app: Any) -> None:
         self._app = app
-        self._templates: dict[int, str] = {}
+        #: ``id(route)`` -> full template; read directly by the middleware, updated in place.
+        self.templates: dict[int, str] = {}
         self._build()
 
     def template(self, scope: dict[str, Any]) -> str:
@@ -28,10 +29,10 @@ class RouteTemplates:
         route = scope.get("route")
         if route is None:
             return UNMATCHED_PATH
-        found = self._templates.get(id(route))
+        found = self.templates.get(id(route))
         if found is None:
             self._build()
-            found = self._templates.get(id(route))
+            found = self.templates.get(id(route))
             if found is None:
                 found = _own_template(route) or UNMATCHED_PATH
         return found
@@ -39,7 +40,9 @@ class RouteTemplates:
     def _build(self) -> None:
         templates: dict[int, str] = {}
         _walk(getattr(self._app, "routes", ()), "", templates, depth=0)
-        self._templates = templates
+        # In place: readers may hold the dict itself.
+        self.templates.clear()
+        self.templates.update(templates)
 
 
 def _own_template(route: Any) -> str | None:

@@ -37,7 +37,7 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from instrumentation.context import current_context
 
 from instrumentation.export import TRACE_FLAGS, CompactBatchSpanProcessor
-from instrumentation.request_span import RequestSpan, plain_readable_span, request_span_type
+from instrumentation.request_span import RequestSpan, _noop, plain_readable_span, request_span_type
 
 #: Attribute values the SDK stores unchanged (no sequences: those it copies into tuples).
 Trusted = Mapping[str, str | int]
@@ -188,7 +188,9 @@ class ServerSpans:
         as the SDK path; tests compare the two over random parents and ratios.
         """
         current = (context if context is not None else current_context()).get(_SPAN_KEY)
-        parent = current.get_span_context() if isinstance(current, trace_api.Span) else None
+        parent = (
+            current.get_span_context() if current is not None and isinstance(current, trace_api.Span) else None
+        )
         if parent is not None and parent.is_valid:
             trace_id = parent.trace_id
             flags = parent.trace_flags
@@ -213,7 +215,11 @@ class ServerSpans:
         )
         if not sampled:
             return NonRecordingSpan(span_context)
-        request_type = self.request_type()
+        request_type = (
+            self._request_type
+            if getattr(self.tracer.span_processor, "_span_processors", None) is self._processors  # type: ignore[attr-defined]
+            else self.request_type()
+        )
         if request_type is not None:
             limit = request_type._limits.max_span_attributes  # noqa: SLF001
             if limit is None or len(attributes) <= limit:
@@ -271,10 +277,6 @@ def _bound(sampler: Any) -> int | None:
     if type(sampler) is TraceIdRatioBased:
         return sampler.bound
     return None
-
-
-def _noop() -> None:
-    """The end-of-span callback of the SDK's tracer without self-metrics."""
 
 
 def add_attributes(span: trace_api.Span, attributes: Trusted) -> None:

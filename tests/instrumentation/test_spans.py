@@ -210,3 +210,67 @@ def test_finished_fast_path_spans_hold_plain_containers():
     ServerSpans(provider.get_tracer("t")).start("GET", None, ATTRIBUTES).end()
     [span] = exporter.get_finished_spans()
     assert type(span._attributes) is dict and span._events == () and span._links == ()
+
+
+# --- compiled sampler decisions (ServerSpans._start_known) against the SDK's Tracer.start_span ---
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, StaticSampler  # noqa: E402
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState  # noqa: E402
+
+from instrumentation.spans import sampling_bounds  # noqa: E402
+
+_RATIOS = st.sampled_from([0.0, 1e-9, 0.25, 0.5, 0.999, 1.0])
+_LEAF = st.one_of(st.just(ALWAYS_ON), st.just(ALWAYS_OFF), _RATIOS.map(TraceIdRatioBased))
+_SAMPLERS = st.one_of(
+    _LEAF,
+    st.builds(ParentBased, _LEAF, _LEAF, _LEAF, _LEAF, _LEAF),
+)
+_PARENTS = st.one_of(
+    st.none(),
+    st.builds(
+        SpanContext,
+        trace_id=st.integers(1, 2**128 - 1), span_id=st.integers(1, 2**64 - 1), is_remote=st.booleans(),
+        trace_flags=st.sampled_from([TraceFlags(0), TraceFlags(1), TraceFlags(2), TraceFlags(3)]),
+        trace_state=st.sampled_from([None, TraceState([("vendor", "1")])]),
+    ),
+)
+
+
+class SeededIds(RandomIdGenerator):
+    """Ids from the module's random source, as RandomIdGenerator; a subclass takes the SDK's own path."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(sampler=_SAMPLERS, parent=_PARENTS, seed=st.integers(0, 2**32))
+def test_compiled_sampling_decides_as_the_sdk_sampler(sampler, parent, seed):
+    import random
+
+    context = trace.set_span_in_context(NonRecordingSpan(parent)) if parent is not None else None
+    results = []
+    for compiled in (True, False):
+        provider = TracerProvider(sampler=sampler, id_generator=RandomIdGenerator() if compiled else SeededIds())
+        spans = ServerSpans(provider.get_tracer("t"))
+        assert (spans.bounds is not None) == compiled
+        random.seed(seed)  # both paths draw the trace id, then the span id, from the same source
+        span = spans.start("GET", context, ATTRIBUTES)
+        ctx = span.get_span_context()
+        results.append((
+            span.is_recording(), ctx.trace_id, ctx.span_id, int(ctx.trace_flags), ctx.trace_state,
+            ctx.is_remote, ctx.is_valid, getattr(span, "parent", None),
+            dict(span.attributes) if span.is_recording() else None,
+        ))
+    assert results[0] == results[1]
+
+
+def test_samplers_that_are_not_the_sdk_ones_are_not_compiled():
+    class Subclassed(StaticSampler):
+        pass
+
+    assert sampling_bounds(TaggingSampler()) is None
+    assert sampling_bounds(Subclassed(Decision.RECORD_AND_SAMPLE)) is None
+    assert sampling_bounds(ParentBased(TaggingSampler())) is None
+    assert sampling_bounds(ParentBased(ALWAYS_ON, remote_parent_sampled=TaggingSampler())) is None
+    assert sampling_bounds(StaticSampler(Decision.RECORD_ONLY)) is None
+    assert sampling_bounds(ALWAYS_ON) == (2**64,) * 5
+    assert sampling_bounds(ParentBased(TraceIdRatioBased(0.5))) == (2**63, 2**64, 0, 2**64, 0)
