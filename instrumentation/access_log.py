@@ -51,9 +51,10 @@ class AccessLog:
             if handler is not None:
                 formatter: StructuredFormatter = handler.formatter  # type: ignore[assignment]
                 if formatter.mode == "json" and not formatter.access_headers:
-                    line = formatter.json_access_line(
-                        method, route, status, duration_ms, address, trace_id, span_id, time.time()
-                    )
+                    fields = (formatter, method, route, status, duration_ms, address, trace_id, span_id, time.time())
+                    if handler.write_later(fields):
+                        return
+                    line = formatter.json_access_line(*fields[1:])
                 else:
                     info = _info(scope, method, route, status, duration_ms, address, user_agent)
                     line = formatter.access_line(info, trace_id, span_id, time.time())

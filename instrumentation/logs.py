@@ -281,8 +281,9 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._closed = threading.Event()
         #: The event loop a pass-end flush is scheduled on, if one is.
         self._flush_loop: asyncio.AbstractEventLoop | None = None
-        #: Lines written on the loop since its pass began, not yet in the stream.
-        self._pending: list[str] = []
+        #: Lines written on the loop since its pass began, not yet in the stream: text, or an
+        #: access line's fields (see write_later).
+        self._pending: list[Any] = []
 
     def write_line(self, line: str, level: int = logging.INFO) -> None:
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
@@ -300,6 +301,26 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 self._write(line, level)
             except Exception:  # noqa: BLE001 - logging must never break the caller
                 self.handleError(None)  # type: ignore[arg-type]
+
+    def write_later(self, access: tuple[Any, ...]) -> bool:
+        """Queue a JSON access line to be formatted when the loop's pass ends; ``False`` (nothing
+        queued) off an event loop or with a flush interval.
+
+        ``access`` is ``(formatter, *the arguments of its json_access_line)``. Formatting the
+        pass's lines one after another at its end costs less than one at a time between
+        requests (the formatting code stays in the CPU's caches); the text is the same.
+        """
+        if self.flush_interval:
+            return False
+        loop = asyncio._get_running_loop()  # noqa: SLF001
+        if loop is None:
+            return False
+        with self.lock:  # type: ignore[union-attr]
+            self._pending.append(access)
+            if self._flush_loop is not loop:
+                self._flush_loop = loop
+                loop.call_soon(self._flush_pass)
+        return True
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -335,9 +356,11 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _drain(self) -> None:
         """Write the lines waiting for the end of the loop's pass into the stream (lock held)."""
         pending = self._pending
-        text = self.terminator.join(pending) + self.terminator
+        lines = [
+            line if type(line) is str else line[0].json_access_line(*line[1:]) for line in pending
+        ]
         pending.clear()
-        self.stream.write(text)
+        self.stream.write(self.terminator.join(lines) + self.terminator)
 
     def _flush_pass(self) -> None:
         with self.lock:  # type: ignore[union-attr]
