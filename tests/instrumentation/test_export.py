@@ -171,3 +171,55 @@ def test_batches_are_128_spans_unless_the_standard_variable_says_otherwise(monke
     provider.shutdown()
     assert [len(batch) for batch in keep.batches] == sizes
     assert [span.name for batch in keep.batches for span in batch] == [f"s{n}" for n in range(300)]
+
+
+def test_request_spans_pack_as_the_generic_packer_packs_them():
+    from instrumentation.export import pack, pack_request
+    from instrumentation.request_span import RequestSpan
+
+    provider = TracerProvider()
+    processor = CompactBatchSpanProcessor(InMemorySpanExporter())
+    provider.add_span_processor(processor)
+    spans = ServerSpans(provider.get_tracer("obscode.instrumentation", "1.0"))
+    packed = []
+    for headers in ({}, {"traceparent": TRACEPARENT}):
+        context = get_global_textmap().extract(headers) if headers else None
+        span = spans.start("GET", context, {"http.request.method": "GET", "url.path": "/x", "server.port": 80})
+        assert isinstance(span, RequestSpan)
+        span.end_request("GET /x", {"http.response.status_code": 200, "http.route": "/x"})
+        origin = processor.origins.number(span)
+        assert pack_request(span, origin) == pack(span, processor.origins)
+        packed.append(pack_request(span, origin))
+    assert packed[0][4] is None and packed[1][4] == int(TRACEPARENT[3:35], 16)  # parent trace id
+    provider.shutdown()
+
+
+def test_a_full_queue_drops_through_the_sdk_which_logs_and_counts_it(caplog):
+    import threading
+
+    release = threading.Event()
+
+    class Blocking(SpanExporter):
+        def export(self, spans):
+            release.wait(10)
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    processor = CompactBatchSpanProcessor(Blocking(), max_queue_size=4, max_export_batch_size=4)
+    provider.add_span_processor(processor)
+    spans = ServerSpans(provider.get_tracer("t"))
+    try:
+        with caplog.at_level("WARNING"):
+            for _ in range(40):
+                spans.start("GET", None, {"url.path": "/x"}).end()
+        queue = processor._batch_processor._queue
+        assert len(queue) <= 4
+        assert "Queue full, dropping" in caplog.text
+    finally:
+        release.set()
+        provider.shutdown()
+    assert processor._batch_processor._shutdown
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        spans.start("GET", None, {"url.path": "/x"}).end()  # after shutdown: the SDK refuses it
+    assert len(processor._batch_processor._queue) == 0

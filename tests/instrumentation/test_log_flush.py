@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -150,3 +151,56 @@ def test_a_loop_closed_before_its_pass_ended_does_not_hold_back_later_lines(tmp_
     finally:
         handler.close()
         handler.stream.close()
+
+
+def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_as_formatted(tmp_path):
+    """write_later: fields queued during a pass become the same text, between the lines around them."""
+    import asyncio
+
+    path = tmp_path / "access.log"
+    handler = handler_on(path, 0.0)
+    formatter = handler.formatter
+    access = [
+        (formatter, "GET", "/items/{item_id}", 200, 1.25, "10.0.0.1", "0af7651916cd43dd8448eb211c80319c",
+         "b7ad6b7169203331", 1700000000.5),
+        (formatter, "POST", "/items", 201, 0.5, None, None, None, 1700000001.25),
+    ]
+
+    async def one_pass() -> str:
+        handler.write_line('{"n":1}')
+        assert handler.write_later(access[0])
+        handler.write_line('{"n":2}')
+        assert handler.write_later(access[1])
+        during = read(path)
+        await asyncio.sleep(0)  # the pass ends; its flush runs
+        assert during == ""
+        return read(path)
+
+    try:
+        written = asyncio.run(one_pass())
+        expected = ['{"n":1}', formatter.json_access_line(*access[0][1:]), '{"n":2}',
+                    formatter.json_access_line(*access[1][1:])]
+        assert written.splitlines() == expected
+        assert json.loads(expected[1])["context"] == {
+            "method": "GET", "path": "/items/{item_id}", "status": 200, "duration_ms": 1.25, "client": "10.0.0.1",
+        }
+        assert not handler.write_later(access[0])  # off the loop: the caller writes the line itself
+    finally:
+        handler.close()
+        handler.stream.close()
+
+
+def test_queued_access_lines_are_written_on_close(tmp_path):
+    import asyncio
+
+    path = tmp_path / "access.log"
+    handler = handler_on(path, 0.0)
+    fields = (handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
+
+    async def queue_and_close() -> None:
+        assert handler.write_later(fields)
+        handler.close()  # before the pass ends, as at shutdown
+
+    asyncio.run(queue_and_close())
+    handler.stream.close()
+    assert read(path) == handler.formatter.json_access_line(*fields[1:]) + "\n"
