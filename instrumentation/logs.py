@@ -289,15 +289,6 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
         with self.lock:  # type: ignore[union-attr]
             try:
-                if level < logging.WARNING and not self.flush_interval:
-                    # _write's pass-end buffering, inline: this runs once per request.
-                    loop = asyncio._get_running_loop()  # noqa: SLF001
-                    if loop is not None:
-                        self._pending.append(line)
-                        if self._flush_loop is not loop:
-                            self._flush_loop = loop
-                            loop.call_soon(self._flush_pass)
-                        return
                 self._write(line, level)
             except Exception:  # noqa: BLE001 - logging must never break the caller
                 self.handleError(None)  # type: ignore[arg-type]
@@ -310,17 +301,8 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass's lines one after another at its end costs less than one at a time between
         requests (the formatting code stays in the CPU's caches); the text is the same.
         """
-        if self.flush_interval:
-            return False
-        loop = asyncio._get_running_loop()  # noqa: SLF001
-        if loop is None:
-            return False
         with self.lock:  # type: ignore[union-attr]
-            self._pending.append(access)
-            if self._flush_loop is not loop:
-                self._flush_loop = loop
-                loop.call_soon(self._flush_pass)
-        return True
+            return self._queue(access, logging.INFO)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -330,19 +312,27 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:  # noqa: BLE001
             self.handleError(record)
 
+    def _queue(self, item: Any, level: int) -> bool:
+        """Keep ``item`` for the end of the running loop's pass: ``False`` (nothing kept) for a
+        WARNING or above, off an event loop, or with a flush interval (lock held)."""
+        if level >= logging.WARNING or self.flush_interval:
+            return False
+        loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
+        if loop is None:
+            return False
+        # Kept until the pass ends: one join and one write for all of them.
+        self._pending.append(item)
+        if self._flush_loop is not loop:
+            # A pass-end flush scheduled on another loop that closed before running it
+            # is simply superseded: this one flushes everything pending.
+            self._flush_loop = loop
+            loop.call_soon(self._flush_pass)
+        return True
+
     def _write(self, line: str, level: int) -> None:
         """Write ``line`` (the handler's lock is held)."""
-        if level < logging.WARNING and not self.flush_interval:
-            loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
-            if loop is not None:
-                # Kept as a string until the pass ends: one join and one write for all of them.
-                self._pending.append(line)
-                if self._flush_loop is not loop:
-                    # A pass-end flush scheduled on another loop that closed before running it
-                    # is simply superseded: this one flushes everything pending.
-                    self._flush_loop = loop
-                    loop.call_soon(self._flush_pass)
-                return
+        if self._queue(line, level):
+            return
         stream = self.stream
         if self._pending:
             self._drain()

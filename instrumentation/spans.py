@@ -158,19 +158,7 @@ class ServerSpans:
             request_span = request_type(name, span_context, parent, {}, record_end_metrics)
             request_span.set_attributes(result.attributes)
             return request_span
-        span = ServerSpan(
-            name=name,
-            context=span_context,
-            parent=parent,
-            sampler=sampler,
-            resource=tracer.resource,
-            span_processor=tracer.span_processor,
-            kind=SpanKind.SERVER,
-            instrumentation_info=tracer.instrumentation_info,
-            limits=tracer._span_limits,  # noqa: SLF001
-            instrumentation_scope=tracer._instrumentation_scope,  # noqa: SLF001
-            record_end_metrics=record_end_metrics,
-        )
+        span = _server_span(tracer, name, span_context, parent, record_end_metrics)
         if result.attributes == attributes:
             span.add_trusted_attributes(attributes)
         else:  # the sampler added or changed attributes: validate them all
@@ -229,23 +217,27 @@ class ServerSpans:
             request_span = request_type(name, span_context, parent, {}, _noop)
             request_span.set_attributes(attributes)
             return request_span
-        tracer: Any = self.tracer
-        span = ServerSpan(
-            name=name,
-            context=span_context,
-            parent=parent,
-            sampler=tracer.sampler,
-            resource=tracer.resource,
-            span_processor=tracer.span_processor,
-            kind=SpanKind.SERVER,
-            instrumentation_info=tracer.instrumentation_info,
-            limits=tracer._span_limits,  # noqa: SLF001
-            instrumentation_scope=tracer._instrumentation_scope,  # noqa: SLF001
-            record_end_metrics=_noop,
-        )
+        span = _server_span(self.tracer, name, span_context, parent, _noop)
         span.add_trusted_attributes(attributes)
         span.start(parent_context=context)
         return span
+
+
+def _server_span(tracer: Any, name: str, context: SpanContext, parent: SpanContext | None, record_end_metrics: Any) -> ServerSpan:
+    """A ``SERVER`` :class:`ServerSpan` with ``tracer``'s fields, not started yet."""
+    return ServerSpan(
+        name=name,
+        context=context,
+        parent=parent,
+        sampler=tracer.sampler,
+        resource=tracer.resource,
+        span_processor=tracer.span_processor,
+        kind=SpanKind.SERVER,
+        instrumentation_info=tracer.instrumentation_info,
+        limits=tracer._span_limits,  # noqa: SLF001
+        instrumentation_scope=tracer._instrumentation_scope,  # noqa: SLF001
+        record_end_metrics=record_end_metrics,
+    )
 
 
 def sampling_bounds(sampler: Any) -> tuple[int, int, int, int, int] | None:

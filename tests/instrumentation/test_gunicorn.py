@@ -18,7 +18,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process_group
 
 APPS = Path(__file__).parent / "apps"
 ROUTE = "/work"
@@ -142,13 +142,7 @@ def gunicorn(tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
 
     yield start
     for proc in started:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc)
 
 
 @pytest.mark.integration

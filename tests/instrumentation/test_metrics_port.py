@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from instrumentation import instrument
 from instrumentation.config import ConfigError
 from instrumentation.metrics import MetricsPipeline
-from tests.conftest import free_port, require_tool
+from tests.conftest import free_port, require_tool, stop_process_group
 
 APPS = Path(__file__).parent / "apps"
 LOOPBACK = "127.0.0.1"
@@ -65,16 +64,6 @@ def start_uvicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen
         )
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     """worker_app under a real single-process uvicorn, metrics on a port of their own."""
@@ -98,7 +87,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
             time.sleep(0.05)
         yield app, metrics, log
     finally:
-        stop(proc)
+        stop_process_group(proc)
 
 
 @pytest.mark.integration
@@ -141,10 +130,10 @@ def test_metrics_port_already_in_use_stops_the_service_with_a_clear_message(tmp_
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            stop(proc)
+            stop_process_group(proc)
             raise AssertionError("uvicorn kept running without its metrics port") from None
         finally:
-            stop(proc)
+            stop_process_group(proc)
     output = log.read_text(errors="replace")
     assert proc.returncode != 0
     assert f"OBSCODE_METRICS_PORT={taken}: cannot serve metrics on {LOOPBACK}:{taken}" in output, output[-3000:]

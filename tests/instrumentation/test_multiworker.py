@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import stop_process_group
 
 APPS = Path(__file__).parent / "apps"
 REQUESTS = 200
@@ -52,12 +53,7 @@ def workers(tmp_path: Path):
             raise AssertionError(f"uvicorn did not start: {proc.stderr.read().decode()[-2000:]}")
         time.sleep(0.1)
     yield base, metrics_dir
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    stop_process_group(proc)
 
 
 def served_count(text: str) -> float:
