@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import ipaddress
 import json
 import logging
 import os
@@ -157,7 +158,8 @@ class StructuredFormatter(logging.Formatter):
         ids = f'"{trace_id}","span_id":"{span_id}"' if trace_id is not None else 'null,"span_id":null'
         return (
             f'{{"timestamp":"{self._second_text}.{int((created - second) * 1000):03d}Z{self._access_head}{ids}'
-            f'{middle}{duration_ms!r},"client":{_json_string(client) if client is not None else "null"}}}}}'
+            f'{middle}{duration_ms!r},"client":'
+            f'{_json_string(client) if type(client) is str else self._encoder.encode(client)}}}}}'
         )
 
     def _document(self, record: logging.LogRecord) -> dict[str, Any]:
@@ -278,7 +280,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__(stream)
         self.flush_interval = flush_interval
         self._flusher_pid = 0
-        self._closed = threading.Event()
+        self._stopped = threading.Event()
         #: The event loop a pass-end flush is scheduled on, if one is.
         self._flush_loop: asyncio.AbstractEventLoop | None = None
         #: Lines written on the loop since its pass began, not yet in the stream: text, or an
@@ -315,7 +317,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _queue(self, item: Any, level: int) -> bool:
         """Keep ``item`` for the end of the running loop's pass: ``False`` (nothing kept) for a
         WARNING or above, off an event loop, or with a flush interval (lock held)."""
-        if level >= logging.WARNING or self.flush_interval:
+        if level >= logging.WARNING or self.flush_interval or self._stopped.is_set():
             return False
         loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
         if loop is None:
@@ -346,28 +348,30 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _drain(self) -> None:
         """Write the lines waiting for the end of the loop's pass into the stream (lock held)."""
         pending = self._pending
-        lines = [
-            line if type(line) is str else line[0].json_access_line(*line[1:]) for line in pending
-        ]
-        pending.clear()
+        try:
+            lines = [line if type(line) is str else line[0].json_access_line(*line[1:]) for line in pending]
+        except Exception:  # noqa: BLE001 - one bad entry must not hold back the others
+            lines = [line for line in map(_format_queued, pending) if line is not None]
+        finally:
+            pending.clear()
         self.stream.write(self.terminator.join(lines) + self.terminator)
 
     def _flush_pass(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._flush_loop = None
-            if not self._closed.is_set():
+            if not self._stopped.is_set():
                 self.flush()
 
     def _flush_every_interval(self) -> None:
-        while not self._closed.wait(self.flush_interval):
+        while not self._stopped.wait(self.flush_interval):
             with self.lock:  # type: ignore[union-attr]
-                if self._closed.is_set():  # close() flushed; the stream may be gone
+                if self._stopped.is_set():  # close() flushed; the stream may be gone
                     return
                 self.flush()
 
     def close(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            self._closed.set()
+            self._stopped.set()
         self.flush()
         super().close()
 
@@ -386,6 +390,17 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 #: JSON string literal of a str, as the formatter's encoder (``ensure_ascii=False``) writes it.
 _json_string = json.encoder.encode_basestring
+
+
+def _format_queued(line: Any) -> str | None:
+    """One queued entry as text, or ``None`` (counted as a ``log_sink`` failure) if it cannot be."""
+    if type(line) is str:
+        return line
+    try:
+        return line[0].json_access_line(*line[1:])
+    except Exception as error:  # noqa: BLE001 - logging must never break the caller
+        errors.report("log_sink", error)
+        return None
 
 
 def access_message(access: AccessInfo) -> str:
@@ -426,7 +441,7 @@ def _jsonable(value: Any) -> Any:
         return sorted(value, key=repr)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, PurePath):
+    if isinstance(value, (PurePath, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return str(value)
     try:
         return repr(value)

@@ -54,6 +54,8 @@ _STATUS_TEXT = {code: str(code) for code in range(100, 600)}
 _CACHE_LIMIT = 4096
 #: Request kinds (method, URL path, host...) whose attributes a middleware keeps; cleared when full.
 _ATTRIBUTE_CACHE_LIMIT = 1024
+#: Longer URL paths (and any with a query string) are not cached.
+_CACHED_PATH_LENGTH = 256
 
 
 class ObscodeMiddleware:
@@ -100,7 +102,6 @@ class ObscodeMiddleware:
         self._attribute_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.access_logger = AccessLog()
         self._own_spans = self.spans.lean
-        self._templates = routes.templates
         self._in_progress_lock = self.in_progress.lock
         self._requests_lock = self.requests.lock
         self._duration_lock = self.duration.lock
@@ -216,7 +217,7 @@ class ObscodeMiddleware:
         route_object = scope.get("route")
         route = (
             UNMATCHED_PATH if route_object is None
-            else self._templates.get(id(route_object)) or self.routes.template(scope)
+            else self.routes.templates.get(id(route_object)) or self.routes.template(scope)
         )
         status_text = _STATUS_TEXT.get(status) or str(status)
         key = (method, route, status_text)
@@ -233,12 +234,12 @@ class ObscodeMiddleware:
         end_request = getattr(span, "end_request", None)
         if end_request is not None and error is None and status < 500:
             # The common case, in one step: a lean request span that needs no error status.
+            if self.access_log:
+                self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
             if route_object is not None:
                 end_request(f"{method} {route}", {"http.response.status_code": status, "http.route": route})
             else:
                 end_request(None, {"http.response.status_code": status})
-            if self.access_log:
-                self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
             return
 
         if span.is_recording():
@@ -299,18 +300,24 @@ class ObscodeMiddleware:
         """The span's request attributes: a copy of the cached ones for this kind of request, plus the client."""
         host = headers.get(b"host")
         agent = headers.get(b"user-agent")
-        key = (
-            raw_method, scope["path"], scope.get("query_string"), host, agent,
-            scope.get("scheme", "http"), scope.get("http_version", "1.1"),
-            None if host else scope.get("server"),
-        )
-        cached = self._attribute_cache.get(key)
-        if cached is None:
-            cached = _request_attributes(scope, method, raw_method, host, agent)
-            if len(self._attribute_cache) >= _ATTRIBUTE_CACHE_LIMIT:
-                self._attribute_cache.clear()  # many distinct URLs: keep the recent ones
-            self._attribute_cache[key] = cached
-        attributes = cached.copy()
+        path = scope["path"]
+        query = scope.get("query_string")
+        if query or len(path) > _CACHED_PATH_LENGTH:
+            # Requests with a query string, or a long path, rarely repeat exactly: not cached.
+            attributes = _request_attributes(scope, method, raw_method, host, agent)
+        else:
+            server = None if host else scope.get("server")
+            key = (
+                raw_method, path, host, agent, scope.get("scheme", "http"), scope.get("http_version", "1.1"),
+                tuple(server) if server is not None else None,  # some servers give a list
+            )
+            cached = self._attribute_cache.get(key)
+            if cached is None:
+                cached = _request_attributes(scope, method, raw_method, host, agent)
+                if len(self._attribute_cache) >= _ATTRIBUTE_CACHE_LIMIT:
+                    self._attribute_cache.clear()  # many distinct URLs: keep the recent ones
+                self._attribute_cache[key] = cached
+            attributes = cached.copy()
         client = scope.get("client")
         if client:
             attributes["client.address"] = client[0]

@@ -20,7 +20,7 @@ class RouteTemplates:
 
     def __init__(self, app: Any) -> None:
         self._app = app
-        #: ``id(route)`` -> full template; read directly by the middleware, updated in place.
+        #: ``id(route)`` -> full template; read directly by the middleware, replaced whole.
         self.templates: dict[int, str] = {}
         self._build()
 
@@ -40,9 +40,7 @@ class RouteTemplates:
     def _build(self) -> None:
         templates: dict[int, str] = {}
         _walk(getattr(self._app, "routes", ()), "", templates, depth=0)
-        # In place: readers may hold the dict itself.
-        self.templates.clear()
-        self.templates.update(templates)
+        self.templates = templates  # one step: a reader sees the old map or the new one
 
 
 def _own_template(route: Any) -> str | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from random import getrandbits
+import random
 
 from opentelemetry import trace as trace_api
 from opentelemetry.context import Context
@@ -187,15 +187,15 @@ class ServerSpans:
             state = parent.trace_state
         else:
             parent = None
-            trace_id = getrandbits(128)
+            trace_id = random.getrandbits(128)
             while not trace_id:
-                trace_id = getrandbits(128)
+                trace_id = random.getrandbits(128)
             bound = bounds[0]
             random_bit = _RANDOM
             state = DEFAULT_TRACE_STATE
-        span_id = getrandbits(64)
+        span_id = random.getrandbits(64)
         while not span_id:
-            span_id = getrandbits(64)
+            span_id = random.getrandbits(64)
         sampled = (trace_id & _ID_LIMIT) < bound
         # The fields SpanContext.__new__ would store, without re-validating ids made just above.
         span_context = tuple.__new__(

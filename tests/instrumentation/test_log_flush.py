@@ -204,3 +204,51 @@ def test_queued_access_lines_are_written_on_close(tmp_path):
     asyncio.run(queue_and_close())
     handler.stream.close()
     assert read(path) == handler.formatter.json_access_line(*fields[1:]) + "\n"
+
+
+def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written(tmp_path):
+    import asyncio
+    import ipaddress
+
+    from instrumentation import errors
+    from instrumentation.catalog import INSTRUMENTATION_ERRORS
+    from instrumentation.metrics import MetricsPipeline
+
+    pipeline = MetricsPipeline()
+    errors.register(pipeline, pipeline.instrument(INSTRUMENTATION_ERRORS))
+    path = tmp_path / "access.log"
+    handler = handler_on(path, 0.0)
+    formatter = handler.formatter
+    odd_client = (formatter, "GET", "/", 200, 1.0, ipaddress.ip_address("10.0.0.1"), None, None, 1700000000.0)
+    broken = (formatter, "GET")  # too few fields: formatting raises
+
+    async def one_pass() -> None:
+        handler.write_line('{"n":1}')
+        assert handler.write_later(odd_client) and handler.write_later(broken)
+        handler.write_line('{"n":2}')
+        await asyncio.sleep(0)
+
+    try:
+        asyncio.run(one_pass())
+        lines = read(path).splitlines()
+        assert lines[0] == '{"n":1}' and lines[2] == '{"n":2}' and len(lines) == 3
+        assert json.loads(lines[1])["context"]["client"] == "10.0.0.1"
+        assert handler._pending == []
+        assert 'component="log_sink"} 1.0' in pipeline.exposition().decode()
+    finally:
+        handler.close()
+        handler.stream.close()
+
+
+def test_nothing_is_queued_on_a_closed_handler(tmp_path):
+    import asyncio
+
+    handler = handler_on(tmp_path / "access.log", 0.0)
+    handler.close()
+    fields = (handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
+
+    async def after_close() -> bool:
+        return handler.write_later(fields)
+
+    assert asyncio.run(after_close()) is False
+    handler.stream.close()
