@@ -266,10 +266,11 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes formatted lines to a stream; write failures are counted, not printed.
 
     With ``flush_interval`` 0 (the default) a line written outside an event loop is flushed
-    as it is written (stdlib behaviour). Lines written on a running event loop are flushed
+    as it is written (stdlib behaviour). Lines written on a running event loop are kept (as
+    text, or as an access line's fields, formatted later: :meth:`write_later`) and written
     together at the end of the loop's pass, by a callback the loop runs before it can next
-    block waiting for I/O: one ``flush`` (one ``write`` system call) for all the requests
-    the pass finished. Above 0, DEBUG and INFO lines may wait in the stream's buffer for up
+    block waiting for I/O: one ``write`` system call for all the requests the pass finished.
+    Above 0, DEBUG and INFO lines may wait in the stream's buffer for up
     to that many seconds, flushed by a background thread, at exit and on close. Either way
     a WARNING or above flushes at once, with every line before it. Like nginx's
     ``access_log buffer= flush=``: one write per buffer instead of one per line, at the
