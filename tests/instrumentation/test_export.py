@@ -223,3 +223,41 @@ def test_a_full_queue_drops_through_the_sdk_which_logs_and_counts_it(caplog):
     with caplog.at_level("INFO"):
         spans.start("GET", None, {"url.path": "/x"}).end()  # after shutdown: the SDK refuses it
     assert len(processor._batch_processor._queue) == 0
+
+
+def test_a_forked_child_exports_its_own_spans_through_the_fast_queue(tmp_path):
+    """As under gunicorn --preload: the SDK resets the queue and starts a worker in the child
+    (os.register_at_fork), which the fast emit relies on instead of a getpid per span."""
+    import os
+
+    class Counting(SpanExporter):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def export(self, spans):
+            self.names.extend(span.name for span in spans)
+            return SpanExportResult.SUCCESS
+
+    exporter = Counting()
+    provider = TracerProvider()
+    processor = CompactBatchSpanProcessor(exporter)
+    assert processor.emit == processor._emit  # the fast path is in use here
+    provider.add_span_processor(processor)
+    spans = ServerSpans(provider.get_tracer("t"))
+    spans.start("parent-before", None, {"url.path": "/"}).end()  # waits in the parent's queue
+    result = tmp_path / "child.txt"
+    pid = os.fork()
+    if pid == 0:  # the child: report what its own exporter received, then leave at once
+        try:
+            for _ in range(3):
+                spans.start("child", None, {"url.path": "/"}).end()
+            processor.force_flush()
+            result.write_text(",".join(exporter.names))
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    assert result.read_text() == "child,child,child"  # nothing of the parent's queue came along
+    processor.force_flush()
+    assert exporter.names == ["parent-before"]
+    provider.shutdown()

@@ -274,3 +274,25 @@ def test_samplers_that_are_not_the_sdk_ones_are_not_compiled():
     assert sampling_bounds(StaticSampler(Decision.RECORD_ONLY)) is None
     assert sampling_bounds(ALWAYS_ON) == (2**64,) * 5
     assert sampling_bounds(ParentBased(TraceIdRatioBased(0.5))) == (2**63, 2**64, 0, 2**64, 0)
+
+
+def test_recorded_but_unsampled_request_spans_are_not_exported():
+    class RecordOnly(Sampler):
+        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                          trace_state=None):
+            return SamplingResult(Decision.RECORD_ONLY, attributes)
+
+        def get_description(self) -> str:
+            return "RecordOnly"
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=RecordOnly())
+    processor = CompactBatchSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    span = ServerSpans(provider.get_tracer("t")).start("GET", None, ATTRIBUTES)
+    assert isinstance(span, RequestSpan) and span.is_recording()
+    assert not span.get_span_context().trace_flags.sampled
+    span.end_request("GET /items/{item_id}", END)
+    processor.force_flush()
+    assert exporter.get_finished_spans() == ()
+    assert span.name == "GET /items/{item_id}" and span.attributes["http.route"] == "/items/{item_id}"
