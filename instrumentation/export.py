@@ -43,6 +43,8 @@ _MAX_ORIGINS = 256
 #: Fields before the attributes (all keys, then all values) in a packed span.
 _HEADER = 14
 _SERVER = _KINDS.index(SpanKind.SERVER)
+#: The parent fields (trace id, span id, flags, remote) of a span without a parent.
+_NO_PARENT = (None, None, None, None)
 _new_tuple = tuple.__new__
 
 
@@ -146,63 +148,44 @@ def pack(span: ReadableSpan, origins: Origins) -> tuple[Any, ...] | None:
     """
     if type(span) is not ReadableSpan and not isinstance(span, RequestSpan):
         return None
-    attributes = span._attributes  # noqa: SLF001
     # A bounded map or list may carry a dropped count, even empty; events and links are rare:
     # spans with any of these are kept as they are.
-    if type(attributes) is not dict or span._events != () or span._links != ():  # noqa: SLF001
-        return None
-    context = span._context  # noqa: SLF001
-    parent = span._parent  # noqa: SLF001
-    if _has_state(context) or (parent is not None and _has_state(parent)):
+    if type(span._attributes) is not dict or span._events != () or span._links != ():  # noqa: SLF001
         return None
     origin = origins.number(span)
     if origin is None:
         return None
-    status = span._status  # noqa: SLF001
-    # Code 0 is UNSET, unpacked as the shared _UNSET.
-    code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
-    if parent is None:
-        return (
-            span._name, context.trace_id, context.span_id, int(context.trace_flags),  # noqa: SLF001
-            None, None, None, None,
-            _KINDS.index(span._kind), code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
-            *attributes, *attributes.values(),
-        )
-    return (
-        span._name, context.trace_id, context.span_id, int(context.trace_flags),  # noqa: SLF001
-        parent.trace_id, parent.span_id, int(parent.trace_flags), parent.is_remote,
-        _KINDS.index(span._kind), code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
-        *attributes, *attributes.values(),
-    )
+    return _flat(span, _KINDS.index(span._kind), origin)  # noqa: SLF001
 
 
 def pack_request(span: RequestSpan, origin: int) -> tuple[Any, ...] | None:
-    """:func:`pack` for a finished :class:`~instrumentation.request_span.RequestSpan` of a
-    sampled trace whose origin number is known: the same tuple, with fewer checks."""
-    attributes = span._attributes  # noqa: SLF001
-    if type(attributes) is not dict or span._events is not _NO_EVENTS or span._links is not _NO_EVENTS:  # noqa: SLF001
+    """:func:`pack` for a finished :class:`~instrumentation.request_span.RequestSpan` whose
+    origin number is known: the same tuple, with fewer checks."""
+    if (
+        type(span._attributes) is not dict  # noqa: SLF001
+        or span._events is not _NO_EVENTS  # noqa: SLF001
+        or span._links is not _NO_EVENTS  # noqa: SLF001
+    ):
         return None
+    return _flat(span, _SERVER, origin)
+
+
+def _flat(span: Any, kind: int, origin: int) -> tuple[Any, ...] | None:
+    """The packed tuple of a span with plain attributes, no events and no links; ``None`` if
+    its context or parent carries a trace state (which the tuple does not keep)."""
     context = span._context  # noqa: SLF001
-    # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
-    state = context[4]
-    if state is not DEFAULT_TRACE_STATE and len(state) > 0:
-        return None
-    status = span._status  # noqa: SLF001
-    code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
     parent = span._parent  # noqa: SLF001
-    if parent is None:
-        return (
-            span._name, context[0], context[1], int(context[3]),  # noqa: SLF001
-            None, None, None, None,
-            _SERVER, code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
-            *attributes, *attributes.values(),
-        )
-    if _has_state(parent):
+    if _has_state(context) or (parent is not None and _has_state(parent)):
         return None
+    attributes = span._attributes  # noqa: SLF001
+    status = span._status  # noqa: SLF001
+    # Code 0 is UNSET, unpacked as the shared _UNSET.
+    code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
+    # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
     return (
         span._name, context[0], context[1], int(context[3]),  # noqa: SLF001
-        parent.trace_id, parent.span_id, int(parent.trace_flags), parent.is_remote,
-        _SERVER, code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
+        *(_NO_PARENT if parent is None else (parent[0], parent[1], int(parent[3]), parent[2])),
+        kind, code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
         *attributes, *attributes.values(),
     )
 

@@ -151,13 +151,9 @@ class StructuredFormatter(logging.Formatter):
             )
             if len(self._access_middles) < 4096:  # routes are templates, but stay bounded anyway
                 self._access_middles[(method, route, status)] = middle
-        second = int(created)
-        if second != self._second:
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._second = second
         ids = f'"{trace_id}","span_id":"{span_id}"' if trace_id is not None else 'null,"span_id":null'
         return (
-            f'{{"timestamp":"{self._second_text}.{int((created - second) * 1000):03d}Z{self._access_head}{ids}'
+            f'{{"timestamp":"{self._timestamp(created)}{self._access_head}{ids}'
             f'{middle}{duration_ms!r},"client":'
             f'{_json_string(client) if type(client) is str else self._encoder.encode(client)}}}}}'
         )
@@ -350,8 +346,6 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """Write the lines waiting for the end of the loop's pass into the stream (lock held)."""
         pending = self._pending
         try:
-            lines = [line if type(line) is str else line[0].json_access_line(*line[1:]) for line in pending]
-        except Exception:  # noqa: BLE001 - one bad entry must not hold back the others
             lines = [line for line in map(_format_queued, pending) if line is not None]
         finally:
             pending.clear()

@@ -212,19 +212,11 @@ class ObservedValues:
 
     def add(self, amount: float, attributes: dict[str, str]) -> None:
         """Add ``amount`` to the series of ``attributes`` (pass the same dict object each time)."""
-        key = id(attributes)
-        with self._lock:
-            cell = self._values.get(key)
-            if cell is None:
-                self._values[key] = [attributes, amount]
-            else:
-                cell[1] += amount
+        self.add_to(self.cell(attributes), amount)
 
     def cell(self, attributes: dict[str, str]) -> list[Any]:
-        """The series of ``attributes`` as ``[attributes, value]``, created at 0 if new.
-
-        For hot paths that keep the cell: add to ``cell[1]`` while holding :attr:`lock`.
-        """
+        """The series of ``attributes`` as ``[attributes, value]``, created at 0 if new; hot paths
+        keep it and call :meth:`add_to`."""
         key = id(attributes)
         with self._lock:
             found = self._values.get(key)
@@ -232,10 +224,10 @@ class ObservedValues:
                 found = self._values[key] = [attributes, 0]
             return found
 
-    @property
-    def lock(self) -> threading.Lock:
-        """The lock every change of a value is made under."""
-        return self._lock
+    def add_to(self, cell: list[Any], amount: float) -> None:
+        """Add ``amount`` to a series :meth:`cell` gave."""
+        with self._lock:
+            cell[1] += amount
 
     def observe(self, options: Any = None) -> list[Observation]:
         with self._lock:
@@ -260,21 +252,11 @@ class HistogramValues:
 
     def record(self, value: float, attributes: dict[str, str]) -> None:
         """Count ``value`` in the series of ``attributes`` (pass the same dict object each time)."""
-        index = bisect_left(self.bounds, value)  # le semantics: a value on a bound counts in it
-        key = id(attributes)
-        with self._lock:
-            cell = self._series.get(key)
-            if cell is None:
-                cell = self._series[key] = [attributes, [0] * (len(self.bounds) + 1), 0.0]
-            cell[1][index] += 1
-            cell[2] += value
+        self.record_in(self.cell(attributes), value)
 
     def cell(self, attributes: dict[str, str]) -> list[Any]:
-        """The series of ``attributes`` as ``[attributes, bucket counts, sum]``, created empty if new.
-
-        For hot paths that keep the cell: while holding :attr:`lock`, add 1 to
-        ``cell[1][bisect_left(bounds, value)]`` and ``value`` to ``cell[2]``, as :meth:`record` does.
-        """
+        """The series of ``attributes`` as ``[attributes, bucket counts, sum]``, created empty if
+        new; hot paths keep it and call :meth:`record_in`."""
         key = id(attributes)
         with self._lock:
             found = self._series.get(key)
@@ -282,10 +264,12 @@ class HistogramValues:
                 found = self._series[key] = [attributes, [0] * (len(self.bounds) + 1), 0.0]
             return found
 
-    @property
-    def lock(self) -> threading.Lock:
-        """The lock every change of a series is made under."""
-        return self._lock
+    def record_in(self, cell: list[Any], value: float) -> None:
+        """Count ``value`` in a series :meth:`cell` gave."""
+        index = bisect_left(self.bounds, value)  # le semantics: a value on a bound counts in it
+        with self._lock:
+            cell[1][index] += 1
+            cell[2] += value
 
     def describe(self) -> list[HistogramMetricFamily]:
         """The family's name for the registry's duplicate check (no samples)."""

@@ -10,7 +10,6 @@ the response is unaffected.
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -101,10 +100,6 @@ class ObscodeMiddleware:
         #: Request attributes that do not change between requests of one kind (all but the client).
         self._attribute_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.access_logger = AccessLog()
-        self._own_spans = self.spans.lean
-        self._in_progress_lock = self.in_progress.lock
-        self._requests_lock = self.requests.lock
-        self._duration_lock = self.duration.lock
         self.propagator = get_global_textmap()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,8 +133,7 @@ class ObscodeMiddleware:
         token = attach_context(Context({**base, _SPAN_KEY: span}))
         scope[SCOPE_KEY] = span
         in_progress = self._in_progress_cells.get(method) or self._in_progress_cell(method)
-        with self._in_progress_lock:
-            in_progress[1] += 1
+        self.in_progress.add_to(in_progress, 1)
         if self.request_hook is not None:
             try:
                 self.request_hook(span, scope)
@@ -148,12 +142,9 @@ class ObscodeMiddleware:
 
         status = 500
         responded = False
-        if self._own_spans:  # an SDK span or NonRecordingSpan: the context is a field, a tuple
-            ctx = span._context  # type: ignore[attr-defined]  # noqa: SLF001
-            trace_id = "%032x" % ctx[0] if ctx[5] else None  # (trace_id, ..., is_valid)
-        else:
-            ctx = span.get_span_context()
-            trace_id = "%032x" % ctx.trace_id if ctx.is_valid else None
+        # A SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
+        ctx = span.get_span_context()
+        trace_id = "%032x" % ctx[0] if ctx[5] else None
         trace_header = self.trace_header
         trace_value = trace_id.encode("ascii") if trace_header and trace_id else b""
 
@@ -188,8 +179,7 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                with self._in_progress_lock:
-                    in_progress[1] -= 1
+                self.in_progress.add_to(in_progress, -1)
                 self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
                 errors.report("middleware", failure)
@@ -222,14 +212,8 @@ class ObscodeMiddleware:
         status_text = _STATUS_TEXT.get(status) or str(status)
         key = (method, route, status_text)
         cells = self._series_cells.get(key) or self._series_cell(key)
-        requests, duration = cells
-        histogram = self.duration
-        index = bisect_left(histogram.bounds, seconds)  # le semantics: a value on a bound counts in it
-        with self._requests_lock:
-            requests[1] += 1
-        with self._duration_lock:
-            duration[1][index] += 1
-            duration[2] += seconds
+        self.requests.add_to(cells[0], 1)
+        self.duration.record_in(cells[1], seconds)
 
         end_request = getattr(span, "end_request", None)
         if end_request is not None and error is None and status < 500:
@@ -275,7 +259,7 @@ class ObscodeMiddleware:
     ) -> None:
         self.access_logger.write(
             scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
-            trace_id, ("%016x" % (ctx[1] if self._own_spans else ctx.span_id)) if trace_id is not None else None,
+            trace_id, "%016x" % ctx[1] if trace_id is not None else None,
         )
 
     def _in_progress_cell(self, method: str) -> list[Any]:

@@ -55,7 +55,6 @@ class RequestSpan(Span):
     _record_exception = True
     _set_status_on_exception = True
     # Set per tracer by request_span_type().
-    _sinks: tuple[Any, ...] = ()
     #: ``(sink, its queue's emit or None, the origin number of this type's spans)`` per sink.
     _emitters: tuple[tuple[Any, Any, Any], ...] = ()
     _pack: Any = None
@@ -228,7 +227,6 @@ def request_span_type(tracer: Tracer, sinks: Sequence[Any]) -> type[RequestSpan]
         "_instrumentation_scope": scope,
         "_limits": tracer._span_limits,  # noqa: SLF001
         "_span_processor": tracer.span_processor,
-        "_sinks": tuple(sinks),
         "_emitters": tuple(emitters),
         "_pack": pack_request,
     }

@@ -19,10 +19,9 @@ would truncate attribute values.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import Any
-
-import random
 
 from opentelemetry import trace as trace_api
 from opentelemetry.context import Context
@@ -35,7 +34,6 @@ from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 from instrumentation.context import current_context
-
 from instrumentation.export import TRACE_FLAGS, CompactBatchSpanProcessor
 from instrumentation.request_span import RequestSpan, _noop, plain_readable_span, request_span_type
 
@@ -149,23 +147,45 @@ class ServerSpans:
         record_end_metrics = tracer._tracer_metrics.start_span(parent, decision)  # noqa: SLF001
         if not decision.is_recording():
             return NonRecordingSpan(span_context)
+        trusted = result.attributes == attributes  # else the sampler added or changed some
+        return self._recording(
+            name, context, span_context, parent, attributes if trusted else result.attributes,
+            trusted, owned, record_end_metrics,
+        )
+
+    def _recording(
+        self,
+        name: str,
+        context: Context | None,
+        span_context: SpanContext,
+        parent: SpanContext | None,
+        attributes: Trusted,
+        trusted: bool,
+        owned: bool,
+        record_end_metrics: Any,
+    ) -> trace_api.Span:
+        """The recording span of a sampled request: a :class:`RequestSpan` when the tracer's
+        processors allow one, else a started :class:`ServerSpan`. ``trusted`` attributes skip
+        per-key validation (the middleware built them); ``owned`` ones are kept as they are."""
         request_type = self.request_type()
         if request_type is not None:
             limit = request_type._limits.max_span_attributes  # noqa: SLF001
-            if result.attributes == attributes and (limit is None or len(attributes) <= limit):
-                return request_type(name, span_context, parent, dict(attributes), record_end_metrics)
-            # The sampler changed the attributes, or there are too many: validate them all.
+            if trusted and (limit is None or len(attributes) <= limit):
+                return request_type(
+                    name, span_context, parent, attributes if owned else dict(attributes),  # type: ignore[arg-type]
+                    record_end_metrics,
+                )
+            # Changed by the sampler, or too many: validate them all.
             request_span = request_type(name, span_context, parent, {}, record_end_metrics)
-            request_span.set_attributes(result.attributes)
+            request_span.set_attributes(attributes)
             return request_span
-        span = _server_span(tracer, name, span_context, parent, record_end_metrics)
-        if result.attributes == attributes:
+        span = _server_span(self.tracer, name, span_context, parent, record_end_metrics)
+        if trusted:
             span.add_trusted_attributes(attributes)
-        else:  # the sampler added or changed attributes: validate them all
-            span.set_attributes(result.attributes)
+        else:
+            span.set_attributes(attributes)
         span.start(parent_context=context)
         return span
-
 
     def _start_known(
         self, name: str, context: Context | None, attributes: Trusted, owned: bool, bounds: tuple[int, ...]
@@ -203,24 +223,7 @@ class ServerSpans:
         )
         if not sampled:
             return NonRecordingSpan(span_context)
-        request_type = (
-            self._request_type
-            if getattr(self.tracer.span_processor, "_span_processors", None) is self._processors  # type: ignore[attr-defined]
-            else self.request_type()
-        )
-        if request_type is not None:
-            limit = request_type._limits.max_span_attributes  # noqa: SLF001
-            if limit is None or len(attributes) <= limit:
-                return request_type(
-                    name, span_context, parent, attributes if owned else dict(attributes), _noop  # type: ignore[arg-type]
-                )
-            request_span = request_type(name, span_context, parent, {}, _noop)
-            request_span.set_attributes(attributes)
-            return request_span
-        span = _server_span(self.tracer, name, span_context, parent, _noop)
-        span.add_trusted_attributes(attributes)
-        span.start(parent_context=context)
-        return span
+        return self._recording(name, context, span_context, parent, attributes, True, owned, _noop)
 
 
 def _server_span(tracer: Any, name: str, context: SpanContext, parent: SpanContext | None, record_end_metrics: Any) -> ServerSpan:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -104,8 +106,6 @@ def test_buffered_access_lines_of_an_app_are_all_written_on_uninstrument(serve, 
 
 
 def test_lines_written_on_an_event_loop_are_flushed_together_at_the_end_of_its_pass(tmp_path):
-    import asyncio
-
     path = tmp_path / "app.log"
     handler = handler_on(path, InstrumentationConfig().log_flush_interval)
 
@@ -129,8 +129,6 @@ def test_lines_written_on_an_event_loop_are_flushed_together_at_the_end_of_its_p
 
 
 def test_a_loop_closed_before_its_pass_ended_does_not_hold_back_later_lines(tmp_path):
-    import asyncio
-
     path = tmp_path / "app.log"
     handler = handler_on(path, 0)
     loop = asyncio.new_event_loop()
@@ -155,8 +153,6 @@ def test_a_loop_closed_before_its_pass_ended_does_not_hold_back_later_lines(tmp_
 
 def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_as_formatted(tmp_path):
     """write_later: fields queued during a pass become the same text, between the lines around them."""
-    import asyncio
-
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
     formatter = handler.formatter
@@ -191,8 +187,6 @@ def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_
 
 
 def test_queued_access_lines_are_written_on_close(tmp_path):
-    import asyncio
-
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
     fields = (handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
@@ -207,9 +201,6 @@ def test_queued_access_lines_are_written_on_close(tmp_path):
 
 
 def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written(tmp_path):
-    import asyncio
-    import ipaddress
-
     from instrumentation import errors
     from instrumentation.catalog import INSTRUMENTATION_ERRORS
     from instrumentation.metrics import MetricsPipeline
@@ -241,8 +232,6 @@ def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written
 
 
 def test_nothing_is_queued_on_a_closed_handler(tmp_path):
-    import asyncio
-
     handler = handler_on(tmp_path / "access.log", 0.0)
     handler.close()
     fields = (handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)

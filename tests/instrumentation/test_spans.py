@@ -159,7 +159,7 @@ def test_request_span_without_an_exporter_queues_nothing():
     provider = TracerProvider()
     spans = ServerSpans(provider.get_tracer("t"))
     span = spans.start("GET", None, ATTRIBUTES)
-    assert isinstance(span, RequestSpan) and span._sinks == ()
+    assert isinstance(span, RequestSpan) and span._emitters == ()
     span.end()
     assert not span.is_recording()
 
