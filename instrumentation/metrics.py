@@ -216,7 +216,7 @@ class ObservedValues:
 
     def cell(self, attributes: dict[str, str]) -> list[Any]:
         """The series of ``attributes`` as ``[attributes, value]``, created at 0 if new; hot paths
-        keep it and call :meth:`add_to`."""
+        keep it and call :meth:`add_to` (or add to ``cell[1]`` holding :attr:`lock`)."""
         key = id(attributes)
         with self._lock:
             found = self._values.get(key)
@@ -228,6 +228,11 @@ class ObservedValues:
         """Add ``amount`` to a series :meth:`cell` gave."""
         with self._lock:
             cell[1] += amount
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock every change of a value is made under."""
+        return self._lock
 
     def observe(self, options: Any = None) -> list[Observation]:
         with self._lock:
@@ -256,7 +261,7 @@ class HistogramValues:
 
     def cell(self, attributes: dict[str, str]) -> list[Any]:
         """The series of ``attributes`` as ``[attributes, bucket counts, sum]``, created empty if
-        new; hot paths keep it and call :meth:`record_in`."""
+        new; hot paths keep it and call :meth:`record_in` (or do what it does, holding :attr:`lock`)."""
         key = id(attributes)
         with self._lock:
             found = self._series.get(key)
@@ -270,6 +275,11 @@ class HistogramValues:
         with self._lock:
             cell[1][index] += 1
             cell[2] += value
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock every change of a series is made under."""
+        return self._lock
 
     def describe(self) -> list[HistogramMetricFamily]:
         """The family's name for the registry's duplicate check (no samples)."""
