@@ -45,7 +45,7 @@ class AccessLog:
             return
         client = scope.get("client")
         address = client[0] if client else None
-        duration_ms = round(seconds * 1000.0, 3)
+        duration_ms = int(seconds * 1_000_000.0 + 0.5) / 1000  # to the microsecond; cheaper than round()
         if level == logging.INFO:
             handler = sole_handler(logger)
             if handler is not None:

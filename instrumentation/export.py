@@ -27,12 +27,11 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
-from instrumentation.request_span import _NO_EVENTS, RequestSpan
+from instrumentation.request_span import _NO_EVENTS, _UNSET, RequestSpan
 
 #: ``(resource, instrumentation_scope, instrumentation_info)`` of the spans' tracers.
 Origin = tuple[Any, Any, Any]
 
-_UNSET = Status(StatusCode.UNSET)
 # Enum members are packed as their position here (tuple.index is identity-fast in C).
 _KINDS = tuple(SpanKind)
 _CODES = tuple(StatusCode)
@@ -43,8 +42,6 @@ _MAX_ORIGINS = 256
 #: Fields before the attributes (all keys, then all values) in a packed span.
 _HEADER = 14
 _SERVER = _KINDS.index(SpanKind.SERVER)
-#: The parent fields (trace id, span id, flags, remote) of a span without a parent.
-_NO_PARENT = (None, None, None, None)
 _new_tuple = tuple.__new__
 
 
@@ -175,19 +172,27 @@ def _flat(span: Any, kind: int, origin: int) -> tuple[Any, ...] | None:
     its context or parent carries a trace state (which the tuple does not keep)."""
     context = span._context  # noqa: SLF001
     parent = span._parent  # noqa: SLF001
-    if _has_state(context) or (parent is not None and _has_state(parent)):
+    # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
+    state = context[4]
+    if state is not DEFAULT_TRACE_STATE and len(state):
         return None
+    if parent is not None:
+        state = parent[4]
+        if state is not DEFAULT_TRACE_STATE and len(state):
+            return None
     attributes = span._attributes  # noqa: SLF001
     status = span._status  # noqa: SLF001
-    # Code 0 is UNSET, unpacked as the shared _UNSET.
+    # Code 0 is UNSET, unpacked as the shared _UNSET (the status of every span that set none).
     code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
-    # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
+    if parent is None:
+        parent_trace = parent_span = parent_flags = parent_remote = None
+    else:
+        parent_trace, parent_span, parent_flags, parent_remote = parent[0], parent[1], int(parent[3]), parent[2]
     return (
         span._name, context[0], context[1], int(context[3]),  # noqa: SLF001
-        *(_NO_PARENT if parent is None else (parent[0], parent[1], int(parent[3]), parent[2])),
+        parent_trace, parent_span, parent_flags, parent_remote,
         kind, code, description, span._start_time, span._end_time, origin,  # noqa: SLF001
-        *attributes, *attributes.values(),
-    )
+    ) + tuple(attributes) + tuple(attributes.values())  # fewer steps than a tuple display with *
 
 
 def unpack(packed: tuple[Any, ...], origins: Origins) -> ReadableSpan:
@@ -225,11 +230,6 @@ def _attributes(packed: tuple[Any, ...]) -> dict[str, Any]:
     """The attributes of a packed span: its keys, then their values, after the header."""
     middle = _HEADER + (len(packed) - _HEADER) // 2
     return dict(zip(packed[_HEADER:middle], packed[middle:]))
-
-
-def _has_state(context: SpanContext) -> bool:
-    state = context.trace_state
-    return state is not DEFAULT_TRACE_STATE and len(state) > 0
 
 
 class UnpackedSpans(Sequence[ReadableSpan]):

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
+from threading import get_ident
 from typing import IO, Any
 
 from opentelemetry import trace
@@ -278,8 +279,13 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.flush_interval = flush_interval
         self._flusher_pid = 0
         self._stopped = threading.Event()
+        #: False once closed (what ``_stopped`` says, read without a call on the hot path).
+        self._open = True
         #: The event loop a pass-end flush is scheduled on, if one is.
         self._flush_loop: asyncio.AbstractEventLoop | None = None
+        #: The event loop a line was last written on, and the thread that was running it.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
         #: Lines written on the loop since its pass began, not yet in the stream: text, or an
         #: access line's fields (see write_later).
         self._pending: list[Any] = []
@@ -292,16 +298,37 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
             except Exception:  # noqa: BLE001 - logging must never break the caller
                 self.handleError(None)  # type: ignore[arg-type]
 
-    def write_later(self, access: tuple[Any, ...]) -> bool:
-        """Queue a JSON access line to be formatted when the loop's pass ends; ``False`` (nothing
-        queued) off an event loop or with a flush interval.
+    def write_later(self, item: Any, level: int = logging.INFO) -> bool:
+        """Keep ``item`` to be written when the running event loop's pass ends: ``False``
+        (nothing kept, the caller writes it) for a WARNING or above, off an event loop, with
+        a flush interval, or once the handler is closed.
 
-        ``access`` is ``(formatter, *the arguments of its json_access_line)``. Formatting the
-        pass's lines one after another at its end costs less than one at a time between
-        requests (the formatting code stays in the CPU's caches); the text is the same.
+        ``item`` is a formatted line, or a JSON access line as ``(formatter, *the arguments
+        of its json_access_line)``: formatting the pass's lines one after another at its end
+        costs less than one at a time between requests (the formatting code stays in the
+        CPU's caches); the text is the same.
         """
         with self.lock:  # type: ignore[union-attr]
-            return self._queue(access, logging.INFO)
+            if level >= logging.WARNING or self.flush_interval or not self._open:
+                return False
+            loop = self._loop
+            # Asking asyncio which loop runs this thread costs a getpid() system call (it
+            # checks for a fork): while the loop it last answered is running in the thread
+            # it answered for, that is still the answer.
+            if loop is None or self._loop_thread != get_ident() or not loop.is_running():
+                loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
+                if loop is None:
+                    return False
+                self._loop = loop
+                self._loop_thread = get_ident()
+            if self._flush_loop is not loop:
+                # A pass-end flush scheduled on another loop that closed before running it
+                # is simply superseded: this one flushes everything pending.
+                self._flush_loop = loop
+                loop.call_soon(self._flush_pass)
+            # Kept until the pass ends: one join and one write for all of them.
+            self._pending.append(item)
+            return True
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -311,26 +338,9 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:  # noqa: BLE001
             self.handleError(record)
 
-    def _queue(self, item: Any, level: int) -> bool:
-        """Keep ``item`` for the end of the running loop's pass: ``False`` (nothing kept) for a
-        WARNING or above, off an event loop, or with a flush interval (lock held)."""
-        if level >= logging.WARNING or self.flush_interval or self._stopped.is_set():
-            return False
-        loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
-        if loop is None:
-            return False
-        # Kept until the pass ends: one join and one write for all of them.
-        self._pending.append(item)
-        if self._flush_loop is not loop:
-            # A pass-end flush scheduled on another loop that closed before running it
-            # is simply superseded: this one flushes everything pending.
-            self._flush_loop = loop
-            loop.call_soon(self._flush_pass)
-        return True
-
     def _write(self, line: str, level: int) -> None:
         """Write ``line`` (the handler's lock is held)."""
-        if self._queue(line, level):
+        if self.write_later(line, level):  # the lock is an RLock
             return
         stream = self.stream
         if self._pending:
@@ -354,7 +364,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _flush_pass(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._flush_loop = None
-            if not self._stopped.is_set():
+            if self._open:
                 self.flush()
 
     def _flush_every_interval(self) -> None:
@@ -366,6 +376,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def close(self) -> None:
         with self.lock:  # type: ignore[union-attr]
+            self._open = False
             self._stopped.set()
         self.flush()
         super().close()

@@ -84,6 +84,11 @@ class MetricsPipeline:
         self._observed: dict[str, ObservedValues] = {}
         self._histograms: dict[str, HistogramValues] = {}
         self._lock = threading.Lock()
+        #: The lock of every pre-aggregated value (observed() and histogram()) of this pipeline:
+        #: one acquisition updates several metrics (the middleware's request count, duration
+        #: and in-progress gauge at once). Held only for a few list operations, and to copy
+        #: the values at collection.
+        self.values_lock = threading.Lock()
 
     def instrument(self, spec: MetricSpec) -> Any:
         """The OTel instrument for ``spec``, created on first use."""
@@ -125,7 +130,7 @@ class MetricsPipeline:
             with self._lock:
                 found = self._observed.get(spec.name)
                 if found is None:
-                    found = ObservedValues()
+                    found = ObservedValues(self.values_lock)
                     _create_observable(self.meter, spec, found.observe)
                     self._observed[spec.name] = found
         return found
@@ -145,7 +150,7 @@ class MetricsPipeline:
             with self._lock:
                 found = self._histograms.get(spec.name)
                 if found is None:
-                    found = HistogramValues(spec)
+                    found = HistogramValues(spec, self.values_lock)
                     self.registry.register(found)
                     self._histograms[spec.name] = found
         return found
@@ -206,9 +211,9 @@ class SeriesLimiter:
 class ObservedValues:
     """Values per attribute set, summed in process and observed at collection time."""
 
-    def __init__(self) -> None:
+    def __init__(self, lock: threading.Lock | None = None) -> None:
         self._values: dict[int, list[Any]] = {}
-        self._lock = threading.Lock()
+        self._lock = lock if lock is not None else threading.Lock()
 
     def add(self, amount: float, attributes: dict[str, str]) -> None:
         """Add ``amount`` to the series of ``attributes`` (pass the same dict object each time)."""
@@ -247,13 +252,13 @@ class HistogramValues:
     cumulative ``le`` buckets (the spec's bounds, then ``+Inf``), ``_count`` and ``_sum``.
     """
 
-    def __init__(self, spec: MetricSpec) -> None:
+    def __init__(self, spec: MetricSpec, lock: threading.Lock | None = None) -> None:
         self.spec = spec
         self.bounds: tuple[float, ...] = tuple(spec.buckets or ())
         self._les = [str(float(bound)) for bound in self.bounds] + ["+Inf"]
         # id(attributes) -> [attributes, per-bucket counts (last one: above every bound), sum]
         self._series: dict[int, list[Any]] = {}
-        self._lock = threading.Lock()
+        self._lock = lock if lock is not None else threading.Lock()
 
     def record(self, value: float, attributes: dict[str, str]) -> None:
         """Count ``value`` in the series of ``attributes`` (pass the same dict object each time)."""

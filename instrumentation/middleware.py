@@ -50,8 +50,11 @@ _WANTED_HEADERS = frozenset((b"traceparent", b"tracestate", b"baggage", b"host",
 _PROPAGATION_HEADERS = (b"traceparent", b"tracestate", b"baggage")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _STATUS_TEXT = {code: str(code) for code in range(100, 600)}
-#: Metric series cells a middleware keeps at hand (method x route x status: bounded by the app).
+#: Request endings a middleware keeps at hand (method x route x status: bounded by the app).
 _CACHE_LIMIT = 4096
+#: (route object, route template, status text, request count cell, duration cell, span name
+#: or None when no route matched, end attributes): see ObscodeMiddleware._ending.
+_Ending = tuple[Any, str, str, list[Any], list[Any], str | None, dict[str, str | int]]
 #: Request kinds (method, URL path, host...) whose attributes a middleware keeps; cleared when full.
 _ATTRIBUTE_CACHE_LIMIT = 1024
 #: Longer URL paths (and any with a query string) are not cached.
@@ -95,17 +98,16 @@ class ObscodeMiddleware:
         self.requests_series = metrics.limiter(HTTP_REQUESTS, collapse=("path",))
         self.duration_series = metrics.limiter(HTTP_REQUEST_DURATION, collapse=("path",))
         self.method_attrs = {m: {"method": m} for m in (*_KNOWN_METHODS, OTHER_METHOD)}
-        #: method -> its in-progress cell; (method, route, status) -> (request cell, duration cell).
+        #: method -> its in-progress cell; (method, id(route), status) -> see _ending.
         self._in_progress_cells: dict[str, list[Any]] = {}
-        self._series_cells: dict[tuple[str, str, str], tuple[list[Any], list[Any]]] = {}
+        self._endings: dict[tuple[str, int, int], _Ending] = {}
         #: Request attributes that do not change between requests of one kind (all but the client).
         self._attribute_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.access_logger = AccessLog()
-        # Read once: per request, the cells below are updated inline under these locks, as
-        # ObservedValues.add_to and HistogramValues.record_in do (saves a call per update).
-        self._in_progress_lock = self.in_progress.lock
-        self._requests_lock = self.requests.lock
-        self._duration_lock = self.duration.lock
+        # Per request, the cells below are updated inline under the lock the pipeline's
+        # values share (MetricsPipeline.values_lock), as ObservedValues.add_to and
+        # HistogramValues.record_in do: a request's count and duration in one acquisition.
+        self._lock = metrics.values_lock
         self._bounds = self.duration.bounds
         self.propagator = get_global_textmap()
 
@@ -140,7 +142,7 @@ class ObscodeMiddleware:
         token = attach_context(Context({**base, _SPAN_KEY: span}))
         scope[SCOPE_KEY] = span
         in_progress = self._in_progress_cells.get(method) or self._in_progress_cell(method)
-        with self._in_progress_lock:
+        with self._lock:
             in_progress[1] += 1
         if self.request_hook is not None:
             try:
@@ -156,7 +158,9 @@ class ObscodeMiddleware:
         trace_header = self.trace_header
         trace_value = trace_id.encode("ascii") if trace_header and trace_id else b""
 
-        async def send_with_status(message: Message) -> None:
+        def send_with_status(message: Message) -> Awaitable[None]:
+            # A plain function returning the server's send awaitable: one coroutine fewer per
+            # message than an ``async def`` wrapper, for callers that ``await send(message)``.
             nonlocal status, responded
             kind = message["type"]
             if kind == "http.response.start":
@@ -165,19 +169,8 @@ class ObscodeMiddleware:
                 if trace_value:
                     message["headers"] = [*message.get("headers", ()), (trace_header, trace_value)]
             elif kind == "http.response.body" and not message.get("more_body", False):
-                # The last body goes out with the request's span no longer current. Servers
-                # schedule work while sending it (uvicorn: the connection's keep-alive timer),
-                # and asyncio copies the current context into every scheduled callback, where
-                # it stays even after the timer is cancelled: with the span current, each
-                # request's span would live on for seconds, long enough for the garbage
-                # collector to promote it and run full collections (tens of ms) under load.
-                inner = attach_context(outer)
-                try:
-                    await send(message)
-                finally:
-                    detach_context(inner)
-                return
-            await send(message)
+                return _send_in(outer, send, message)
+            return send(message)
 
         error: BaseException | None = None
         try:
@@ -187,7 +180,7 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                with self._in_progress_lock:
+                with self._lock:
                     in_progress[1] -= 1
                 self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
@@ -214,18 +207,13 @@ class ObscodeMiddleware:
     ) -> None:
         seconds = time.perf_counter() - start
         route_object = scope.get("route")
-        route = (
-            UNMATCHED_PATH if route_object is None
-            else self.routes.templates.get(id(route_object)) or self.routes.template(scope)
-        )
-        status_text = _STATUS_TEXT.get(status) or str(status)
-        key = (method, route, status_text)
-        cells = self._series_cells.get(key) or self._series_cell(key)
-        requests, duration = cells
+        ending = self._endings.get((method, id(route_object), status))
+        if ending is None or ending[0] is not route_object:
+            ending = self._ending(scope, method, route_object, status)
+        _, route, status_text, requests, duration, span_name, end_attributes = ending
         index = bisect_left(self._bounds, seconds)  # le semantics, as HistogramValues.record_in
-        with self._requests_lock:
+        with self._lock:
             requests[1] += 1
-        with self._duration_lock:
             duration[1][index] += 1
             duration[2] += seconds
 
@@ -234,10 +222,7 @@ class ObscodeMiddleware:
             # The common case, in one step: a lean request span that needs no error status.
             if self.access_log:
                 self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
-            if route_object is not None:
-                end_request(f"{method} {route}", {"http.response.status_code": status, "http.route": route})
-            else:
-                end_request(None, {"http.response.status_code": status})
+            end_request(span_name, end_attributes)  # copies the attributes; the dict is shared
             return
 
         if span.is_recording():
@@ -281,16 +266,30 @@ class ObscodeMiddleware:
         self._in_progress_cells[method] = cell
         return cell
 
-    def _series_cell(self, key: tuple[str, str, str]) -> tuple[list[Any], list[Any]]:
-        """The request and duration series of ``key``, through the series limiters (then cached)."""
-        method, route, status_text = key
-        cells = (
-            self.requests.cell(self.requests_series.attributes(key)),
-            self.duration.cell(self.duration_series.attributes((method, route))),
+    def _ending(self, scope: Scope, method: str, route_object: Any, status: int) -> _Ending:
+        """What ends a request of ``method`` served by ``route_object`` with ``status``: its
+        route template, status text, request and duration series (through the series
+        limiters), span name and end attributes; cached per (method, route, status)."""
+        route = (
+            UNMATCHED_PATH if route_object is None
+            else self.routes.templates.get(id(route_object)) or self.routes.template(scope)
         )
-        if len(self._series_cells) < _CACHE_LIMIT:
-            self._series_cells[key] = cells
-        return cells
+        status_text = _STATUS_TEXT.get(status) or str(status)
+        end_attributes: dict[str, str | int] = {"http.response.status_code": status}
+        if route_object is not None:
+            end_attributes["http.route"] = route
+        ending = (
+            route_object,  # kept, so its id is not reused while the entry lives
+            route,
+            status_text,
+            self.requests.cell(self.requests_series.attributes((method, route, status_text))),
+            self.duration.cell(self.duration_series.attributes((method, route))),
+            f"{method} {route}" if route_object is not None else None,
+            end_attributes,
+        )
+        if len(self._endings) < _CACHE_LIMIT:
+            self._endings[(method, id(route_object), status)] = ending
+        return ending
 
     def _attributes(
         self, scope: Scope, method: str, raw_method: str, headers: dict[bytes, bytes]
@@ -340,6 +339,23 @@ class ObscodeMiddleware:
             ],
         })
         await send({"type": "http.response.body", "body": body})
+
+
+async def _send_in(context: Context, send: Send, message: Message) -> None:
+    """``send(message)`` with ``context`` current: the last body of a response goes out with
+    the request's span no longer current.
+
+    Servers schedule work while sending it (uvicorn: the connection's keep-alive timer), and
+    asyncio copies the current context into every scheduled callback, where it stays even
+    after the timer is cancelled: with the span current, each request's span would live on
+    for seconds, long enough for the garbage collector to promote it and run full
+    collections (tens of ms) under load.
+    """
+    token = attach_context(context)
+    try:
+        await send(message)
+    finally:
+        detach_context(token)
 
 
 def _request_attributes(

@@ -241,3 +241,35 @@ def test_nothing_is_queued_on_a_closed_handler(tmp_path):
 
     assert asyncio.run(after_close()) is False
     handler.stream.close()
+
+
+def test_a_loop_that_stopped_before_its_flush_queues_nothing_more_and_another_loop_takes_over(tmp_path):
+    """The handler remembers the loop it last queued on (asking asyncio costs a system call):
+    once that loop stops, lines written off-loop are written at once, and a new loop in the
+    same thread gets a pass-end flush of its own, which writes everything waiting."""
+    path = tmp_path / "app.log"
+    handler = handler_on(path, 0.0)
+    first = asyncio.new_event_loop()
+    second = asyncio.new_event_loop()
+
+    async def queue_then_stop(line: str) -> None:
+        assert handler.write_later(line)
+        asyncio.get_running_loop().stop()  # the loop exits before the pass-end flush runs
+
+    async def queue_one(line: str) -> None:
+        assert handler.write_later(line)
+
+    try:
+        task = first.create_task(queue_then_stop('{"n":1}'))
+        first.run_forever()
+        assert task.done() and read(path) == ""  # queued, its flush never ran
+        assert not handler.write_later('{"n":2}')  # off the loop now: the caller writes it
+        handler.write_line('{"n":2}')
+        assert read(path).splitlines() == ['{"n":1}', '{"n":2}']
+        second.run_until_complete(queue_one('{"n":3}'))
+        assert read(path).splitlines() == ['{"n":1}', '{"n":2}', '{"n":3}']
+    finally:
+        first.close()
+        second.close()
+        handler.close()
+        handler.stream.close()

@@ -219,3 +219,22 @@ def test_own_histogram_is_absent_until_recorded_and_refuses_non_histograms():
             pipeline.histogram(HTTP_REQUESTS)
     finally:
         pipeline.shutdown()
+
+
+def test_pre_aggregated_values_of_one_pipeline_share_one_lock():
+    """The middleware updates a request's count, duration and in-progress gauge under one
+    acquisition of the pipeline's values lock; collection copies them under the same lock."""
+    from instrumentation.catalog import HTTP_REQUESTS_IN_PROGRESS
+
+    pipeline, other = MetricsPipeline(), MetricsPipeline()
+    try:
+        locks = {
+            id(pipeline.observed(HTTP_REQUESTS).lock),
+            id(pipeline.observed(HTTP_REQUESTS_IN_PROGRESS).lock),
+            id(pipeline.histogram(HTTP_REQUEST_DURATION).lock),
+        }
+        assert locks == {id(pipeline.values_lock)}
+        assert other.observed(HTTP_REQUESTS).lock is not pipeline.values_lock
+    finally:
+        pipeline.shutdown()
+        other.shutdown()
