@@ -26,6 +26,7 @@ import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -130,9 +131,17 @@ def machine() -> str:
 
 
 #: Targets of issue 3 for mode (c): (what, measured from results, limit, higher is better).
+#: Throughput and p99 are judged twice, on each mode's best rounds and on the median of the
+#: per-round comparisons (modes run one after another in each round): a target is met when both are.
 TARGETS = (
-    ("throughput vs bare", lambda r: r["ours"]["rps"] / r["bare"]["rps"], 0.80, True, "{:.2f}x", ">= {:.2f}x"),
-    ("p99 added", lambda r: r["ours"]["p99_ms"] - r["bare"]["p99_ms"], 1.0, False, "{:+.2f} ms", "<= {:.0f} ms"),
+    ("throughput vs bare, best rounds", lambda r: r["ours"]["rps"] / r["bare"]["rps"], 0.80, True,
+     "{:.2f}x", ">= {:.2f}x"),
+    ("throughput vs bare, median of per-round ratios", lambda r: r["ours"]["paired_ratio"], 0.80, True,
+     "{:.2f}x", ">= {:.2f}x"),
+    ("p99 added, best rounds", lambda r: r["ours"]["p99_ms"] - r["bare"]["p99_ms"], 1.0, False,
+     "{:+.2f} ms", "<= {:.0f} ms"),
+    ("p99 added, median of per-round differences", lambda r: r["ours"]["paired_p99_added"], 1.0, False,
+     "{:+.2f} ms", "<= {:.0f} ms"),
     ("in-process added", lambda r: r["ours"]["median_us"] - r["bare"]["median_us"], 40.0, False,
      "{:+.1f} µs/request", "<= {:.0f} µs/request"),
 )
@@ -158,8 +167,9 @@ def render(
     for mode in MODES:
         r = results[mode]
         rows.append(
-            f"| {LABELS[mode]} | {r['rps']:,.0f} | {r['rps'] / bare['rps']:.2f}x | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-            f"| {r['p99_ms'] - bare['p99_ms']:+.2f} | {r['median_us']:.1f} | {r['median_us'] - bare['median_us']:+.1f} |"
+            f"| {LABELS[mode]} | {r['rps']:,.0f} | {r['rps'] / bare['rps']:.2f}x | {r['paired_ratio']:.2f}x "
+            f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['p99_ms'] - bare['p99_ms']:+.2f} "
+            f"| {r['paired_p99_added']:+.2f} | {r['median_us']:.1f} | {r['median_us'] - bare['median_us']:+.1f} |"
         )
     command = (f".venv/bin/python benchmarks/bench_http.py --duration {args.duration} --warmup {args.warmup} "
                f"--connections {args.connections} --rounds {args.rounds} --inprocess-runs {args.inprocess_runs}")
@@ -170,9 +180,11 @@ def render(
         "configuration), in one run:",
         "uvicorn (one process, `--no-access-log`) pinned to CPU 0 with `taskset`, "
         f"`wrk -t1 -c{args.connections}` pinned to CPU 1, {args.warmup} s warm-up then {args.duration} s measured per mode, "
-        f"{args.rounds} alternating rounds; each mode's highest throughput and lowest p50 and p99 over its "
-        "rounds are kept (other load on the machine only ever lowers throughput and adds latency; every "
-        "round is listed below). "
+        f"{args.rounds} rounds, each running every mode in turn; each mode's highest throughput and lowest p50 "
+        "and p99 over its rounds are kept (other load on the machine only ever lowers throughput and adds "
+        "latency; every round is listed below). The \"per round\" columns compare each round with the bare "
+        "run of the same round and show the median over the rounds, which one lucky or unlucky round cannot "
+        "move much; a target is met when both the best-rounds and the per-round figure meet it. "
         "The in-process columns drive the same app object directly through ASGI (no server, no sockets): "
         f"a fresh process per mode pinned to CPU 0, median of 7 rounds of 5,000 requests; {args.inprocess_runs} "
         f"such process{'es' if args.inprocess_runs != 1 else ''} per mode, alternating, the lowest median kept (other load on the machine only ever adds "
@@ -183,8 +195,9 @@ def render(
         "row (c, default) is (c) without an exporter, the documented default when no OTLP endpoint is set; it is "
         "shown for reference only.",
         "",
-        "| mode | req/s | vs bare | p50 ms | p99 ms | p99 added ms | in-process µs/req | added µs/req |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| mode | req/s | vs bare | vs bare, per round | p50 ms | p99 ms | p99 added ms | p99 added, per round "
+        "| in-process µs/req | added µs/req |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *rows,
         "",
         "Every round (req/s, p99 ms), in the order run:",
@@ -228,8 +241,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="measured seconds per mode (>= 10 for the docs)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="alternating rounds; per mode the best throughput and the lowest latencies are kept")
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="rounds of every mode in turn; per mode the best throughput and lowest latencies are "
+                             "kept, and the median of its per-round ratios to bare")
     parser.add_argument("--inprocess-runs", type=int, default=3,
                         help="fresh in-process runs per mode, alternating; the lowest median is kept")
     parser.add_argument("--output", type=Path, default=OUTPUT)
@@ -262,6 +276,13 @@ def main() -> None:
                 "p50_ms": min(r["p50_ms"] for r in runs),
                 "p99_ms": min(r["p99_ms"] for r in runs),
                 "non2xx": sum(r["non2xx"] for r in runs),
+                # Each round against the bare run of the same round.
+                "paired_ratio": statistics.median(
+                    r["rps"] / b["rps"] for r, b in zip(runs, rounds["bare"], strict=True)
+                ),
+                "paired_p99_added": statistics.median(
+                    r["p99_ms"] - b["p99_ms"] for r, b in zip(runs, rounds["bare"], strict=True)
+                ),
             }
         for _run in range(args.inprocess_runs):
             for mode in MODES:
