@@ -90,8 +90,8 @@ class StructuredFormatter(logging.Formatter):
         self._encoder = json.JSONEncoder(
             ensure_ascii=False, separators=(",", ":"), default=_jsonable, check_circular=True,
         )
-        self._second = -1
-        self._second_text = ""
+        self._last_second: tuple[int, str] = (-1, "")
+        self._last_millisecond: tuple[int, str] = (-1, "")
         # Pieces of json-mode access lines (see access_line).
         self._access_head = (
             f'","level":"INFO","service":{self._encoder.encode(service)},'
@@ -251,12 +251,23 @@ class StructuredFormatter(logging.Formatter):
         return self.redactor.mapping(extras)
 
     def _timestamp(self, created: float) -> str:
-        second = int(created)
-        if second != self._second:
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._second = second
-        millis = int((created - second) * 1000)
-        return f"{self._second_text}.{millis:03d}Z"
+        """RFC 3339 in UTC to the millisecond (truncated), as ``2026-11-27T08:03:50.123Z``.
+
+        Lines written together often share their millisecond, and always their second: the
+        last of each is kept, as one tuple each (a thread reads a consistent pair).
+        """
+        millisecond = int(created * 1000)
+        last, text = self._last_millisecond
+        if millisecond == last:
+            return text
+        second, millis = divmod(millisecond, 1000)
+        last, second_text = self._last_second
+        if second != last:
+            second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._last_second = (second, second_text)
+        text = f"{second_text}.{millis:03d}Z"
+        self._last_millisecond = (millisecond, text)
+        return text
 
 
 class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]

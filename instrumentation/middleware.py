@@ -180,9 +180,7 @@ class ObscodeMiddleware:
             raise
         finally:
             try:
-                with self._lock:
-                    in_progress[1] -= 1
-                self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx)
+                self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx, in_progress)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
                 errors.report("middleware", failure)
                 try:
@@ -204,15 +202,23 @@ class ObscodeMiddleware:
         wanted: dict[bytes, bytes],
         trace_id: str | None,
         ctx: Any,
+        in_progress: list[Any],
     ) -> None:
+        """Count and time the request, write its access line and end its span."""
         seconds = time.perf_counter() - start
         route_object = scope.get("route")
-        ending = self._endings.get((method, id(route_object), status))
-        if ending is None or ending[0] is not route_object:
-            ending = self._ending(scope, method, route_object, status)
+        try:
+            ending = self._endings.get((method, id(route_object), status))
+            if ending is None or ending[0] is not route_object:
+                ending = self._ending(scope, method, route_object, status)
+        except BaseException:
+            with self._lock:  # the request is over whatever failed here
+                in_progress[1] -= 1
+            raise
         _, route, status_text, requests, duration, span_name, end_attributes = ending
         index = bisect_left(self._bounds, seconds)  # le semantics, as HistogramValues.record_in
         with self._lock:
+            in_progress[1] -= 1
             requests[1] += 1
             duration[1][index] += 1
             duration[2] += seconds
@@ -221,7 +227,10 @@ class ObscodeMiddleware:
         if end_request is not None and error is None and status < 500:
             # The common case, in one step: a lean request span that needs no error status.
             if self.access_log:
-                self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
+                self.access_logger.write(
+                    scope, method, route, status, seconds, None, wanted.get(b"user-agent"),
+                    trace_id, "%016x" % ctx[1] if trace_id is not None else None,
+                )
             end_request(span_name, end_attributes)  # copies the attributes; the dict is shared
             return
 
@@ -241,25 +250,11 @@ class ObscodeMiddleware:
             add_attributes(span, end_attributes)
 
         if self.access_log:
-            self._log(scope, method, route, status, seconds, error, wanted, trace_id, ctx)
+            self.access_logger.write(
+                scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
+                trace_id, "%016x" % ctx[1] if trace_id is not None else None,
+            )
         span.end()
-
-    def _log(
-        self,
-        scope: Scope,
-        method: str,
-        route: str,
-        status: int,
-        seconds: float,
-        error: BaseException | None,
-        wanted: dict[bytes, bytes],
-        trace_id: str | None,
-        ctx: Any,
-    ) -> None:
-        self.access_logger.write(
-            scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
-            trace_id, "%016x" % ctx[1] if trace_id is not None else None,
-        )
 
     def _in_progress_cell(self, method: str) -> list[Any]:
         cell = self.in_progress.cell(self.method_attrs[method])

@@ -182,3 +182,25 @@ def test_a_raising_request_hook_is_counted_and_requests_succeed(serve):
     assert served.client.get("/work").status_code == 200
     assert errors_for(served, "hook") == 1.0
     assert len(served.server_spans()) == 1
+
+
+def test_timestamps_are_utc_to_the_millisecond_whatever_order_they_come_in():
+    """The formatter keeps the last second's and the last millisecond's text: lines in any
+    order (threads, queued lines) still get their own time, truncated to the millisecond."""
+    import datetime as dt
+
+    from hypothesis import given, settings, strategies as st
+
+    formatter = StructuredFormatter("json", service="api")
+    # Whole milliseconds plus a fraction well inside them, so float rounding cannot cross one.
+    instants = st.tuples(st.integers(0, 4_102_444_800_000), st.floats(0.05, 0.95))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(instants, min_size=1, max_size=8))
+    def check(times: list[tuple[int, float]]) -> None:
+        for millisecond, fraction in times + times[::-1]:
+            created = (millisecond + fraction) / 1000
+            expected = dt.datetime.fromtimestamp(millisecond // 1000, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+            assert formatter._timestamp(created) == f"{expected}.{millisecond % 1000:03d}Z"
+
+    check()
