@@ -145,49 +145,39 @@ def pack(span: ReadableSpan, origins: Origins) -> tuple[Any, ...] | None:
     """
     if type(span) is not ReadableSpan and not isinstance(span, RequestSpan):
         return None
-    # A bounded map or list may carry a dropped count, even empty; events and links are rare:
-    # spans with any of these are kept as they are.
-    if type(span._attributes) is not dict or span._events != () or span._links != ():  # noqa: SLF001
-        return None
     origin = origins.number(span)
     if origin is None:
         return None
-    return _flat(span, _KINDS.index(span._kind), origin)  # noqa: SLF001
+    return pack_request(span, origin, _KINDS.index(span._kind))  # noqa: SLF001
 
 
-def pack_request(span: RequestSpan, origin: int) -> tuple[Any, ...] | None:
-    """:func:`pack` for a finished :class:`~instrumentation.request_span.RequestSpan` whose
-    origin number is known: the same tuple, with fewer checks."""
-    if (
-        type(span._attributes) is not dict  # noqa: SLF001
-        or span._events is not _NO_EVENTS  # noqa: SLF001
-        or span._links is not _NO_EVENTS  # noqa: SLF001
-    ):
+def pack_request(span: Any, origin: int, kind: int = _SERVER) -> tuple[Any, ...] | None:
+    """The packed tuple of a finished span (by default a ``SERVER`` span, as a
+    :class:`~instrumentation.request_span.RequestSpan` is) whose origin number is known.
+
+    ``None`` when the tuple would lose something: a bounded attribute map or event/link list
+    (they may carry a dropped count, even empty), events or links (rare: such spans are kept
+    as they are), or a trace state on the span or its parent.
+    """
+    attributes = span._attributes  # noqa: SLF001
+    if type(attributes) is not dict or span._events is not _NO_EVENTS or span._links is not _NO_EVENTS:  # noqa: SLF001
         return None
-    return _flat(span, _SERVER, origin)
-
-
-def _flat(span: Any, kind: int, origin: int) -> tuple[Any, ...] | None:
-    """The packed tuple of a span with plain attributes, no events and no links; ``None`` if
-    its context or parent carries a trace state (which the tuple does not keep)."""
     context = span._context  # noqa: SLF001
     parent = span._parent  # noqa: SLF001
     # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
     state = context[4]
     if state is not DEFAULT_TRACE_STATE and len(state):
         return None
-    if parent is not None:
-        state = parent[4]
-        if state is not DEFAULT_TRACE_STATE and len(state):
-            return None
-    attributes = span._attributes  # noqa: SLF001
-    status = span._status  # noqa: SLF001
-    # Code 0 is UNSET, unpacked as the shared _UNSET (the status of every span that set none).
-    code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
     if parent is None:
         parent_trace = parent_span = parent_flags = parent_remote = None
     else:
+        state = parent[4]
+        if state is not DEFAULT_TRACE_STATE and len(state):
+            return None
         parent_trace, parent_span, parent_flags, parent_remote = parent[0], parent[1], int(parent[3]), parent[2]
+    status = span._status  # noqa: SLF001
+    # Code 0 is UNSET, unpacked as the shared _UNSET (the status of every span that set none).
+    code, description = (0, None) if status is _UNSET else (_CODES.index(status.status_code), status.description)
     return (
         span._name, context[0], context[1], int(context[3]),  # noqa: SLF001
         parent_trace, parent_span, parent_flags, parent_remote,

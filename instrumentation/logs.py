@@ -366,8 +366,16 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _drain(self) -> None:
         """Write the lines waiting for the end of the loop's pass into the stream (lock held)."""
         pending = self._pending
+        lines: list[str] = []
         try:
-            lines = [line for line in map(_format_queued, pending) if line is not None]
+            for item in pending:
+                if type(item) is str:
+                    lines.append(item)
+                    continue
+                try:  # an access line's fields (see write_later)
+                    lines.append(item[0].json_access_line(*item[1:]))
+                except Exception as error:  # noqa: BLE001 - logging must never break the caller
+                    errors.report("log_sink", error)  # counted; the other lines are written
         finally:
             pending.clear()
         self.stream.write(self.terminator.join(lines) + self.terminator)
@@ -407,17 +415,6 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 #: JSON string literal of a str, as the formatter's encoder (``ensure_ascii=False``) writes it.
 _json_string = json.encoder.encode_basestring
-
-
-def _format_queued(line: Any) -> str | None:
-    """One queued entry as text, or ``None`` (counted as a ``log_sink`` failure) if it cannot be."""
-    if type(line) is str:
-        return line
-    try:
-        return line[0].json_access_line(*line[1:])
-    except Exception as error:  # noqa: BLE001 - logging must never break the caller
-        errors.report("log_sink", error)
-        return None
 
 
 def access_message(access: AccessInfo) -> str:
