@@ -41,10 +41,9 @@ def _noop() -> None:
 class RequestSpan(Span):
     """A recording ``SERVER`` span for one request; see the module docstring.
 
-    Thread safety is the SDK span's: every mutation takes the span's lock. The spans of one
-    tracer share one lock (a class attribute, set by :func:`request_span_type`) instead of
-    making one per request: every section it guards is a few field updates that take no
-    other span's lock.
+    Thread safety is the SDK span's: every mutation takes the span's own lock. (One lock per
+    span, not one shared by all: a warning logged under it may reach a handler that touches
+    another span.)
     """
 
     # Defaults a request rarely changes; assigning one makes it the instance's own.
@@ -61,7 +60,6 @@ class RequestSpan(Span):
     #: ``(sink, its queue's emit or None, the origin number of this type's spans)`` per sink.
     _emitters: tuple[tuple[Any, Any, Any], ...] = ()
     _pack: Any = None
-    _lock = threading.Lock()
 
     def __init__(  # pylint: disable=super-init-not-called - the point is to skip it
         self,
@@ -76,6 +74,7 @@ class RequestSpan(Span):
         self._parent = parent
         self._attributes = attributes
         self._record_end_metrics = record_end_metrics
+        self._lock = threading.Lock()
         self._start_time = time_ns()
 
     def add_trusted_attributes(self, attributes: Mapping[str, str | int]) -> None:
@@ -232,6 +231,5 @@ def request_span_type(tracer: Tracer, sinks: Sequence[Any]) -> type[RequestSpan]
         "_span_processor": tracer.span_processor,
         "_emitters": tuple(emitters),
         "_pack": pack_request,
-        "_lock": threading.Lock(),
     }
     return type("RequestSpan", (RequestSpan,), fields)

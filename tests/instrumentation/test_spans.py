@@ -164,6 +164,36 @@ def test_request_span_without_an_exporter_queues_nothing():
     assert not span.is_recording()
 
 
+def test_a_warning_logged_under_a_span_lock_can_reach_code_that_touches_another_span():
+    """The SDK logs "Setting attribute on ended span." holding the span's lock; a log filter
+    that adds an event to the current span (another request's) must not wait on that lock."""
+    import logging
+    import threading
+
+    provider = TracerProvider()
+    spans = ServerSpans(provider.get_tracer("t"))
+    ended, current = spans.start("GET", None, ATTRIBUTES), spans.start("GET", None, ATTRIBUTES)
+    assert isinstance(ended, RequestSpan) and isinstance(current, RequestSpan)
+    ended.end()
+
+    class EventOnCurrentSpan(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            current.add_event(record.getMessage())
+            return True
+
+    logger = logging.getLogger("instrumentation.request_span")
+    event_filter = EventOnCurrentSpan()
+    logger.addFilter(event_filter)
+    worker = threading.Thread(target=ended.set_attribute, args=("late", 1), daemon=True)
+    try:
+        worker.start()
+        worker.join(timeout=10)
+        assert not worker.is_alive(), "set_attribute on an ended span deadlocked"
+        assert [event.name for event in current.events] == ["Setting attribute on ended span."]
+    finally:
+        logger.removeFilter(event_filter)
+
+
 def test_request_span_type_follows_processors_added_later():
     provider = TracerProvider()
     spans = ServerSpans(provider.get_tracer("t"))
