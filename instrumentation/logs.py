@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -294,12 +295,19 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._open = True
         #: The event loop a pass-end flush is scheduled on, if one is.
         self._flush_loop: asyncio.AbstractEventLoop | None = None
-        #: The event loop a line was last written on, and the thread that was running it.
+        #: The event loop a line was last queued on.
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread = 0
+        _HANDLERS.add(self)
         #: Lines written on the loop since its pass began, not yet in the stream: text, or an
         #: access line's fields (see write_later).
         self._pending: list[Any] = []
+
+    def _forget_loop(self) -> None:
+        """In a forked child: the parent's loop does not run here, and the lines waiting for its
+        pass to end are the parent's to write."""
+        self._loop = None
+        self._flush_loop = None
+        self._pending.clear()
 
     def write_line(self, line: str, level: int = logging.INFO) -> None:
         """Write one already formatted line, as ``emit`` writes a record's (same lock, flush)."""
@@ -324,19 +332,20 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 return False
             loop = self._loop
             # Asking asyncio which loop runs this thread costs a getpid() system call (it
-            # checks for a fork): while the loop it last answered is running in the thread
-            # it answered for, that is still the answer.
-            if loop is None or self._loop_thread != get_ident() or not loop.is_running():
+            # checks for a fork). The loop it last answered is still the answer while that
+            # loop says it is running in this thread (asyncio's loops keep the id of the
+            # thread running them, None once stopped; loops that do not are asked every
+            # time); a fork forgets it (_forget_loops).
+            if loop is None or getattr(loop, "_thread_id", None) != get_ident():
                 loop = asyncio._get_running_loop()  # noqa: SLF001 - asyncio exports it; None off-loop
                 if loop is None:
                     return False
                 self._loop = loop
-                self._loop_thread = get_ident()
             if self._flush_loop is not loop:
                 # A pass-end flush scheduled on another loop that closed before running it
                 # is simply superseded: this one flushes everything pending.
-                self._flush_loop = loop
                 loop.call_soon(self._flush_pass)
+                self._flush_loop = loop
             # Kept until the pass ends: one join and one write for all of them.
             self._pending.append(item)
             return True
@@ -412,6 +421,19 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except (OSError, ValueError) as error:
             errors.report("log_sink", error)
 
+
+#: Every live StructuredHandler, for _forget_loops.
+_HANDLERS: weakref.WeakSet[StructuredHandler] = weakref.WeakSet()
+
+
+def _forget_loops() -> None:
+    """After a fork, in the child (the logging module has already renewed the handlers' locks)."""
+    for handler in list(_HANDLERS):
+        handler._forget_loop()  # noqa: SLF001
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_loops)
 
 #: JSON string literal of a str, as the formatter's encoder (``ensure_ascii=False``) writes it.
 _json_string = json.encoder.encode_basestring

@@ -273,3 +273,60 @@ def test_a_loop_that_stopped_before_its_flush_queues_nothing_more_and_another_lo
         second.close()
         handler.close()
         handler.stream.close()
+
+
+def test_a_loop_handed_to_another_thread_is_not_used_for_lines_written_off_it(tmp_path):
+    """A loop first run in this thread, then by another: this thread's lines are written at
+    once, not queued on the other thread's loop; that loop's own lines flush at its pass end."""
+    import threading
+
+    path = tmp_path / "app.log"
+    handler = handler_on(path, 0.0)
+    loop = asyncio.new_event_loop()
+
+    async def queue_one(line: str) -> None:
+        assert handler.write_later(line)
+
+    try:
+        loop.run_until_complete(queue_one('{"n":1}'))
+        runner = threading.Thread(target=loop.run_forever, daemon=True)
+        runner.start()
+        assert not handler.write_later('{"n":2}')  # this thread runs no loop now
+        asyncio.run_coroutine_threadsafe(queue_one('{"n":3}'), loop).result(timeout=10)
+        deadline = time.monotonic() + 10
+        while len(read(path).splitlines()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert read(path).splitlines() == ['{"n":1}', '{"n":3}']
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(timeout=10)
+        loop.close()
+        handler.close()
+        handler.stream.close()
+
+
+def test_a_child_forked_on_the_loop_writes_its_own_lines_and_not_the_parents_waiting_ones(tmp_path):
+    """The child of a fork made inside a coroutine does not run the parent's loop: its lines are
+    written at once, and lines the parent had queued for the pass end are left to the parent."""
+    import os
+
+    path = tmp_path / "app.log"
+    handler = handler_on(path, 0.0)
+
+    async def fork_with_a_line_waiting() -> int:
+        assert handler.write_later('{"from":"parent, queued"}')
+        pid = os.fork()
+        if pid == 0:  # the child: write one line off any loop, then leave without cleanup
+            code = 0 if not handler.write_later('{"from":"child"}') else 3
+            handler.write_line('{"from":"child"}')
+            os._exit(code)
+        return pid
+
+    try:
+        pid = asyncio.run(fork_with_a_line_waiting())
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "the child queued its line on the parent's loop"
+        assert sorted(read(path).splitlines()) == ['{"from":"child"}', '{"from":"parent, queued"}']
+    finally:
+        handler.close()
+        handler.stream.close()
