@@ -3,7 +3,6 @@ requests sent, every worker's snapshot writer runs, and replaced workers keep th
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from instrumentation.multiproc import read_snapshots
 from tests.conftest import free_port, stop_process_group
 
 APPS = Path(__file__).parent / "apps"
@@ -35,17 +35,15 @@ class Gunicorn:
 
     def snapshot_pids(self) -> set[int]:
         """Workers that wrote a snapshot (the master too under --preload: it imported the app)."""
-        return {int(p.stem) for p in self.metrics_dir.glob("*.json")} - {self.proc.pid}
+        # A writer's temporary file (renamed into place when complete) is not a snapshot yet.
+        names = (p.stem for p in self.metrics_dir.glob("*.json") if not p.name.startswith(".tmp-"))
+        return {int(name) for name in names} - {self.proc.pid}
 
     def on_disk(self) -> float:
         """``http_requests_total`` for the route summed over the snapshot files, without a scrape."""
         total = 0.0
-        for path in self.metrics_dir.glob("*.json"):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue  # replaced under us: read again on the next poll
-            for family in data["families"]:
+        for _alive, families in read_snapshots(self.metrics_dir):
+            for family in families:
                 for name, labels, value in family["samples"]:
                     if name == "http_requests_total" and labels.get("path") == ROUTE:
                         total += value
