@@ -291,8 +291,6 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.flush_interval = flush_interval
         self._flusher_pid = 0
         self._stopped = threading.Event()
-        #: False once closed (what ``_stopped`` says, read without a call on the hot path).
-        self._open = True
         #: The event loop a pass-end flush is scheduled on, if one is.
         self._flush_loop: asyncio.AbstractEventLoop | None = None
         #: The event loop a line was last queued on.
@@ -328,7 +326,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         CPU's caches); the text is the same.
         """
         with self.lock:  # type: ignore[union-attr]
-            if level >= logging.WARNING or self.flush_interval or not self._open:
+            if level >= logging.WARNING or self.flush_interval or self._stopped.is_set():
                 return False
             loop = self._loop
             # Asking asyncio which loop runs this thread costs a getpid() system call (it
@@ -392,7 +390,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _flush_pass(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._flush_loop = None
-            if self._open:
+            if not self._stopped.is_set():
                 self.flush()
 
     def _flush_every_interval(self) -> None:
@@ -404,7 +402,6 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def close(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            self._open = False
             self._stopped.set()
         self.flush()
         super().close()

@@ -26,7 +26,6 @@ from instrumentation.catalog import (
     HTTP_REQUESTS,
     HTTP_REQUESTS_IN_PROGRESS,
     OTHER_METHOD,
-    UNMATCHED_PATH,
 )
 from instrumentation.access_log import AccessLog
 from instrumentation.context import attach_context, current_context, detach_context
@@ -223,22 +222,22 @@ class ObscodeMiddleware:
             duration[1][index] += 1
             duration[2] += seconds
 
+        # The access line goes out while the request's span is still open (and current).
+        if self.access_log:
+            self.access_logger.write(
+                scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
+                trace_id, "%016x" % ctx[1] if trace_id is not None else None,
+            )
         end_request = getattr(span, "end_request", None)
         if end_request is not None and error is None and status < 500:
             # The common case, in one step: a lean request span that needs no error status.
-            if self.access_log:
-                self.access_logger.write(
-                    scope, method, route, status, seconds, None, wanted.get(b"user-agent"),
-                    trace_id, "%016x" % ctx[1] if trace_id is not None else None,
-                )
             end_request(span_name, end_attributes)  # copies the attributes; the dict is shared
             return
 
         if span.is_recording():
-            end_attributes: dict[str, Any] = {"http.response.status_code": status}
-            if route_object is not None:
-                span.update_name(f"{method} {route}")
-                end_attributes["http.route"] = route
+            end_attributes = dict(end_attributes)  # the cached one is shared
+            if span_name is not None:
+                span.update_name(span_name)
             if isinstance(error, Exception):  # not cancellation or exit
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
@@ -248,12 +247,6 @@ class ObscodeMiddleware:
                 span.set_status(Status(StatusCode.ERROR))
                 end_attributes["error.type"] = status_text
             add_attributes(span, end_attributes)
-
-        if self.access_log:
-            self.access_logger.write(
-                scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
-                trace_id, "%016x" % ctx[1] if trace_id is not None else None,
-            )
         span.end()
 
     def _in_progress_cell(self, method: str) -> list[Any]:
@@ -265,10 +258,7 @@ class ObscodeMiddleware:
         """What ends a request of ``method`` served by ``route_object`` with ``status``: its
         route template, status text, request and duration series (through the series
         limiters), span name and end attributes; cached per (method, route, status)."""
-        route = (
-            UNMATCHED_PATH if route_object is None
-            else self.routes.templates.get(id(route_object)) or self.routes.template(scope)
-        )
+        route = self.routes.template(scope)
         status_text = _STATUS_TEXT.get(status) or str(status)
         end_attributes: dict[str, str | int] = {"http.response.status_code": status}
         if route_object is not None:

@@ -20,8 +20,7 @@ class RouteTemplates:
 
     def __init__(self, app: Any) -> None:
         self._app = app
-        #: ``id(route)`` -> full template; read directly by the middleware, replaced whole.
-        self.templates: dict[int, str] = {}
+        self._templates: dict[int, str] = {}
         self._build()
 
     def template(self, scope: dict[str, Any]) -> str:
@@ -29,10 +28,10 @@ class RouteTemplates:
         route = scope.get("route")
         if route is None:
             return UNMATCHED_PATH
-        found = self.templates.get(id(route))
+        found = self._templates.get(id(route))
         if found is None:
             self._build()
-            found = self.templates.get(id(route))
+            found = self._templates.get(id(route))
             if found is None:
                 found = _own_template(route) or UNMATCHED_PATH
         return found
@@ -40,7 +39,7 @@ class RouteTemplates:
     def _build(self) -> None:
         templates: dict[int, str] = {}
         _walk(getattr(self._app, "routes", ()), "", templates, depth=0)
-        self.templates = templates  # one step: a reader sees the old map or the new one
+        self._templates = templates
 
 
 def _own_template(route: Any) -> str | None:

@@ -223,15 +223,6 @@ class ServerSpans:
         )
         if not sampled:
             return NonRecordingSpan(span_context)
-        # The common case of _recording, one call shorter: the request's own attributes
-        # (owned, trusted, within the limit) into the current RequestSpan type.
-        request_type = self._request_type
-        if getattr(self.tracer.span_processor, "_span_processors", None) is not self._processors:  # type: ignore[attr-defined]
-            request_type = self.request_type()
-        if owned and request_type is not None:
-            limit = request_type._limits.max_span_attributes  # noqa: SLF001
-            if limit is None or len(attributes) <= limit:
-                return request_type(name, span_context, parent, attributes, _noop)  # type: ignore[arg-type]
         return self._recording(name, context, span_context, parent, attributes, True, owned, _noop)
 
 
