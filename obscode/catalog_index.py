@@ -73,8 +73,10 @@ class StackCatalog:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.series: dict[str, Series] = {}
-        self.jobs = {job.job_name: job for job in stack.prometheus.scrape_configs}
+        self.jobs = {job.job_name: job for job in stack.prometheus.scrape_configs} if stack.prometheus else {}
         self.job_labels = {name: target_labels(job) for name, job in self.jobs.items()}
+        for name in stack.scrape_jobs():  # jobs of a Prometheus configured elsewhere
+            self.job_labels.setdefault(name, LabelSet(frozenset({"job", "instance"})))
         self.open_labels: dict[str, bool] = {}
         self._add_jobs()
         self._add_prometheus()
@@ -105,13 +107,13 @@ class StackCatalog:
         prometheus = shipped("prometheus")
         per_target = Catalog(name=prometheus.name,
                              metrics=[m for m in prometheus.metrics if m.name in PER_TARGET_SERIES])
-        self._add(per_target, set(self.jobs))
+        self._add(per_target, set(self.job_labels))
         rules = Catalog(name=prometheus.name,
                         metrics=[m for m in prometheus.metrics if m.name not in PER_TARGET_SERIES])
         self._add(rules, set())
 
     def _add_recording_rules(self) -> None:
-        evaluation = parse_duration(self.stack.prometheus.global_.evaluation_interval) / 1000
+        evaluation = parse_duration(self.stack.global_config.evaluation_interval) / 1000
         rules: list[tuple[RecordingRule, float]] = []
         for rule_file in self.stack.rule_files:
             for group in rule_file.groups:
@@ -187,8 +189,9 @@ class StackCatalog:
         jobs = self.providers(series, selector)
         if not jobs:
             return None
-        global_ = self.stack.prometheus.global_
-        return max(self.jobs[j].interval_ms(global_) for j in jobs) / 1000
+        global_ = self.stack.global_config
+        return max(self.jobs[j].interval_ms(global_) if j in self.jobs else parse_duration(global_.scrape_interval)
+                   for j in jobs) / 1000
 
 
 def index(ctx: object) -> StackCatalog:

@@ -12,7 +12,10 @@ from obscode.model.catalog import Catalog, resolve as resolve_catalog
 from obscode.model.dashboards import Datasource, GrafanaSettings
 from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
-from obscode.model.scrape import PrometheusConfig
+from obscode.model.scrape import GlobalConfig, PrometheusConfig
+from obscode.versions import (
+    DEFAULT_ALERTMANAGER_VERSION, DEFAULT_GRAFANA_VERSION, DEFAULT_PROMETHEUS_VERSION, check_stack_versions,
+)
 
 
 class Stack(Model):
@@ -26,7 +29,15 @@ class Stack(Model):
     name_field = "name"
 
     name: str
-    prometheus: PrometheusConfig
+    #: The Prometheus server configuration. ``None`` for a stack that only owns rules and
+    #: dashboards (its scrape configuration lives elsewhere): no prometheus.yml is written,
+    #: and ``job_catalogs`` names the jobs of that other configuration.
+    prometheus: PrometheusConfig | None = None
+    #: Tool versions the output targets; features a target lacks are definition errors
+    #: (see obscode/versions.py). Defaults: the Debian 12 packages the tests run.
+    prometheus_version: str = DEFAULT_PROMETHEUS_VERSION
+    alertmanager_version: str = DEFAULT_ALERTMANAGER_VERSION
+    grafana_version: str = DEFAULT_GRAFANA_VERSION
     rule_files: list[RuleFile] = Field(default_factory=list)
     alertmanager: AlertmanagerConfig | None = None
     #: grafanalib or Grafana Foundation SDK dashboards, or dashboard JSON (obscode.model.dashboards).
@@ -56,7 +67,7 @@ class Stack(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Stack":
-        jobs = [job.job_name for job in self.prometheus.scrape_configs]
+        jobs = [job.job_name for job in self.prometheus.scrape_configs] if self.prometheus else list(self.job_catalogs)
         for job in self.job_catalogs:
             if job not in jobs:
                 raise FieldError("job_catalogs",
@@ -76,7 +87,19 @@ class Stack(Model):
                 groups[group.name] = rule_file.path
         if not self.logs_index:
             self.logs_index = f"{self.name}-logs"
+        check_stack_versions(self)
         return self
+
+    @property
+    def global_config(self) -> GlobalConfig:
+        """The Prometheus global settings (Prometheus' defaults when the stack has no config)."""
+        return self.prometheus.global_ if self.prometheus else GlobalConfig()
+
+    def scrape_jobs(self) -> list[str]:
+        """Names of the jobs whose series the stack's queries read."""
+        if self.prometheus:
+            return [job.job_name for job in self.prometheus.scrape_configs]
+        return sorted(self.job_catalogs)
 
     def alerts(self) -> list[tuple[RuleFile, AlertRule]]:
         return [(f, r) for f in self.rule_files for g in f.groups for r in g.rules if isinstance(r, AlertRule)]
@@ -87,4 +110,4 @@ class Stack(Model):
     def datasources(self) -> list[Datasource]:
         """The Grafana datasources obscode provisions for this stack."""
         return self.grafana.datasources(logs_index=self.logs_index,
-                                        scrape_interval=self.prometheus.global_.scrape_interval)
+                                        scrape_interval=self.global_config.scrape_interval)

@@ -64,12 +64,12 @@ def run_tools(stack: str, files: dict[str, bytes]) -> tuple[list[Problem], list[
                 code, out = _run(["promtool", "check", "config", copy.name], prom_dir)
             if code != 0:
                 problems.append(Problem("tools/promtool", stack, PROMETHEUS_CONFIG, "promtool check config", out))
-            rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
-            if rules:
-                code, out = _run(["promtool", "check", "rules", *[str(root / r) for r in rules]], root)
-                if code != 0:
-                    problems.append(Problem("tools/promtool", stack, "prometheus/rules", "promtool check rules",
-                                            out.replace(str(root) + "/", "")))
+        rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
+        if rules and shutil.which("promtool"):
+            code, out = _run(["promtool", "check", "rules", *[str(root / r) for r in rules]], root)
+            if code != 0:
+                problems.append(Problem("tools/promtool", stack, "prometheus/rules", "promtool check rules",
+                                        out.replace(str(root) + "/", "")))
         if ALERTMANAGER_CONFIG in files and shutil.which("amtool"):
             code, out = _run(["amtool", "check-config", str(root / ALERTMANAGER_CONFIG)], root)
             if code != 0:

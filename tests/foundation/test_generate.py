@@ -91,3 +91,28 @@ def test_no_secret_value_reaches_the_output(tmp_path: Path, in_project: Path) ->
     assert "service_key_file: /etc/alertmanager/secrets/" in text
     assert "api_url_file: /etc/alertmanager/secrets/" in text
     assert "service_key:" not in text and "api_url:" not in text
+
+
+RULES_ONLY_STACK = """
+from obscode import AlertRule, RuleFile, RuleGroup, Stack
+
+stack = Stack(
+    name="rulesonly",
+    rule_files=[RuleFile(name="alerts", groups=[RuleGroup(name="g", rules=[
+        AlertRule(alert="NodeDown", expr='up{job="node"} == 0', for_="5m", labels={"severity": "critical"},
+                  annotations={"summary": "node {{ $labels.instance }} is down", "description": "no scrape"}),
+    ])])],
+    job_catalogs={"node": ["node-exporter"]},
+)
+"""
+
+
+def test_a_stack_without_prometheus_config_writes_only_its_rules(tmp_path: Path) -> None:
+    module = tmp_path / "rulesonly.py"
+    module.write_text(RULES_ONLY_STACK)
+    result = CliRunner().invoke(main, ["generate", str(module), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    written = read_tree(tmp_path / "o" / "rulesonly")
+    assert "prometheus/rules/alerts.yml" in written
+    assert "prometheus/prometheus.yml" not in written
+    assert b"NodeDown" in written["prometheus/rules/alerts.yml"]
