@@ -98,6 +98,11 @@ class Metric(Model):
     help: str = ""
     labels: list[str] = Field(default_factory=list)
     label_values: dict[str, list[str]] = Field(default_factory=dict)
+    #: The exporter's collector (or module, query file) that emits it; "" = always emitted.
+    collector: str = ""
+    #: First and last exporter versions that emit it ("" = no bound known).
+    since: str = ""
+    until: str = ""
 
     @field_validator("name")
     @classmethod
@@ -142,6 +147,26 @@ class Metric(Model):
             out["labels"] = list(self.labels)
         if self.label_values:
             out["label_values"] = {k: list(v) for k, v in sorted(self.label_values.items())}
+        for key in ("collector", "since", "until"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+class Collector(Model):
+    """One collector of an exporter: whether it runs by default, and what else it needs."""
+
+    kind = "collector"
+
+    #: Runs unless disabled (node-exporter's ``--no-collector.X``); False = needs ``--collector.X``.
+    default: bool = True
+    #: What must hold besides being enabled, e.g. "hardware: the host has hwmon sensors" ("" = nothing).
+    condition: str = ""
+
+    def as_yaml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"default": self.default}
+        if self.condition:
+            out["condition"] = self.condition
         return out
 
 
@@ -153,6 +178,13 @@ class Catalog(Model):
 
     name: str
     description: str = ""
+    #: Where the data comes from: repository, version/commit and files, as the build script records it.
+    built_from: str = ""
+    #: Metric name prefixes this exporter owns (e.g. ``node_``): an unknown metric with one of
+    #: them cannot come from another job.
+    namespaces: list[str] = Field(default_factory=list)
+    #: The exporter's collectors by name; ``Metric.collector`` refers to them.
+    collectors: dict[str, Collector] = Field(default_factory=dict)
     metrics: list[Metric] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -163,6 +195,9 @@ class Catalog(Model):
                 if series in seen:
                     raise ValueError(f"series {series} is listed twice; keep one family per name")
                 seen.add(series)
+        unknown = sorted({m.collector for m in self.metrics if m.collector and m.collector not in self.collectors})
+        if unknown and self.collectors:
+            raise ValueError(f"metrics name collector(s) {', '.join(unknown)} missing from collectors")
         return self
 
     def series(self) -> dict[str, Metric]:
@@ -173,6 +208,12 @@ class Catalog(Model):
         data: dict[str, Any] = {"name": self.name}
         if self.description:
             data["description"] = self.description
+        if self.built_from:
+            data["built_from"] = self.built_from
+        if self.namespaces:
+            data["namespaces"] = list(self.namespaces)
+        if self.collectors:
+            data["collectors"] = {k: v.as_yaml() for k, v in sorted(self.collectors.items())}
         data["metrics"] = [m.as_yaml() for m in sorted(self.metrics, key=lambda m: m.name)]
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
