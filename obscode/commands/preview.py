@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from pathlib import Path
 
 import click
@@ -21,12 +23,19 @@ from obscode.output import read_tree
 @click.option("--range", "time_range", default="1h", show_default=True, help="Time range the charts show.")
 @click.option("--generated", "generated_root", type=click.Path(file_okay=False, path_type=Path),
               default=Path("generated"), show_default=True, help="Folder holding the generated stacks.")
-def command(stack: str, prometheus_url: str | None, out: Path | None, time_range: str, generated_root: Path) -> None:
+@click.option("--no-verify", is_flag=True,
+              help="Do not load the pages in headless Chromium to check that they draw.")
+def command(stack: str, prometheus_url: str | None, out: Path | None, time_range: str, generated_root: Path,
+            no_verify: bool) -> None:
     """Write a static HTML page per dashboard of STACK (from generated/STACK/grafana/dashboards/)
     plus index.html. With --prometheus, each panel's queries are run once now and the
-    results drawn as charts in the page; the pages need no network to view."""
+    results drawn as charts in the page; the pages need no network to view.
+
+    Every page is then loaded in headless Chromium (when installed); a page whose script
+    fails makes the command exit 1."""
     from obscode.preview.fetch import client_for, fetch_board, parse_range
     from obscode.preview.page import dashboard_page, index_page
+    from obscode.preview.verify import verify_pages
 
     tree = read_tree(generated_root / stack)
     if not tree:
@@ -50,10 +59,20 @@ def command(stack: str, prometheus_url: str | None, out: Path | None, time_range
             (target / name).write_text(dashboard_page(board, results, source), encoding="utf-8")
             written.append((name, str(board.get("title") or uid)))
             if results is not None:
-                covered = sum(1 for r in results.values() if any(s["points"] for s in r["series"]))
+                covered = sum(1 for r in results.values()
+                              if any(math.isfinite(p[1]) for s in r["series"] for p in s["points"]))
                 click.echo(f"{uid}: {covered}/{len(results)} panels with queries have data")
     finally:
         if client:
             client.close()
     (target / "index.html").write_text(index_page(stack, written), encoding="utf-8")
+    if not no_verify:
+        failed, note = verify_pages([target / name for name, _title in written])
+        if note:
+            click.echo(f"warning: {note}", err=True)
+        if failed:
+            for line in failed:
+                click.echo(f"error: {line}", err=True)
+            click.echo(f"{stack}: {len(failed)} of {len(written)} page(s) in {target} do not draw", err=True)
+            sys.exit(1)
     click.echo(f"{stack}: wrote {len(written)} dashboard page(s) to {target}; open {target / 'index.html'}")

@@ -1,6 +1,8 @@
 // obscode preview: draws each panel's query results (embedded in the page) as SVG.
 // No dependencies and no network access; every panel ends with data-state set to
 // "data", "nodata", "error" or "offline" (no Prometheus given when the page was built).
+// Values Prometheus reports as NaN or ±Inf arrive as null and are not drawn. The body gets
+// data-ready="true" when every panel is drawn, or data-script-error when drawing failed.
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
@@ -15,6 +17,7 @@
   }
 
   function formatValue(v) {
+    if (v === null) { return "no value"; }
     if (!isFinite(v)) { return String(v); }
     var abs = Math.abs(v);
     if (abs >= 1e9) { return (v / 1e9).toFixed(2) + "G"; }
@@ -28,7 +31,7 @@
     var b = { t0: Infinity, t1: -Infinity, v0: Infinity, v1: -Infinity };
     series.forEach(function (s) {
       s.points.forEach(function (p) {
-        if (!isFinite(p[1])) { return; }
+        if (!Number.isFinite(p[1])) { return; }
         b.t0 = Math.min(b.t0, p[0]); b.t1 = Math.max(b.t1, p[0]);
         b.v0 = Math.min(b.v0, p[1]); b.v1 = Math.max(b.v1, p[1]);
       });
@@ -51,7 +54,7 @@
       label.textContent = formatValue(v);
     });
     series.forEach(function (s, i) {
-      var d = s.points.filter(function (p) { return isFinite(p[1]); }).map(function (p, j) {
+      var d = s.points.filter(function (p) { return Number.isFinite(p[1]); }).map(function (p, j) {
         return (j ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
       }).join(" ");
       if (d) {
@@ -97,13 +100,18 @@
   function draw(panel, result, fetched) {
     var box = panel.querySelector(".body");
     if (!fetched) { panel.dataset.state = "offline"; return; }
-    var series = (result.series || []).filter(function (s) { return s.points.length > 0; });
+    var withPoints = (result.series || []).filter(function (s) { return s.points.length > 0; });
+    var series = withPoints.filter(function (s) {
+      return s.points.some(function (p) { return Number.isFinite(p[1]); });
+    });
     if (result.errors && result.errors.length) {
       message(box, result.errors.join("\n"), "error");
     }
     if (!series.length) {
       panel.dataset.state = result.errors && result.errors.length ? "error" : "nodata";
-      if (panel.dataset.state === "nodata") { message(box, "No data", "nodata"); }
+      if (panel.dataset.state === "nodata") {
+        message(box, withPoints.length ? "No finite values (only NaN or Inf)" : "No data", "nodata");
+      }
       return;
     }
     if (STAT_TYPES[panel.dataset.type]) { stat(box, series); } else { lineChart(box, series); legend(box, series); }
@@ -111,7 +119,16 @@
   }
 
   function main() {
-    var data = JSON.parse(document.getElementById("obscode-data").textContent);
+    try {
+      draw_all(JSON.parse(document.getElementById("obscode-data").textContent));
+    } catch (err) {
+      // obscode preview loads the page headless and fails when this is set.
+      document.body.dataset.scriptError = String(err && err.message || err);
+      throw err;
+    }
+  }
+
+  function draw_all(data) {
     var panels = document.querySelectorAll(".panel[data-queries]");
     Array.prototype.forEach.call(panels, function (panel) {
       draw(panel, data.results[panel.dataset.index] || { series: [], errors: [] }, data.fetched);

@@ -4,6 +4,7 @@ queries listed under each panel, and (when results were fetched) charts drawn by
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 from importlib.resources import files
 from typing import Any
@@ -34,9 +35,22 @@ def _script() -> str:
     return files("obscode.preview").joinpath("chart.js").read_text(encoding="utf-8")
 
 
+def _finite(data: Any) -> Any:
+    """``data`` with NaN and ±Inf floats as None: JSON has no literal for them."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _json_for_script(data: Any) -> str:
-    """JSON safe inside <script>: no "</script>" or "<!--" can end or confuse the element."""
-    return json.dumps(data, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """Strict JSON (non-finite values as null) safe inside <script>: no "</script>" or "<!--"
+    can end or confuse the element."""
+    text = json.dumps(_finite(data), sort_keys=True, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _panel_html(index: int, panel: dict[str, Any]) -> str:
