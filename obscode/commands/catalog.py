@@ -55,10 +55,19 @@ def scrape(url: str, output: Path | None, name: str | None, description: str | N
 
 @command.command()
 @click.argument("ref")
-def show(ref: str) -> None:
-    """Print a catalog: a shipped one (node-exporter, postgres-exporter, prometheus,
-    instrumentation-http, instrumentation-model) or a YAML file."""
+@click.option("--format", "fmt", type=click.Choice(["yaml", "table"]), default="yaml", show_default=True,
+              help="yaml: the catalog file itself (load it back with job_catalogs); table: one line per series.")
+def show(ref: str, fmt: str) -> None:
+    """Print a catalog: a shipped one (see `obscode.model.catalog.shipped_names()`, e.g.
+    node-exporter, postgres-exporter, prometheus), instrumentation-http,
+    instrumentation-model, or a YAML file."""
     found = catalogs.resolve(ref)
-    for metric in sorted(found.metrics, key=lambda m: m.name):
-        labels = ",".join(metric.labels)
-        click.echo(f"{metric.name} {metric.type} {{{labels}}}")
+    if fmt == "yaml":
+        click.echo(found.as_yaml(), nl=False)
+        return
+    rows = [(series, metric.type, metric.collector or "-", ",".join(labels))
+            for metric in sorted(found.metrics, key=lambda m: m.name)
+            for series, labels in metric.series_names().items()]
+    widths = [max(len(row[i]) for row in rows + [("series", "type", "collector", "labels")]) for i in range(3)]
+    for row in [("series", "type", "collector", "labels"), *rows]:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from obscode.model.catalog import load_yaml
+from obscode.model.catalog import load_yaml, resolve
 from stacks.quantis.service.processes import free_port, http_ok, spawn, wait_until
 from tests.conftest import ROOT, require_tool
 
@@ -71,8 +71,28 @@ def test_scrape_needs_a_scheme() -> None:
     assert result.returncode == 2 and "needs a scheme, e.g. http://127.0.0.1:9100/metrics" in result.stderr
 
 
-def test_show_lists_a_shipped_catalog() -> None:
-    result = subprocess.run([OBSCODE, "catalog", "show", "instrumentation-http"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0
-    assert "http_requests_total counter {method,path,status}" in result.stdout.splitlines()
+def _show(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OBSCODE, "catalog", "show", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_show_prints_the_catalog_yaml_which_loads_back(tmp_path: Path) -> None:
+    result = _show("instrumentation-http")
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "copy.yml"
+    copy.write_text(result.stdout)
+    assert load_yaml(copy).model_dump() == resolve("instrumentation-http").model_dump()
+
+
+def test_show_as_a_table_lists_every_series_with_its_labels() -> None:
+    result = _show("instrumentation-http", "--format", "table")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[0] == ["series", "type", "collector", "labels"]
+    assert ["http_requests_total", "counter", "-", "method,path,status"] in rows
+    assert ["http_request_duration_seconds_bucket", "histogram", "-", "le,method,path"] in rows
+
+
+def test_show_of_an_unknown_catalog_names_the_shipped_ones() -> None:
+    result = _show("nosuch")
+    assert result.returncode == 2
+    assert "catalog nosuch: no such catalog; shipped:" in result.stderr and "node-exporter" in result.stderr
