@@ -60,6 +60,11 @@ def render_stack(diff: StackDiff, pictures: dict[str, list[str]] | None = None) 
 
 def render(diffs: list[StackDiff], base: str, pictures: dict[str, list[str]] | None = None) -> str:
     total = sum(len(d.changes) for d in diffs)
-    lines = [f"## obscode diff against `{base}`", "",
-             f"{total} change{'s' if total != 1 else ''} in {len(diffs)} stack{'s' if len(diffs) != 1 else ''}.", ""]
+    changed = sum(1 for d in diffs if d.changes)
+    headline = (f"{total} change{'s' if total != 1 else ''} in {changed} stack{'s' if changed != 1 else ''}"
+                if total else "No changes")
+    unchanged = len(diffs) - changed
+    if unchanged and total:
+        headline += f" ({unchanged} more stack{'s' if unchanged != 1 else ''} unchanged)"
+    lines = [f"## obscode diff against `{base}`", "", headline + ".", ""]
     return "\n".join(lines) + "\n" + "\n".join(render_stack(d, pictures) for d in diffs)

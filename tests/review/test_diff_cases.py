@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from obscode.diff import diff_stack
-from obscode.diff.markdown import render_stack
+from obscode.diff.markdown import render, render_stack
 from tests.review.edits import AM, BOARD, PROM, RULES, SYSTEM_RULES, Tree, alert, base_tree, edit_json, edit_yaml, panel
 
 
@@ -177,3 +177,15 @@ def test_removed_stack_output_lists_every_alert_as_removed() -> None:
     result = diff_stack("quantis", base_tree(), {})
     assert {c.name for c in result.section("alerts") if c.action == "removed"} == {
         "HighCpuUsage", "HighMemoryUsage", "ServiceDown", "HighModelError", "DataDriftDetected", "SlowPredictions"}
+
+
+def test_headline_counts_only_the_stacks_that_changed() -> None:
+    changed = diff_stack("quantis", base_tree(), _threshold(base_tree()))
+    unchanged = diff_stack("other", base_tree(), base_tree())
+    text = render([changed, unchanged], "main")
+    assert "1 change in 1 stack (1 more stack unchanged)." in text.splitlines()
+
+
+def test_headline_without_changes_says_so() -> None:
+    text = render([diff_stack("quantis", base_tree(), base_tree())], "main")
+    assert "No changes." in text.splitlines()
