@@ -1,4 +1,13 @@
-"""Prometheus rule files: groups of alerting and recording rules, every expression parsed."""
+"""Prometheus rule files: groups of alerting and recording rules, every expression parsed.
+
+Names are checked as ``promtool check rules`` checks them (Prometheus 2.x's rulefmt): an
+alert name is any non-empty text (it becomes the value of the ``alertname`` label, so
+``HostHighCpuLoad (>80%)`` is fine); a record name is a metric name and label and annotation
+names are label names, in the classic character set. Prometheus 3 also accepts UTF-8 record
+and label names, but only where every reader of the series does; obscode keeps the classic
+set for every target (see docs/versions.md). Features of a newer Prometheus
+(``keep_firing_for``, ``query_offset``, a group ``limit``) are checked against the stack's
+target version by :mod:`obscode.versions`."""
 
 from __future__ import annotations
 
@@ -30,14 +39,20 @@ def _label_names(value: dict[str, str], what: str) -> dict[str, str]:
     for name in value:
         if not _LABEL_NAME.match(name):
             raise ValueError(f"{what} {name!r} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)")
-        if name.startswith("__"):
-            raise ValueError(f"{what} {name!r}: names starting with '__' are reserved by Prometheus")
+        if what == "label" and name == "__name__":
+            raise ValueError("label '__name__' would rename the series; the metric name comes from the "
+                             "expression (recording rules: from record)")
     return value
 
 
 def _parsed(expr: str) -> str:
     parse_promql(expr)
     return expr
+
+
+def _expression_key(expr: str) -> str:
+    """``expr`` as the parser prints it: equal for expressions that differ only in layout."""
+    return str(promql_parser.parse(expr))
 
 
 #: A PromQL expression, parsed when the rule is defined.
@@ -60,8 +75,8 @@ class AlertRule(Model):
     @field_validator("alert")
     @classmethod
     def check_name(cls, value: str) -> str:
-        if not _METRIC_NAME.match(value) or ":" in value:
-            raise ValueError(f"alert name {value!r} must match [a-zA-Z_][a-zA-Z0-9_]*, e.g. HighCpuUsage")
+        if not value:
+            raise ValueError("alert name is empty; name the alert, e.g. HighCpuUsage")
         return value
 
     @property
@@ -126,6 +141,9 @@ class RuleGroup(Model):
     name: str
     rules: list[Rule]
     interval: Duration | None = None
+    #: How far back the group's queries look (Prometheus >= 2.53).
+    query_offset: Duration | None = None
+    #: At most this many alerts or series per evaluation, 0 for no limit (Prometheus >= 2.31).
     limit: int | None = None
 
     @field_validator("rules")
@@ -133,12 +151,19 @@ class RuleGroup(Model):
     def check_rules(cls, rules: list[Rule]) -> list[Rule]:
         if not rules:
             raise ValueError("a rule group needs at least one rule; remove the group or add rules")
-        seen: set[str] = set()
+        seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
         for rule in rules:
             if isinstance(rule, AlertRule):
-                if rule.alert in seen:
-                    raise ValueError(f"alert {rule.alert!r} is defined twice in this group; rename or remove one")
-                seen.add(rule.alert)
+                # One name for several rules is the usual warning/critical pair; the same name,
+                # labels and expression twice is one alert defined twice (Prometheus accepts it,
+                # and the two copies fight over the alert's annotations).
+                key = (rule.alert, tuple(sorted(rule.labels.items())), _expression_key(rule.expr))
+                if key in seen:
+                    raise ValueError(
+                        f"alert {rule.alert!r} is defined twice in this group with the same labels and "
+                        "expression: both copies make one alert; remove one, or tell them apart by a label "
+                        "such as severity")
+                seen.add(key)
         return rules
 
     @field_validator("name")
@@ -152,6 +177,8 @@ class RuleGroup(Model):
         out: dict[str, Any] = {"name": self.name}
         if self.interval:
             out["interval"] = self.interval
+        if self.query_offset:
+            out["query_offset"] = self.query_offset
         if self.limit is not None:
             out["limit"] = self.limit
         out["rules"] = [rule.render() for rule in self.rules]
