@@ -1,17 +1,248 @@
 """Target tool versions: what the Prometheus, Alertmanager and Grafana a stack targets accept.
 
 A feature the targeted version lacks is a definition error when the stack is built, never a
-tool failure later."""
+tool failure later. :data:`FEATURES` says when each gated feature appeared, citing the
+tool's changelog; :func:`check_stack_versions` walks a stack and raises for the first
+feature its targets lack. Models stay version-free: a rule does not know its stack.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator, Literal
+
+from obscode.errors import DefinitionError, SourceLocation
+from obscode.model.base import FieldError
 
 #: Defaults: the versions of Debian 12's packages, which the test suite runs.
 DEFAULT_PROMETHEUS_VERSION = "2.42"
 DEFAULT_ALERTMANAGER_VERSION = "0.25"
 DEFAULT_GRAFANA_VERSION = "11.6"
 
+Tool = Literal["Prometheus", "Alertmanager", "Grafana"]
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+#: The oldest version of each tool whose configuration format obscode writes.
+OLDEST: dict[Tool, str] = {"Prometheus": "2.0", "Alertmanager": "0.16", "Grafana": "8.0"}
+_FIELDS: dict[Tool, str] = {
+    "Prometheus": "prometheus_version", "Alertmanager": "alertmanager_version", "Grafana": "grafana_version",
+}
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A configuration feature ``tool`` has accepted since version ``since``."""
+
+    tool: Tool
+    since: str
+    #: The changelog entry that introduced it (tool's CHANGELOG.md, release heading and PR).
+    source: str
+
+
+#: Gated features, by the key checks name them with. Versions are the first release whose
+#: CHANGELOG.md lists the feature (prometheus/prometheus, prometheus/alertmanager).
+FEATURES: dict[str, Feature] = {
+    # Prometheus rules
+    "alert keep_firing_for": Feature("Prometheus", "2.42", "2.42.0: Add 'keep_firing_for' field to alerting rules #11827"),
+    "rule group limit": Feature("Prometheus", "2.31", "2.31.0: Rules: Add the ability to limit number of alerts or series #9260"),
+    "rule group query_offset": Feature("Prometheus", "2.53", "2.53.0: Rules: Add new option query_offset for each rule group #14061"),
+    # Prometheus scrape configuration
+    "relabel action lowercase": Feature("Prometheus", "2.36", "2.36.0: Add lowercase and uppercase relabel action #10641"),
+    "relabel action uppercase": Feature("Prometheus", "2.36", "2.36.0: Add lowercase and uppercase relabel action #10641"),
+    "relabel action keepequal": Feature("Prometheus", "2.41", "2.41.0: Relabeling: Add keepequal and dropequal relabel actions #11564"),
+    "relabel action dropequal": Feature("Prometheus", "2.41", "2.41.0: Relabeling: Add keepequal and dropequal relabel actions #11564"),
+    "scrape authorization": Feature("Prometheus", "2.26", "2.26.0: Scrape: Add support for specifying type of Authorization header credentials #8512"),
+    "kubernetes_sd role endpointslice": Feature("Prometheus", "2.21", "2.21.0: Kubernetes SD: Support Kubernetes EndpointSlices #6838"),
+    # Alertmanager routing
+    "matchers": Feature("Alertmanager", "0.22", "0.22.0: Add support for negative matchers #2434"),
+    "route mute_time_intervals": Feature("Alertmanager", "0.22", "0.22.0: Add time-based muting to routing tree #2393"),
+    "route active_time_intervals": Feature("Alertmanager", "0.24", "0.24.0: Add support for active time intervals #2779"),
+    "time_intervals": Feature("Alertmanager", "0.24", "0.24.0: Active and mute time intervals should be defined via time_intervals #2779"),
+    "top-level mute_time_intervals": Feature("Alertmanager", "0.22", "0.22.0: Add time-based muting to routing tree #2393"),
+    "time interval location": Feature("Alertmanager", "0.25", "0.25.0: Add Location support to time intervals #2782"),
+    "utf-8 matchers": Feature("Alertmanager", "0.27", "0.27.0: UTF-8 Support: any UTF-8 character in label names and matchers #3453"),
+    # Alertmanager secrets read from files
+    "slack api_url_file": Feature("Alertmanager", "0.22", "0.22.0: Add support to set the Slack URL from a file #2534"),
+    "smtp auth_password_file": Feature("Alertmanager", "0.25", "0.25.0: Add support for reading global and local SMTP passwords from files #3038"),
+    "pagerduty key files": Feature("Alertmanager", "0.25", "0.25.0: Add support for reading PagerDuty routing and service keys from files #3107"),
+    "webhook url_file": Feature("Alertmanager", "0.26", "0.26.0: Webhook Integration: Support url_file for loading this secret from a file #3223"),
+    # Alertmanager receivers (integrations)
+    "sns_configs": Feature("Alertmanager", "0.23", "0.23.0: Add AWS SNS receiver #2615"),
+    "telegram_configs": Feature("Alertmanager", "0.24", "0.24.0: Add Telegram integration #2827"),
+    "discord_configs": Feature("Alertmanager", "0.25", "0.25.0: Add Discord integration #2948"),
+    "webex_configs": Feature("Alertmanager", "0.25", "0.25.0: Add Webex integration #3132"),
+    "msteams_configs": Feature("Alertmanager", "0.26", "0.26.0: Integrations: Add Microsoft Teams as a supported integration #3324"),
+    "msteamsv2_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Microsoft Teams integration based on Flows #4024"),
+    "rocketchat_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Rocket.Chat integration #3600"),
+    "jira_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Jira integration #3590"),
+}
+
+#: The newest dashboard ``schemaVersion`` a Grafana release writes (and migrates to), from
+#: dashboards exported by those releases: 11.5.1 wrote 40 and 11.6.0 wrote 41
+#: (miyurud/jasminegraph#286), 13.2.1 writes 42 (grafana/skills#98). obscode itself writes
+#: at least 39 (obscode.grafana.SCHEMA_VERSION), which every supported Grafana loads.
+GRAFANA_SCHEMA_VERSIONS: dict[str, int] = {"8.0": 39, "11.5": 40, "11.6": 41, "13.2": 42}
+
+
+def parse_version(text: Any, field: str = "version") -> tuple[int, int, int]:
+    """``"2.42"`` or ``"2.42.0"`` (a leading ``v`` allowed) as a comparable tuple."""
+    match = _VERSION.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise FieldError(field, f"{field} {text!r} is not a version; write MAJOR.MINOR or MAJOR.MINOR.PATCH, "
+                                f"e.g. '2.42' or '2.53.1'")
+    major, minor, patch = match.groups()
+    return int(major), int(minor), int(patch or 0)
+
+
+def at_least(target: str, since: str) -> bool:
+    return parse_version(target) >= parse_version(since)
+
+
+def grafana_schema_version(grafana_version: str) -> int:
+    """The newest dashboard schemaVersion ``grafana_version`` knows."""
+    target = parse_version(grafana_version)
+    known = [v for k, v in GRAFANA_SCHEMA_VERSIONS.items() if parse_version(k) <= target]
+    return max(known, default=min(GRAFANA_SCHEMA_VERSIONS.values()))
+
+
+def gate_message(feature: str, target: str, what: str | None = None) -> str:
+    """``url_file needs Alertmanager >= 0.26; the stack targets 0.25 (alertmanager_version) ...``."""
+    info = FEATURES[feature]
+    return (f"{what or feature} needs {info.tool} >= {info.since}; the stack targets {target} "
+            f"({_FIELDS[info.tool]}): raise {_FIELDS[info.tool]} if your {info.tool} is newer, "
+            f"or do without it")
+
+
+@dataclass(frozen=True)
+class _Use:
+    """One use of a gated feature: which object, which field, where it was defined."""
+
+    feature: str
+    obj: str
+    field: str
+    context: tuple[str, ...]
+    source: SourceLocation | None
+    what: str | None = None
+
+
+def _rule_uses(stack: Any) -> Iterator[_Use]:
+    for rule_file in stack.rule_files:
+        file_ctx = f"rule file {rule_file.name}"
+        for group in rule_file.groups:
+            ctx = (f"rule group {group.name}", file_ctx)
+            if group.limit is not None:
+                yield _Use("rule group limit", f"rule group {group.name}", "limit", (file_ctx,), group.source)
+            if group.query_offset:
+                yield _Use("rule group query_offset", f"rule group {group.name}", "query_offset", (file_ctx,),
+                           group.source)
+            for rule in group.rules:
+                if getattr(rule, "keep_firing_for", None):
+                    yield _Use("alert keep_firing_for", f"alert {rule.alert}", "keep_firing_for", ctx, rule.source)
+
+
+def _relabel_uses(job: Any) -> Iterator[_Use]:
+    for key in ("relabel_configs", "metric_relabel_configs"):
+        for index, step in enumerate(getattr(job, key)):
+            feature = f"relabel action {step.action}"
+            if feature in FEATURES:
+                yield _Use(feature, "relabel_config", "action", (f"scrape job {job.job_name}",), step.source,
+                           f"relabel action {step.action!r} ({key}[{index}])")
+
+
+def _scrape_uses(stack: Any) -> Iterator[_Use]:
+    if stack.prometheus is None:
+        return
+    for job in stack.prometheus.scrape_configs:
+        yield from _relabel_uses(job)
+        if job.bearer_token is not None:
+            yield _Use("scrape authorization", f"scrape job {job.job_name}", "bearer_token", (), job.source,
+                       "bearer_token (written as authorization.credentials_file)")
+        for sd in job.kubernetes_sd_configs:
+            if sd.role == "endpointslice":
+                yield _Use("kubernetes_sd role endpointslice", "kubernetes_sd_config", "role",
+                           (f"scrape job {job.job_name}",), sd.source, "role 'endpointslice'")
+
+
+def _matcher_uses(obj: str, field: str, matchers: list[Any], source: Any, ctx: tuple[str, ...]) -> Iterator[_Use]:
+    negative = [m for m in matchers if m.op in ("!=", "!~")]
+    if negative:
+        yield _Use("matchers", obj, field, ctx, source,
+                   f"matcher {negative[0]} (a negative matcher; older Alertmanagers have only match and match_re)")
+
+
+def _route_uses(config: Any) -> Iterator[_Use]:
+    for path, route in config.route.walk():
+        yield from _matcher_uses(path, "matchers", route.matchers, route.source, ())
+        if route.mute_time_intervals:
+            yield _Use("route mute_time_intervals", path, "mute_time_intervals", (), route.source)
+        if route.active_time_intervals:
+            yield _Use("route active_time_intervals", path, "active_time_intervals", (), route.source)
+    for index, rule in enumerate(config.inhibit_rules):
+        for side in ("source_matchers", "target_matchers"):
+            yield from _matcher_uses(f"inhibit_rules[{index}]", side, getattr(rule, side), rule.source, ())
+    for interval in config.time_intervals:
+        if interval.time_intervals and any(r.location for r in interval.time_intervals):
+            yield _Use("time interval location", f"time interval {interval.name}", "location", (), interval.source)
+    if config.time_intervals:
+        # Written as time_intervals from 0.24 on, as the top-level mute_time_intervals before.
+        yield _Use("top-level mute_time_intervals", "alertmanager config", "time_intervals", (),
+                   config.time_intervals[0].source, "time intervals")
+
+
+def _receiver_uses(config: Any) -> Iterator[_Use]:
+    if config.global_.slack_api_url is not None:
+        yield _Use("slack api_url_file", "alertmanager global", "slack_api_url", (), config.global_.source,
+                   "slack_api_url (written as slack_api_url_file)")
+    if config.global_.smtp_auth_password is not None:
+        yield _Use("smtp auth_password_file", "alertmanager global", "smtp_auth_password", (), config.global_.source,
+                   "smtp_auth_password (written as smtp_auth_password_file)")
+    for receiver in config.receivers:
+        ctx = (f"receiver {receiver.name}",)
+        for name, feature in FEATURES.items():
+            if name.endswith("_configs") and getattr(receiver, name, None):
+                yield _Use(name, f"receiver {receiver.name}", name, (), receiver.source)
+        for email in receiver.email_configs:
+            if email.auth_password is not None:
+                yield _Use("smtp auth_password_file", "email_config", "auth_password", ctx, email.source,
+                           "auth_password (written as auth_password_file)")
+        for pagerduty in receiver.pagerduty_configs:
+            for key in ("service_key", "routing_key"):
+                if getattr(pagerduty, key) is not None:
+                    yield _Use("pagerduty key files", "pagerduty_config", key, ctx, pagerduty.source,
+                               f"{key} (written as {key}_file)")
+        for slack in receiver.slack_configs:
+            if slack.api_url is not None:
+                yield _Use("slack api_url_file", "slack_config", "api_url", ctx, slack.source,
+                           "api_url (written as api_url_file)")
+        for webhook in receiver.webhook_configs:
+            if webhook.url_file is not None:
+                yield _Use("webhook url_file", "webhook_config", "url_file", ctx, webhook.source,
+                           "url_file (a secret webhook address read from a file)")
+
+
+def feature_uses(stack: Any) -> Iterator[_Use]:
+    """Every use of a gated feature in ``stack``, in definition order."""
+    yield from _scrape_uses(stack)
+    yield from _rule_uses(stack)
+    if stack.alertmanager is not None:
+        yield from _route_uses(stack.alertmanager)
+        yield from _receiver_uses(stack.alertmanager)
+
 
 def check_stack_versions(stack: Any) -> None:
-    """Raise a FieldError for the first feature of ``stack`` its target versions lack."""
+    """Raise for a malformed target version, or for the first feature of ``stack`` its
+    target versions lack (naming the object, the field and the version needed)."""
+    targets: dict[Tool, str] = {}
+    for tool, field in _FIELDS.items():
+        value = getattr(stack, field)
+        parse_version(value, field)
+        if parse_version(value) < parse_version(OLDEST[tool]):
+            raise FieldError(field, f"{field} {value!r} is older than obscode supports: it writes configuration "
+                                    f"for {tool} >= {OLDEST[tool]}")
+        targets[tool] = value
+    for use in feature_uses(stack):
+        feature = FEATURES[use.feature]
+        target = targets[feature.tool]
+        if not at_least(target, feature.since):
+            raise DefinitionError(obj=use.obj, field=use.field, message=gate_message(use.feature, target, use.what),
+                                  context=list(use.context), source=use.source)

@@ -169,6 +169,10 @@ CASES = [
          ["'offhours'", "not defined"]),
     Case("bad route duration", {"ROUTES": 'Route(match={"severity": "critical"}, receiver="pager", group_wait="30 s")'}, 2,
          ["route", "'group_wait'"]),
+    Case("webhook url_file on the default Alertmanager 0.25",
+         {"RECEIVERS": 'Receiver(name="team-email", webhook_configs=[WebhookConfig(url_file=SecretRef(file="/etc/am/url"))]), '
+                       'Receiver(name="pager")'}, 2,
+         ["webhook_config in receiver team-email", "'url_file'", "needs Alertmanager >= 0.26; the stack targets 0.25"]),
     Case("email without SMTP", {"RECEIVERS": 'Receiver(name="team-email", email_configs=[EmailConfig(to="x")]), Receiver(name="pager")'}, 2,
          ["email_config", "'to'", "not an e-mail address"]),
 ]
