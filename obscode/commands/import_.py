@@ -1,0 +1,117 @@
+"""``obscode import``: existing rule files, Alertmanager and Prometheus configuration and
+Grafana dashboards -> a readable stack package under stacks/<name>/."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from obscode.importers import catalogs, package
+from obscode.importers.problems import Collector, ImportFailed
+
+EXIT_USAGE = 2
+_FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _options(func: Callable[..., None]) -> Callable[..., None]:
+    func = click.option("--force", is_flag=True, help="Replace files that already exist in the stack folder.")(func)
+    func = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="The stack folder to write (default: stacks/NAME/).")(func)
+    return click.option("--stack", "stack_name", required=True, help="Name of the stack to write.")(func)
+
+
+@click.group(name="import")
+def command() -> None:
+    """Turn existing configuration into a stack package (stacks/NAME/) that `obscode generate`
+    compiles back to the same configuration. Problems name the input file and line; if a file
+    has any, nothing is written."""
+
+
+def _run(stack_name: str, out: Path | None, force: bool, build: Callable[[Path, Collector], package.Plan]) -> None:
+    package.check_stack_name(stack_name)
+    folder = out or Path("stacks") / stack_name
+    report = Collector()
+    try:
+        plan = build(folder, report)
+    except ImportFailed as failed:
+        for problem in failed.problems:
+            click.echo(str(problem), err=True)
+        errors = sum(p.severity == "error" for p in failed.problems)
+        click.echo(f"import: {errors} error(s); nothing written", err=True)
+        sys.exit(EXIT_USAGE)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    written = package.write(plan, force)
+    for note in plan.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"{plan.stack_name}: wrote {len(written)} file(s) to {folder}: "
+               + ", ".join(sorted(str(p.relative_to(folder)) for p in written)))
+    click.echo(f"next: obscode generate {folder}")
+
+
+def _catalog_lines(suggestion: catalogs.Suggestion) -> list[str]:
+    lines = [f"catalogs: job {job} -> {', '.join(refs)}" for job, refs in suggestion.job_catalogs.items()]
+    if suggestion.without:
+        lines.append(f"catalogs: no shipped catalog for job(s) {', '.join(suggestion.without)} "
+                     "(build one with `obscode catalog scrape URL`)")
+    return lines
+
+
+@command.command(name="rules")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+@_options
+def rules_command(files: tuple[Path, ...], stack_name: str, out: Path | None, force: bool) -> None:
+    """Prometheus rule files and PrometheusRule custom resources (multi-document YAML)
+    -> rules.py, one RuleFile per input file."""
+    from obscode.importers import rules
+
+    def build(folder: Path, report: Collector) -> package.Plan:
+        imported = rules.read_files(list(files), report)
+        report.raise_if_errors()
+        if not imported:
+            raise ImportFailed([*report.problems, *[
+                _problem(str(f), "holds no rule groups: nothing to import") for f in files]])
+        suggestion = catalogs.suggest(rules.expressions(imported))
+        count = sum(len(g.group.rules) for f in imported for g in f.groups)
+        notes = [*report.notes, f"rules: {count} rule(s) in {sum(len(f.groups) for f in imported)} group(s) "
+                 f"of {len(imported)} file(s)", *_catalog_lines(suggestion)]
+        return package.compose(folder, stack_name, "rules", rules.module_source(imported), {}, suggestion, notes)
+
+    _run(stack_name, out, force, build)
+
+
+@command.command(name="dashboard")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+@_options
+def dashboard_command(files: tuple[Path, ...], stack_name: str, out: Path | None, force: bool) -> None:
+    """Grafana dashboard JSON (schemaVersion 16 to current) -> dashboards/<uid>.json, kept as
+    JSON and loaded by dashboards.py."""
+    from obscode.importers import dashboards
+
+    def build(folder: Path, report: Collector) -> package.Plan:
+        data_dir = folder / dashboards.DATA_DIR
+        existing = {p.name for p in data_dir.glob("*.json")} if force is False and data_dir.is_dir() else set()
+        imported = dashboards.read_files(list(files), report, existing)
+        report.raise_if_errors()
+        suggestion = catalogs.suggest(dashboards.expressions(imported))
+        notes = list(report.notes)
+        for dashboard in imported:
+            notes.append(f"dashboard {dashboard.title!r} ({dashboard.source}): kept as JSON in "
+                         f"{dashboards.DATA_DIR}/{dashboard.file_name}")
+            note = dashboards.normalisation_note(dashboard)
+            if note:
+                notes.append(note)
+        notes.extend(_catalog_lines(suggestion))
+        extra = {f"{dashboards.DATA_DIR}/{d.file_name}": d.content for d in imported}
+        return package.compose(folder, stack_name, "dashboards", dashboards.MODULE_SOURCE, extra, suggestion, notes)
+
+    _run(stack_name, out, force, build)
+
+
+def _problem(file: str, message: str):  # type: ignore[no-untyped-def]
+    from obscode.importers.problems import ImportProblem
+
+    return ImportProblem(file, None, message)

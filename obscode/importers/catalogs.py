@@ -1,0 +1,94 @@
+"""Which shipped catalogs describe the jobs an imported stack queries.
+
+A job is named by a selector's ``job`` matcher (``job="kube-state-metrics"``, or each name of
+``job=~"node-exporter|node"``); the metrics selected with it point at a catalog when exactly
+one shipped catalog owns them: by one of its ``namespaces`` (name prefixes the exporter owns)
+or, when no catalog claims the prefix, by listing the series. Series Prometheus writes itself
+(``up``, ``scrape_*``, ``ALERTS``) are evidence of nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from obscode.catalog_index import PER_TARGET_SERIES
+from obscode.model.catalog import shipped, shipped_names
+from obscode.promql import parse, selectors
+from obscode.queries import substitute
+
+_JOB_NAMES = re.compile(r"^[\w.:-]+(\|[\w.:-]+)*$")
+_PROMETHEUS_OWN = frozenset(PER_TARGET_SERIES) | {"ALERTS", "ALERTS_FOR_STATE"}
+
+
+@dataclass(frozen=True)
+class _ShippedCatalog:
+    name: str
+    namespaces: tuple[str, ...]
+    series: frozenset[str]
+
+
+@functools.cache
+def _shipped() -> tuple[_ShippedCatalog, ...]:
+    out = []
+    for name in shipped_names():
+        catalog = shipped(name)
+        out.append(_ShippedCatalog(name, tuple(catalog.namespaces), frozenset(catalog.series())))
+    return tuple(out)
+
+
+def owners(metric: str) -> list[str]:
+    """The shipped catalogs that can emit ``metric``: those owning its prefix, else those listing it."""
+    if metric in _PROMETHEUS_OWN:
+        return []
+    by_namespace = [c.name for c in _shipped() if any(metric.startswith(p) for p in c.namespaces)]
+    if by_namespace:
+        return by_namespace
+    return [c.name for c in _shipped() if metric in c.series]
+
+
+def _jobs(selector: Any) -> list[str]:
+    names: list[str] = []
+    for matcher in selector.matchers:
+        if matcher.label != "job":
+            continue
+        if matcher.op == "=" and matcher.value:
+            names.append(matcher.value)
+        elif matcher.op == "=~" and _JOB_NAMES.match(matcher.value):
+            names.extend(matcher.value.split("|"))
+    return names
+
+
+@dataclass
+class Suggestion:
+    """Catalogs per job, and the jobs no shipped catalog matched (sorted)."""
+
+    job_catalogs: dict[str, list[str]] = field(default_factory=dict)
+    without: list[str] = field(default_factory=list)
+
+
+def suggest(expressions: list[str]) -> Suggestion:
+    """Catalog suggestions from PromQL expressions (Grafana variables allowed)."""
+    metrics: dict[str, set[str]] = {}
+    for expr in expressions:
+        try:
+            tree = parse(substitute(expr))
+        except (ValueError, TypeError):
+            continue
+        for selector in selectors(tree):
+            for job in _jobs(selector):
+                if "$" in job or "placeholder" in job:
+                    continue
+                metrics.setdefault(job, set())
+                if selector.name:
+                    metrics[job].add(selector.name)
+    result = Suggestion()
+    for job in sorted(metrics):
+        found = sorted({only[0] for m in metrics[job] if len(only := owners(m)) == 1})
+        if found:
+            result.job_catalogs[job] = found
+        else:
+            result.without.append(job)
+    return result

@@ -1,0 +1,212 @@
+"""The stack package an import writes: one module per kind of input, an ``__init__.py``
+that builds ``stack`` from the modules present, and ``catalogs.py`` with the suggested
+``job_catalogs``. Several imports into one folder compose: each writes its module and
+rewrites the two files the importer owns. Files are written all or none."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from obscode.errors import UsageError
+from obscode.importers import pycode
+from obscode.importers.catalogs import Suggestion
+
+#: Modules an import writes, in the order ``Stack(...)`` takes them: (module, variable, Stack field).
+MODULES = (
+    ("scrape", "prometheus", "prometheus"),
+    ("rules", "rule_files", "rule_files"),
+    ("alertmanager", "alertmanager", "alertmanager"),
+    ("dashboards", "dashboards", "dashboards"),
+    ("catalogs", "job_catalogs", "job_catalogs"),
+)
+#: The first docstring line of every file the importer owns and may rewrite without --force.
+MARKER = "written by `obscode import`"
+_STACK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+
+
+def check_stack_name(name: str) -> str:
+    if not _STACK_NAME.match(name):
+        raise UsageError(f"--stack {name!r}: a stack name holds letters, digits, '_', '-' and '.', "
+                         "starting with a letter or digit")
+    return name
+
+
+def init_source(stack_name: str, modules: set[str]) -> str:
+    """``__init__.py`` building ``stack`` from the modules present."""
+    lines = [pycode.docstring(
+        f"Stack {stack_name}, {MARKER}.\n\n"
+        "Each import adds its module (scrape.py, rules.py, alertmanager.py, dashboards.py) and rewrites\n"
+        "this file and catalogs.py to include it; edit the modules, and this file once you stop importing."),
+        "\nfrom obscode import Stack\n\n"]
+    for module, variable, _ in MODULES:
+        if module in modules:
+            lines.append(f"from .{module} import {variable}\n")
+    kwargs: list[tuple[str, object]] = [("name", stack_name)]
+    for module, variable, stack_field in MODULES:
+        if module in modules:
+            kwargs.append((stack_field, pycode.Raw(variable)))
+        elif module == "scrape":
+            kwargs.append(("prometheus", pycode.Commented(
+                None, "No scrape configuration: these rules and dashboards run on a Prometheus configured\n"
+                      "elsewhere (`obscode import prometheus FILE` adds one)")))
+    lines.append("\n" + pycode.assignment("stack", pycode.Call("Stack", kwargs)))
+    return "".join(lines)
+
+
+def read_job_catalogs(path: Path) -> dict[str, list[str]]:
+    """``job_catalogs`` of an existing catalogs.py (a literal dict), or {}."""
+    return _literal(path, "job_catalogs") or {}
+
+
+def _literal(path: Path, name: str) -> object:
+    if not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return None
+
+
+def scrape_jobs(path: Path) -> list[str] | None:
+    """The ``job_name`` of every ``ScrapeConfig(...)`` in an existing scrape.py, or None without one."""
+    if not path.is_file():
+        return None
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    jobs = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ScrapeConfig":
+            for keyword in node.keywords:
+                if keyword.arg == "job_name" and isinstance(keyword.value, ast.Constant):
+                    jobs.append(str(keyword.value.value))
+    return jobs
+
+
+def catalogs_source(job_catalogs: dict[str, list[str]], without: list[str]) -> str:
+    doc = (f"Shipped catalogs of what each job emits, {MARKER}.\n\n"
+           "Suggested from the jobs and metric names the imported queries select (each import merges its\n"
+           "suggestions here). Jobs it found no shipped catalog for are listed in jobs_without_catalog:\n"
+           "give them one (`obscode catalog scrape URL -o catalogs/JOB.yml`) and add it here.")
+    body = pycode.assignment("job_catalogs", {job: list(refs) for job, refs in sorted(job_catalogs.items())})
+    body += "\n" + pycode.assignment("jobs_without_catalog", sorted(without))
+    return pycode.docstring(doc) + "\n" + body
+
+
+@dataclass
+class Plan:
+    """The files one import writes into ``out`` (paths relative to it) and what it says."""
+
+    out: Path
+    stack_name: str
+    files: dict[str, bytes]
+    notes: list[str]
+
+
+def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[str, bytes],
+            suggestion: Suggestion | None, notes: list[str]) -> Plan:
+    """Every file of an import of one kind: its module, its data files, and the rewritten
+    ``__init__.py`` and ``catalogs.py``."""
+    files = {f"{module}.py": source.encode("utf-8"), **extra}
+    present = {m for m, _, _ in MODULES if (out / f"{m}.py").is_file()} | {module, "catalogs"}
+    job_catalogs = read_job_catalogs(out / "catalogs.py")
+    without = set(_literal(out / "catalogs.py", "jobs_without_catalog") or [])
+    if suggestion is not None:
+        for job, refs in suggestion.job_catalogs.items():
+            job_catalogs[job] = sorted(set(job_catalogs.get(job, [])) | set(refs))
+        without |= set(suggestion.without)
+    without -= set(job_catalogs)
+    jobs = scrape_jobs(out / "scrape.py") if module != "scrape" else _scrape_jobs_of(source)
+    if jobs is not None:
+        for job in sorted(set(job_catalogs) - set(jobs)):
+            notes.append(f"job {job} is queried but is not a scrape job of scrape.py: its catalogs "
+                         f"({', '.join(job_catalogs[job])}) are not listed in job_catalogs")
+            del job_catalogs[job]
+    files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without)).encode("utf-8")
+    files["__init__.py"] = init_source(stack_name, present).encode("utf-8")
+    return Plan(out=out, stack_name=stack_name, files=files, notes=notes)
+
+
+def _scrape_jobs_of(source: str) -> list[str]:
+    tree = ast.parse(source)
+    return [str(k.value.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "ScrapeConfig"
+            for k in node.keywords if k.arg == "job_name" and isinstance(k.value, ast.Constant)]
+
+
+def _owned(path: Path) -> bool:
+    """A file the importer wrote and may rewrite (its docstring carries the marker)."""
+    try:
+        head = path.read_text(encoding="utf-8")[:300]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return MARKER in head
+
+
+def conflicts(plan: Plan, force: bool) -> list[Path]:
+    """Existing files the plan would change that the importer does not own."""
+    if force:
+        return []
+    found = []
+    for rel, content in sorted(plan.files.items()):
+        path = plan.out / rel
+        if not path.exists():
+            continue
+        if path.is_dir():
+            found.append(path)
+        elif path.read_bytes() != content and not (rel in ("__init__.py", "catalogs.py") and _owned(path)):
+            found.append(path)
+    return found
+
+
+def write(plan: Plan, force: bool) -> list[Path]:
+    """Write every file of ``plan``, or none: refuse files that exist (unless ``force``), and
+    put back what was replaced if a write fails half-way. Returns the paths written."""
+    taken = conflicts(plan, force)
+    if taken:
+        names = ", ".join(str(p) for p in taken)
+        raise UsageError(f"{names} already exist{'s' if len(taken) == 1 else ''}; nothing written: "
+                         "pass --force to replace, or choose another --out")
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for rel, content in sorted(plan.files.items()):
+            target = plan.out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.import-tmp")
+            temp.write_bytes(content)
+            staged.append((temp, target))
+    except OSError as exc:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {plan.out}: {exc.strerror or exc}; nothing written") from None
+    replaced: list[tuple[Path, Path | None]] = []
+    try:
+        for temp, target in staged:
+            backup = None
+            if target.exists():
+                backup = target.with_name(f".{target.name}.import-old")
+                os.replace(target, backup)
+            replaced.append((target, backup))
+            os.replace(temp, target)
+    except OSError as exc:
+        for target, backup in reversed(replaced):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {plan.out}: {exc.strerror or exc}; nothing written") from None
+    for _, backup in replaced:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+    return [target for _, target in staged]
