@@ -1,13 +1,16 @@
 """What a stack's Prometheus holds: every series name a query may select, where it comes
-from (scrape jobs and their catalogs, Prometheus itself, recording rules) and which
-labels it carries. The catalog checks look every selector up here."""
+from (scrape jobs and their catalogs, Prometheus itself, recording rules), which labels it
+carries and which collector must run for it. Also how much of the world the catalogs
+cover: which jobs have none, and which name prefixes an exporter owns. The catalog checks
+look every selector up here."""
 
 from __future__ import annotations
 
-import difflib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from obscode.model.catalog import Catalog, Metric, shipped
+from obscode.model.catalog import OTEL_UNIT_SUFFIXES, Catalog, Metric, shipped
 from obscode.model.duration import parse_duration
 from obscode.model.rules import RecordingRule
 from obscode.model.scrape import ScrapeConfig
@@ -17,6 +20,7 @@ from obscode.stack import Stack
 #: Prometheus writes these for every target; ALERTS* for alerting rules.
 PER_TARGET_SERIES = ("up", "scrape_duration_seconds", "scrape_samples_scraped",
                      "scrape_samples_post_metric_relabeling", "scrape_series_added")
+RULE_SERIES = ("ALERTS", "ALERTS_FOR_STATE")
 
 
 @dataclass
@@ -34,6 +38,8 @@ class Series:
     catalogs: set[str] = field(default_factory=set)
     #: For recording rule outputs: how often the rule runs.
     interval_seconds: float | None = None
+    #: job -> the (catalog, family) pairs through which that job emits it.
+    sources: dict[str, list[tuple[Catalog, Metric]]] = field(default_factory=dict)
 
     @property
     def counter_like(self) -> bool:
@@ -50,6 +56,20 @@ def _part(metric: Metric, series: str) -> str:
         if series == f"{metric.name}_{part}" and metric.type in ("histogram", "summary"):
             return part
     return ""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Why a series a catalog lists may still be absent: its collector is off on the jobs
+    that would emit it, or it emits only where a condition holds (e.g. hardware)."""
+
+    jobs: tuple[str, ...]
+    catalog: str
+    collector: str
+    #: "off": not enabled by default and not enabled in job_collectors; "disabled": the
+    #: stack's job_collectors turns it off; "condition": enabled, but ``condition`` must hold.
+    reason: str
+    condition: str = ""
 
 
 def target_labels(job: ScrapeConfig) -> LabelSet:
@@ -77,7 +97,21 @@ class StackCatalog:
         self.job_labels = {name: target_labels(job) for name, job in self.jobs.items()}
         for name in stack.scrape_jobs():  # jobs of a Prometheus configured elsewhere
             self.job_labels.setdefault(name, LabelSet(frozenset({"job", "instance"})))
+        # external_labels are on alerts and remote-written data, not on series inside Prometheus;
+        # treated as present, since mixins aggregate by them (e.g. cluster) on Thanos/Mimir setups.
+        everywhere = set(stack.global_config.external_labels) | set(stack.target_labels)
+        for name, labels in self.job_labels.items():
+            self.job_labels[name] = labels.add(sorted(everywhere | set(stack.job_labels.get(name, ()))))
+        #: Jobs whose targets no catalog describes: they may emit anything.
+        self.uncatalogued_jobs = sorted(j for j in stack.scrape_jobs() if not stack.job_catalogs.get(j))
+        #: Every job has catalogs, so a metric none of them lists is emitted by nobody.
+        self.closed_world = bool(stack.scrape_jobs()) and not self.uncatalogued_jobs
+        #: Name prefix -> catalog owning it (``node_`` -> node-exporter), for the catalogs in use.
+        self.namespaces: dict[str, str] = {prefix: catalog.name for catalogs in stack.job_catalogs.values()
+                                           for catalog in catalogs for prefix in catalog.namespaces}
         self.open_labels: dict[str, bool] = {}
+        self._suggestions: dict[str, str | None] = {}
+        self._words: frozenset[str] | None = None
         self._add_jobs()
         self._add_prometheus()
         self._add_recording_rules()
@@ -97,6 +131,8 @@ class StackCatalog:
                 found.labels = found.labels | frozenset(labels)
             found.jobs |= jobs
             found.catalogs.add(catalog.name)
+            for job in jobs:
+                found.sources.setdefault(job, []).append((catalog, metric))
 
     def _add_jobs(self) -> None:
         for job, catalogs in self.stack.job_catalogs.items():
@@ -109,7 +145,7 @@ class StackCatalog:
                              metrics=[m for m in prometheus.metrics if m.name in PER_TARGET_SERIES])
         self._add(per_target, set(self.job_labels))
         rules = Catalog(name=prometheus.name,
-                        metrics=[m for m in prometheus.metrics if m.name not in PER_TARGET_SERIES])
+                        metrics=[m for m in prometheus.metrics if m.name in RULE_SERIES])
         self._add(rules, set())
 
     def _add_recording_rules(self) -> None:
@@ -156,9 +192,48 @@ class StackCatalog:
         return self.series.get(name)
 
     def suggest(self, name: str) -> str | None:
-        """The closest series name, for "did you mean" hints."""
-        close = difflib.get_close_matches(name, list(self.series), n=1, cutoff=0.75)
-        return close[0] if close else None
+        """The series ``name`` very likely meant, for "did you mean" hints (:func:`closest_series`)."""
+        if name not in self._suggestions:
+            if self._words is None:
+                self._words = vocabulary(self.series)
+            self._suggestions[name] = closest_series(name, self.series, self._words)
+        return self._suggestions[name]
+
+    def owner(self, name: str) -> tuple[str, str] | None:
+        """(prefix, catalog) when ``name`` starts with a prefix a catalog in use owns."""
+        for prefix in sorted(self.namespaces, key=len, reverse=True):
+            if name.startswith(prefix):
+                return prefix, self.namespaces[prefix]
+        return None
+
+    def catalogued(self, job: str) -> bool:
+        """``job`` is a job of the stack and has at least one catalog."""
+        return bool(self.stack.job_catalogs.get(job))
+
+    def gates(self, series: Series, selector: Selector | None = None) -> list[Gate]:
+        """Why ``series`` may be absent on the jobs that would emit it (narrowed by a
+        ``job="x"`` matcher): empty when one of them emits it unconditionally."""
+        gates: dict[tuple[str, str, str, str], list[str]] = {}
+        for job in sorted(self.providers(series, selector)):
+            for catalog, metric in series.sources.get(job, []):
+                gate = self._gate(job, catalog, metric)
+                if gate is None:
+                    return []
+                gates.setdefault(gate, []).append(job)
+        return [Gate(tuple(jobs), *key) for key, jobs in sorted(gates.items())]
+
+    def _gate(self, job: str, catalog: Catalog, metric: Metric) -> tuple[str, str, str, str] | None:
+        collector = catalog.collectors.get(metric.collector) if metric.collector else None
+        if collector is None:
+            return None
+        declared = self.stack.job_collectors.get(job, {}).get(metric.collector)
+        if declared is False:
+            return catalog.name, metric.collector, "disabled", ""
+        if declared is None and not collector.default:
+            return catalog.name, metric.collector, "off", ""
+        if collector.condition and declared is None:  # declaring it enabled says the condition holds
+            return catalog.name, metric.collector, "condition", collector.condition
+        return None
 
     def providers(self, series: Series, selector: Selector | None = None) -> set[str]:
         """The jobs that emit ``series``, narrowed by a ``job="x"`` matcher in ``selector``."""
@@ -192,6 +267,93 @@ class StackCatalog:
         global_ = self.stack.global_config
         return max(self.jobs[j].interval_ms(global_) if j in self.jobs else parse_duration(global_.scrape_interval)
                    for j in jobs) / 1000
+
+
+#: Words a name may gain, lose or swap for another without becoming a different metric:
+#: units (the OTel exporter appends them; node-exporter 0.16 added them) and ``total``.
+UNIT_WORDS = frozenset(word for word in OTEL_UNIT_SUFFIXES.values() if word) | {"ratio", "total"}
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    two neighbouring characters each cost 1."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def misspelling(written: str, meant: str) -> int | None:
+    """How many edits make the word ``written`` into ``meant``, when it is a plausible
+    misspelling: a plural ``s`` added or dropped, or at most 1 edit in a word of 4-5 letters
+    and 2 in a longer one. None for words of 3 letters or less (``rx``/``tx``, ``io``) and
+    for changes of digits only (``load1``/``load5``, ``ipv4``/``ipv6``: other metrics)."""
+    if written == meant:
+        return 0
+    if written + "s" == meant or meant + "s" == written:
+        return 1
+    if len(meant) <= 3 or _DIGITS.sub("", written) == _DIGITS.sub("", meant):
+        return None
+    distance = edit_distance(written, meant)
+    return distance if distance <= (1 if len(meant) <= 5 else 2) else None
+
+
+def likely_meant(written: str, candidate: str, words: Iterable[str] = ()) -> bool:
+    """``candidate`` is very likely the metric someone who wrote ``written`` meant:
+
+    * the same name but for case or underscores (``node_memory_memfree_bytes``);
+    * the same words but for units and ``total`` added, dropped or swapped
+      (``model_prediction_latency_bucket`` -> ``model_prediction_latency_seconds_bucket``,
+      ``node_cpu`` -> ``node_cpu_seconds_total``);
+    * the same number of words, at most two misspelt (:func:`misspelling`), 2 edits in all,
+      and no misspelt word a word of some other series in ``words`` (``waiting`` for
+      ``running`` is another metric, not a typo).
+    """
+    if written == candidate:
+        return False
+    written, candidate = written.lower(), candidate.lower()
+    if written == candidate:
+        return True
+    if written.replace("_", "") == candidate.replace("_", ""):
+        return True
+    known = words if isinstance(words, (set, frozenset)) else frozenset(words)
+    parts, meant = written.split("_"), candidate.split("_")
+    kept = [w for w in parts if w not in UNIT_WORDS]
+    if len(kept) >= 2 and kept == [w for w in meant if w not in UNIT_WORDS]:
+        return True
+    if len(parts) != len(meant):
+        return False
+    edits = 0
+    for word, wanted in zip(parts, meant):
+        if word == wanted:
+            continue
+        cost = misspelling(word, wanted)
+        plural = cost == 1 and (word + "s" == wanted or wanted + "s" == word)
+        if cost is None or (word in known and not plural):
+            return False
+        edits += cost
+    return edits <= 2
+
+
+def vocabulary(names: Iterable[str]) -> frozenset[str]:
+    """Every word (between underscores, lower case) of ``names``."""
+    return frozenset(word for name in names for word in name.lower().split("_"))
+
+
+def closest_series(name: str, names: Iterable[str], words: frozenset[str] | None = None) -> str | None:
+    """The one name of ``names`` that ``name`` very likely meant (:func:`likely_meant`);
+    None when none is, or several are: no suggestion beats a wrong one."""
+    names = list(names)
+    words = vocabulary(names) if words is None else words
+    found = [candidate for candidate in names if likely_meant(name, candidate, words)]
+    return found[0] if len(found) == 1 else None
 
 
 def index(ctx: object) -> StackCatalog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -16,6 +17,8 @@ from obscode.model.scrape import GlobalConfig, PrometheusConfig
 from obscode.versions import (
     DEFAULT_ALERTMANAGER_VERSION, DEFAULT_GRAFANA_VERSION, DEFAULT_PROMETHEUS_VERSION, check_stack_versions,
 )
+
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 class Stack(Model):
@@ -48,6 +51,15 @@ class Stack(Model):
     #: name ("node-exporter", "postgres-exporter") or a YAML file. Prometheus' own series
     #: (up, scrape_*, ALERTS) and recording rule outputs are added automatically.
     job_catalogs: dict[str, list[Catalog]] = Field(default_factory=dict)
+    #: Collectors each job runs, where they differ from the exporter's defaults
+    #: ({"node": {"systemd": True, "hwmon": False}}); names come from the job's catalogs.
+    #: True also says a collector's condition (e.g. the hardware it reads) holds on every target.
+    job_collectors: dict[str, dict[str, bool]] = Field(default_factory=dict)
+    #: Labels every job's targets get from a service discovery or relabelling obscode does
+    #: not see (e.g. ["cluster", "namespace", "pod"] for a Prometheus configured elsewhere).
+    target_labels: list[str] = Field(default_factory=list)
+    #: The same for one job at a time: {"node": ["cluster", "nodename"]}.
+    job_labels: dict[str, list[str]] = Field(default_factory=dict)
     #: Values the ``severity`` label of an alert may take (checked by alerts/severity).
     allowed_severities: list[str] = Field(default_factory=lambda: ["critical", "warning", "info"])
     #: Whether every alert needs a ``runbook_url`` annotation (checked by alerts/annotations).
@@ -72,6 +84,8 @@ class Stack(Model):
             if job not in jobs:
                 raise FieldError("job_catalogs",
                                  f"job_catalogs names job {job!r}, which is not a scrape job; jobs: {', '.join(jobs)}")
+        self._check_job_collectors()
+        self._check_target_labels(jobs)
         files: set[str] = set()
         groups: dict[str, str] = {}
         for rule_file in self.rule_files:
@@ -89,6 +103,40 @@ class Stack(Model):
             self.logs_index = f"{self.name}-logs"
         check_stack_versions(self)
         return self
+
+    def _check_job_collectors(self) -> None:
+        from obscode.catalog_index import misspelling
+
+        for job, collectors in self.job_collectors.items():
+            catalogs = self.job_catalogs.get(job)
+            if not catalogs:
+                with_catalogs = ", ".join(j for j, c in self.job_catalogs.items() if c) or "none"
+                raise FieldError("job_collectors", f"job_collectors names job {job!r}, which has no catalog in "
+                                                   f"job_catalogs; jobs with catalogs: {with_catalogs}")
+            known = sorted({name for catalog in catalogs for name in catalog.collectors})
+            names = ", ".join(catalog.name for catalog in catalogs)
+            for collector in collectors:
+                if collector in known:
+                    continue
+                if not known:
+                    raise FieldError("job_collectors", f"job_collectors names collector {collector!r} for job {job!r}, "
+                                                       f"but its catalogs ({names}) list no collectors")
+                close = [k for k in known if misspelling(collector, k) is not None]
+                hint = f"did you mean {close[0]}? " if len(close) == 1 else ""
+                raise FieldError("job_collectors", f"job_collectors names collector {collector!r} for job {job!r}, "
+                                                   f"which none of its catalogs ({names}) has; {hint}"
+                                                   f"known collectors: {', '.join(known)}")
+
+    def _check_target_labels(self, jobs: list[str]) -> None:
+        for job in self.job_labels:
+            if job not in jobs:
+                raise FieldError("job_labels", f"job_labels names job {job!r}, which is not a scrape job; "
+                                               f"jobs: {', '.join(jobs) or 'none'}")
+        named = [("target_labels", label) for label in self.target_labels]
+        named += [("job_labels", label) for labels in self.job_labels.values() for label in labels]
+        for where, label in named:
+            if not _LABEL_NAME.match(label):
+                raise FieldError(where, f"{label!r} is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
 
     @property
     def global_config(self) -> GlobalConfig:

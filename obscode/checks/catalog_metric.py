@@ -1,20 +1,40 @@
 """``catalog/metric``: every metric an alert, recording rule or dashboard panel selects is
 emitted by a catalog the stack uses, and by the job a ``job="..."`` matcher names.
 
-A miss names the closest series that exists ("did you mean http_requests_total?").
-Catalogs come from the stack's ``job_catalogs``, Prometheus' own series (``up``,
-``scrape_*``, ``ALERTS``) and the stack's recording rules."""
+A metric no catalog lists is an error only where the catalogs can be sure: the selector's
+``job="x"`` names a job that has catalogs, the name starts with a prefix an exporter in use
+owns (``node_``), or every job of the stack has catalogs. Otherwise it may come from a job
+without a catalog: one warning per stack counts such metrics. A metric whose collector is
+off, or that its collector emits only where a condition holds (hardware), is a warning.
+A "did you mean" names a series only when it is very likely the one meant."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from obscode.catalog_index import Series, StackCatalog, index
+from obscode.catalog_index import Gate, Series, StackCatalog, index
 from obscode.checks import CheckContext, Problem
 from obscode.promql import Selector, selectors
 from obscode.queries import VARIABLE_VALUE, Query, collect, display
 
 CHECK_ID = "catalog/metric"
+#: Unchecked metric names the summary warning lists before "and N more".
+LISTED = 5
+
+
+@dataclass
+class Unchecked:
+    """Metrics no catalog can vouch for, because a job without a catalog may emit them."""
+
+    names: dict[str, None] = field(default_factory=dict)
+    uses: int = 0
+    first: Query | None = None
+
+    def add(self, query: Query, name: str) -> None:
+        self.names.setdefault(name)
+        self.uses += 1
+        self.first = self.first or query
 
 
 def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error") -> Problem:
@@ -28,26 +48,93 @@ def _sources(series: Series) -> str:
     return ", ".join(sorted(series.catalogs))
 
 
-def _missing(catalog: StackCatalog, selector: Selector) -> str:
-    name = selector.name or ""
+def _renamed(catalog: StackCatalog, name: str) -> str | None:
+    """The message for a name one known mistake away from a series: a counter without
+    ``_total``, a histogram or summary by its bare name, ``_bucket`` of a summary, ``_total``
+    on a gauge."""
     for part in ("_bucket", "_sum", "_count", "_total"):
-        if catalog.lookup(name + part):
-            kind = catalog.lookup(name + part).type  # type: ignore[union-attr]
-            if part == "_total":
-                return f"metric {name} does not exist; counters are exposed with _total: {name}_total"
-            return (f"metric {name} does not exist: it is a {kind}, query {name}_bucket, {name}_sum "
-                    f"or {name}_count" if kind == "histogram" else
-                    f"metric {name} does not exist: it is a {kind}, query {name}, {name}_sum or {name}_count")
+        found = catalog.lookup(name + part)
+        if found is None:
+            continue
+        if part == "_total":
+            return f"metric {name} does not exist; counters are exposed with _total: {name}_total"
+        if found.type == "histogram":
+            return (f"metric {name} does not exist: it is a histogram, query {name}_bucket, {name}_sum "
+                    f"or {name}_count")
+        return f"metric {name} does not exist: it is a {found.type}, query {name}, {name}_sum or {name}_count"
+    base = name.removesuffix("_bucket")
+    summary = catalog.lookup(base) if base != name else None
+    if summary is not None and summary.type == "summary":
+        return (f"metric {name} does not exist: {base} is a summary, which has no buckets; query {base} "
+                f"(it has quantile), {base}_sum or {base}_count")
+    base = name.removesuffix("_total")
+    gauge = catalog.lookup(base) if base != name else None
+    if gauge is not None and gauge.type in ("gauge", "info", "untyped"):
+        return f"metric {name} does not exist: {base} is a {gauge.type}, without _total; query {base}"
+    return None
+
+
+def _certain(catalog: StackCatalog, selector: Selector) -> str | None:
+    """Why no job can emit the unknown metric ``selector`` names ("" when every job has
+    catalogs), or None when a job without a catalog may."""
+    job = selector.equals("job")
+    if job is not None and catalog.catalogued(job):
+        listed = ", ".join(c.name for c in catalog.stack.job_catalogs[job])
+        return f"job {job!r} has catalogs ({listed}) and none lists it"
+    owner = catalog.owner(selector.name or "")
+    if owner is not None:
+        return f"names starting {owner[0]} belong to {owner[1]}, which does not list it"
+    if catalog.closed_world:
+        return ""
+    return None
+
+
+def _missing(catalog: StackCatalog, selector: Selector, reason: str) -> str:
+    name = selector.name or ""
     message = f"metric {name} is not emitted by any catalog of this stack (selector {display(selector.text)})"
+    if reason:
+        message += f": {reason}"
     suggestion = catalog.suggest(name)
     if suggestion:
-        message += f"; did you mean {suggestion}?"
-    else:
-        message += "; add the catalog of the job that emits it to the stack's job_catalogs"
-    return message
+        return message + f"; did you mean {suggestion}?"
+    if reason:
+        return message + "; check the name, and the exporter version its catalog describes"
+    return message + "; add the catalog of the job that emits it to the stack's job_catalogs"
 
 
-def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Iterator[Problem]:
+def _gate_message(name: str, gate: Gate) -> str:
+    jobs = ", ".join(gate.jobs)
+    example = f"job_collectors={{{gate.jobs[0]!r}: {{{gate.collector!r}: True}}}}"
+    if gate.reason == "condition":
+        return (f"metric {name} is emitted only when {gate.condition} (collector {gate.collector} of "
+                f"{gate.catalog}, job {jobs}); if every target qualifies, say so with {example}")
+    message = (f"metric {name} is emitted only when collector {gate.collector} is enabled on job {jobs} "
+               f"({gate.catalog} --collector.{gate.collector})")
+    if gate.reason == "disabled":
+        return message + "; the stack's job_collectors disables it"
+    return message + f"; it is off by default: if the job runs it, say so with {example}"
+
+
+def _unknown(ctx: CheckContext, catalog: StackCatalog, query: Query, selector: Selector,
+             unchecked: Unchecked) -> Iterator[Problem]:
+    name = selector.name or ""
+    renamed = _renamed(catalog, name)
+    reason = _certain(catalog, selector)
+    if reason is not None:
+        yield _problem(ctx, query, renamed or _missing(catalog, selector, reason))
+        return
+    suggestion = None if renamed else catalog.suggest(name)
+    if renamed or suggestion:  # very likely a mistake, though a job without a catalog could emit it
+        hint = renamed or (f"metric {name} is not in any catalog of this stack (selector {display(selector.text)}); "
+                           f"did you mean {suggestion}?")
+        yield _problem(ctx, query, f"{hint} (unless a job without a catalog emits it)", "warning")
+        return
+    unchecked.add(query, name)
+
+
+def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
+                unchecked: Unchecked | None = None) -> Iterator[Problem]:
+    unchecked = unchecked if unchecked is not None else Unchecked()
     if query.ast is None:
         yield _problem(ctx, query, f"cannot parse {query.expr!r} as PromQL, so it was not checked "
                                    "against the catalogs", "warning")
@@ -57,15 +144,46 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
             continue
         series = catalog.lookup(selector.name)
         if series is None:
-            yield _problem(ctx, query, _missing(catalog, selector))
+            yield from _unknown(ctx, catalog, query, selector, unchecked)
             continue
         job = selector.equals("job")
         if job is not None and series.jobs and job not in series.jobs and VARIABLE_VALUE not in job:
-            yield _problem(ctx, query, f"metric {selector.name} is not emitted by job {job!r} "
-                                       f"(selector {display(selector.text)}); it comes from {_sources(series)}")
+            if catalog.catalogued(job) or catalog.closed_world:
+                yield _problem(ctx, query, f"metric {selector.name} is not emitted by job {job!r} "
+                                           f"(selector {display(selector.text)}); it comes from {_sources(series)}")
+            else:
+                unchecked.add(query, selector.name)
+            continue
+        for gate in catalog.gates(series, selector)[:1]:
+            yield _problem(ctx, query, _gate_message(selector.name, gate), "warning")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _summary(ctx: CheckContext, catalog: StackCatalog, unchecked: Unchecked) -> Problem:
+    names = list(unchecked.names)
+    listed = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+    jobs = catalog.uncatalogued_jobs
+    if len(jobs) == 1:
+        why = f"job {jobs[0]} has no catalog and may emit them; give it one in job_catalogs to check them"
+    elif jobs:
+        why = (f"jobs {', '.join(jobs)} have no catalog and may emit them; give them catalogs in job_catalogs "
+               "to check them")
+    else:
+        why = ("the stack names no scrape job, so they may come from any; name the jobs and their catalogs "
+               "in job_catalogs to check them")
+    message = (f"{_plural(len(names), 'metric')} not in any catalog are not checked "
+               f"({_plural(unchecked.uses, 'use')}, the first here): {listed}; {why}")
+    assert unchecked.first is not None
+    return _problem(ctx, unchecked.first, message, "warning")
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
     catalog = index(ctx)
+    unchecked = Unchecked()
     for query in collect(ctx):
-        yield from check_query(ctx, catalog, query)
+        yield from check_query(ctx, catalog, query, unchecked)
+    if unchecked.names:
+        yield _summary(ctx, catalog, unchecked)

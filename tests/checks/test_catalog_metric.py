@@ -81,6 +81,18 @@ def test_label_values_variable_metric_is_checked() -> None:
 
 
 def test_a_job_without_catalog_emits_only_prometheus_series() -> None:
-    bare = stack([alert("rate(http_requests_total[5m]) > 0")], job_catalogs={})
-    assert "not emitted by any catalog" in messages(CHECK, bare)[0]
     assert messages(CHECK, stack([alert('up{job="api"} == 0')], job_catalogs={})) == []
+
+
+def test_summary_bucket_names_the_summary_series() -> None:
+    found = messages(CHECK, _stack("go_gc_duration_seconds_bucket"))
+    assert len(found) == 1, found
+    assert ("field 'expr': metric go_gc_duration_seconds_bucket does not exist: go_gc_duration_seconds is a "
+            "summary, which has no buckets; query go_gc_duration_seconds (it has quantile), "
+            "go_gc_duration_seconds_sum or go_gc_duration_seconds_count") in found[0]
+
+
+def test_total_on_a_gauge_names_the_gauge() -> None:
+    found = messages(CHECK, _stack("node_load1_total"))
+    assert len(found) == 1, found
+    assert "metric node_load1_total does not exist: node_load1 is a gauge, without _total; query node_load1" in found[0]
