@@ -1,8 +1,12 @@
-"""Grafana template variables in queries: substituted so PromQL parsers can read them."""
+"""Grafana template variables in queries: where they occur, what the dashboard defines them
+as, and substitution so PromQL parsers can read them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 #: Grafana's built-in interval/range variables, replaced by a representative duration.
 BUILTIN_DURATIONS = {
@@ -13,6 +17,10 @@ BUILTIN_DURATIONS = {
     "__range_s": "3600",
     "__range_ms": "3600000",
 }
+#: Built-ins that stand for a duration (the others are numbers of seconds or milliseconds).
+DURATION_BUILTINS = ("__rate_interval", "__interval", "__range")
+#: What Grafana writes as a variable's current value when "All" is selected.
+ALL = "$__all"
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::[\w]+)?\}|\[\[(\w+)(?::[\w]+)?\]\]|\$(\w+)")
 
@@ -27,6 +35,12 @@ def variables_used(expr: str) -> list[str]:
     return names
 
 
+def name_of(reference: str) -> str | None:
+    """The variable name in a reference as written: ``$x``, ``${x}``, ``${x:regex}``, ``[[x]]``."""
+    match = _VARIABLE.fullmatch(reference)
+    return (match.group(1) or match.group(2) or match.group(3)) if match else None
+
+
 def substitute(expr: str, value: str = "placeholder") -> str:
     """``expr`` with every variable replaced: built-in durations by a duration, user
     variables by ``value`` (they usually sit inside a quoted matcher value)."""
@@ -36,3 +50,121 @@ def substitute(expr: str, value: str = "placeholder") -> str:
         return BUILTIN_DURATIONS.get(name, value)
 
     return _VARIABLE.sub(replace, expr)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One variable reference in a query: its text as written and where it sits."""
+
+    text: str
+    name: str
+    #: Inside a quoted PromQL string (a matcher value, a label_replace argument).
+    quoted: bool
+    #: Where PromQL wants a duration: a range ``[...]``, a subquery step, after ``offset``.
+    duration: bool
+
+
+def replace_references(expr: str, replace: Callable[[Reference], str]) -> str:
+    """``expr`` with each variable reference replaced by ``replace(reference)``.
+
+    A small scanner, not a regex over the whole text, so a reference knows whether it sits in
+    a quoted string and whether PromQL expects a duration there; ``#`` comments are kept."""
+    out: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(expr):
+        char = expr[i]
+        if quote is not None:
+            if char == "\\" and quote != "`" and i + 1 < len(expr):
+                out.append(expr[i:i + 2])
+                i += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "\"'`":
+            quote = char
+        elif char == "#":
+            end = expr.find("\n", i)
+            end = len(expr) if end < 0 else end
+            out.append(expr[i:end])
+            i = end
+            continue
+        match = _VARIABLE.match(expr, i) if char in "$[" else None
+        if match:
+            name = match.group(1) or match.group(2) or match.group(3)
+            out.append(replace(Reference(match.group(0), name, quote is not None,
+                                         quote is None and _wants_duration(expr, i))))
+            i = match.end()
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _wants_duration(expr: str, i: int) -> bool:
+    before = expr[:i].rstrip()
+    return before.endswith(("[", ":")) or re.search(r"\boffset$", before) is not None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A dashboard template variable, as far as checking the queries that use it needs."""
+
+    name: str
+    type: str = "query"
+    include_all: bool = False
+    #: Custom "All" value (``.*`` is usual); None: Grafana joins every value into a regex.
+    all_value: str | None = None
+    multi: bool = False
+    #: Values it is known to take: custom options, a constant or textbox value, the current value.
+    values: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Variable":
+        kind = str(data.get("type") or "query")
+        values: list[str] = []
+        for option in data.get("options") or []:
+            if isinstance(option, dict):
+                values.extend(_strings(option.get("value")))
+        query = data.get("query")
+        if kind == "custom" and isinstance(query, str) and query.strip():
+            values.extend(v.strip() for v in query.split(","))
+        elif kind in ("constant", "textbox") and isinstance(query, str):
+            values.append(query)
+        current = data.get("current")
+        if isinstance(current, dict):
+            values.extend(_strings(current.get("value")))
+        all_value = data.get("allValue")
+        return cls(name=str(data.get("name") or ""), type=kind, include_all=bool(data.get("includeAll")),
+                   all_value=all_value if isinstance(all_value, str) and all_value != "" else None,
+                   multi=bool(data.get("multi")), values=tuple(dict.fromkeys(values)))
+
+    def candidates(self) -> tuple[list[str], bool]:
+        """Values the variable may be replaced by, and whether it may be replaced by values
+        nobody can list (an "All" that joins whatever the variable's query finds)."""
+        known = [v for v in self.values if v != ALL]
+        unknown = False
+        if self.include_all:
+            if self.all_value is not None:
+                known.append(self.all_value)
+            else:
+                unknown = True
+        return list(dict.fromkeys(known)), unknown
+
+
+def dashboard_variables(dashboard: dict[str, Any]) -> dict[str, Variable]:
+    """The template variables a dashboard defines, by name."""
+    templating = dashboard.get("templating")
+    items = templating.get("list") if isinstance(templating, dict) else None
+    found: dict[str, Variable] = {}
+    for item in items or []:
+        if isinstance(item, dict) and item.get("name"):
+            variable = Variable.from_json(item)
+            found[variable.name] = variable
+    return found

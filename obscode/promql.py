@@ -4,14 +4,19 @@ labels each step of it keeps, drops or produces.
 Label flow follows Prometheus' evaluation rules: ``sum by (a)`` keeps ``a``; ``without (a)``
 drops it; ``label_replace`` adds its destination; one-to-one binary matching with
 ``on (l)`` keeps only ``l``, ``ignoring (l)`` drops ``l``; ``group_left (x)`` copies ``x``
-from the right-hand side; ``histogram_quantile`` drops ``le``. A :class:`LabelSet` is
+from the right-hand side; ``histogram_quantile`` drops ``le``. The metric name
+``__name__`` is a label of a plain selector; functions, arithmetic, ``bool`` comparisons
+and aggregations drop it (``label_replace``, ``sort``, ``last_over_time``, filtering
+comparisons, set operators and ``topk``-style aggregations keep it). A :class:`LabelSet` is
 *open* when it may hold labels nobody can list (a metric missing from every catalog, or
-a job whose relabelling maps labels in from service discovery).
+a job whose relabelling maps labels in from service discovery); its *partial* labels are
+carried by some of its series only.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +31,11 @@ _LABELLESS = {"vector", "time", "scalar", "pi", "day_of_month", "day_of_week", "
 #: Aggregations whose output keeps every input label (they select series, not combine them).
 _SELECTING_AGGREGATIONS = {"topk", "bottomk", "limitk", "limit_ratio"}
 _SET_OPS = {"and", "or", "unless"}
+_COMPARISONS = {"==", "!=", ">", "<", ">=", "<="}
+NAME = "__name__"
+#: Functions whose output keeps the metric name (every other function drops it).
+_KEEP_NAME = {"label_replace", "label_join", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc",
+              "last_over_time", "first_over_time", "timestamp"}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -42,6 +52,17 @@ class Matcher:
 
     def __str__(self) -> str:
         return f'{self.label}{self.op}"{self.value}"'
+
+    def matches(self, value: str) -> bool:
+        """Whether a series whose label has ``value`` is selected (``""``: the label is absent).
+        Regexes are anchored, as in Prometheus; one Python cannot compile matches nothing."""
+        if self.op in ("=", "!="):
+            return (value == self.value) == (self.op == "=")
+        try:
+            found = re.fullmatch(self.value, value) is not None
+        except re.error:
+            return False
+        return found == (self.op == "=~")
 
 
 @dataclass(frozen=True)
@@ -68,26 +89,38 @@ class Selector:
 @dataclass(frozen=True)
 class LabelSet:
     """Labels a vector may carry. ``open``: it may carry others nobody can list.
-    ``scalar``: the expression is a number, not a vector."""
+    ``scalar``: the expression is a number, not a vector. ``partial``: labels among ``names``
+    that some of the series lack (a static label of one of the jobs a selector reads)."""
 
     names: frozenset[str] = frozenset()
     open: bool = False
     scalar: bool = False
+    partial: frozenset[str] = frozenset()
 
     def has(self, label: str) -> bool:
         return self.open or label in self.names
 
     def keep(self, labels: list[str]) -> "LabelSet":
-        return LabelSet(frozenset(labels), open=False)
+        return LabelSet(frozenset(labels), open=False, partial=self.partial & set(labels))
 
     def drop(self, labels: list[str]) -> "LabelSet":
-        return LabelSet(self.names - set(labels), open=self.open)
+        return LabelSet(self.names - set(labels), open=self.open, partial=self.partial - set(labels))
 
     def add(self, labels: list[str]) -> "LabelSet":
-        return LabelSet(self.names | set(labels), open=self.open)
+        return LabelSet(self.names | set(labels), open=self.open, partial=self.partial - set(labels))
 
     def union(self, other: "LabelSet") -> "LabelSet":
-        return LabelSet(self.names | other.names, open=self.open or other.open)
+        """The labels of ``self or other``: a label only one side has is partial."""
+        partial = set(self.partial | other.partial)
+        if not other.open:
+            partial |= self.names - other.names
+        if not self.open:
+            partial |= other.names - self.names
+        return LabelSet(self.names | other.names, open=self.open or other.open, partial=frozenset(partial))
+
+    def unnamed(self) -> "LabelSet":
+        """Without the metric name, as after a function or arithmetic."""
+        return self.drop([NAME]) if NAME in self.names else self
 
 
 SCALAR = LabelSet(scalar=True)
@@ -103,6 +136,11 @@ class LabelUse:
     available: LabelSet
     #: The selector whose labels ``available`` describes, for matcher uses.
     selector: Selector | None = None
+    #: The matcher, for matcher uses.
+    matcher: Matcher | None = None
+    #: "matcher", "grouping" (by/without), "matching" (on/ignoring, against both sides),
+    #: "include" (group_left/group_right), "source" (label_replace/label_join).
+    kind: str = ""
 
 
 @dataclass
@@ -227,16 +265,16 @@ def _labels(node: Any, resolve: Resolver, uses: list[LabelUse]) -> LabelSet:
     if sel is not None:
         available = resolve(sel)
         for m in sel.matchers:
-            if m.label == "__name__" or (m.op == "=" and m.value == ""):
+            if m.label == NAME or (m.op == "=" and m.value == ""):
                 continue
-            uses.append(LabelUse(m.label, f"matcher {m} of {sel.text}", available, sel))
-        return available
+            uses.append(LabelUse(m.label, f"matcher {m} of {sel.text}", available, sel, m, "matcher"))
+        return available.add([NAME]) if not available.scalar else available
     if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
         return SCALAR
     if isinstance(node, (pp.ParenExpr, pp.SubqueryExpr)):
         return _labels(node.expr, resolve, uses)
     if isinstance(node, pp.UnaryExpr):
-        return _labels(node.expr, resolve, uses)
+        return _labels(node.expr, resolve, uses).unnamed()
     if isinstance(node, pp.AggregateExpr):
         return _aggregate(node, resolve, uses)
     if isinstance(node, pp.Call):
@@ -256,15 +294,15 @@ def _aggregate(node: Any, resolve: Resolver, uses: list[LabelUse]) -> LabelSet:
     by = modifier is not None and modifier.type == pp.AggModifierType.By
     clause = f"{'by' if by else 'without'} ({', '.join(grouping)})"
     for label in grouping:
-        uses.append(LabelUse(label, f"{op} {clause}", inner))
+        uses.append(LabelUse(label, f"{op} {clause}", inner, kind="grouping"))
     if op in _SELECTING_AGGREGATIONS:
-        return LabelSet(inner.names, inner.open)
+        return inner
     if modifier is None:
         out = LabelSet()
     elif by:
         out = inner.keep(grouping)
     else:
-        out = inner.drop(grouping)
+        out = inner.drop(grouping).unnamed()
     if op == "count_values" and isinstance(node.param, pp.StringLiteral):
         out = out.add([node.param.val])
     return out
@@ -278,22 +316,24 @@ def _call(node: Any, resolve: Resolver, uses: list[LabelUse]) -> LabelSet:
     if name in _LABELLESS or str(node.func.return_type) == "ValueType.Scalar":
         return SCALAR if name != "vector" else LabelSet()
     inner = vectors[0] if vectors else LabelSet()
+    if name not in _KEEP_NAME:
+        inner = inner.unnamed()
     strings = _strings(node)
     if name == "label_replace" and len(strings) >= 3:
         destination, source = strings[0], strings[2]
         if source:
-            uses.append(LabelUse(source, f"label_replace source label {source!r}", inner))
+            uses.append(LabelUse(source, f"label_replace source label {source!r}", inner, kind="source"))
         return inner.add([destination])
     if name == "label_join" and strings:
         for source in strings[2:]:
-            uses.append(LabelUse(source, f"label_join source label {source!r}", inner))
+            uses.append(LabelUse(source, f"label_join source label {source!r}", inner, kind="source"))
         return inner.add([strings[0]])
     if name == "histogram_quantile":
         return inner.drop(["le"])
     if name in ("absent", "absent_over_time"):
         arg = _vector_arg(node)
         sel = _selector(arg) if arg is not None else None
-        equal = [m.label for m in sel.matchers if m.op == "=" and m.label != "__name__"] if sel else []
+        equal = [m.label for m in sel.matchers if m.op == "=" and m.label != NAME] if sel else []
         return LabelSet(frozenset(equal))
     return inner
 
@@ -302,32 +342,35 @@ def _binary(node: Any, resolve: Resolver, uses: list[LabelUse]) -> LabelSet:
     lhs = _labels(node.lhs, resolve, uses)
     rhs = _labels(node.rhs, resolve, uses)
     op = str(node.op)
+    modifier = node.modifier
+    if op not in _SET_OPS and not (op in _COMPARISONS and not (modifier is not None and modifier.return_bool)):
+        lhs, rhs = lhs.unnamed(), rhs.unnamed()  # arithmetic and `bool` comparisons drop the name
     if lhs.scalar and rhs.scalar:
         return SCALAR
     if lhs.scalar:
         return rhs
     if rhs.scalar:
         return lhs
-    modifier = node.modifier
     matching = modifier.matching if modifier is not None else None
     on = matching is not None and matching.type == pp.LabelModifierType.Include
     match_labels = list(matching.labels) if matching is not None else []
     if matching is not None:
+        # Matching reads the label's value on both sides, "" where it is absent: it must
+        # exist on one side at least.
         clause = f"{'on' if on else 'ignoring'} ({', '.join(match_labels)}) of {op}"
         for label in match_labels:
-            uses.append(LabelUse(label, f"{clause} (left-hand side)", lhs))
-            uses.append(LabelUse(label, f"{clause} (right-hand side)", rhs))
+            uses.append(LabelUse(label, f"{clause}, on either side", lhs.union(rhs), kind="matching"))
     if op in _SET_OPS:
         return lhs.union(rhs) if op == "or" else lhs
     card = str(modifier.card) if modifier is not None else "VectorMatchCardinality.OneToOne"
     include = list(modifier.group_labels or []) if modifier is not None else []
     if card.endswith("ManyToOne"):
         for label in include:
-            uses.append(LabelUse(label, f"group_left ({', '.join(include)}) of {op}", rhs))
+            uses.append(LabelUse(label, f"group_left ({', '.join(include)}) of {op}", rhs, kind="include"))
         return lhs.add(include)
     if card.endswith("OneToMany"):
         for label in include:
-            uses.append(LabelUse(label, f"group_right ({', '.join(include)}) of {op}", lhs))
+            uses.append(LabelUse(label, f"group_right ({', '.join(include)}) of {op}", lhs, kind="include"))
         return rhs.add(include)
     if matching is None:
         return lhs

@@ -1,35 +1,97 @@
 """Every PromQL query of a stack, with where it lives: alert and recording rules (from the
 stack's rule files) and Grafana panel targets and query variables (from the rendered
-``grafana/dashboards/<uid>.json``). Grafana variables are substituted before parsing."""
+``grafana/dashboards/<uid>.json``).
+
+Grafana variables are substituted before parsing, each by a placeholder that maps back to
+the text the user wrote, so messages show ``cluster=~"$cluster"`` and
+``[$__rate_interval]``: a variable inside a quoted string becomes
+``__grafana_variable__x<hex of its text>__``; one where PromQL wants a duration becomes a
+duration of at least ``VARIABLE_RANGE`` (one per distinct text); any other becomes
+``VARIABLE_VALUE``. :func:`display` turns placeholders back into the user's text."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from obscode import grafana_vars
 from obscode.errors import SourceLocation
+from obscode.grafana_vars import Reference, Variable
 from obscode.model.rules import AlertRule, RecordingRule
-from obscode.promql import parse
+from obscode.promql import Matcher, parse
 
 DASHBOARDS_DIR = "grafana/dashboards/"
-#: Ranges written as Grafana variables (``[$__rate_interval]``) become this duration, so
-#: checks can tell them apart: Grafana picks their value at query time.
+#: Ranges written as Grafana variables (``[$__rate_interval]``) become durations from this
+#: one up (one per distinct text, so messages can print it back): Grafana picks their value
+#: at query time, so checks skip them (see :func:`is_variable_range`).
 VARIABLE_RANGE = "4242s"
 VARIABLE_RANGE_SECONDS = 4242.0
-#: User variables in matcher values become this text.
+#: At most this many distinct range texts get a duration of their own.
+_RANGE_SLOTS = 1000
+#: Variables outside quotes (a metric name ``$metric``, a number ``> $threshold``) become this text.
 VARIABLE_VALUE = "__grafana_variable__"
+_QUOTED = re.compile(re.escape(VARIABLE_VALUE) + r"x([0-9a-f]+)__")
 
-_SHOWN_RANGE = "[1h10m42s"  # how promql-parser prints VARIABLE_RANGE
+
+def is_variable_range(seconds: float | None) -> bool:
+    """Whether a parsed range (or step) is a substituted Grafana variable."""
+    return seconds is not None and VARIABLE_RANGE_SECONDS <= seconds < VARIABLE_RANGE_SECONDS + _RANGE_SLOTS
+
+
+class _Ranges:
+    """Distinct range texts (``$__rate_interval``, ``$interval``) and the durations standing in
+    for them; process-wide so :func:`display` needs no query at hand."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.slots: dict[str, int] = {}
+        self.printed: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+
+    def duration(self, text: str) -> str:
+        slot = self.slots.get(text)
+        if slot is None:
+            slot = len(self.texts) if len(self.texts) < _RANGE_SLOTS else 0
+            if slot == len(self.texts):
+                self.texts.append(text)
+                self.slots[text] = slot
+                shown = str(parse(f"x[{int(VARIABLE_RANGE_SECONDS) + slot}s]"))
+                self.printed[shown[shown.index("[") + 1:-1]] = text
+                self._pattern = None
+        return f"{int(VARIABLE_RANGE_SECONDS) + slot}s"
+
+    def pattern(self) -> re.Pattern[str] | None:
+        if self._pattern is None and self.printed:
+            alternatives = "|".join(sorted(map(re.escape, self.printed), key=len, reverse=True))
+            self._pattern = re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])")
+        return self._pattern
+
+
+_RANGES = _Ranges()
+
+
+def quoted_placeholder(text: str) -> str:
+    """The placeholder of a variable reference ``text`` inside a quoted string."""
+    return f"{VARIABLE_VALUE}x{text.encode().hex()}__"
+
+
+def references(value: str) -> list[str]:
+    """The variable references (as written) a substituted string holds."""
+    return [bytes.fromhex(m.group(1)).decode() for m in _QUOTED.finditer(value)]
 
 
 def display(text: str) -> str:
-    """``text`` (e.g. a selector printed from the AST) with substituted variables shown as variables."""
-    return text.replace(_SHOWN_RANGE, "[$__range_variable").replace(VARIABLE_VALUE, "$variable")
+    """``text`` (e.g. a selector printed from the AST) with substituted variables shown as
+    the user wrote them."""
+    if VARIABLE_VALUE in text:
+        text = _QUOTED.sub(lambda m: bytes.fromhex(m.group(1)).decode(), text)
+        text = text.replace(VARIABLE_VALUE, "$variable")
+    pattern = _RANGES.pattern()
+    return pattern.sub(lambda m: _RANGES.printed[m.group(0)], text) if pattern else text
 
 
-_RANGE_VARIABLE = re.compile(r"\[\s*(?:\$\w+|\$\{\w+(?::\w+)?\}|\[\[\w+\]\])\s*(?=[:\]])")
 _LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(.+?)\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$", re.S)
 _QUERY_RESULT = re.compile(r"^\s*query_result\(\s*(.+)\s*\)\s*$", re.S)
 
@@ -50,18 +112,56 @@ class Query:
     required_labels: tuple[str, ...] = ()
     #: Expression after Grafana variables were substituted.
     parsed: str = ""
+    #: The dashboard's definitions of the variables the query uses.
+    variables: tuple[Variable, ...] = ()
 
     @property
     def field(self) -> str:
         return "expr" if self.kind in ("alert", "record", "panel") else "query"
 
 
+def _placeholder(reference: Reference) -> str:
+    if reference.quoted:
+        return quoted_placeholder(reference.text)
+    if reference.name in grafana_vars.BUILTIN_DURATIONS and reference.name not in grafana_vars.DURATION_BUILTINS:
+        return grafana_vars.BUILTIN_DURATIONS[reference.name]  # a number: $__range_s, $__interval_ms
+    if reference.duration or reference.name in grafana_vars.DURATION_BUILTINS:
+        return _RANGES.duration(reference.text)
+    return VARIABLE_VALUE
+
+
 def substitute(expr: str) -> str:
     """``expr`` with Grafana variables replaced so PromQL parsers can read it."""
-    ranged = _RANGE_VARIABLE.sub("[" + VARIABLE_RANGE, expr)
-    for name in ("__rate_interval", "__interval", "__range"):
-        ranged = ranged.replace(f"${{{name}}}", VARIABLE_RANGE).replace(f"${name}", VARIABLE_RANGE)
-    return grafana_vars.substitute(ranged, VARIABLE_VALUE)
+    if "$" not in expr and "[[" not in expr:
+        return expr
+    return grafana_vars.replace_references(expr, _placeholder)
+
+
+def can_match_empty(matcher: Matcher, variables: Mapping[str, Variable]) -> bool:
+    """Whether ``matcher`` may select series that lack its label (Prometheus reads an absent
+    label as ""): ``=""``, ``!="x"``, ``=~".*"``, or a Grafana variable one of whose values
+    (its "All" value ``.*``, an "All" over values nobody can list, a custom value ``""``)
+    makes it so."""
+    written = references(matcher.value)
+    if not written:
+        return matcher.matches("")
+    choices: list[list[tuple[str, str]]] = []
+    for reference in dict.fromkeys(written):
+        name = grafana_vars.name_of(reference)
+        variable = variables.get(name or "")
+        if variable is None:
+            return False  # dashboard/variables reports a variable the dashboard does not define
+        values, unknown = variable.candidates()
+        if unknown:
+            return True
+        if not values:
+            return False
+        choices.append([(reference, v) for v in values[:16]])
+    combinations: list[str] = [matcher.value]
+    for options in choices:
+        combinations = [c.replace(quoted_placeholder(ref), value) for c in combinations[:64]
+                        for ref, value in options]
+    return any(Matcher(matcher.label, matcher.op, value).matches("") for value in combinations)
 
 
 def _parse(expr: str) -> Any:
@@ -100,9 +200,14 @@ def _is_prometheus(*datasources: Any) -> bool:
     return True
 
 
+def _used(expr: str, defined: Mapping[str, Variable]) -> tuple[Variable, ...]:
+    return tuple(defined[name] for name in grafana_vars.variables_used(expr) if name in defined)
+
+
 def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
     found: list[Query] = []
     uid = dashboard.get("uid") or path
+    defined = grafana_vars.dashboard_variables(dashboard)
     panels = _panels(dashboard.get("panels", []))
     for row in dashboard.get("rows", []) or []:
         panels.extend(_panels(row.get("panels", [])) if isinstance(row, dict) else [])
@@ -115,7 +220,8 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
             ref = target.get("refId") or str(index)
             parsed = substitute(expr)
             found.append(Query("panel", path, f'dashboard {uid} panel "{title}" target {ref}', expr,
-                               _parse(parsed), legend=target.get("legendFormat"), parsed=parsed))
+                               _parse(parsed), legend=target.get("legendFormat"), parsed=parsed,
+                               variables=_used(expr, defined)))
     for variable in (dashboard.get("templating") or {}).get("list", []) or []:
         if not isinstance(variable, dict) or variable.get("type") != "query":
             continue
@@ -139,7 +245,8 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
         else:
             expr = query
         parsed = substitute(expr)
-        found.append(Query("variable", path, obj, expr, _parse(parsed), required_labels=required, parsed=parsed))
+        found.append(Query("variable", path, obj, expr, _parse(parsed), required_labels=required, parsed=parsed,
+                           variables=_used(expr, defined)))
     return found
 
 

@@ -23,7 +23,12 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding, naming the stack, the output file, the object and the field."""
+    """One finding, naming the stack, the output file, the object and the field.
+
+    ``cause`` is the part of the message that does not depend on where the finding is
+    ("label cluster is not emitted by job node"): findings of one check and stack with the
+    same cause are one mistake, reported once with their locations. Empty: the whole
+    message is the cause."""
 
     check: str
     stack: str
@@ -33,9 +38,25 @@ class Problem:
     field: str | None = None
     severity: Severity = "error"
     source: SourceLocation | None = None
+    cause: str = ""
 
     def sort_key(self) -> tuple[str, ...]:
         return (self.stack, self.file, self.obj, self.check, self.field or "", self.message)
+
+    @property
+    def reason(self) -> str:
+        """The cause, or the message when the check gives none."""
+        return self.cause or self.message
+
+    def group_key(self) -> str:
+        """Findings with the same key have one cause: check, stack, severity and cause."""
+        return f"{self.stack}:{self.check}:{self.severity}:{self.reason}"
+
+    def location(self) -> str:
+        """Where the finding is: output file, object, field and source line."""
+        fld = f", field {self.field!r}" if self.field else ""
+        src = f" ({self.source})" if self.source else ""
+        return f"{self.file}: {self.obj}{fld}{src}"
 
     def __str__(self) -> str:
         fld = f", field {self.field!r}" if self.field else ""
@@ -47,6 +68,7 @@ class Problem:
             "check": self.check, "severity": self.severity, "stack": self.stack, "file": self.file,
             "object": self.obj, "field": self.field, "message": self.message,
             "source": str(self.source) if self.source else None,
+            "cause": self.reason, "group": self.group_key(),
         }
 
 
@@ -83,6 +105,25 @@ def discover() -> list[ModuleType]:
         if hasattr(module, "CHECK_ID") and hasattr(module, "run"):
             modules.append(module)
     return sorted(modules, key=lambda m: m.CHECK_ID)
+
+
+@dataclass
+class Group:
+    """Findings that share one cause, in report order."""
+
+    problems: list[Problem]
+
+    @property
+    def first(self) -> Problem:
+        return self.problems[0]
+
+
+def group_problems(problems: Iterable[Problem]) -> list[Group]:
+    """``problems`` grouped by :meth:`Problem.group_key`, each group where its first finding is."""
+    groups: dict[str, Group] = {}
+    for problem in problems:
+        groups.setdefault(problem.group_key(), Group([])).problems.append(problem)
+    return list(groups.values())
 
 
 def run_checks(ctx: CheckContext, only: Iterable[str] | None = None) -> list[Problem]:

@@ -1,22 +1,28 @@
 """``catalog/label``: every label a query relies on exists where it is used.
 
 Checked: label matchers (``{mode="idle"}``, and their values where the catalog lists a
-label's values), ``by``/``without``, ``on``/``ignoring``, ``group_left``/``group_right``,
-``label_replace``/``label_join`` sources, Grafana legends (``{{path}}``), ``label_values``
-variables, and ``$labels.x`` in alert labels. A label is known when the metric's catalog
-lists it, the scrape job attaches it (``job``, ``instance``, static and relabelled
-labels), or an earlier step of the expression produces it."""
+label's values), ``by``/``without``, ``on``/``ignoring`` (on one side at least),
+``group_left``/``group_right``, ``label_replace``/``label_join`` sources, Grafana legends
+(``{{path}}``, ``{{__name__}}``), ``label_values`` variables, and ``$labels.x`` in alert
+labels. A label is known when the metric's catalog lists it, the scrape job attaches it
+(``job``, ``instance``, static and relabelled labels), or an earlier step of the
+expression produces it.
+
+A matcher that also matches the empty string (``=~".*"``, ``!="x"``, a Grafana variable
+whose "All" value is ``.*``) selects series without the label too, so it is no evidence
+that the label exists. A ``by``/``without`` label that only some of the selected series
+carry (a static label of one of several jobs, a label whose catalog values include "") is a
+warning: the others are grouped under an empty value."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 
 from obscode.catalog_index import StackCatalog, index
 from obscode.checks import CheckContext, Problem
-from obscode.promql import LabelSet, LabelUse, analyse
-from obscode.queries import VARIABLE_VALUE, Query, collect, display
+from obscode.promql import NAME, LabelSet, LabelUse, Selector, analyse
+from obscode.queries import VARIABLE_VALUE, Query, can_match_empty, collect, display
 
 CHECK_ID = "catalog/label"
 
@@ -32,8 +38,14 @@ def template_labels(text: str) -> list[str]:
 
 
 def closest(word: str, options: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(o for o in options if o != NAME), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def _listed(available: LabelSet) -> str:
+    return ", ".join(sorted(available.names - {NAME})) or "none"
 
 
 def missing_label(label: str, available: LabelSet, what: str) -> tuple[str, str] | None:
@@ -42,7 +54,7 @@ def missing_label(label: str, available: LabelSet, what: str) -> tuple[str, str]
         return None
     suggestion = closest(label, available.names)
     hint = f"; did you mean {suggestion}?" if suggestion else ""
-    listed = ", ".join(sorted(available.names)) or "none"
+    listed = _listed(available)
     if available.open:
         if not suggestion:
             return None
@@ -52,10 +64,50 @@ def missing_label(label: str, available: LabelSet, what: str) -> tuple[str, str]
 
 
 def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error",
-             field: str | None = None) -> Problem:
+             field: str | None = None, cause: str = "") -> Problem:
     return Problem(check=CHECK_ID, stack=ctx.name, file=query.file, obj=query.obj,
                    field=field or query.field, message=message, severity=severity,  # type: ignore[arg-type]
-                   source=query.source)
+                   source=query.source, cause=cause)
+
+
+class _Resolver:
+    """The catalog's labels of a selector, plus which of them only some series carry."""
+
+    def __init__(self, catalog: StackCatalog) -> None:
+        self.catalog = catalog
+        self._partial: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+
+    def __call__(self, selector: Selector) -> LabelSet:
+        labels = self.catalog.resolve(selector)
+        series = self.catalog.lookup(selector.name) if selector.name else None
+        if series is None or labels.open or labels.scalar:
+            return labels
+        jobs = tuple(sorted(self.catalog.providers(series, selector)))
+        key = (series.name, jobs)
+        if key not in self._partial:
+            self._partial[key] = self._some_only(series, jobs)
+        return LabelSet(labels.names, labels.open, labels.scalar, self._partial[key] & labels.names)
+
+    def _some_only(self, series: object, jobs: tuple[str, ...]) -> frozenset[str]:
+        partial = {label for label, values in getattr(series, "label_values", {}).items() if "" in values}
+        if len(jobs) < 2:
+            return frozenset(partial)
+        per_job = []
+        for job in jobs:
+            names = set(self.catalog.job_labels[job].names) if job in self.catalog.job_labels else set()
+            sources = getattr(series, "sources", {}).get(job)
+            if sources:
+                for _catalog, metric in sources:
+                    names |= set(metric.series_names().get(series.name, metric.labels))  # type: ignore[attr-defined]
+            else:
+                names |= set(series.labels)  # type: ignore[attr-defined]
+            per_job.append(names)
+        partial |= set.union(*per_job) - set.intersection(*per_job)
+        return frozenset(partial)
+
+    def jobs(self, selector: Selector | None) -> list[str]:
+        series = self.catalog.lookup(selector.name) if selector is not None and selector.name else None
+        return sorted(self.catalog.providers(series, selector)) if series is not None else []
 
 
 def _value_problem(catalog: StackCatalog, use: LabelUse) -> str | None:
@@ -85,42 +137,75 @@ def _value_problem(catalog: StackCatalog, use: LabelUse) -> str | None:
     return None
 
 
-def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Iterator[Problem]:
+def _cause(label: str, jobs: list[str], severity: str) -> str:
+    """The location-free part of a matcher finding, shared by every use of the label on
+    those jobs' series ("label cluster is not emitted by jobs node, postgres")."""
+    if not jobs or severity != "error":
+        return ""
+    return f"label {label} is not emitted by job{'s' if len(jobs) > 1 else ''} {', '.join(jobs)}"
+
+
+def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: LabelUse) -> Problem | None:
+    if use.label.startswith(VARIABLE_VALUE):
+        return None  # `by ($label)`: Grafana picks the label
+    if use.kind == "matcher" and use.matcher is not None and use.label not in use.available.names:
+        variables = {v.name: v for v in query.variables}
+        if can_match_empty(use.matcher, variables):
+            suggestion = None if use.available.open else closest(use.label, use.available.names)
+            if suggestion is None:
+                return None
+            message = (f"label {use.label} ({use.where}) does not exist there; the matcher also matches series "
+                       f"without it, so it selects all of them, but it looks like a typo: did you mean "
+                       f"{suggestion}? (labels available: {_listed(use.available)})")
+            return _problem(ctx, query, display(message), "warning")
+    found = missing_label(use.label, use.available, use.where)
+    if found:
+        cause = _cause(use.label, resolver.jobs(use.selector), found[1]) if use.kind == "matcher" else ""
+        return _problem(ctx, query, display(found[0]), found[1], cause=cause)
+    if use.kind == "grouping" and use.label in use.available.partial:
+        return _problem(ctx, query, display(
+            f"label {use.label} ({use.where}) is carried by only some of the series it groups (a label of some "
+            f"of the jobs or catalogs they come from, or one the catalog says may be empty); the others are "
+            f"grouped under an empty {use.label}"), "warning")
+    bad_value = _value_problem(resolver.catalog, use)
+    return _problem(ctx, query, display(bad_value)) if bad_value else None
+
+
+def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
+                resolver: _Resolver | None = None) -> Iterator[Problem]:
     if query.ast is None:
         return
-    analysis = analyse(query.ast, catalog.resolve)
+    resolver = resolver or _Resolver(catalog)
+    analysis = analyse(query.ast, resolver)
     seen: set[tuple[str, str]] = set()
     for use in analysis.uses:
         if (use.label, use.where) in seen:
             continue
         seen.add((use.label, use.where))
-        found = missing_label(use.label, use.available, use.where)
+        found = _use_problem(ctx, query, resolver, use)
         if found:
-            yield _problem(ctx, query, display(found[0]), found[1])
-            continue
-        bad_value = _value_problem(catalog, use)
-        if bad_value:
-            yield _problem(ctx, query, bad_value)
+            yield found
     output = analysis.labels
     if query.legend and not output.scalar:
         for label in dict.fromkeys(_LEGEND.findall(query.legend)):
-            found = missing_label(label, output, f"legend {query.legend!r}; the query's result does not keep it")
-            if found:
-                yield _problem(ctx, query, found[0], found[1], field="legendFormat")
+            found_label = missing_label(label, output, f"legend {query.legend!r}; the query's result does not keep it")
+            if found_label:
+                yield _problem(ctx, query, display(found_label[0]), found_label[1], field="legendFormat")
     for label in query.required_labels:
-        found = missing_label(label, output, "label_values variable; the query's result does not carry it")
-        if found:
-            yield _problem(ctx, query, found[0], found[1])
+        found_label = missing_label(label, output, "label_values variable; the query's result does not carry it")
+        if found_label:
+            yield _problem(ctx, query, display(found_label[0]), found_label[1])
     if query.kind == "alert" and query.rule is not None:
         for name, value in sorted(query.rule.labels.items()):
             for label in dict.fromkeys(template_labels(value)):
-                found = missing_label(label, output, f"$labels.{label} in label {name}; the expression's "
-                                                     "result does not keep it")
-                if found:
-                    yield _problem(ctx, query, found[0], found[1], field=f"labels.{name}")
+                found_label = missing_label(label, output, f"$labels.{label} in label {name}; the expression's "
+                                                           "result does not keep it")
+                if found_label:
+                    yield _problem(ctx, query, found_label[0], found_label[1], field=f"labels.{name}")
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
     catalog = index(ctx)
+    resolver = _Resolver(catalog)
     for query in collect(ctx):
-        yield from check_query(ctx, catalog, query)
+        yield from check_query(ctx, catalog, query, resolver)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from obscode import RecordingRule
-from tests.catalog.helpers import alert, dashboard, messages, stack
+from obscode import AlertRule, RecordingRule
+from obscode.model.catalog import Catalog, Metric
+from tests.catalog.helpers import alert, dashboard, messages, problems, stack
 
 CHECK = "catalog/label"
 
@@ -36,8 +37,8 @@ FAILING = [
     ("label dropped by an inner aggregation",
      "sum by (path) (sum by (method) (rate(http_requests_total[5m])))", "label path (sum by (path))",
      "labels available: method"),
-    ("on a label one side lacks", "http_requests_total / on (status) http_requests_in_progress",
-     "(right-hand side)", ""),
+    ("on a label neither side has", "http_requests_total / on (stauts) http_requests_in_progress",
+     "label stauts (on (stauts) of /, on either side)", "did you mean status?"),
     ("group_left label missing on the one side",
      "model_drift_score * on (model_id) group_left (owner) max by (model_id) (model_predictions_total)",
      "label owner (group_left (owner)", ""),
@@ -112,3 +113,160 @@ def test_labelmap_job_turns_typos_into_warnings() -> None:
     assert len(found) == 1 and "warning[catalog/label]" in found[0] and "did you mean instance?" in found[0]
     s.rule_files[0].groups[0].rules[0].expr = 'node_load1{kubernetes_io_hostname="x"} > 1'
     assert messages(CHECK, s) == []
+
+
+# Real PromQL from the monitoring mixins (../shared/corpus/mixins), against catalogs that list
+# what the exporters emit, to show each label rule on the queries users actually have.
+
+CORTEX = Catalog(name="cortex", metrics=[
+    Metric(name="cortex_ingester_memory_series", type="gauge"),
+    Metric(name="cortex_ingester_instance_limits", type="gauge", labels=["limit"]),
+])
+PROMETHEUS = Catalog(name="prometheus-server", metrics=[
+    Metric(name="prometheus_remote_storage_shards", type="gauge", labels=["remote_name", "url"]),
+    Metric(name="prometheus_remote_storage_samples_in_total", type="counter"),
+    Metric(name="prometheus_build_info", type="gauge", labels=["branch", "goversion", "revision", "version"]),
+])
+
+
+def _mixin_stack(*alerts: AlertRule):
+    return stack(list(alerts), job_catalogs={"api": [CORTEX, PROMETHEUS], "model_service": [PROMETHEUS],
+                                             "node": ["node-exporter"]})
+
+
+MIXIN_PASSING = [
+    # cortex/alerts.yaml CortexIngesterReachingSeriesLimit: only the right-hand side has `limit`.
+    ("ignoring a label only one side has",
+     '(cortex_ingester_memory_series / ignoring(limit) cortex_ingester_instance_limits{limit="max_series"}) > 0.8'),
+    ("on a label only one side has",
+     'cortex_ingester_memory_series / on(instance, limit) cortex_ingester_instance_limits{limit="max_series"}'),
+    # The mixins' hidden-cluster selectors, with the variable's "All" written out.
+    ("=~ .* matches series without the label", 'prometheus_remote_storage_shards{cluster=~".*"} > 0'),
+    ("!= matches series without the label", 'prometheus_remote_storage_shards{cluster!="dev"} > 0'),
+    ('=~ "" matches series without the label', 'prometheus_remote_storage_shards{cluster=~"|prod"} > 0'),
+    ("by (__name__) keeps the name", 'count by (__name__) ({__name__=~"node_cpu.*", job="node"}) > 0'),
+]
+
+MIXIN_FAILING = [
+    ("ignoring a label neither side has",
+     'cortex_ingester_memory_series / ignoring(limt) cortex_ingester_instance_limits{limit="max_series"} > 0.8',
+     "label limt (ignoring (limt) of /, on either side) does not exist there; did you mean limit?"),
+    # prometheus/dashboards/prometheus.json writes cluster=~".+" as its "All": that needs the label.
+    (".+ needs the label", 'prometheus_remote_storage_shards{cluster=~".+"} > 0',
+     'label cluster (matcher cluster=~".+" of prometheus_remote_storage_shards{cluster=~".+"}) does not exist'),
+    ('!="" needs the label', 'prometheus_remote_storage_shards{cluster!=""} > 0', "label cluster"),
+]
+
+
+@pytest.mark.parametrize("expr", [c[1] for c in MIXIN_PASSING], ids=[c[0] for c in MIXIN_PASSING])
+def test_mixin_queries_pass(expr: str) -> None:
+    assert messages(CHECK, _mixin_stack(alert(expr))) == []
+
+
+@pytest.mark.parametrize(("expr", "expected"), [c[1:] for c in MIXIN_FAILING], ids=[c[0] for c in MIXIN_FAILING])
+def test_mixin_queries_fail(expr: str, expected: str) -> None:
+    found = messages(CHECK, _mixin_stack(alert(expr)))
+    assert len(found) == 1 and "error[catalog/label]" in found[0] and expected in found[0], found
+
+
+def test_a_typo_in_a_matcher_that_matches_empty_is_a_warning() -> None:
+    found = messages(CHECK, stack([alert('rate(http_requests_total{stauts!="500"}[5m]) > 1')]))
+    assert len(found) == 1 and "warning[catalog/label]" in found[0], found
+    assert "label stauts" in found[0] and "did you mean status?" in found[0]
+
+
+def test_legend_name_of_a_plain_selector_passes() -> None:
+    files = dashboard(('node_cpu_seconds_total{job="node", mode="idle"}', "{{__name__}} {{cpu}}"))
+    assert messages(CHECK, stack(), files) == []
+
+
+@pytest.mark.parametrize("expr", [
+    'rate(node_cpu_seconds_total{job="node"}[$__rate_interval])',
+    'sum without (cpu) (node_cpu_seconds_total{job="node"})',
+    'node_cpu_seconds_total{job="node"} * 100',
+    'node_cpu_seconds_total{job="node"} > bool 0',
+], ids=["function", "without", "arithmetic", "bool comparison"])
+def test_legend_name_after_it_is_dropped_fails(expr: str) -> None:
+    found = messages(CHECK, stack(), dashboard((expr, "{{__name__}}")))
+    assert len(found) == 1 and "label __name__ (legend" in found[0], found
+    assert "labels available:" in found[0] and "__name__," not in found[0]
+
+
+@pytest.mark.parametrize("expr", [
+    'node_cpu_seconds_total{job="node"} > 0',
+    'sort_desc(node_cpu_seconds_total{job="node"})',
+    'topk(5, node_cpu_seconds_total{job="node"})',
+    'last_over_time(node_cpu_seconds_total{job="node"}[5m])',
+    'node_cpu_seconds_total{job="node"} unless node_cpu_seconds_total{mode="idle"}',
+], ids=["filtering comparison", "sort", "topk", "last_over_time", "set operator"])
+def test_legend_name_where_it_is_kept_passes(expr: str) -> None:
+    assert messages(CHECK, stack(), dashboard((expr, "{{__name__}}"))) == []
+
+
+def test_by_a_label_only_some_jobs_attach_is_a_warning() -> None:
+    # http_requests_total comes from jobs api and model_service; only model_service's targets have team.
+    found = messages(CHECK, _stack("sum by (team) (rate(http_requests_total[5m])) > 0"))
+    assert len(found) == 1 and "warning[catalog/label]" in found[0], found
+    assert "label team (sum by (team)) is carried by only some of the series it groups" in found[0]
+    assert messages(CHECK, _stack('sum by (team) (rate(http_requests_total{job="model_service"}[5m])) > 0')) == []
+
+
+def test_by_a_label_of_one_side_of_or_is_a_warning() -> None:
+    expr = ('sum by (remote_name) (prometheus_remote_storage_shards or '
+            'label_replace(prometheus_build_info, "x", "", "", "")) > 0')
+    found = messages(CHECK, _mixin_stack(alert(expr)))
+    assert len(found) == 1 and "warning[catalog/label]" in found[0] and "only some of the series" in found[0]
+
+
+# Variables as prometheus/dashboards/prometheus-remote-write.json and prometheus.json define them.
+CLUSTER_ALL_ANY = {"name": "cluster", "type": "query", "hide": 2, "includeAll": True, "allValue": ".*",
+                   "query": "label_values(prometheus_build_info, cluster)",
+                   "current": {"selected": False, "text": "$__all", "value": "$__all"}}
+CLUSTER_ALL_JOINED = {"name": "cluster", "type": "query", "hide": 0, "includeAll": True,
+                      "query": "label_values(prometheus_build_info, cluster)",
+                      "current": {"selected": False, "text": "$__all", "value": "$__all"}}
+CLUSTER_ALL_NONEMPTY = {"name": "cluster", "type": "query", "hide": 0, "includeAll": True, "allValue": ".+",
+                        "multi": True, "query": "label_values(prometheus_build_info{job=\"prometheus\"}, cluster)",
+                        "current": {"selected": False, "text": ["$__all"], "value": ["$__all"]}}
+CLUSTER_CUSTOM_EMPTY = {"name": "cluster", "type": "custom", "query": ",prod", "options": []}
+INSTANCE = {"name": "instance", "type": "query", "includeAll": True, "allValue": ".+",
+            "query": 'label_values(prometheus_build_info{cluster=~"$cluster"}, instance)'}
+# prometheus/dashboards/prometheus-remote-write.json, panel "Rate[5m]".
+REMOTE_WRITE_RATE = ('rate(\n  prometheus_remote_storage_samples_in_total{cluster=~"$cluster", '
+                     'instance=~"$instance"}[$__rate_interval])')
+
+
+def _mixin_dashboard(expr: str, *variables: dict) -> dict[str, bytes]:
+    return dashboard((expr, "{{instance}}"), variables=[*variables, INSTANCE])
+
+
+def _panel_messages(cluster: dict, expr: str = REMOTE_WRITE_RATE) -> list[str]:
+    """Findings on the panel (the variables' own label_values queries are checked as well)."""
+    found = messages(CHECK, _mixin_stack(), _mixin_dashboard(expr, cluster))
+    return [m for m in found if 'panel "P0"' in m]
+
+
+@pytest.mark.parametrize("cluster", [CLUSTER_ALL_ANY, CLUSTER_ALL_JOINED, CLUSTER_CUSTOM_EMPTY],
+                         ids=["allValue .*", "includeAll without allValue", "custom value empty"])
+def test_variable_that_may_match_empty_is_no_evidence_of_the_label(cluster: dict) -> None:
+    assert _panel_messages(cluster) == []
+
+
+def test_variable_that_needs_a_value_reports_the_users_text() -> None:
+    found = _panel_messages(CLUSTER_ALL_NONEMPTY)
+    assert len(found) == 1, found
+    assert ('label cluster (matcher cluster=~"$cluster" of prometheus_remote_storage_samples_in_total'
+            '{cluster=~"$cluster",instance=~"$instance"}[$__rate_interval]) does not exist there') in found[0]
+    assert "$variable" not in found[0] and "range_variable" not in found[0]
+
+
+def test_variable_forms_are_printed_as_written() -> None:
+    expr = 'prometheus_remote_storage_shards{cluster=~"${cluster:regex}", instance=~"[[instance]]"}'
+    found = _panel_messages(CLUSTER_ALL_NONEMPTY, expr)
+    assert len(found) == 1 and 'cluster=~"${cluster:regex}",instance=~"[[instance]]"' in found[0], found
+
+
+def test_matcher_findings_share_a_cause_per_jobs() -> None:
+    found = problems(CHECK, _mixin_stack(), _mixin_dashboard(REMOTE_WRITE_RATE, CLUSTER_ALL_NONEMPTY))
+    assert [p.cause for p in found if p.obj.endswith('panel "P0" target A')] == [
+        "label cluster is not emitted by jobs api, model_service"]
