@@ -111,6 +111,47 @@ def dashboard_command(files: tuple[Path, ...], stack_name: str, out: Path | None
     _run(stack_name, out, force, build)
 
 
+@command.command(name="alertmanager")
+@click.argument("file", type=_FILES)
+@_options
+def alertmanager_command(file: Path, stack_name: str, out: Path | None, force: bool) -> None:
+    """An Alertmanager configuration -> alertmanager.py (typed receivers, routes, inhibit rules);
+    literal secrets become SecretRef files, never code."""
+    from obscode.importers import alertmanager
+
+    def build(folder: Path, report: Collector) -> package.Plan:
+        config = alertmanager.read_file(file, report)
+        report.raise_if_errors()
+        assert config is not None
+        source = alertmanager.module_source(config, file)
+        notes = list(report.notes)
+        for path in alertmanager.secret_files(config):
+            notes.append(f"secret: the input had a secret written literally; put it in {path} "
+                         "on the Alertmanager host (alertmanager.py says which)")
+        return package.compose(folder, stack_name, "alertmanager", source, {}, None, notes)
+
+    _run(stack_name, out, force, build)
+
+
+@command.command(name="prometheus")
+@click.argument("file", type=_FILES)
+@_options
+def prometheus_command(file: Path, stack_name: str, out: Path | None, force: bool) -> None:
+    """A Prometheus configuration (global, alerting, scrape jobs) -> scrape.py; literal
+    passwords and tokens become SecretRef files."""
+    from obscode.importers import scrape
+
+    def build(folder: Path, report: Collector) -> package.Plan:
+        config = scrape.read_file(file, report)
+        report.raise_if_errors()
+        assert config is not None
+        notes = [*report.notes, f"prometheus: {len(scrape.jobs(config))} scrape job(s): {', '.join(scrape.jobs(config))}"]
+        source = scrape.module_source(config, file)
+        return package.compose(folder, stack_name, "scrape", source, {}, None, notes)
+
+    _run(stack_name, out, force, build)
+
+
 def _problem(file: str, message: str):  # type: ignore[no-untyped-def]
     from obscode.importers.problems import ImportProblem
 

@@ -197,7 +197,7 @@ def _items(items: list[tuple[Any, Any]], level: int, head: Any) -> str:
     out = ["\n"]
     for key, item in items:
         if isinstance(item, Commented):
-            out.extend(f"{inner}# {line}\n" if line else f"{inner}#\n" for line in item.comment.splitlines())
+            out.extend(f"{inner}# {line}\n" for line in comment_lines(item.comment, WIDTH - len(inner) - 2))
         prefix = head(key) if key is not None else ""
         out.append(f"{inner}{prefix}{render(item, level + 1, len(prefix) + 1)},\n")
     out.append(INDENT * level)
@@ -212,3 +212,20 @@ def assignment(name: str, value: Any) -> str:
 def docstring(text: str) -> str:
     body = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return f'"""{body}"""\n' if "\n" not in body else f'"""{body}\n"""\n'
+
+
+def comment_lines(text: str, width: int) -> list[str]:
+    """The comment's paragraphs (its own lines) wrapped to ``width``."""
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        out.extend(textwrap.wrap(paragraph, width=max(width, 40)) or [""])
+    return out
+
+
+def import_line(module: str, names: list[str] | set[str]) -> str:
+    """``from module import a, b`` on one line, or one name per line in parentheses."""
+    ordered = sorted(names)
+    line = f"from {module} import {', '.join(ordered)}\n"
+    if len(line) <= WIDTH + 1:
+        return line
+    return f"from {module} import (\n" + "".join(f"{INDENT}{n},\n" for n in ordered) + ")\n"

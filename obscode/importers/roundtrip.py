@@ -177,3 +177,130 @@ def structural_differences(original: Any, generated: Any, where: str = "") -> li
     out: list[str] = []
     _diff(original, generated, where or "config", out, limit=10**6)
     return out
+
+
+# --- Alertmanager ------------------------------------------------------------------
+
+#: Alertmanager's send_resolved default per receiver kind.
+_SEND_RESOLVED = {"email_configs": False, "pagerduty_configs": True, "slack_configs": False,
+                  "webhook_configs": True}
+_SECRET_KEYS = ("api_url", "service_key", "routing_key", "auth_password", "smtp_auth_password",
+                "slack_api_url", "password", "bearer_token", "credentials")
+_DURATION_KEYS = ("group_wait", "group_interval", "repeat_interval", "resolve_timeout",
+                  "scrape_interval", "scrape_timeout", "evaluation_interval", "timeout")
+
+
+def _matcher_set(block: dict[str, Any], new: str, match: str, match_re: str) -> list[str]:
+    from obscode.model.alertmanager import Matcher
+
+    found = []
+    for text in block.get(new) or []:
+        try:
+            found.append(str(Matcher.parse(str(text).strip().strip("{}"))))
+        except Exception:  # an unparsable matcher compares as its text
+            found.append(str(text))
+    for key, op in ((match, "="), (match_re, "=~")):
+        for name, value in (block.get(key) or {}).items():
+            found.append(str(Matcher(name=str(name), op=op, value=str(value))))
+    return sorted(found)
+
+
+def _secrets(block: dict[str, Any]) -> dict[str, Any]:
+    """A literal secret and a ``*_file`` reference compare equal: both become ``<secret>``."""
+    out = {}
+    for key, value in block.items():
+        base = key[: -len("_file")] if key.endswith("_file") else key
+        if base in _SECRET_KEYS or (base == "url" and key == "url_file"):
+            out[base] = "<secret>"
+        elif key in _DURATION_KEYS:
+            out[key] = _ms(value)
+        elif isinstance(value, dict):
+            out[key] = _secrets(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _route_canonical(route: dict[str, Any]) -> dict[str, Any]:
+    out = _secrets({k: v for k, v in route.items() if k not in ("matchers", "match", "match_re", "routes")})
+    out["matchers"] = _matcher_set(route, "matchers", "match", "match_re")
+    out["continue"] = bool(route.get("continue", False))
+    out["routes"] = [_route_canonical(r) for r in route.get("routes") or []]
+    return out
+
+
+def alertmanager_canonical(config: dict[str, Any]) -> dict[str, Any]:
+    """An Alertmanager configuration in the form two equal configurations share."""
+    receivers = {}
+    for receiver in config.get("receivers") or []:
+        entry = {}
+        for kind, default in _SEND_RESOLVED.items():
+            entry[kind] = [{"send_resolved": default, **_secrets(c)} for c in receiver.get(kind) or []]
+        extra = {k: v for k, v in receiver.items() if k != "name" and k not in _SEND_RESOLVED}
+        entry.update(extra)
+        receivers[receiver.get("name")] = entry
+    inhibit = [{"source": _matcher_set(r, "source_matchers", "source_match", "source_match_re"),
+                "target": _matcher_set(r, "target_matchers", "target_match", "target_match_re"),
+                "equal": sorted(r.get("equal") or [])} for r in config.get("inhibit_rules") or []]
+    intervals = (config.get("time_intervals") or []) + (config.get("mute_time_intervals") or [])
+    return {
+        "global": _secrets(config.get("global") or {}),
+        "route": _route_canonical(config.get("route") or {}),
+        "receivers": receivers,
+        "inhibit_rules": inhibit,
+        "time_intervals": {t.get("name"): t.get("time_intervals") for t in intervals},
+        "templates": list(config.get("templates") or []),
+    }
+
+
+def alertmanager_differences(original: dict[str, Any], generated: dict[str, Any]) -> list[str]:
+    """Differences between an input alertmanager.yml and the generated one (secrets compared
+    as present or not: the generated file references them by ``*_file``)."""
+    return structural_differences(alertmanager_canonical(original), alertmanager_canonical(generated), "alertmanager")
+
+
+# --- Prometheus ----------------------------------------------------------------------
+
+_RELABEL_DEFAULTS = {"action": "replace", "separator": ";", "regex": "(.*)", "replacement": "$1"}
+_JOB_DEFAULTS = {"metrics_path": "/metrics", "scheme": "http", "honor_labels": False}
+
+
+def _job_canonical(job: dict[str, Any], global_: dict[str, Any]) -> dict[str, Any]:
+    out = dict(job)
+    if isinstance(out.get("authorization"), dict):
+        auth = out.pop("authorization")
+        out["bearer_token"] = auth.get("credentials_file", auth.get("credentials"))
+    if "bearer_token_file" in out:
+        out["bearer_token"] = out.pop("bearer_token_file")
+    for key, default in _JOB_DEFAULTS.items():
+        out.setdefault(key, default)
+    out.setdefault("scrape_interval", global_["scrape_interval"])
+    out.setdefault("scrape_timeout", global_["scrape_timeout"])
+    for key in ("relabel_configs", "metric_relabel_configs"):
+        out[key] = [{**_RELABEL_DEFAULTS, **r} for r in out.get(key) or []]
+    out["kubernetes_sd_configs"] = [
+        {**sd, "namespaces": (sd.get("namespaces") or {}).get("names", [])} for sd in out.get("kubernetes_sd_configs") or []]
+    out["static_configs"] = [{"targets": s.get("targets") or [], "labels": s.get("labels") or {}}
+                             for s in out.get("static_configs") or []]
+    return _secrets(out)
+
+
+def prometheus_canonical(config: dict[str, Any]) -> dict[str, Any]:
+    """A Prometheus configuration in the form two equal ones share (``rule_files`` left out:
+    an imported stack lists its own)."""
+    given = config.get("global") or {}
+    global_ = {"scrape_interval": given.get("scrape_interval", "1m"),
+               "scrape_timeout": given.get("scrape_timeout", "10s"),
+               "evaluation_interval": given.get("evaluation_interval", "1m"),
+               "external_labels": given.get("external_labels") or {}}
+    alerting = (config.get("alerting") or {}).get("alertmanagers") or []
+    return {
+        "global": _secrets(global_),
+        "alertmanagers": [_secrets(a) for a in alerting],
+        "scrape_configs": {j.get("job_name"): _job_canonical(j, global_) for j in config.get("scrape_configs") or []},
+    }
+
+
+def prometheus_differences(original: dict[str, Any], generated: dict[str, Any]) -> list[str]:
+    """Differences between an input prometheus.yml and the generated one."""
+    return structural_differences(prometheus_canonical(original), prometheus_canonical(generated), "prometheus")

@@ -347,10 +347,10 @@ def module_source(files: list[ImportedRuleFile]) -> str:
         lines.append(pycode.assignment(var, pycode.Call("RuleFile", [
             ("name", f.name), ("groups", [pycode.Raw(v) for v in group_vars])])))
         sections.append("".join(lines))
-    names = ", ".join(sorted(used | {"RuleFile", "RuleGroup"}))
+    names = used | {"RuleFile", "RuleGroup"}
     sources = ", ".join(f.source.name for f in files)
     header = pycode.docstring(f"Alerting and recording rules, imported by `obscode import rules` from {sources}.")
-    imports = ("from textwrap import dedent\n\n" if dedent else "") + f"from obscode import {names}\n"
+    imports = ("from textwrap import dedent\n\n" if dedent else "") + pycode.import_line("obscode", names)
     footer = pycode.assignment("rule_files", [pycode.Raw(v) for v in file_vars])
     return header + "\n" + imports + "\n\n" + "\n\n".join(sections) + "\n\n" + footer
 
