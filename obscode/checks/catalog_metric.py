@@ -165,16 +165,17 @@ def _plural(count: int, word: str) -> str:
 def _summary(ctx: CheckContext, catalog: StackCatalog, unchecked: Unchecked) -> Problem:
     names = list(unchecked.names)
     listed = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+    them, are = ("it", "is") if len(names) == 1 else ("them", "are")
     jobs = catalog.uncatalogued_jobs
     if len(jobs) == 1:
-        why = f"job {jobs[0]} has no catalog and may emit them; give it one in job_catalogs to check them"
+        why = f"job {jobs[0]} has no catalog and may emit {them}; give it one in job_catalogs to check {them}"
     elif jobs:
-        why = (f"jobs {', '.join(jobs)} have no catalog and may emit them; give them catalogs in job_catalogs "
-               "to check them")
+        why = (f"jobs {', '.join(jobs)} have no catalog and may emit {them}; give them catalogs in job_catalogs "
+               f"to check {them}")
     else:
-        why = ("the stack names no scrape job, so they may come from any; name the jobs and their catalogs "
-               "in job_catalogs to check them")
-    message = (f"{_plural(len(names), 'metric')} not in any catalog are not checked "
+        why = (f"the stack names no scrape job, so {them} may come from any; name the jobs and their catalogs "
+               f"in job_catalogs to check {them}")
+    message = (f"{_plural(len(names), 'metric')} not in any catalog {are} not checked "
                f"({_plural(unchecked.uses, 'use')}, the first here): {listed}; {why}")
     assert unchecked.first is not None
     return _problem(ctx, unchecked.first, message, "warning")
