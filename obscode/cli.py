@@ -9,16 +9,22 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from dataclasses import dataclass, field
+
 import click
 
+from obscode import baseline as baselines
 from obscode import build as pipeline
-from obscode.checks import Problem
+from obscode.checks import Problem, group_problems
 from obscode.errors import DefinitionError, UsageError
 from obscode.output import differences, read_tree, write_atomic
+from obscode.suppression import Suppressor
 from obscode.tools import missing_tools, run_tools
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT = Path("generated")
+#: Locations a grouped finding lists before "and N more".
+SHOWN_LOCATIONS = 3
 
 
 class _Group(click.Group):
@@ -48,11 +54,67 @@ def _build_all(stacks: tuple[str, ...], profile: str | None) -> list[pipeline.Bu
 
 
 def _report(problems: list[Problem], fmt: str) -> None:
+    """Findings as text, one line per cause (with its first locations), or as JSON, every
+    finding with its group key."""
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
         return
+    for group in group_problems(problems):
+        first = group.first
+        if len(group.problems) == 1:
+            click.echo(str(first))
+            continue
+        count = len(group.problems)
+        shown = "; ".join(p.location() for p in group.problems[:SHOWN_LOCATIONS])
+        more = f"; and {count - SHOWN_LOCATIONS} more" if count > SHOWN_LOCATIONS else ""
+        click.echo(f"{first.stack}: {first.severity}[{first.check}] {first.reason}: used in {count} places "
+                   f"({shown}{more})")
+        if first.cause and first.cause != first.message:
+            click.echo(f"    first: {first.message}")
+
+
+@dataclass
+class _Outcome:
+    """Findings after suppression: those shown, and how many each way hid."""
+
+    shown: list[Problem] = field(default_factory=list)
+    #: Findings hidden by inline comments or ignore=: a baseline written now leaves them out.
+    suppressed: list[Problem] = field(default_factory=list)
+    #: Findings the baseline hides: a baseline written now keeps them.
+    baselined: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        total = sum(self.counts.values())
+        if not total:
+            return ""
+        ways = ", ".join(f"{n} by {how}" for how, n in sorted(self.counts.items()))
+        return f", {total} suppressed ({ways})"
+
+
+def _suppress(built: list[pipeline.Built], problems: list[Problem],
+              baseline: baselines.Baseline | None) -> _Outcome:
+    suppressors = {}
+    for item in built:
+        suppressors[item.name] = Suppressor(item.loaded.stack)
+        suppressors[item.name].check_dashboards(item.files)
+    outcome = _Outcome()
     for problem in problems:
-        click.echo(str(problem))
+        suppressor = suppressors.get(problem.stack)
+        how = suppressor.why(problem) if suppressor is not None else None
+        if how is None and baseline is not None and baseline.matches(problem):
+            how = "baseline"
+            outcome.baselined.append(problem)
+        elif how is not None:
+            outcome.suppressed.append(problem)
+        else:
+            outcome.shown.append(problem)
+        if how is not None:
+            outcome.counts[how] = outcome.counts.get(how, 0) + 1
+    for suppressor in suppressors.values():
+        outcome.notes.extend(suppressor.notes)
+    return outcome
 
 
 @main.command()
@@ -61,15 +123,21 @@ def _report(problems: list[Problem], fmt: str) -> None:
               help="Output root; each stack goes to OUT/<stack>/. Default: generated/ (out/<profile>/ with --profile).")
 @click.option("--profile", default=None, help="Apply the stack's named profile (e.g. local) before generating.")
 @click.option("--no-checks", is_flag=True, help="Write even if static checks find errors.")
-def generate(stacks: tuple[str, ...], out: Path | None, profile: str | None, no_checks: bool) -> None:
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Ignore the findings listed in this baseline file (see `obscode check --write-baseline`).")
+def generate(stacks: tuple[str, ...], out: Path | None, profile: str | None, no_checks: bool,
+             baseline_path: Path | None) -> None:
     """Write the configuration of STACKS (default: every folder under stacks/).
 
     Output is deterministic; a stack's folder is replaced whole or not at all, and
-    nothing is written if any stack fails to load or has check errors."""
+    nothing is written if any stack fails to load or has check errors (findings suppressed
+    inline, by ignore= or by --baseline do not count)."""
     root = out or (Path("out") / profile if profile else DEFAULT_OUT)
+    baseline = baselines.load(baseline_path) if baseline_path else None
     built = _build_all(stacks, profile)
     if not no_checks:
-        errors = [p for b in built for p in b.check() if p.severity == "error"]
+        outcome = _suppress(built, [p for b in built for p in b.check()], baseline)
+        errors = [p for p in outcome.shown if p.severity == "error"]
         if errors:
             _report(errors, "text")
             click.echo(f"generate: {len(errors)} check error(s); nothing written (see `obscode check`)", err=True)
@@ -86,12 +154,20 @@ def generate(stacks: tuple[str, ...], out: Path | None, profile: str | None, no_
 @click.option("--generated", "generated_root", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_OUT, show_default=True, help="Where the committed output lives (for --stale).")
 @click.option("--no-tools", is_flag=True, help="Skip promtool and amtool.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per cause with its first locations; json: every finding, with its group key.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Hide the findings this baseline file lists, and count its entries that no longer match.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write every current finding (not suppressed inline or by ignore=) to this baseline file and exit 0.")
 def check(stacks: tuple[str, ...], profile: str | None, stale: bool, generated_root: Path,
-          no_tools: bool, fmt: str) -> None:
+          no_tools: bool, fmt: str, baseline_path: Path | None, write_baseline: Path | None) -> None:
     """Run the static checks on STACKS, then promtool and amtool on their output.
 
-    Exit 1 if any check reports an error; warnings are printed but do not fail."""
+    Exit 1 if any check reports an error; warnings are printed but do not fail. Findings
+    suppressed by an inline `# obscode: ignore` comment, by ignore= or by --baseline are not
+    shown but counted (docs/suppression.md)."""
+    baseline = baselines.load(baseline_path) if baseline_path else None
     built = _build_all(stacks, profile)
     problems: list[Problem] = []
     notes: list[str] = []
@@ -113,13 +189,24 @@ def check(stacks: tuple[str, ...], profile: str | None, stale: bool, generated_r
         for tool in missing_tools():
             notes.append(f"warning: {tool} is not on PATH, its check was skipped "
                          "(Debian: apt-get install prometheus prometheus-alertmanager)")
-    _report(problems, fmt)
-    for note in notes:
-        click.echo(note, err=True)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    outcome = _suppress(built, problems, baseline)
     names = ", ".join(b.name for b in built)
-    click.echo(f"checked {names}: {errors} error(s), {warnings} warning(s)", err=True)
+    if write_baseline is not None:
+        written = baselines.write(write_baseline, outcome.shown + outcome.baselined)
+        click.echo(f"wrote baseline {write_baseline}: {written} finding(s) of {names}", err=True)
+        sys.exit(EXIT_OK)
+    _report(outcome.shown, fmt)
+    for note in notes + outcome.notes:
+        click.echo(note, err=True)
+    errors = sum(p.severity == "error" for p in outcome.shown)
+    warnings = len(outcome.shown) - errors
+    click.echo(f"checked {names}: {errors} error(s), {warnings} warning(s){outcome.summary()}", err=True)
+    if baseline is not None:
+        stale_entries = baseline.stale(outcome.baselined, [b.name for b in built])
+        if stale_entries:
+            click.echo(f"baseline {baseline.path}: {len(stale_entries)} entr{'y' if len(stale_entries) == 1 else 'ies'} "
+                       f"no longer match a finding; `obscode check --write-baseline {baseline.path}` drops them",
+                       err=True)
     sys.exit(EXIT_PROBLEMS if errors else EXIT_OK)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from obscode.model.alertmanager import AlertmanagerConfig
-from obscode.model.base import FieldError, Model
+from obscode.model.base import CheckIds, FieldError, Model
 from obscode.model.catalog import Catalog, resolve as resolve_catalog
 from obscode.model.dashboards import Datasource, GrafanaSettings
 from obscode.model.logs import LogsConfig
@@ -60,6 +60,9 @@ class Stack(Model):
     target_labels: list[str] = Field(default_factory=list)
     #: The same for one job at a time: {"node": ["cluster", "nodename"]}.
     job_labels: dict[str, list[str]] = Field(default_factory=dict)
+    #: Checks whose findings on a dashboard are suppressed, by dashboard uid:
+    #: {"node-overview": ["catalog/label"]} (dashboards are not obscode models; docs/suppression.md).
+    dashboard_ignore: dict[str, CheckIds] = Field(default_factory=dict)
     #: Values the ``severity`` label of an alert may take (checked by alerts/severity).
     allowed_severities: list[str] = Field(default_factory=lambda: ["critical", "warning", "info"])
     #: Whether every alert needs a ``runbook_url`` annotation (checked by alerts/annotations).

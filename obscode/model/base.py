@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from obscode.errors import DefinitionError, SourceLocation, caller_location
 
@@ -21,6 +21,16 @@ def _clean(msg: str) -> str:
     return msg
 
 
+def _known_check_ids(ids: list[str]) -> list[str]:
+    from obscode.suppression import validate_check_ids  # checks import the models: resolved late
+
+    return validate_check_ids(ids)
+
+
+#: Check ids to suppress (``["catalog/metric", "catalog/label"]``), validated against the known checks.
+CheckIds = Annotated[list[str], AfterValidator(_known_check_ids)]
+
+
 class Model(BaseModel):
     """Base of every definition model.
 
@@ -35,6 +45,10 @@ class Model(BaseModel):
     kind: ClassVar[str] = ""
     #: Field holding the object's name, e.g. "alert", "name".
     name_field: ClassVar[str | None] = None
+
+    #: Checks whose findings on this object, and on every object inside it, are suppressed
+    #: (see docs/suppression.md). Never written to any output.
+    ignore: CheckIds = Field(default_factory=list, exclude=True)
 
     _source: SourceLocation | None = PrivateAttr(default=None)
 

@@ -50,6 +50,8 @@ def test_json_format_lists_problems(tmp_path: Path) -> None:
         "file": "alertmanager/alertmanager.yml", "object": "receiver forgotten", "field": "name",
         "message": "no route sends alerts to this receiver; route to it or remove it",
         "source": payload[0]["source"],
+        "cause": "no route sends alerts to this receiver; route to it or remove it",
+        "group": "spare:alertmanager/receivers:warning:no route sends alerts to this receiver; route to it or remove it",
     }]
 
 
