@@ -104,23 +104,27 @@ class _Ignored:
     ids: frozenset[str]
 
 
-def _object_ignores(value: Any, inherited: frozenset[str], out: list[_Ignored]) -> None:
+def _object_ignores(value: Any, inherited: frozenset[str], described: str | None, out: list[_Ignored]) -> None:
+    """Collect what ``ignore=`` covers. An object without a name (a webhook config) is known
+    by its nearest named parent, so objects a factory builds on one line stay apart."""
     from obscode.model.base import Model
 
     if isinstance(value, Model):
         ids = inherited | frozenset(value.ignore)
+        kind = type(value)
+        if kind.name_field and getattr(value, kind.name_field, None):
+            described = kind.describe(value)
         if ids and value.source is not None:
-            named = type(value).name_field and getattr(value, type(value).name_field or "", None)
-            out.append(_Ignored(value.source, type(value).describe(value) if named else None, ids))
-        for name in type(value).model_fields:
+            out.append(_Ignored(value.source, described, ids))
+        for name in kind.model_fields:
             if name not in ("ignore", "job_catalogs"):
-                _object_ignores(getattr(value, name), ids, out)
+                _object_ignores(getattr(value, name), ids, described, out)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _object_ignores(item, inherited, out)
+            _object_ignores(item, inherited, described, out)
     elif isinstance(value, dict):
         for item in value.values():
-            _object_ignores(item, inherited, out)
+            _object_ignores(item, inherited, described, out)
 
 
 @dataclass
@@ -135,7 +139,7 @@ class Suppressor:
         self.objects: list[_Ignored] = []
         for name in type(self.stack).model_fields:
             if name not in ("ignore", "job_catalogs"):
-                _object_ignores(getattr(self.stack, name), frozenset(), self.objects)
+                _object_ignores(getattr(self.stack, name), frozenset(), None, self.objects)
         self.dashboards: dict[str, list[str]] = dict(getattr(self.stack, "dashboard_ignore", {}) or {})
         self._reported: set[tuple[str, int]] = set()
 

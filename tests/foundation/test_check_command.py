@@ -74,3 +74,44 @@ def test_help_describes_commands() -> None:
         assert command in result.output
     gen = CliRunner().invoke(main, ["generate", "--help"])
     assert "--out" in gen.output and "--profile" in gen.output
+
+
+MISSING_CLUSTER = '''
+from obscode import *
+
+def down(name):
+    return AlertRule(alert=name, expr='up{cluster="a", job="api"} == 0', labels={"severity": "warning"},
+                     annotations={"summary": "s", "description": "d"})
+
+stack = Stack(
+    name="many",
+    prometheus=PrometheusConfig(scrape_configs=[ScrapeConfig(job_name="api", static_configs=[StaticConfig(targets=["api:8000"])])]),
+    job_catalogs={"api": ["instrumentation-http"]},
+    rule_files=[RuleFile(name="r", groups=[RuleGroup(name="g", rules=[down("A"), down("B"), down("C"), down("D")])])],
+)
+'''
+
+
+def test_findings_with_one_cause_are_reported_once(tmp_path: Path) -> None:
+    stack = tmp_path / "many.py"
+    stack.write_text(MISSING_CLUSTER)
+    result = CliRunner().invoke(main, ["check", str(stack), "--no-tools"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    assert lines[0].startswith(
+        "many: error[catalog/label] label cluster is not emitted by job api: used in 4 places "
+        "(prometheus/rules/r.yml: alert A (group g), field 'expr' (")
+    assert "alert C (group g)" in lines[0] and lines[0].endswith("; and 1 more)")
+    assert "alert D" not in lines[0]
+    assert lines[1].startswith('    first: label cluster (matcher cluster="a" of up{cluster="a",job="api"}) '
+                               "does not exist there")
+    assert "checked many: 4 error(s), 0 warning(s)" in result.stderr
+
+
+def test_json_keeps_every_finding_of_a_group(tmp_path: Path) -> None:
+    stack = tmp_path / "many.py"
+    stack.write_text(MISSING_CLUSTER)
+    payload = json.loads(CliRunner().invoke(main, ["check", str(stack), "--no-tools", "--format", "json"]).stdout)
+    assert [p["object"] for p in payload] == [f"alert {n} (group g)" for n in "ABCD"]
+    assert {p["group"] for p in payload} == {"many:catalog/label:error:label cluster is not emitted by job api"}
