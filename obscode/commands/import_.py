@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from obscode.importers import catalogs, package
+from obscode.importers import catalogs, package, versions
 from obscode.importers.problems import Collector, ImportFailed
 
 EXIT_USAGE = 2
@@ -78,7 +78,9 @@ def rules_command(files: tuple[Path, ...], stack_name: str, out: Path | None, fo
         count = sum(len(g.group.rules) for f in imported for g in f.groups)
         notes = [*report.notes, f"rules: {count} rule(s) in {sum(len(f.groups) for f in imported)} group(s) "
                  f"of {len(imported)} file(s)", *_catalog_lines(suggestion)]
-        return package.compose(folder, stack_name, "rules", rules.module_source(imported), {}, suggestion, notes)
+        needs = versions.needed(rule_files=[f.rule_file() for f in imported])
+        return package.compose(folder, stack_name, "rules", rules.module_source(imported), {}, suggestion, notes,
+                               needs)
 
     _run(stack_name, out, force, build)
 
@@ -128,7 +130,8 @@ def alertmanager_command(file: Path, stack_name: str, out: Path | None, force: b
         for path in alertmanager.secret_files(config):
             notes.append(f"secret: the input had a secret written literally; put it in {path} "
                          "on the Alertmanager host (alertmanager.py says which)")
-        return package.compose(folder, stack_name, "alertmanager", source, {}, None, notes)
+        needs = versions.needed(alertmanager=config.built)
+        return package.compose(folder, stack_name, "alertmanager", source, {}, None, notes, needs)
 
     _run(stack_name, out, force, build)
 
@@ -147,7 +150,8 @@ def prometheus_command(file: Path, stack_name: str, out: Path | None, force: boo
         assert config is not None
         notes = [*report.notes, f"prometheus: {len(scrape.jobs(config))} scrape job(s): {', '.join(scrape.jobs(config))}"]
         source = scrape.module_source(config, file)
-        return package.compose(folder, stack_name, "scrape", source, {}, None, notes)
+        needs = versions.needed(prometheus=config.built)
+        return package.compose(folder, stack_name, "scrape", source, {}, None, notes, needs)
 
     _run(stack_name, out, force, build)
 

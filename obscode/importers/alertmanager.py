@@ -224,8 +224,10 @@ def read_file(path: Path, report: Collector) -> Obj | None:
     config = read_object(data, AlertmanagerConfig, table, ctx, data.line, "alertmanager config")
     if config is None or report.errors:
         return None
-    if failed(build(config, report)):
+    built = build(config, report)
+    if failed(built):
         return None
+    config.built = built
     return config
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from obscode.errors import UsageError
 from obscode.importers import pycode
 from obscode.importers.catalogs import Suggestion
+from obscode.versions import parse_version
 
 #: Modules an import writes, in the order ``Stack(...)`` takes them: (module, variable, Stack field).
 MODULES = (
@@ -35,8 +36,9 @@ def check_stack_name(name: str) -> str:
     return name
 
 
-def init_source(stack_name: str, modules: set[str]) -> str:
-    """``__init__.py`` building ``stack`` from the modules present."""
+def init_source(stack_name: str, modules: set[str], versions: dict[str, tuple[str, str]] | None = None) -> str:
+    """``__init__.py`` building ``stack`` from the modules present; ``versions`` are target
+    versions above the defaults, with what needs them."""
     lines = [pycode.docstring(
         f"Stack {stack_name}, {MARKER}.\n\n"
         "Each import adds its module (scrape.py, rules.py, alertmanager.py, dashboards.py) and rewrites\n"
@@ -53,6 +55,8 @@ def init_source(stack_name: str, modules: set[str]) -> str:
             kwargs.append(("prometheus", pycode.Commented(
                 None, "No scrape configuration: these rules and dashboards run on a Prometheus configured\n"
                       "elsewhere (`obscode import prometheus FILE` adds one)")))
+    for field, (version, why) in sorted((versions or {}).items()):
+        kwargs.append((field, pycode.Commented(version, f"The input uses {why}.")))
     lines.append("\n" + pycode.assignment("stack", pycode.Call("Stack", kwargs)))
     return "".join(lines)
 
@@ -112,10 +116,31 @@ class Plan:
     notes: list[str]
 
 
+def init_versions(path: Path) -> dict[str, tuple[str, str]]:
+    """Target versions an existing ``__init__.py`` sets in its ``Stack(...)`` call."""
+    if not path.is_file():
+        return {}
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Stack":
+            for keyword in node.keywords:
+                if keyword.arg and keyword.arg.endswith("_version") and isinstance(keyword.value, ast.Constant):
+                    above = lines[keyword.lineno - 2].strip() if keyword.lineno >= 2 else ""
+                    why = above.removeprefix("# The input uses ").rstrip(".") if above.startswith("#") else "the input"
+                    found[keyword.arg] = (str(keyword.value.value), why)
+    return found
+
+
 def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[str, bytes],
-            suggestion: Suggestion | None, notes: list[str]) -> Plan:
+            suggestion: Suggestion | None, notes: list[str],
+            versions: dict[str, tuple[str, str]] | None = None) -> Plan:
     """Every file of an import of one kind: its module, its data files, and the rewritten
-    ``__init__.py`` and ``catalogs.py``."""
+    ``__init__.py`` and ``catalogs.py``; ``versions``: target versions the input needs."""
     files = {f"{module}.py": source.encode("utf-8"), **extra}
     present = {m for m, _, _ in MODULES if (out / f"{m}.py").is_file()} | {module, "catalogs"}
     job_catalogs = read_job_catalogs(out / "catalogs.py")
@@ -132,7 +157,12 @@ def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[st
                          f"({', '.join(job_catalogs[job])}) are not listed in job_catalogs")
             del job_catalogs[job]
     files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without)).encode("utf-8")
-    files["__init__.py"] = init_source(stack_name, present).encode("utf-8")
+    targets = init_versions(out / "__init__.py")
+    for field, (version, why) in (versions or {}).items():
+        if field not in targets or parse_version(version) > parse_version(targets[field][0]):
+            targets[field] = (version, why)
+            notes.append(f"the stack targets {field} {version}: the input uses {why}")
+    files["__init__.py"] = init_source(stack_name, present, targets).encode("utf-8")
     return Plan(out=out, stack_name=stack_name, files=files, notes=notes)
 
 

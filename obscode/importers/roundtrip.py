@@ -3,9 +3,9 @@
 Each function compares one kind of input with the generated file and returns the
 differences as readable lines (empty: the round trip holds). What counts as equal:
 
-* rules: the same groups in order (a renamed group compares under its input name), the same
-  rules in order, expressions with equal parsed ASTs, ``for``/``keep_firing_for``/``interval``
-  as equal durations (``5m`` == ``300s``; absent == ``0s``), the same labels and annotations;
+* rules: the same groups (matched by name; a renamed group compares under its input name), the
+  same rules in order, expressions with equal parsed ASTs, ``for``/``keep_firing_for``/``interval``/
+  ``query_offset`` as equal durations (``5m`` == ``300s``; absent == ``0s``), the same labels and annotations;
 * Alertmanager: the same route tree, receivers and inhibit rules, with ``match``/``match_re``
   equal to the ``matchers`` they mean, durations compared as durations, Alertmanager's
   defaults filled in, and a secret written literally equal to a ``*_file`` reference;
@@ -90,8 +90,9 @@ def rules_differences(original: list[dict[str, Any]], generated: list[dict[str, 
 
 def _group_differences(theirs: dict[str, Any], ours: dict[str, Any], label: str) -> list[str]:
     out = []
-    if _ms(theirs.get("interval")) != _ms(ours.get("interval")):
-        out.append(f"{label}: interval {theirs.get('interval')!r} became {ours.get('interval')!r}")
+    for key in ("interval", "query_offset"):
+        if _ms(theirs.get(key)) != _ms(ours.get(key)):
+            out.append(f"{label}: {key} {theirs.get(key)!r} became {ours.get(key)!r}")
     if (theirs.get("limit") or 0) != (ours.get("limit") or 0):
         out.append(f"{label}: limit {theirs.get('limit')!r} became {ours.get('limit')!r}")
     rules_in, rules_out = theirs.get("rules") or [], ours.get("rules") or []

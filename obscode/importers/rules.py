@@ -19,7 +19,7 @@ from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup, p
 RULE_FIELDS = ("alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations")
 GROUP_FIELDS = ("name", "interval", "limit", "rules", "query_offset", "labels")
 #: Group fields of newer Prometheus releases that obscode's RuleGroup does not model yet.
-_UNMODELLED_GROUP_FIELDS = {"query_offset": "Prometheus 2.53", "labels": "Prometheus 3.0"}
+_UNMODELLED_GROUP_FIELDS = {"labels": "Prometheus 3.0"}
 _PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
 _FILE_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_.-]+")
 
@@ -148,13 +148,15 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
                          "expressed by obscode's RuleGroup yet; remove it from the input or import the group by hand")
             ok = False
         elif key not in GROUP_FIELDS:
-            report.error(file, data.line_of(key), f"unknown group field {key!r}; a group takes: name, interval, limit, rules")
+            report.error(file, data.line_of(key), f"unknown group field {key!r}; a group takes: "
+                         "name, interval, query_offset, limit, rules")
             ok = False
     name = data.text("name")
     if not isinstance(name, str) or not name.strip():
         report.error(file, data.line_of("name"), "a rule group needs a name")
         ok = False
     good_interval, interval = _duration(data, "interval", file, report)
+    good_offset, query_offset = _duration(data, "query_offset", file, report)
     limit = data.get("limit")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         report.error(file, data.line_of("limit"), f"limit must be a whole number >= 0, not {data.text('limit')!r}")
@@ -168,10 +170,10 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
         report.error(file, data.line_of("rules"), f"group {name}: rules must be a list of rules")
         return None
     rules = [_rule(item, rules_data.line_of(i), file, report) for i, item in enumerate(rules_data)]
-    if not ok or not good_interval or any(r is None for r in rules):
+    if not ok or not good_interval or not good_offset or any(r is None for r in rules):
         return None
     try:
-        group = RuleGroup(name=name, rules=rules, interval=interval, limit=limit)
+        group = RuleGroup(name=name, rules=rules, interval=interval, query_offset=query_offset, limit=limit)
     except DefinitionError as exc:
         report.error(file, data.line, f"group {name}: {exc.message}")
         return None
@@ -316,8 +318,9 @@ def _rule_call(data: Mapping) -> pycode.Call:
 
 def _group_call(group: ImportedGroup) -> pycode.Call:
     kwargs: list[tuple[str, Any]] = [("name", group.name)]
-    if group.data.get("interval") is not None:
-        kwargs.append(("interval", group.data.text("interval")))
+    for key in ("interval", "query_offset"):
+        if group.data.get(key) is not None:
+            kwargs.append((key, group.data.text(key)))
     if group.data.get("limit") is not None:
         kwargs.append(("limit", group.data["limit"]))
     kwargs.append(("rules", [_rule_call(r) for r in group.data["rules"]]))

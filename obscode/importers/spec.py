@@ -20,7 +20,8 @@ class Obj:
     file: str
     line: int
     comment: str = ""
-    failed: bool = field(default=False, init=False)
+    #: The model object, once :func:`build` made it (set by the readers on the root object).
+    built: Any = field(default=None, init=False)
 
     def code(self) -> Any:
         call = pycode.Call(self.cls.__name__, [(k, to_code(v)) for k, v in self.kwargs])

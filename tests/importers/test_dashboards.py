@@ -1,0 +1,76 @@
+"""`obscode import dashboard`: Grafana JSON kept as JSON next to the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from obscode.importers import roundtrip
+from tests.importers.helpers import generated, imported, obscode, write
+
+DASHBOARD = {
+    "uid": "node-overview", "title": "Node overview", "schemaVersion": 36,
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "CPU", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${datasource}"},
+         "targets": [{"refId": "A", "expr": 'sum by (instance) (rate(node_cpu_seconds_total{job="node"}[$__rate_interval]))'}]},
+    ],
+    "templating": {"list": []},
+}
+
+
+def test_a_dashboard_is_kept_byte_for_byte_and_round_trips(tmp_path: Path) -> None:
+    source = write(tmp_path / "node.json", json.dumps(DASHBOARD, indent=4))
+    result = imported("dashboard", source, stack=tmp_path / "stack")
+    assert "dashboard 'Node overview'" in result.output and "kept as JSON in dashboards/node-overview.json" in result.output
+    assert (tmp_path / "stack" / "dashboards" / "node-overview.json").read_bytes() == source.read_bytes()
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    output = json.loads((out / "grafana/dashboards/node-overview.json").read_text())
+    assert roundtrip.dashboard_differences(DASHBOARD, output) == []
+
+
+def test_a_file_without_json_suffix_is_imported(tmp_path: Path) -> None:
+    imported("dashboard", write(tmp_path / "overview", json.dumps(DASHBOARD)), stack=tmp_path / "stack")
+    assert (tmp_path / "stack" / "dashboards" / "node-overview.json").is_file()
+
+
+def test_invalid_json_is_an_error_at_its_line(tmp_path: Path) -> None:
+    source = write(tmp_path / "bad.json", '{\n  "title": "x",\n  "panels": [,]\n}\n')
+    result = obscode("import", "dashboard", source, "--stack", "s", "--out", tmp_path / "stack")
+    assert result.exit_code == 2
+    assert "bad.json:3: error: is not valid JSON: Expecting value (column 14)" in result.output
+    assert not (tmp_path / "stack").exists()
+
+
+def test_json_that_is_not_a_dashboard_is_an_error(tmp_path: Path) -> None:
+    result = obscode("import", "dashboard", write(tmp_path / "x.json", "[1, 2]"), "--stack", "s", "--out", tmp_path / "stack")
+    assert result.exit_code == 2
+    assert "x.json:1: error: is not a Grafana dashboard: a dashboard is a JSON object with a `panels` (or `rows`) list" \
+        in result.output
+
+
+def test_a_second_dashboard_with_the_same_uid_gets_its_own_file(tmp_path: Path) -> None:
+    one = write(tmp_path / "a.json", json.dumps(DASHBOARD))
+    two = write(tmp_path / "b.json", json.dumps({**DASHBOARD, "title": "Copy"}))
+    result = imported("dashboard", one, two, stack=tmp_path / "stack")
+    assert "b.json: kept as dashboards/node-overview-2.json (node-overview.json is taken)" in result.output
+
+
+def test_a_dashboard_newer_than_what_obscode_writes_is_reported(tmp_path: Path) -> None:
+    result = imported("dashboard", write(tmp_path / "a.json", json.dumps({**DASHBOARD, "schemaVersion": 41})),
+                      stack=tmp_path / "stack")
+    assert "schemaVersion 41 is newer than the 39 obscode generate writes" in result.output
+
+
+def test_keys_normalisation_drops_are_reported(tmp_path: Path) -> None:
+    legacy = {**DASHBOARD, "style": "dark", "panels": [{**DASHBOARD["panels"][0], "span": 6}]}  # type: ignore[dict-item]
+    result = imported("dashboard", write(tmp_path / "a.json", json.dumps(legacy)), stack=tmp_path / "stack")
+    assert ("dashboard 'Node overview': obscode generate drops keys Grafana no longer reads or that normalisation "
+            "rewrites: span, style") in result.output
+
+
+def test_the_dashboard_comparison_sees_a_moved_panel() -> None:
+    moved = json.loads(json.dumps(DASHBOARD))
+    moved["panels"][0]["gridPos"]["x"] = 12
+    output = roundtrip.normalise(moved, roundtrip.default_datasources())
+    assert roundtrip.dashboard_differences(DASHBOARD, output) == ["dashboard.panels[0].gridPos.x: 0 became 12"]
