@@ -210,6 +210,11 @@ class StackCatalog:
         """``job`` is a job of the stack and has at least one catalog."""
         return bool(self.stack.job_catalogs.get(job))
 
+    def undeclared(self, job: str) -> bool:
+        """``job`` is not among the jobs a stack without a Prometheus configuration names, so
+        that list is not the whole Prometheus: its series may be anything."""
+        return self.stack.prometheus is None and job not in self.job_labels
+
     def gates(self, series: Series, selector: Selector | None = None) -> list[Gate]:
         """Why ``series`` may be absent on the jobs that would emit it (narrowed by a
         ``job="x"`` matcher): empty when one of them emits it unconditionally."""

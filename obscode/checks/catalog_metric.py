@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from obscode.catalog_index import Gate, Series, StackCatalog, index
+from obscode.catalog_index import PER_TARGET_SERIES, Gate, Series, StackCatalog, index
 from obscode.checks import CheckContext, Problem
 from obscode.promql import Selector, selectors
 from obscode.queries import VARIABLE_VALUE, Query, collect, display
@@ -30,11 +30,16 @@ class Unchecked:
     names: dict[str, None] = field(default_factory=dict)
     uses: int = 0
     first: Query | None = None
+    #: Jobs that selectors name although a stack without Prometheus configuration does not.
+    undeclared: set[str] = field(default_factory=set)
 
-    def add(self, query: Query, name: str) -> None:
-        self.names.setdefault(name)
+    def add(self, query: Query, selector: Selector, catalog: StackCatalog) -> None:
+        self.names.setdefault(selector.name or "")
         self.uses += 1
         self.first = self.first or query
+        job = selector.equals("job")
+        if job is not None and VARIABLE_VALUE not in job and catalog.undeclared(job):
+            self.undeclared.add(job)
 
 
 def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error") -> Problem:
@@ -76,15 +81,19 @@ def _renamed(catalog: StackCatalog, name: str) -> str | None:
 
 def _certain(catalog: StackCatalog, selector: Selector) -> str | None:
     """Why no job can emit the unknown metric ``selector`` names ("" when every job has
-    catalogs), or None when a job without a catalog may."""
+    catalogs), or None when a job without a catalog may. A name with a colon is a recording
+    rule's by convention, which no job's catalog would list."""
     job = selector.equals("job")
+    undeclared = job is not None and catalog.undeclared(job)
+    if ":" in (selector.name or ""):
+        return "" if catalog.closed_world and not undeclared else None
     if job is not None and catalog.catalogued(job):
         listed = ", ".join(c.name for c in catalog.stack.job_catalogs[job])
         return f"job {job!r} has catalogs ({listed}) and none lists it"
     owner = catalog.owner(selector.name or "")
     if owner is not None:
         return f"names starting {owner[0]} belong to {owner[1]}, which does not list it"
-    if catalog.closed_world:
+    if catalog.closed_world and not undeclared:
         return ""
     return None
 
@@ -99,6 +108,8 @@ def _missing(catalog: StackCatalog, selector: Selector, reason: str) -> str:
         return message + f"; did you mean {suggestion}?"
     if reason:
         return message + "; check the name, and the exporter version its catalog describes"
+    if ":" in name:
+        return message + "; its name says it is a recording rule's: add the rule to the stack's rule_files"
     return message + "; add the catalog of the job that emits it to the stack's job_catalogs"
 
 
@@ -129,7 +140,7 @@ def _unknown(ctx: CheckContext, catalog: StackCatalog, query: Query, selector: S
                            f"did you mean {suggestion}?")
         yield _problem(ctx, query, f"{hint} (unless a job without a catalog emits it)", "warning")
         return
-    unchecked.add(query, name)
+    unchecked.add(query, selector, catalog)
 
 
 def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
@@ -148,11 +159,13 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
             continue
         job = selector.equals("job")
         if job is not None and series.jobs and job not in series.jobs and VARIABLE_VALUE not in job:
-            if catalog.catalogued(job) or catalog.closed_world:
+            if catalog.undeclared(job) and selector.name in PER_TARGET_SERIES:
+                continue  # Prometheus writes up and scrape_* for every job, declared or not
+            if catalog.catalogued(job) or (catalog.closed_world and not catalog.undeclared(job)):
                 yield _problem(ctx, query, f"metric {selector.name} is not emitted by job {job!r} "
                                            f"(selector {display(selector.text)}); it comes from {_sources(series)}")
             else:
-                unchecked.add(query, selector.name)
+                unchecked.add(query, selector, catalog)
             continue
         for gate in catalog.gates(series, selector)[:1]:
             yield _problem(ctx, query, _gate_message(selector.name, gate), "warning")
@@ -165,17 +178,17 @@ def _plural(count: int, word: str) -> str:
 def _summary(ctx: CheckContext, catalog: StackCatalog, unchecked: Unchecked) -> Problem:
     names = list(unchecked.names)
     listed = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
-    them, are = ("it", "is") if len(names) == 1 else ("them", "are")
-    jobs = catalog.uncatalogued_jobs
+    they, them, are = ("it", "it", "is") if len(names) == 1 else ("they", "them", "are")
+    jobs = sorted(set(catalog.uncatalogued_jobs) | unchecked.undeclared)
     if len(jobs) == 1:
         why = f"job {jobs[0]} has no catalog and may emit {them}; give it one in job_catalogs to check {them}"
     elif jobs:
         why = (f"jobs {', '.join(jobs)} have no catalog and may emit {them}; give them catalogs in job_catalogs "
                f"to check {them}")
     else:
-        why = (f"the stack names no scrape job, so {them} may come from any; name the jobs and their catalogs "
+        why = (f"the stack names no scrape job, so {they} may come from any; name the jobs and their catalogs "
                f"in job_catalogs to check {them}")
-    message = (f"{_plural(len(names), 'metric')} not in any catalog {are} not checked "
+    message = (f"{_plural(len(names), 'metric')} {are} not checked against a catalog "
                f"({_plural(unchecked.uses, 'use')}, the first here): {listed}; {why}")
     assert unchecked.first is not None
     return _problem(ctx, unchecked.first, message, "warning")

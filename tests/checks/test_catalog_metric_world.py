@@ -30,7 +30,7 @@ def test_unknown_metrics_a_job_without_catalog_may_emit_are_one_summary_warning(
     files = dashboard(("sum(kube_pod_info)", None))
     assert _found(_open("kube_pod_info == 0", "rate(kube_pod_restarts_total[5m]) > 0"), files) == [(
         "warning", "alert A0 (group g)",
-        "2 metrics not in any catalog are not checked (3 uses, the first here): kube_pod_info, "
+        "2 metrics are not checked against a catalog (3 uses, the first here): kube_pod_info, "
         "kube_pod_restarts_total; job model_service has no catalog and may emit them; give it one in "
         "job_catalogs to check them")]
 
@@ -38,21 +38,21 @@ def test_unknown_metrics_a_job_without_catalog_may_emit_are_one_summary_warning(
 def test_summary_lists_five_names_and_counts_the_rest() -> None:
     found = _found(_open(*(f"metric_{i} > 0" for i in range(7))))
     assert len(found) == 1, found
-    assert ("7 metrics not in any catalog are not checked (7 uses, the first here): metric_0, metric_1, metric_2, "
+    assert ("7 metrics are not checked against a catalog (7 uses, the first here): metric_0, metric_1, metric_2, "
             "metric_3, metric_4 and 2 more;") in found[0][2]
 
 
 def test_summary_names_every_job_without_catalog() -> None:
     found = _found(stack([alert("kube_pod_info == 0")], job_catalogs={"node": [NODE]}))
     assert [f[2] for f in found] == [
-        "1 metric not in any catalog is not checked (1 use, the first here): kube_pod_info; jobs api, "
+        "1 metric is not checked against a catalog (1 use, the first here): kube_pod_info; jobs api, "
         "model_service have no catalog and may emit it; give them catalogs in job_catalogs to check it"]
 
 
 def test_summary_of_a_stack_that_names_no_job() -> None:
     found = _found(Stack(name="t", rule_files=stack([alert("kube_pod_info == 0")]).rule_files))
     assert [f[2] for f in found] == [
-        "1 metric not in any catalog is not checked (1 use, the first here): kube_pod_info; the stack names no "
+        "1 metric is not checked against a catalog (1 use, the first here): kube_pod_info; the stack names no "
         "scrape job, so it may come from any; name the jobs and their catalogs in job_catalogs to check it"]
 
 
@@ -110,7 +110,7 @@ def test_known_mistake_is_a_warning_even_where_a_job_has_no_catalog() -> None:
 def test_known_metric_from_a_job_without_catalog_is_not_checked() -> None:
     found = _found(_open('rate(http_requests_total{job="model_service"}[5m]) > 0'))
     assert [f[0] for f in found] == ["warning"]
-    assert found[0][2].startswith("1 metric not in any catalog is not checked")
+    assert found[0][2].startswith("1 metric is not checked against a catalog")
 
 
 def test_known_metric_from_another_catalogued_job_stays_an_error() -> None:
@@ -137,4 +137,44 @@ def test_summary_is_anchored_at_a_dashboard_when_only_dashboards_use_them() -> N
     found = messages(CHECK, _open(), dashboard(("kube_node_info", None), uid="k8s"))
     assert len(found) == 1, found
     assert found[0].startswith('t: warning[catalog/metric] grafana/dashboards/k8s.json: dashboard k8s panel "P0" '
-                               "target A, field 'expr': 1 metric not in any catalog is not checked")
+                               "target A, field 'expr': 1 metric is not checked against a catalog")
+
+
+def test_recording_rule_name_in_an_owned_namespace_is_not_the_exporters() -> None:
+    found = _found(_open('node_namespace_pod:kube_pod_info:{job="node"}'))
+    assert [f[0] for f in found] == ["warning"]
+    assert found[0][2].startswith("1 metric is not checked against a catalog (1 use, the first here): "
+                                  "node_namespace_pod:kube_pod_info:;")
+
+
+def test_missing_recording_rule_in_a_closed_world_says_to_add_the_rule() -> None:
+    assert _found(node_stack("instance:node_cpu:ratio > 0")) == [(
+        "error", "alert A0 (group g)",
+        "metric instance:node_cpu:ratio is not emitted by any catalog of this stack (selector S); its name says "
+        "it is a recording rule's: add the rule to the stack's rule_files")]
+
+
+def test_summary_of_several_metrics_of_a_stack_that_names_no_job() -> None:
+    rules = stack([alert("kube_pod_info == 0", name="A0"), alert("kube_node_info == 0", name="A1")]).rule_files
+    assert [f[2] for f in _found(Stack(name="t", rule_files=rules))] == [
+        "2 metrics are not checked against a catalog (2 uses, the first here): kube_pod_info, kube_node_info; the "
+        "stack names no scrape job, so they may come from any; name the jobs and their catalogs in job_catalogs "
+        "to check them"]
+
+
+def test_job_a_stack_without_prometheus_does_not_declare_is_not_checked_and_named() -> None:
+    rules = stack([alert('kube_pod_info{job="kube-state-metrics"} == 0', name="A0"),
+                   alert('up{job="kube-apiserver"} == 0', name="A1"),
+                   alert('node_cpu_seconds_total{job="kube-apiserver"}', name="A2")]).rule_files
+    found = _found(Stack(name="t", rule_files=rules, job_catalogs={"node": [NODE]}))
+    assert found == [(
+        "warning", "alert A0 (group g)",
+        "2 metrics are not checked against a catalog (2 uses, the first here): kube_pod_info, node_cpu_seconds_total; "
+        "jobs kube-apiserver, kube-state-metrics have no catalog and may emit them; give them catalogs in "
+        "job_catalogs to check them")]
+
+
+def test_job_missing_from_the_prometheus_configuration_is_an_error() -> None:
+    found = _found(node_stack('kube_pod_info{job="kube-state-metrics"} == 0'))
+    assert [f[0] for f in found] == ["error"]
+    assert "add the catalog of the job that emits it" in found[0][2]
