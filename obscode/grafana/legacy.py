@@ -15,6 +15,9 @@ from typing import Any
 _REDUCE_KEYS = ("calcs", "limit", "values")
 _FIELD_OPTION_KEYS = ("calcs", "limit", "values", "override", "mappings", "thresholds", "defaults")
 
+#: Options only the gauge panel reads.
+_GAUGE_ONLY = ("showThresholdLabels", "showThresholdMarkers")
+
 #: Grafana's grid: 24 columns; one unit of height is about 30 px.
 GRID_COLUMNS = 24
 _PX_PER_UNIT = 30
@@ -68,6 +71,14 @@ def lift_field_options(panel: dict[str, Any], legacy: dict[str, Any]) -> None:
 
 def fix_field_options(panel: dict[str, Any]) -> None:
     """Undo grafanalib's legacy gauge/bar-gauge layout, in place."""
+    _lift_legacy_field_options(panel)
+    options = panel.get("options")
+    if panel.get("type") != "gauge" and isinstance(options, dict):
+        for key in _GAUGE_ONLY:  # grafanalib writes them on bar gauges too, which never read them
+            options.pop(key, None)
+
+
+def _lift_legacy_field_options(panel: dict[str, Any]) -> None:
     options = panel.get("options")
     if isinstance(options, dict) and isinstance(options.get("fieldOptions"), dict):
         lift_field_options(panel, options.pop("fieldOptions"))
@@ -79,7 +90,7 @@ def fix_field_options(panel: dict[str, Any]) -> None:
         legacy = {k: defaults.pop(k) for k in _FIELD_OPTION_KEYS if k in defaults and k != "defaults"}
         legacy["defaults"] = {k: defaults.pop(k) for k in ("title",) if k in defaults}
         lift_field_options(panel, legacy)
-    for key in ("showThresholdLabels", "showThresholdMarkers"):
+    for key in _GAUGE_ONLY:
         if key in field_config:
             panel.setdefault("options", {}).setdefault(key, field_config.pop(key))
 

@@ -1,6 +1,7 @@
 """Normalising dashboard JSON into what obscode writes.
 
-After :func:`normalise` a dashboard has the current ``schemaVersion``; every datasource
+After :func:`normalise` a dashboard has at least the ``schemaVersion`` obscode writes (a newer
+one the author declared is kept: obscode never downgrades a dashboard); every datasource
 reference is ``{type, uid}`` (names and ``null`` resolved against the provisioned
 datasources, unknown names kept as ``{uid}`` so ``dashboard/datasource`` can report them);
 every panel has an id and every target a refId; null values and keys Grafana no longer
@@ -168,7 +169,7 @@ def _variable(variable: dict[str, Any], datasources: DatasourceIndex) -> dict[st
         variable.pop("current")
     elif isinstance(current, dict):
         variable["current"] = _drop(current, ("tags",))
-    if variable.get("type") in ("query", "adhoc"):
+    if variable.get("type") in ("query", "adhoc") or isinstance(variable.get("datasource"), str):
         variable["datasource"] = datasources.ref(variable.get("datasource"))
     if variable.get("type") == "query" and isinstance(variable.get("query"), str):
         variable.setdefault("definition", variable["query"])
@@ -186,6 +187,19 @@ def _annotations(block: Any, datasources: DatasourceIndex) -> dict[str, Any]:
     return {"list": [_without_nones(a) for a in items]}
 
 
+def schema_version(declared: Any) -> int:
+    """The schemaVersion to write: the declared one when it is newer than obscode's, else obscode's.
+
+    Grafana migrates an older dashboard when it loads it; obscode's normalisation does the
+    same steps once. A newer declared version is the author's: rewriting it to an older one
+    would make Grafana run migrations that already happened."""
+    if isinstance(declared, str) and declared.strip().isdigit():
+        declared = int(declared)
+    if isinstance(declared, int) and not isinstance(declared, bool) and declared > SCHEMA_VERSION:
+        return declared
+    return SCHEMA_VERSION
+
+
 def normalise(raw: dict[str, Any], datasources: DatasourceIndex) -> dict[str, Any]:
     """The normalised form of dashboard JSON ``raw`` (which is not modified)."""
     dashboard = _without_nones(raw)
@@ -195,7 +209,7 @@ def normalise(raw: dict[str, Any], datasources: DatasourceIndex) -> dict[str, An
     if dashboard.get("sharedCrosshair") and not dashboard.get("graphTooltip"):
         dashboard["graphTooltip"] = 1
     dashboard = _drop(dashboard, _DASHBOARD_LEGACY)
-    dashboard["schemaVersion"] = SCHEMA_VERSION
+    dashboard["schemaVersion"] = schema_version(dashboard.get("schemaVersion"))
     dashboard["panels"] = [_panel(p, datasources) for p in dashboard.get("panels") or []]
     _assign_ids(dashboard["panels"])
     templating = dashboard.get("templating")

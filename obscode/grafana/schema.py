@@ -1,43 +1,89 @@
-"""A strict model of Grafana's dashboard JSON for schemaVersion 39 (Grafana 10.4 / 11).
+"""A model of Grafana's dashboard JSON (schemaVersion 39 and later; Grafana 10.4 to 12).
 
-Unknown keys are errors (a misspelled key is ignored by Grafana, silently), as are panel
-types that are deprecated or unknown. Panel ``options`` are modelled for the panel types
-obscode's users build (timeseries, stat, gauge, bargauge, table); other types' options
-are accepted as they are.
+Two parts. *Keys*: which keys exist where comes from Grafana's own JSON schemas
+(:mod:`obscode.grafana.upstream_keys`, derived from the Grafana Foundation SDK, per Grafana
+release), with each panel type's ``options`` and ``fieldConfig.defaults.custom``; see
+:func:`key_findings`. *Values*: the pydantic models below type the values of the keys
+obscode's users set most (units, thresholds, targets, grid positions). They allow extra keys:
+which keys are known is the key tree's job.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from obscode.grafana import SCHEMA_VERSION
+from obscode.grafana.upstream_keys import TREE
 
-#: Panel types of a stock Grafana 10/11.
+#: Panel types of a stock Grafana 10/11/12.
 PANEL_TYPES = frozenset({
     "timeseries", "stat", "gauge", "bargauge", "table", "text", "row", "piechart", "barchart",
     "histogram", "heatmap", "logs", "state-timeline", "status-history", "news", "dashlist",
     "alertlist", "annolist", "nodeGraph", "traces", "geomap", "canvas", "xychart", "trend",
     "candlestick", "flamegraph", "datagrid", "welcome", "gettingstarted",
 })
-#: Deprecated types and what replaces them.
+#: Deprecated types and what Grafana 11 migrates them to when it loads a dashboard.
 DEPRECATED_PANEL_TYPES = {
     "graph": "timeseries", "singlestat": "stat", "table-old": "table",
     "grafana-piechart-panel": "piechart", "grafana-worldmap-panel": "geomap",
 }
+#: Keys Grafana once read and now ignores, by where they sit; reported as such, never as
+#: a misspelling of a current key.
+LEGACY_KEYS = {
+    "dashboard": {"rows", "style", "hideControls", "sharedCrosshair", "gnetId", "__inputs", "__requires",
+                  "__elements", "iteration", "originalTitle", "nav"},
+    "panel": {"span", "height", "minSpan", "error", "editable", "isNew", "legend", "tooltip", "thresholds",
+              "nullPointMode", "format", "valueName", "colors", "colorBackground", "colorValue", "sparkline",
+              "gauge", "prefix", "postfix", "aliasColors", "seriesOverrides", "yaxes", "xaxis", "bars",
+              "lines", "points", "fill", "linewidth", "stack", "percentage", "steppedLine", "renderer",
+              "dashes", "dashLength", "spaceLength", "pointradius", "decimals", "tags", "timeRegions",
+              "fillGradient", "hiddenSeries", "dataLinks", "alertThreshold", "showTitle",
+              "titleSize", "collapse", "scopedVars", "repeatIteration", "repeatPanelId"},
+    "target": {"intervalFactor", "step", "metric", "calculatedInterval", "hide", "datasourceErrors"},
+    "variable": {"useTags", "tagsQuery", "tagValuesQuery", "tags", "error", "index", "queryValue"},
+}
+#: Keys of older panel versions that Grafana converts when it loads the panel (a panel
+#: plugin's migration handler, run for panels saved by an older plugin version).
+MIGRATED_KEYS = {
+    "heatmap": {"cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards", "legend",
+                "reverseYBuckets", "tooltip", "tooltipDecimals", "xAxis", "xBucketNumber", "xBucketSize",
+                "yAxis", "yBucketBound", "yBucketNumber", "yBucketSize"},
+    "piechart": {"pieType", "legendType", "valueName", "strokeWidth", "fontSize", "breakPoint", "combine",
+                 "legend", "format", "aliasColors"},
+    "table": {"styles", "columns", "transform", "fontSize", "showHeader", "sort", "pageSize"},
+    "stat": {"valueName", "colorBackground", "colorValue", "colors", "sparkline", "gauge", "format",
+             "prefix", "postfix", "thresholds", "nullPointMode", "valueMaps", "mappingType", "rangeMaps"},
+    "gauge": {"valueName", "colors", "gauge", "format", "thresholds", "nullPointMode"},
+    "alertlist": {"show", "limit", "onlyAlertsOnDashboard", "sortOrder", "stateFilter", "dashboardFilter",
+                  "folderId", "nameFilter", "dashboardTags"},
+    "dashlist": {"limit", "query", "recent", "search", "starred", "tags", "headings"},
+    "text": {"content", "mode"},
+}
+#: Keys current Grafana writes that its published schemas leave out (seen in dashboards
+#: Grafana 10 to 12 exported): the Prometheus query editor's state, the old value mapping
+#: shape Grafana converts on load.
+UNLISTED_KEYS = {
+    "prometheus": {"disableTextWrap", "fullMetaSearch", "includeNullMetadata", "useBackend", "step",
+                   "intervalFactor", "hide"},
+    "mapping": {"id", "text", "value", "from", "to"},
+}
+_MATCH_CUTOFF = 0.8
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class Loose(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class DatasourceRef(Strict):
+class DatasourceRef(Loose):
     type: str | None = None
     uid: str
 
 
-class GridPos(Strict):
+class GridPos(Loose):
     h: int
     w: int
     x: int
@@ -45,56 +91,49 @@ class GridPos(Strict):
     static: bool | None = None
 
 
-class ThresholdStep(Strict):
+class ThresholdStep(Loose):
     color: str
     value: float | None
 
 
-class Thresholds(Strict):
+class Thresholds(Loose):
     mode: Literal["absolute", "percentage"]
     steps: list[ThresholdStep]
 
 
-class FieldDefaults(Strict):
+class FieldDefaults(Loose):
     unit: str | None = None
     min: float | None = None
     max: float | None = None
     decimals: int | None = None
     displayName: str | None = None
-    displayNameFromDS: str | None = None
-    description: str | None = None
-    noValue: str | None = None
-    filterable: bool | None = None
-    path: str | None = None
-    writeable: bool | None = None
-    color: dict[str, Any] | None = None
+    #: A string in Grafana's schema; a number is shown as it is.
+    noValue: str | float | None = None
     thresholds: Thresholds | None = None
     mappings: list[dict[str, Any]] | None = None
     links: list[dict[str, Any]] | None = None
     custom: dict[str, Any] | None = None
 
 
-class OverrideMatcher(Strict):
+class OverrideMatcher(Loose):
     id: str
-    options: Any = None
 
 
-class OverrideProperty(Strict):
+class OverrideProperty(Loose):
     id: str
-    value: Any = None
 
 
-class Override(Strict):
+class Override(Loose):
     matcher: OverrideMatcher
     properties: list[OverrideProperty]
 
 
-class FieldConfig(Strict):
+class FieldConfig(Loose):
     defaults: FieldDefaults
     overrides: list[Override] = Field(default_factory=list)
 
 
-class PrometheusTarget(Strict):
+class PrometheusTarget(Loose):
     refId: str
     datasource: DatasourceRef | None = None
     expr: str
@@ -103,98 +142,74 @@ class PrometheusTarget(Strict):
     instant: bool | None = None
     range: bool | None = None
     format: Literal["time_series", "table", "heatmap"] | None = None
-    hide: bool | None = None
     exemplar: bool | None = None
     editorMode: Literal["code", "builder"] | None = None
-    queryType: str | None = None
-    intervalFactor: int | None = None
 
 
-class ReduceOptions(Strict):
+class VizLegend(Loose):
+    showLegend: bool | None = None
+    displayMode: Literal["list", "table", "hidden"] | None = None
+    placement: Literal["bottom", "right"] | None = None
+    calcs: list[str] | None = None
+
+
+class VizTooltip(Loose):
+    mode: Literal["single", "multi", "none"] | None = None
+    sort: Literal["none", "asc", "desc"] | None = None
+
+
+class ReduceOptions(Loose):
     calcs: list[str]
     fields: str | None = None
     values: bool | None = None
     limit: int | None = None
 
 
-class VizLegend(Strict):
-    showLegend: bool | None = None
-    displayMode: Literal["list", "table", "hidden"] | None = None
-    placement: Literal["bottom", "right"] | None = None
-    calcs: list[str] | None = None
-    sortBy: str | None = None
-    sortDesc: bool | None = None
-    width: int | None = None
-    asTable: bool | None = None
-    isVisible: bool | None = None
-
-
-class VizTooltip(Strict):
-    mode: Literal["single", "multi", "none"] | None = None
-    sort: Literal["none", "asc", "desc"] | None = None
-    maxHeight: int | None = None
-
-
-class _SingleValueOptions(Strict):
-    reduceOptions: ReduceOptions | None = None
-    orientation: Literal["auto", "horizontal", "vertical"] | None = None
-    text: dict[str, Any] | None = None
-    minVizWidth: int | None = None
-    minVizHeight: int | None = None
-
-
-class TimeseriesOptions(Strict):
+class TimeseriesOptions(Loose):
     legend: VizLegend | None = None
     tooltip: VizTooltip | None = None
-    timezone: list[str] | None = None
 
 
-class StatOptions(_SingleValueOptions):
+class StatOptions(Loose):
+    reduceOptions: ReduceOptions | None = None
+    orientation: Literal["auto", "horizontal", "vertical"] | None = None
     colorMode: Literal["value", "background", "background_solid", "none"] | None = None
     graphMode: Literal["area", "none"] | None = None
     justifyMode: Literal["auto", "center"] | None = None
     textMode: Literal["auto", "value", "value_and_name", "name", "none"] | None = None
-    wideLayout: bool | None = None
-    showPercentChange: bool | None = None
 
 
-class GaugeOptions(_SingleValueOptions):
+class GaugeOptions(Loose):
+    reduceOptions: ReduceOptions | None = None
+    orientation: Literal["auto", "horizontal", "vertical"] | None = None
     showThresholdLabels: bool | None = None
     showThresholdMarkers: bool | None = None
-    sizing: Literal["auto", "manual"] | None = None
 
 
 class BarGaugeOptions(GaugeOptions):
     displayMode: Literal["basic", "lcd", "gradient"] | None = None
-    showUnfilled: bool | None = None
-    valueMode: Literal["color", "text", "hidden"] | None = None
-    namePlacement: Literal["auto", "top", "left"] | None = None
-    maxVizHeight: int | None = None
     legend: VizLegend | None = None
 
 
-class TableOptions(Strict):
+class TableOptions(Loose):
     showHeader: bool | None = None
     cellHeight: Literal["sm", "md", "lg"] | None = None
-    footer: dict[str, Any] | None = None
-    sortBy: list[dict[str, Any]] | None = None
-    frameIndex: int | None = None
-    showTypeIcons: bool | None = None
 
 
-PANEL_OPTIONS: dict[str, type[Strict]] = {
+PANEL_OPTIONS: dict[str, type[Loose]] = {
     "timeseries": TimeseriesOptions, "stat": StatOptions, "gauge": GaugeOptions,
     "bargauge": BarGaugeOptions, "table": TableOptions,
 }
 
 
-class Panel(Strict):
-    """Keys every non-row panel may have; ``type`` and ``options`` are checked separately."""
+class Panel(Loose):
+    """Values every non-row panel may have; ``type`` and ``options`` are checked separately.
+    A title and a grid position are optional to Grafana (dashboard/layout checks the layout)."""
 
     id: int
     type: str
-    title: str
-    gridPos: GridPos
+    title: str | None = None
+    gridPos: GridPos | None = None
     description: str | None = None
     datasource: DatasourceRef | None = None
     targets: list[dict[str, Any]] = Field(default_factory=list)
@@ -206,108 +221,203 @@ class Panel(Strict):
     repeat: str | None = None
     repeatDirection: Literal["h", "v"] | None = None
     maxPerRow: int | None = None
-    maxDataPoints: int | None = None
+    #: Grafana's query options editor writes "" for "not set".
+    maxDataPoints: int | Literal[""] | None = None
     interval: str | None = None
     timeFrom: str | None = None
     timeShift: str | None = None
-    hideTimeOverride: bool | None = None
-    cacheTimeout: str | None = None
-    queryCachingTTL: int | None = None
-    pluginVersion: str | None = None
-    libraryPanel: dict[str, Any] | None = None
 
 
-class RowPanel(Strict):
+class RowPanel(Loose):
     id: int
     type: Literal["row"]
-    title: str
-    gridPos: GridPos
+    title: str | None = None
+    gridPos: GridPos | None = None
     collapsed: bool
     panels: list[dict[str, Any]] = Field(default_factory=list)
     repeat: str | None = None
-    description: str | None = None
 
 
-class Variable(Strict):
+class Variable(Loose):
     name: str
-    type: Literal["query", "custom", "constant", "datasource", "interval", "textbox", "adhoc", "groupby"]
-    label: str | None = None
-    description: str | None = None
-    query: str | dict[str, Any] | None = None
-    definition: str | None = None
+    type: Literal["query", "custom", "constant", "datasource", "interval", "textbox", "adhoc", "groupby",
+                  "switch", "snapshot", "system"]
     datasource: DatasourceRef | None = None
-    current: dict[str, Any] | None = None
-    options: list[dict[str, Any]] = Field(default_factory=list)
     hide: Literal[0, 1, 2] | None = None
     refresh: Literal[0, 1, 2] | None = None
-    regex: str | None = None
-    sort: int | None = None
     multi: bool | None = None
     includeAll: bool | None = None
-    allValue: str | None = None
-    skipUrlSync: bool | None = None
-    auto: bool | None = None
-    auto_count: int | None = None
-    auto_min: str | None = None
-    filters: list[dict[str, Any]] | None = None
 
 
-class Templating(Strict):
+class Templating(Loose):
     list: list[Variable]
 
 
-class Annotation(Strict):
+class Annotation(Loose):
     name: str
     datasource: DatasourceRef | None = None
     enable: bool
-    iconColor: str
-    builtIn: int | None = None
-    hide: bool | None = None
-    type: str | None = None
-    target: dict[str, Any] | None = None
-    expr: str | None = None
-    step: str | None = None
-    titleFormat: str | None = None
-    textFormat: str | None = None
-    tagKeys: str | None = None
-    useValueForTime: bool | None = None
-    filter: dict[str, Any] | None = None
+    iconColor: str | None = None
 
 
-class Annotations(Strict):
+class Annotations(Loose):
     list: list[Annotation]
 
 
-class TimeRange(Strict):
+class TimeRange(Loose):
     from_: str = Field(alias="from")
     to: str
 
 
-class TimePicker(Strict):
-    refresh_intervals: list[str] | None = None
-    hidden: bool | None = None
-    nowDelay: str | None = None
-
-
-class Dashboard(Strict):
-    """Top-level keys; ``panels`` are validated one by one so problems name the panel."""
+class Dashboard(Loose):
+    """Top-level values; ``panels`` are validated one by one so problems name the panel."""
 
     uid: str
     title: str
-    schemaVersion: Literal[SCHEMA_VERSION]  # type: ignore[valid-type]
+    schemaVersion: int
     panels: list[Any]
     templating: Templating
     annotations: Annotations
-    description: str | None = None
     tags: list[str] = Field(default_factory=list)
     editable: bool | None = None
     graphTooltip: Literal[0, 1, 2] | None = None
-    links: list[dict[str, Any]] = Field(default_factory=list)
     time: TimeRange | None = None
-    timepicker: TimePicker | None = None
-    timezone: str | None = None
     refresh: str | bool | None = None
-    version: int | None = None
-    liveNow: bool | None = None
-    weekStart: str | None = None
-    fiscalYearStartMonth: int | None = None
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyFinding:
+    """A key that is not where Grafana reads it: ``field`` is its path, ``severity`` error for
+    a likely misspelling of a key that is there, warning otherwise (Grafana ignores it)."""
+
+    field: str
+    message: str
+    severity: Literal["error", "warning"]
+
+
+def _real_keys(node: dict[str, Any]) -> list[str]:
+    return [k for k in node if k not in ("*", "@")]
+
+
+def _every_key(node: Any, into: set[str]) -> set[str]:
+    if isinstance(node, list):
+        for item in node:
+            _every_key(item, into)
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            if key not in ("*", "@"):
+                into.add(key)
+                _every_key(child, into)
+    return into
+
+
+#: Every key Grafana reads somewhere: such a key in the wrong place is left over, not misspelled.
+EVERY_KEY = frozenset(
+    _every_key([TREE[k] for k in ("dashboard", "panel", "row", "field_config", "variable", "annotation")], set())
+    | _every_key(list(TREE["options"].values()) + list(TREE["custom"].values())
+                 + list(TREE["queries"].values()), set())
+    | {k for keys in MIGRATED_KEYS.values() for k in keys})
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.lstrip("v").split(".")[:3] if p.isdigit())
+
+
+def _walk(data: Any, node: Any, path: str, legacy: set[str], grafana: str,
+          migrated: tuple[str, set[str]] = ("", set())) -> Iterator[KeyFinding]:
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _walk(item, node, f"{path}[{index}]", legacy, grafana)
+        return
+    if not isinstance(data, dict) or not isinstance(node, dict):
+        return
+    known = _real_keys(node)
+    if not known:
+        return
+    for key, value in data.items():
+        field = f"{path}.{key}" if path else key
+        if key in node:
+            child = node[key]
+            since = child.get("@") if isinstance(child, dict) else None
+            if since and _version_tuple(grafana) < _version_tuple(since):
+                yield KeyFinding(field, f"key {key!r} is read by Grafana >= {since}; the stack targets Grafana "
+                                        f"{grafana} (grafana_version), which ignores it", "warning")
+            yield from _walk(value, child, field, set(), grafana)
+        elif "*" in node:
+            continue
+        elif key in migrated[1]:
+            yield KeyFinding(field, f"key {key!r} is an option of an older {migrated[0]} panel: Grafana converts "
+                                    "it when it loads the panel; write the current options to keep what "
+                                    "Grafana shows in the file", "warning")
+        else:
+            yield _unknown(key, field, known, legacy)
+
+
+def _unknown(key: str, field: str, known: list[str], legacy: set[str]) -> KeyFinding:
+    if key not in legacy and key not in EVERY_KEY:
+        same_but_case = [k for k in known if k.lower() == key.lower()]
+        close = same_but_case or difflib.get_close_matches(key, known, n=1, cutoff=_MATCH_CUTOFF)
+        if close:
+            return KeyFinding(field, f"unknown key {key!r}; did you mean {close[0]!r}? (Grafana ignores a "
+                                     "misspelled key silently)", "error")
+    kind = "a legacy key" if key in legacy else "not a key Grafana reads here"
+    return KeyFinding(field, f"key {key!r} is {kind}; Grafana ignores it (remove it, or move it where it "
+                             f"belongs)", "warning")
+
+
+def _panel_node(kind: str) -> dict[str, Any]:
+    node = dict(TREE["panel"])
+    field_config = dict(node["fieldConfig"])
+    defaults = dict(field_config["defaults"])
+    defaults["custom"] = TREE["custom"].get(kind, {"*": True})
+    field_config["defaults"] = defaults
+    node["fieldConfig"] = field_config
+    node["options"] = TREE["options"].get(kind, {"*": True})
+    node["targets"] = {"*": True}  # by data source type, below
+    mappings = dict(defaults["mappings"])
+    mappings.update({key: None for key in UNLISTED_KEYS["mapping"]})
+    defaults["mappings"] = mappings
+    return node
+
+
+def _query_node(datasource_type: Any) -> dict[str, Any] | None:
+    node = TREE["queries"].get(datasource_type) if isinstance(datasource_type, str) else None
+    if node is None:
+        return None
+    return {**node, **{key: None for key in UNLISTED_KEYS.get(datasource_type, ())}}
+
+
+def dashboard_key_findings(dashboard: dict[str, Any], grafana: str) -> Iterator[KeyFinding]:
+    """Keys of the dashboard itself (panels apart)."""
+    node = {k: v for k, v in TREE["dashboard"].items() if k != "panels"}
+    node["templating"] = {"list": TREE["variable"]}
+    node["annotations"] = {"list": TREE["annotation"]}
+    top = {k: v for k, v in dashboard.items() if k not in ("panels", "templating", "annotations")}
+    yield from _walk(top, node, "", LEGACY_KEYS["dashboard"], grafana)
+    for block, tree, legacy in (("templating", TREE["variable"], LEGACY_KEYS["variable"]),
+                                ("annotations", TREE["annotation"], set())):
+        items = dashboard.get(block, {}).get("list") if isinstance(dashboard.get(block), dict) else None
+        for index, item in enumerate(items or []):
+            yield from _walk(item, tree, f"{block}.list[{index}]", legacy, grafana)
+
+
+def panel_key_findings(panel: dict[str, Any], grafana: str) -> Iterator[KeyFinding]:
+    """Keys of one panel (a row's children apart), its options and its targets."""
+    kind = panel.get("type")
+    if kind == "row":
+        node = dict(TREE["row"])
+        node.update({k: TREE["panel"][k] for k in ("description",) if k in TREE["panel"]})
+        top = {k: v for k, v in panel.items() if k != "panels"}
+        yield from _walk(top, node, "", LEGACY_KEYS["panel"], grafana)
+        return
+    top = {k: v for k, v in panel.items() if k != "targets"}
+    migrated = (str(kind), MIGRATED_KEYS.get(str(kind), set()))
+    yield from _walk(top, _panel_node(str(kind)), "", LEGACY_KEYS["panel"], grafana, migrated)
+    for index, target in enumerate(panel.get("targets") or []):
+        ref = target.get("datasource") if isinstance(target, dict) else None
+        query = _query_node(ref.get("type")) if isinstance(ref, dict) else None
+        if query:
+            yield from _walk(target, query, f"targets[{index}]", LEGACY_KEYS["target"], grafana)

@@ -28,9 +28,12 @@ def dash(uid="good", panels=None, variables=(), title="Good"):
 '''
 
 
-def check(tmp_path: Path, dashboards: str) -> tuple[int, list[dict[str, Any]]]:
-    """Exit code and problems of ``obscode check`` on a stack with ``dashboards`` (a Python list expression)."""
-    source = PRELUDE + f"stack = Stack(name='cases', prometheus=PrometheusConfig(), dashboards={textwrap.dedent(dashboards)})\n"
+def check(tmp_path: Path, dashboards: str, stack_args: str = "") -> tuple[int, list[dict[str, Any]]]:
+    """Exit code and problems of ``obscode check`` on a stack with ``dashboards`` (a Python list
+    expression); ``stack_args`` adds keyword arguments to the Stack, e.g. ``grafana_version="11.0"``."""
+    extra = f", {stack_args}" if stack_args else ""
+    source = PRELUDE + (f"stack = Stack(name='cases', prometheus=PrometheusConfig(), "
+                        f"dashboards={textwrap.dedent(dashboards)}{extra})\n")
     path = tmp_path / "cases.py"
     path.write_text(source)
     result = CliRunner().invoke(main, ["check", str(path), "--no-tools", "--format", "json"])

@@ -95,3 +95,30 @@ def test_something_that_is_no_dashboard_is_a_definition_error(tmp_path):
     assert result.exit_code == 2
     assert ("dashboards[0]: expected a grafanalib Dashboard, a Grafana Foundation SDK dashboard or a dict of "
             "dashboard JSON, got int") in result.stderr
+
+
+def test_a_newer_declared_schema_version_is_kept_never_downgraded():
+    def version(declared):
+        return _only({"uid": "v", "title": "V", "schemaVersion": declared, "panels": []})["schemaVersion"]
+
+    assert version(41) == 41
+    assert version(42) == 42
+    assert version("41") == 41
+    assert version(16) == 39
+    assert version(None) == 39
+
+
+def test_gauge_only_options_leave_bar_gauges():
+    """grafanalib writes showThresholdLabels/Markers on bar gauges, which never read them."""
+    out = _only(g.Dashboard(title="T", uid="t", panels=[
+        g.BarGauge(title="Bars", gridPos=g.GridPos(h=4, w=6, x=0, y=0)),
+        g.GaugePanel(title="Gauge", gridPos=g.GridPos(h=4, w=6, x=6, y=0))]))
+    bars, gauge = out["panels"]
+    assert "showThresholdLabels" not in bars["options"] and "showThresholdMarkers" not in bars["options"]
+    assert gauge["options"]["showThresholdMarkers"] is True
+
+
+def test_a_string_datasource_of_any_variable_becomes_a_reference():
+    out = _only({"uid": "v", "title": "V", "panels": [], "templating": {"list": [
+        {"name": "ds_var", "type": "custom", "query": "a,b", "datasource": "${datasource}"}]}})
+    assert out["templating"]["list"][0]["datasource"] == {"uid": "${datasource}"}
