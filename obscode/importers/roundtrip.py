@@ -28,6 +28,8 @@ from obscode.grafana.normalise import DatasourceIndex, normalise
 from obscode.model.dashboards import GrafanaSettings
 from obscode.model.duration import parse_duration
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _ast(expr: Any) -> str:
     try:
@@ -61,7 +63,7 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
 def rule_groups(path: Path) -> list[dict[str, Any]]:
     """Every group of an input rule file, PrometheusRule resources unwrapped, in order."""
     groups: list[dict[str, Any]] = []
-    for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+    for document in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER):
         if not isinstance(document, dict):
             continue
         if document.get("kind") == "PrometheusRule":
@@ -126,7 +128,7 @@ def rules_round_trip(paths: list[Path], generated: Path) -> list[str]:
         if not target.is_file():
             out.append(f"{path}: {target} was not generated")
             continue
-        ours = (yaml.safe_load(target.read_text(encoding="utf-8")) or {}).get("groups") or []
+        ours = (yaml.load(target.read_text(encoding="utf-8"), Loader=_LOADER) or {}).get("groups") or []
         renames = {g.name: g.original_name for g in match.groups}
         out.extend(rules_differences(original, ours, renames, where=str(path)))
     return out
