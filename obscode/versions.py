@@ -164,6 +164,10 @@ def _scrape_uses(stack: Any) -> Iterator[_Use]:
 
 
 def _matcher_uses(obj: str, field: str, matchers: list[Any], source: Any, ctx: tuple[str, ...]) -> Iterator[_Use]:
+    utf8 = [m for m in matchers if not m.classic_name]
+    if utf8:
+        yield _Use("utf-8 matchers", obj, field, ctx, source,
+                   f"matcher {utf8[0]} (label name {utf8[0].name!r} outside [a-zA-Z_][a-zA-Z0-9_]*)")
     negative = [m for m in matchers if m.op in ("!=", "!~")]
     if negative:
         yield _Use("matchers", obj, field, ctx, source,

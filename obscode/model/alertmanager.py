@@ -11,12 +11,16 @@ from obscode.model.base import FieldError, Model
 from obscode.model.duration import Duration
 from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
 
-_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$')
+_MATCHER = re.compile(
+    r'^\s*(?:([a-zA-Z_][a-zA-Z0-9_]*)|"((?:[^"\\]|\\.)+)")\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$')
+CLASSIC_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _AM = "Alertmanager"
 
 
 class Matcher(Model):
-    """``name op "value"``; ``op`` is one of = != =~ !~."""
+    """``name op "value"``; ``op`` is one of = != =~ !~. A label name outside
+    [a-zA-Z_][a-zA-Z0-9_]* is written quoted (``"service.name"="api"``), which Alertmanager
+    reads from 0.27 on (obscode.versions checks the target)."""
 
     kind = "matcher"
 
@@ -29,8 +33,9 @@ class Matcher(Model):
         match = _MATCHER.match(text)
         if not match:
             raise ValueError(f'matcher {text!r} is not of the form name="value" (operators = != =~ !~)')
-        name, op, quoted, bare = match.groups()
-        value = quoted.replace('\\"', '"') if quoted is not None else bare
+        classic, quoted_name, op, quoted, bare = match.groups()
+        name = classic if classic is not None else _unescape(quoted_name)
+        value = _unescape(quoted) if quoted is not None else bare
         matcher = cls(name=name, op=op, value=value)
         return matcher
 
@@ -52,9 +57,22 @@ class Matcher(Model):
         found = re.fullmatch(self.value, actual) is not None
         return found if self.op == "=~" else not found
 
+    @property
+    def classic_name(self) -> bool:
+        """Whether the label name is one every Alertmanager reads (no UTF-8 quoting)."""
+        return bool(CLASSIC_LABEL_NAME.match(self.name))
+
     def __str__(self) -> str:
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{self.name}{self.op}"{escaped}"'
+        name = self.name if self.classic_name else f'"{_escape(self.name)}"'
+        return f'{name}{self.op}"{_escape(self.value)}"'
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _unescape(text: str) -> str:
+    return text.replace('\\"', '"')
 
 
 def _matchers(value: Any) -> list[Matcher]:

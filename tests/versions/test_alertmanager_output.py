@@ -83,3 +83,18 @@ def test_both_syntaxes_route_alike(tmp_path: Path, labels: list[str], receivers:
         proc = amtool("config", "routes", "test", "--config.file", str(path), *labels)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert proc.stdout.strip() == receivers, version
+
+
+def test_amtool_0_25_refuses_what_the_gates_refuse(tmp_path: Path) -> None:
+    """Why the gates exist: the real amtool 0.25 fails on a quoted UTF-8 label name (0.27) and on
+    webhook url_file (0.26), which obscode refuses at definition for the default target."""
+    for receiver, says in (('{"name": "team", "webhook_configs": [{"url_file": "/etc/am/url"}]}',
+                            "field url_file not found"),
+                           ('{"name": "team"}', 'bad matcher format: "service.name"="api"')):
+        route = '{"receiver": "team", "routes": [{"receiver": "team", "matchers": ["\\"service.name\\"=\\"api\\""]}]}'
+        if "url_file" in receiver:
+            route = '{"receiver": "team"}'
+        path = tmp_path / "alertmanager.yml"
+        path.write_text(f'{{"route": {route}, "receivers": [{receiver}]}}')
+        proc = amtool("check-config", str(path))
+        assert proc.returncode != 0 and says in proc.stdout + proc.stderr, proc.stdout + proc.stderr

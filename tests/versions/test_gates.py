@@ -128,3 +128,15 @@ def test_every_gate_cites_its_changelog_entry() -> None:
                                              ("12.0", 41), ("13.2.1", 42)])
 def test_newest_dashboard_schema_version_per_grafana(grafana: str, schema: int) -> None:
     assert grafana_schema_version(grafana) == schema
+
+
+def test_utf8_label_name_in_a_matcher_needs_alertmanager_0_27() -> None:
+    def stack(version: str) -> Stack:
+        route = Route(receiver="team", routes=[Route(matchers=['"service.name"="api"'], receiver="team")])
+        return Stack(name="s", alertmanager_version=version,
+                     alertmanager=AlertmanagerConfig(route=route, receivers=[Receiver(name="team")]))
+
+    message = refused(lambda: stack("0.26"))
+    assert "route.routes[0], field 'matchers': matcher \"service.name\"=\"api\" (label name 'service.name' outside " \
+           "[a-zA-Z_][a-zA-Z0-9_]*) needs Alertmanager >= 0.27; the stack targets 0.26" in message
+    assert stack("0.27").alertmanager.render()["route"]["routes"][0]["matchers"] == ['"service.name"="api"']
