@@ -72,3 +72,17 @@ def test_empty_alert_name_says_what_to_do() -> None:
     with pytest.raises(DefinitionError) as caught:
         AlertRule(alert="", expr="up == 0")
     assert str(caught.value) == "alert, field 'alert': alert name is empty; name the alert, e.g. HighCpuUsage"
+
+
+@pytest.mark.parametrize("name", [n for n in ALERT_NAMES if n], ids=repr)
+def test_obscode_writes_every_accepted_alert_name_so_promtool_reads_it_back(name: str, tmp_path: Path) -> None:
+    from obscode.emit.yaml_out import dump
+    from obscode.model.rules import RuleFile
+
+    rule_file = RuleFile(name="names", groups=[RuleGroup(name="g", rules=[AlertRule(alert=name, expr="up == 0")])])
+    path = tmp_path / "names.yml"
+    path.write_bytes(dump(rule_file.render(), "# test\n"))
+    assert yaml.safe_load(path.read_text())["groups"][0]["rules"][0]["alert"] == name
+    proc = subprocess.run([require_tool("promtool"), "check", "rules", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
