@@ -23,6 +23,9 @@ DURATION_BUILTINS = ("__rate_interval", "__interval", "__range")
 ALL = "$__all"
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::[\w]+)?\}|\[\[(\w+)(?::[\w]+)?\]\]|\$(\w+)")
+_LABEL_VALUES_LABEL = re.compile(r"^\s*label_values\s*\((?:.*,)?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$", re.S)
+#: ``hide`` of a variable Grafana shows neither its label nor its value.
+HIDDEN = 2
 
 
 def variables_used(expr: str) -> list[str]:
@@ -124,6 +127,9 @@ class Variable:
     multi: bool = False
     #: Values it is known to take: custom options, a constant or textbox value, the current value.
     values: tuple[str, ...] = ()
+    #: The label a ``label_values(..., label)`` query variable lists.
+    label: str | None = None
+    hidden: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Variable":
@@ -141,14 +147,21 @@ class Variable:
         if isinstance(current, dict):
             values.extend(_strings(current.get("value")))
         all_value = data.get("allValue")
+        text = query.get("query") if isinstance(query, dict) else query
+        listed = _LABEL_VALUES_LABEL.match(text) if kind == "query" and isinstance(text, str) else None
         return cls(name=str(data.get("name") or ""), type=kind, include_all=bool(data.get("includeAll")),
                    all_value=all_value if isinstance(all_value, str) and all_value != "" else None,
-                   multi=bool(data.get("multi")), values=tuple(dict.fromkeys(values)))
+                   multi=bool(data.get("multi")), values=tuple(dict.fromkeys(values)),
+                   label=listed.group(1) if listed else None, hidden=data.get("hide") == HIDDEN)
 
-    def candidates(self) -> tuple[list[str], bool]:
-        """Values the variable may be replaced by, and whether it may be replaced by values
-        nobody can list (an "All" that joins whatever the variable's query finds)."""
+    def candidates(self, label: str | None = None) -> tuple[list[str], bool]:
+        """Values the variable may be replaced by in a matcher on ``label``, and whether it
+        may be replaced by values nobody can list (an "All" joining whatever its query finds).
+        A ``label_values(..., label)`` variable is empty where no series has the label, unless
+        it includes "All", which is then its only option."""
         known = [v for v in self.values if v != ALL]
+        if label is not None and self.label == label and not self.include_all:
+            known.append("")
         unknown = False
         if self.include_all:
             if self.all_value is not None:

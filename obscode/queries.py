@@ -114,6 +114,8 @@ class Query:
     parsed: str = ""
     #: The dashboard's definitions of the variables the query uses.
     variables: tuple[Variable, ...] = ()
+    #: For a variable's query: that variable's definition.
+    defines: Variable | None = None
 
     @property
     def field(self) -> str:
@@ -140,7 +142,8 @@ def substitute(expr: str) -> str:
 def can_match_empty(matcher: Matcher, variables: Mapping[str, Variable]) -> bool:
     """Whether ``matcher`` may select series that lack its label (Prometheus reads an absent
     label as ""): ``=""``, ``!="x"``, ``=~".*"``, or a Grafana variable one of whose values
-    (its "All" value ``.*``, an "All" over values nobody can list, a custom value ``""``)
+    (its "All" value ``.*``, an "All" over values nobody can list, a custom value ``""``, the
+    empty value of a ``label_values(..., label)`` variable where no series has the label)
     makes it so."""
     written = references(matcher.value)
     if not written:
@@ -151,7 +154,7 @@ def can_match_empty(matcher: Matcher, variables: Mapping[str, Variable]) -> bool
         variable = variables.get(name or "")
         if variable is None:
             return False  # dashboard/variables reports a variable the dashboard does not define
-        values, unknown = variable.candidates()
+        values, unknown = variable.candidates(matcher.label)
         if unknown:
             return True
         if not values:
@@ -246,7 +249,7 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
             expr = query
         parsed = substitute(expr)
         found.append(Query("variable", path, obj, expr, _parse(parsed), required_labels=required, parsed=parsed,
-                           variables=_used(expr, defined)))
+                           variables=_used(expr, defined), defines=defined.get(str(variable.get("name")))))
     return found
 
 

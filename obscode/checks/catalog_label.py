@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from obscode.catalog_index import StackCatalog, index
+from obscode.catalog_index import StackCatalog, closest_series, index
 from obscode.checks import CheckContext, Problem
 from obscode.promql import NAME, LabelSet, LabelUse, Selector, analyse
 from obscode.queries import VARIABLE_VALUE, Query, can_match_empty, collect, display
 
 CHECK_ID = "catalog/label"
+_RULE_SERIES = ("ALERTS", "ALERTS_FOR_STATE")
 
 _LEGEND = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
 TEMPLATE_LABEL = re.compile(
@@ -38,10 +39,8 @@ def template_labels(text: str) -> list[str]:
 
 
 def closest(word: str, options: Iterable[str]) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(word, sorted(o for o in options if o != NAME), n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The one option ``word`` is very likely a misspelling of; None when unsure."""
+    return closest_series(word, sorted(o for o in options if o != NAME))
 
 
 def _listed(available: LabelSet) -> str:
@@ -82,6 +81,10 @@ class _Resolver:
         series = self.catalog.lookup(selector.name) if selector.name else None
         if series is None or labels.open or labels.scalar:
             return labels
+        if not series.jobs and not series.catalogs & {"recording rules"} and series.name not in _RULE_SERIES:
+            # Scraped (up, prometheus_*) by a job the stack does not declare: its Prometheus is
+            # configured elsewhere, with target labels nobody here can list.
+            return LabelSet(labels.names | {"job", "instance"}, open=True)
         jobs = tuple(sorted(self.catalog.providers(series, selector)))
         key = (series.name, jobs)
         if key not in self._partial:
@@ -193,7 +196,11 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
                 yield _problem(ctx, query, display(found_label[0]), found_label[1], field="legendFormat")
     for label in query.required_labels:
         found_label = missing_label(label, output, "label_values variable; the query's result does not carry it")
-        if found_label:
+        if found_label and query.defines is not None and query.defines.hidden:
+            yield _problem(ctx, query, display(found_label[0]) + f"; the variable is hidden, so it stays empty and "
+                           f"matchers on it ({label}=~\"${query.defines.name}\") also match series without {label}",
+                           "warning")
+        elif found_label:
             yield _problem(ctx, query, display(found_label[0]), found_label[1])
     if query.kind == "alert" and query.rule is not None:
         for name, value in sorted(query.rule.labels.items()):

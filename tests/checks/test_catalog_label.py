@@ -79,7 +79,7 @@ def test_legend_label_dropped_fails_on_legend_field() -> None:
 
 def test_label_values_variable_needs_the_label() -> None:
     ok = {"type": "query", "name": "m", "query": "label_values(model_predictions_total, model_id)"}
-    bad = {"type": "query", "name": "m", "query": "label_values(model_predictions_total, model)"}
+    bad = {"type": "query", "name": "m", "query": "label_values(model_predictions_total, modle_id)"}
     assert messages(CHECK, stack(), dashboard(variables=[ok])) == []
     found = messages(CHECK, stack(), dashboard(variables=[bad]))
     assert len(found) == 1 and "variable m" in found[0] and "did you mean model_id?" in found[0]
@@ -270,3 +270,38 @@ def test_matcher_findings_share_a_cause_per_jobs() -> None:
     found = problems(CHECK, _mixin_stack(), _mixin_dashboard(REMOTE_WRITE_RATE, CLUSTER_ALL_NONEMPTY))
     assert [p.cause for p in found if p.obj.endswith('panel "P0" target A')] == [
         "label cluster is not emitted by jobs api, model_service"]
+
+
+# kubernetes/dashboards/apiserver.json: a hidden cluster variable over label_values(up{...}, cluster),
+# used as cluster="$cluster" in every panel. Where no series has cluster, the variable is empty
+# and the matchers match every series: the variable says so once, as a warning.
+K8S_CLUSTER = {"name": "cluster", "type": "query", "hide": 2, "includeAll": None, "allValue": None,
+               "query": 'label_values(up{job="kube-apiserver"}, cluster)', "current": None}
+K8S_PANEL = 'sum(rate(process_cpu_seconds_total{job="api", cluster="$cluster"}[$__rate_interval]))'
+
+
+def test_hidden_label_values_variable_is_one_warning_and_panels_pass() -> None:
+    files = dashboard((K8S_PANEL, ""), (K8S_PANEL.replace("sum(", "max("), ""), variables=[K8S_CLUSTER])
+    found = messages(CHECK, stack(), files)
+    assert len(found) == 1, found
+    assert "warning[catalog/label]" in found[0] and "variable cluster" in found[0]
+    assert "the variable is hidden, so it stays empty" in found[0]
+
+
+def test_shown_label_values_variable_over_a_missing_label_is_an_error() -> None:
+    shown = {**K8S_CLUSTER, "hide": 0}
+    found = messages(CHECK, stack(), dashboard((K8S_PANEL, ""), variables=[shown]))
+    assert len(found) == 1 and "error[catalog/label]" in found[0] and "variable cluster" in found[0], found
+
+
+def test_series_of_jobs_the_stack_does_not_declare_may_carry_any_label() -> None:
+    # alertmanager/alerts.yaml AlertmanagerClusterDown, in a stack that only owns rules.
+    expr = ('(count by (job) (avg_over_time(up{job="alertmanager"}[5m]) < 0.5) / '
+            'count by (job) (up{job="alertmanager"})) >= 0.5')
+    assert messages(CHECK, stack([alert(expr)], prometheus=None, job_catalogs={})) == []
+
+
+def test_no_suggestion_unless_it_is_very_likely_right() -> None:
+    # kubernetes/rules.yaml: owner_name is not a misspelt job_name.
+    found = messages(CHECK, _stack("count by (owner_name) (http_requests_total) > 0"))
+    assert len(found) == 1 and "did you mean" not in found[0], found
