@@ -61,15 +61,28 @@ def _part(metric: Metric, series: str) -> str:
 @dataclass(frozen=True)
 class Gate:
     """Why a series a catalog lists may still be absent: its collector is off on the jobs
-    that would emit it, or it emits only where a condition holds (e.g. hardware)."""
+    that would emit it, it emits only where a condition holds (e.g. hardware), or the
+    exporter version the jobs run predates or postdates it."""
 
     jobs: tuple[str, ...]
     catalog: str
     collector: str
     #: "off": not enabled by default and not enabled in job_collectors; "disabled": the
-    #: stack's job_collectors turns it off; "condition": enabled, but ``condition`` must hold.
+    #: stack's job_collectors turns it off; "condition": enabled, but ``condition`` must hold;
+    #: "newer": first seen in version ``condition``; "removed": last seen in version ``condition``.
     reason: str
     condition: str = ""
+    #: The exporter version the jobs run (Stack.job_versions), for "newer" and "removed".
+    version: str = ""
+
+
+def version_key(version: str) -> tuple[int, ...] | None:
+    """``v1.9.1`` or ``1.9`` as numbers to compare, None when it is not dotted numbers."""
+    match = _VERSION.match(version.strip())
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+
+
+_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)(?:[-+].*)?$")
 
 
 def target_labels(job: ScrapeConfig) -> LabelSet:
@@ -218,7 +231,7 @@ class StackCatalog:
     def gates(self, series: Series, selector: Selector | None = None) -> list[Gate]:
         """Why ``series`` may be absent on the jobs that would emit it (narrowed by a
         ``job="x"`` matcher): empty when one of them emits it unconditionally."""
-        gates: dict[tuple[str, str, str, str], list[str]] = {}
+        gates: dict[tuple[str, str, str, str, str], list[str]] = {}
         for job in sorted(self.providers(series, selector)):
             for catalog, metric in series.sources.get(job, []):
                 gate = self._gate(job, catalog, metric)
@@ -227,17 +240,24 @@ class StackCatalog:
                 gates.setdefault(gate, []).append(job)
         return [Gate(tuple(jobs), *key) for key, jobs in sorted(gates.items())]
 
-    def _gate(self, job: str, catalog: Catalog, metric: Metric) -> tuple[str, str, str, str] | None:
+    def _gate(self, job: str, catalog: Catalog, metric: Metric) -> tuple[str, str, str, str, str] | None:
+        runs = self.stack.job_versions.get(job, "")
+        running = version_key(runs) if runs else None
+        since, until = version_key(metric.since or ""), version_key(metric.until or "")
+        if running is not None and since is not None and running < since:
+            return catalog.name, metric.collector, "newer", metric.since, runs
+        if running is not None and until is not None and running > until:
+            return catalog.name, metric.collector, "removed", metric.until, runs
         collector = catalog.collectors.get(metric.collector) if metric.collector else None
         if collector is None:
             return None
         declared = self.stack.job_collectors.get(job, {}).get(metric.collector)
         if declared is False:
-            return catalog.name, metric.collector, "disabled", ""
+            return catalog.name, metric.collector, "disabled", "", ""
         if declared is None and not collector.default:
-            return catalog.name, metric.collector, "off", ""
+            return catalog.name, metric.collector, "off", "", ""
         if collector.condition and declared is None:  # declaring it enabled says the condition holds
-            return catalog.name, metric.collector, "condition", collector.condition
+            return catalog.name, metric.collector, "condition", collector.condition, ""
         return None
 
     def providers(self, series: Series, selector: Selector | None = None) -> set[str]:

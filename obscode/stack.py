@@ -55,6 +55,9 @@ class Stack(Model):
     #: ({"node": {"systemd": True, "hwmon": False}}); names come from the job's catalogs.
     #: True also says a collector's condition (e.g. the hardware it reads) holds on every target.
     job_collectors: dict[str, dict[str, bool]] = Field(default_factory=dict)
+    #: The exporter version each job runs ({"node": "1.5.0"}): metrics its catalog records as
+    #: newer (Metric.since) or removed (Metric.until) are warnings. Unset: any version.
+    job_versions: dict[str, str] = Field(default_factory=dict)
     #: Labels every job's targets get from a service discovery or relabelling obscode does
     #: not see (e.g. ["cluster", "namespace", "pod"] for a Prometheus configured elsewhere).
     target_labels: list[str] = Field(default_factory=list)
@@ -88,6 +91,7 @@ class Stack(Model):
                 raise FieldError("job_catalogs",
                                  f"job_catalogs names job {job!r}, which is not a scrape job; jobs: {', '.join(jobs)}")
         self._check_job_collectors()
+        self._check_job_versions()
         self._check_target_labels(jobs)
         files: set[str] = set()
         groups: dict[str, str] = {}
@@ -129,6 +133,18 @@ class Stack(Model):
                 raise FieldError("job_collectors", f"job_collectors names collector {collector!r} for job {job!r}, "
                                                    f"which none of its catalogs ({names}) has; {hint}"
                                                    f"known collectors: {', '.join(known)}")
+
+    def _check_job_versions(self) -> None:
+        from obscode.catalog_index import version_key
+
+        for job, version in self.job_versions.items():
+            if not self.job_catalogs.get(job):
+                with_catalogs = ", ".join(j for j, c in self.job_catalogs.items() if c) or "none"
+                raise FieldError("job_versions", f"job_versions names job {job!r}, which has no catalog in "
+                                                 f"job_catalogs; jobs with catalogs: {with_catalogs}")
+            if version_key(version) is None:
+                raise FieldError("job_versions", f"job_versions gives job {job!r} version {version!r}; "
+                                                 "write dotted numbers, e.g. '1.5.0' or 'v1.5.0'")
 
     def _check_target_labels(self, jobs: list[str]) -> None:
         for job in self.job_labels:

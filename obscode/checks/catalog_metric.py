@@ -115,6 +115,12 @@ def _missing(catalog: StackCatalog, selector: Selector, reason: str) -> str:
 
 def _gate_message(name: str, gate: Gate) -> str:
     jobs = ", ".join(gate.jobs)
+    if gate.reason == "newer":
+        return (f"metric {name} first appears in {gate.catalog} {gate.condition} (as its catalog records it); "
+                f"job {jobs} runs {gate.version} (Stack.job_versions): upgrade it, or query what {gate.version} emits")
+    if gate.reason == "removed":
+        return (f"metric {name} is gone after {gate.catalog} {gate.condition} (the last version its catalog "
+                f"records it in); job {jobs} runs {gate.version} (Stack.job_versions): query the name that replaced it")
     example = f"job_collectors={{{gate.jobs[0]!r}: {{{gate.collector!r}: True}}}}"
     if gate.reason == "condition":
         return (f"metric {name} is emitted only when {gate.condition} (collector {gate.collector} of "
@@ -150,9 +156,13 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
         yield _problem(ctx, query, f"cannot parse {query.expr!r} as PromQL, so it was not checked "
                                    "against the catalogs", "warning")
         return
+    seen: set[tuple[str, str | None]] = set()
     for selector in selectors(query.ast):
         if selector.name is None or selector.name == VARIABLE_VALUE:
             continue
+        if (selector.name, selector.equals("job")) in seen:
+            continue  # the same metric twice in one query (x / x offset 1d) is one finding
+        seen.add((selector.name, selector.equals("job")))
         series = catalog.lookup(selector.name)
         if series is None:
             yield from _unknown(ctx, catalog, query, selector, unchecked)

@@ -41,3 +41,14 @@ def node_stack(*exprs: str, jobs: tuple[str, ...] = ("node", "edge"), **fields: 
     )
     values.update(fields)
     return Stack(**values)
+
+#: A catalog whose metrics have version bounds.
+VERSIONED = Catalog(
+    name="node-exporter",
+    namespaces=["node_"],
+    metrics=[
+        Metric(name="node_cpu_seconds_total", type="counter", labels=["cpu", "mode"]),
+        Metric(name="node_pressure_irq_stalled_seconds_total", type="counter", since="v1.9.1"),
+        Metric(name="node_cpu_package_throttles_total", type="counter", until="v1.7.0"),
+    ],
+)

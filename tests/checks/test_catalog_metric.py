@@ -96,3 +96,8 @@ def test_total_on_a_gauge_names_the_gauge() -> None:
     found = messages(CHECK, _stack("node_load1_total"))
     assert len(found) == 1, found
     assert "metric node_load1_total does not exist: node_load1 is a gauge, without _total; query node_load1" in found[0]
+
+
+def test_the_same_unknown_metric_twice_in_a_query_is_one_finding() -> None:
+    found = messages(CHECK, _stack("http_request_total / http_request_total offset 1d > 2"))
+    assert len(found) == 1, found
