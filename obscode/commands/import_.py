@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from obscode.importers import catalogs, package, versions
-from obscode.importers.problems import Collector, ImportFailed
+from obscode.importers.problems import Collector, ImportFailed, ImportProblem
 
 EXIT_USAGE = 2
 _FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -73,7 +73,7 @@ def rules_command(files: tuple[Path, ...], stack_name: str, out: Path | None, fo
         report.raise_if_errors()
         if not imported:
             raise ImportFailed([*report.problems, *[
-                _problem(str(f), "holds no rule groups: nothing to import") for f in files]])
+                ImportProblem(str(f), None, "holds no rule groups: nothing to import") for f in files]])
         suggestion = catalogs.suggest(rules.expressions(imported))
         count = sum(len(g.group.rules) for f in imported for g in f.groups)
         notes = [*report.notes, f"rules: {count} rule(s) in {sum(len(f.groups) for f in imported)} group(s) "
@@ -155,8 +155,3 @@ def prometheus_command(file: Path, stack_name: str, out: Path | None, force: boo
 
     _run(stack_name, out, force, build)
 
-
-def _problem(file: str, message: str):  # type: ignore[no-untyped-def]
-    from obscode.importers.problems import ImportProblem
-
-    return ImportProblem(file, None, message)
