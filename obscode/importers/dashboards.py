@@ -19,7 +19,7 @@ from typing import Any
 from obscode.grafana import SCHEMA_VERSION
 from obscode.grafana.normalise import DatasourceIndex, normalise
 from obscode.grafana.walk import panels, targets
-from obscode.importers import pycode
+from obscode.importers import json_lines, pycode
 from obscode.importers.problems import Collector
 from obscode.model.dashboards import UID_MAX_LENGTH, UID_PATTERN, GrafanaSettings
 
@@ -102,10 +102,21 @@ def _check(data: dict[str, Any], text: str, file: str, report: Collector) -> Non
     if number is not None and number > SCHEMA_VERSION:
         report.note(f"{file}: schemaVersion {number} is newer than the {SCHEMA_VERSION} obscode generate "
                     f"writes: the output declares {SCHEMA_VERSION}")
-    for panel in panels({"panels": data.get("panels") or []}):
-        for target in targets(panel):
-            if target.get("expr") is not None and not isinstance(target.get("expr"), str):
-                report.error(file, _line_of(text, '"expr"'), f"panel {panel.get('title')!r}: expr must be a string")
+    if any(_bad_targets(p) for p in _every_panel(data)):
+        located = json_lines.loads(text)
+        for panel in _every_panel(located):
+            for target in _bad_targets(panel):
+                line = getattr(target, "line", None) or getattr(panel, "line", None)
+                report.error(file, line, f"panel {panel.get('title')!r}: a target's expr must be a string, "
+                             f"not {type(target.get('expr')).__name__}")
+
+
+def _every_panel(data: dict[str, Any]) -> list[Any]:
+    return list(panels({"panels": data.get("panels") or _row_panels(data)}))
+
+
+def _bad_targets(panel: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in targets(panel) if t.get("expr") is not None and not isinstance(t.get("expr"), str)]
 
 
 def _keys(data: Any, counter: Counter[str]) -> None:
@@ -153,8 +164,8 @@ def read_files(paths: list[Path], report: Collector, existing: set[str]) -> list
 
 
 def expressions(dashboards: list[ImportedDashboard]) -> list[str]:
-    return [t["expr"] for d in dashboards for p in panels({"panels": d.data.get("panels") or _row_panels(d.data)})
-            for t in targets(p) if isinstance(t.get("expr"), str)]
+    return [t["expr"] for d in dashboards for p in _every_panel(d.data) for t in targets(p)
+            if isinstance(t.get("expr"), str)]
 
 
 def _row_panels(data: dict[str, Any]) -> list[Any]:

@@ -49,6 +49,18 @@ def test_json_that_is_not_a_dashboard_is_an_error(tmp_path: Path) -> None:
         in result.output
 
 
+def test_a_target_whose_expr_is_not_text_is_an_error_at_its_line(tmp_path: Path) -> None:
+    bad = {**DASHBOARD, "panels": [DASHBOARD["panels"][0], {"type": "stat", "title": "Up",  # type: ignore[index]
+                                   "targets": [{"refId": "A", "expr": 1}]}]}
+    source = write(tmp_path / "bad.json", json.dumps(bad, indent=2))
+    result = obscode("import", "dashboard", source, "--stack", "s", "--out", tmp_path / "stack")
+    assert result.exit_code == 2
+    lines = source.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if '"expr": 1' in text) - 2  # the target's "{"
+    assert lines[line - 1].strip() == "{"
+    assert f"bad.json:{line}: error: panel 'Up': a target's expr must be a string, not int" in result.output
+
+
 def test_a_second_dashboard_with_the_same_uid_gets_its_own_file(tmp_path: Path) -> None:
     one = write(tmp_path / "a.json", json.dumps(DASHBOARD))
     two = write(tmp_path / "b.json", json.dumps({**DASHBOARD, "title": "Copy"}))
