@@ -74,17 +74,16 @@ def parse_comment(text: str, line: int = 0) -> Comment | None:
     return Comment(ids, line)
 
 
-@functools.lru_cache(maxsize=512)
-def _lines(path: str) -> tuple[str, ...]:
+def read_lines(path: str) -> tuple[str, ...]:
     try:
         return tuple(Path(path).read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError):
         return ()
 
 
-def comment_at(source: SourceLocation) -> Comment | None:
+def comment_at(source: SourceLocation, lines: tuple[str, ...] | None = None) -> Comment | None:
     """The ignore comment on ``source``'s line, or alone on the line just above it."""
-    lines = _lines(source.file)
+    lines = read_lines(source.file) if lines is None else lines
     index = source.line - 1
     if 0 <= index < len(lines):
         found = parse_comment(lines[index], source.line)
@@ -142,6 +141,7 @@ class Suppressor:
                 _object_ignores(getattr(self.stack, name), frozenset(), None, self.objects)
         self.dashboards: dict[str, list[str]] = dict(getattr(self.stack, "dashboard_ignore", {}) or {})
         self._reported: set[tuple[str, int]] = set()
+        self._files: dict[str, tuple[str, ...]] = {}
 
     def check_dashboards(self, files: Iterable[str]) -> None:
         """Note ``dashboard_ignore`` keys that name no dashboard of the stack."""
@@ -156,7 +156,9 @@ class Suppressor:
         if problem.check in self.everywhere:
             return "ignore="
         if problem.source is not None:
-            comment = comment_at(problem.source)
+            if problem.source.file not in self._files:
+                self._files[problem.source.file] = read_lines(problem.source.file)
+            comment = comment_at(problem.source, self._files[problem.source.file])
             if comment is not None:
                 self._note_unknown(problem.source, comment)
                 if comment.covers(problem.check):
