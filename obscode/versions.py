@@ -202,7 +202,7 @@ def _receiver_uses(config: Any) -> Iterator[_Use]:
                    "smtp_auth_password (written as smtp_auth_password_file)")
     for receiver in config.receivers:
         ctx = (f"receiver {receiver.name}",)
-        for name, feature in FEATURES.items():
+        for name in FEATURES:
             if name.endswith("_configs") and getattr(receiver, name, None):
                 yield _Use(name, f"receiver {receiver.name}", name, (), receiver.source)
         for email in receiver.email_configs:

@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from obscode.checks import CheckContext, Problem, Severity
-from obscode.grafana import SCHEMA_VERSION
 from obscode.grafana.schema import (
     DEPRECATED_PANEL_TYPES, PANEL_OPTIONS, PANEL_TYPES, Dashboard, Panel, PrometheusTarget, RowPanel,
     dashboard_key_findings, panel_key_findings,
@@ -88,10 +87,7 @@ def _dashboard_findings(data: dict[str, Any], grafana: str) -> list[Finding]:
     found = _messages(Dashboard, {**data, "panels": []})
     version = data.get("schemaVersion")
     newest = grafana_schema_version(grafana)
-    if isinstance(version, int) and version < SCHEMA_VERSION:
-        found.append(("schemaVersion", f"schemaVersion must be at least {SCHEMA_VERSION}, the version obscode "
-                                       "writes", "error"))
-    elif isinstance(version, int) and version > newest:
+    if isinstance(version, int) and version > newest:
         found.append(("schemaVersion", f"schemaVersion {version} is newer than Grafana {grafana} "
                                        f"(grafana_version) knows ({newest}): it shows the dashboard without "
                                        "migrating it", "warning"))
