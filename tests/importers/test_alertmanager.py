@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from obscode.importers import roundtrip
+from tests.conftest import require_tool
 from tests.importers.helpers import generated, imported, load_yaml, obscode, tree, write
 
 SLACK_URL = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx"
@@ -107,6 +109,15 @@ def test_a_receiver_the_route_names_but_nobody_defines_is_an_error_at_the_config
     result = obscode("import", "alertmanager", source, "--stack", "s", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "am.yml:1: error: alertmanager config, field 'route': route names receiver 'nobody'" in result.output
+
+
+def test_amtool_accepts_the_generated_configuration(tmp_path: Path) -> None:
+    amtool = require_tool("amtool")
+    imported("alertmanager", write(tmp_path / "alertmanager.yml", CONFIG), stack=tmp_path / "stack")
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    check = subprocess.run([amtool, "check-config", str(out / "alertmanager/alertmanager.yml")],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_the_alertmanager_comparison_sees_a_changed_route() -> None:

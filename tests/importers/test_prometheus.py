@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from obscode.importers import roundtrip
+from tests.conftest import require_tool
 from tests.importers.helpers import generated, imported, load_yaml, obscode, tree, write
 
 PASSWORD = "s3cr3t-Passw0rd-literal-value"
@@ -70,6 +72,18 @@ def test_an_unsupported_section_is_an_error_at_its_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "p.yml:3: error: scrape job a: field 'file_sd_configs' cannot be expressed by obscode's ScrapeConfig" in result.output
     assert "p.yml:4: error: prometheus config: field 'remote_write' cannot be expressed" in result.output
+
+
+def test_promtool_accepts_the_generated_configuration(tmp_path: Path) -> None:
+    promtool = require_tool("promtool")
+    # The Debian promtool has no Kubernetes discovery (docs: DESIGN.md): check a config without that job.
+    without_kubernetes = CONFIG.split("- job_name: kube-state-metrics")[0] + "- job_name: secured" + \
+        CONFIG.split("- job_name: secured")[1]
+    imported("prometheus", write(tmp_path / "prometheus.yml", without_kubernetes), stack=tmp_path / "stack")
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    check = subprocess.run([promtool, "check", "config", str(out / "prometheus/prometheus.yml")],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_the_prometheus_comparison_sees_a_changed_target() -> None:
