@@ -21,6 +21,7 @@ DEFAULT_ALERTMANAGER_VERSION = "0.25"
 DEFAULT_GRAFANA_VERSION = "11.6"
 
 Tool = Literal["Prometheus", "Alertmanager", "Grafana"]
+_EXPERIMENTAL = "promql-experimental-functions"
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
 #: The oldest version of each tool whose configuration format obscode writes.
 OLDEST: dict[Tool, str] = {"Prometheus": "2.0", "Alertmanager": "0.16", "Grafana": "8.0"}
@@ -37,6 +38,10 @@ class Feature:
     since: str
     #: The changelog entry that introduced it (tool's CHANGELOG.md, release heading and PR).
     source: str
+    #: The first release without it, if one removed it.
+    until: str | None = None
+    #: Off unless the server runs with ``--enable-feature=<flag>``.
+    flag: str | None = None
 
 
 #: Gated features, by the key checks name them with. Versions are the first release whose
@@ -46,6 +51,25 @@ FEATURES: dict[str, Feature] = {
     "alert keep_firing_for": Feature("Prometheus", "2.42", "2.42.0: Add 'keep_firing_for' field to alerting rules #11827"),
     "rule group limit": Feature("Prometheus", "2.31", "2.31.0: Rules: Add the ability to limit number of alerts or series #9260"),
     "rule group query_offset": Feature("Prometheus", "2.53", "2.53.0: Rules: Add new option query_offset for each rule group #14061"),
+    # PromQL functions in rule expressions (promtool of an older release: "unknown function")
+    "promql holt_winters": Feature("Prometheus", "2.0", "3.0.0: holt_winters is now called double_exponential_smoothing "
+                                   "and moves behind the experimental-promql-functions feature flag #14930", until="3.0"),
+    "promql double_exponential_smoothing": Feature("Prometheus", "3.0", "3.0.0: holt_winters is now called "
+                                                   "double_exponential_smoothing #14930", flag=_EXPERIMENTAL),
+    "promql histogram_stddev": Feature("Prometheus", "2.47", "2.47.0: Histograms: Add histogram_stdvar and histogram_stddev functions #12614"),
+    "promql histogram_stdvar": Feature("Prometheus", "2.47", "2.47.0: Histograms: Add histogram_stdvar and histogram_stddev functions #12614"),
+    "promql mad_over_time": Feature("Prometheus", "2.49", "2.49.0: Experimental mad_over_time function #13059", flag=_EXPERIMENTAL),
+    "promql sort_by_label": Feature("Prometheus", "2.49", "2.49.0: Experimental sort_by_label and sort_by_label_desc functions #11299", flag=_EXPERIMENTAL),
+    "promql sort_by_label_desc": Feature("Prometheus", "2.49", "2.49.0: Experimental sort_by_label and sort_by_label_desc functions #11299", flag=_EXPERIMENTAL),
+    "promql histogram_avg": Feature("Prometheus", "2.51", "2.51.0: PromQL (experimental native histograms): Add histogram_avg function #13467"),
+    "promql limitk": Feature("Prometheus", "2.54", "2.54.0: PromQL: add limitk() and limit_ratio() aggregation operators #12503", flag=_EXPERIMENTAL),
+    "promql limit_ratio": Feature("Prometheus", "2.54", "2.54.0: PromQL: add limitk() and limit_ratio() aggregation operators #12503", flag=_EXPERIMENTAL),
+    "promql info": Feature("Prometheus", "2.55", "2.55.0: PromQL: Add experimental info function #14495", flag=_EXPERIMENTAL),
+    "promql ts_of_min_over_time": Feature("Prometheus", "3.5", "3.5.0: PromQL: Add ts_of_(min|max|last)_over_time #16722", flag=_EXPERIMENTAL),
+    "promql ts_of_max_over_time": Feature("Prometheus", "3.5", "3.5.0: PromQL: Add ts_of_(min|max|last)_over_time #16722", flag=_EXPERIMENTAL),
+    "promql ts_of_last_over_time": Feature("Prometheus", "3.5", "3.5.0: PromQL: Add ts_of_(min|max|last)_over_time #16722", flag=_EXPERIMENTAL),
+    "promql first_over_time": Feature("Prometheus", "3.7", "3.7.0: PromQL: Add first_over_time(...) and ts_of_first_over_time(...) #16963", flag=_EXPERIMENTAL),
+    "promql ts_of_first_over_time": Feature("Prometheus", "3.7", "3.7.0: PromQL: Add first_over_time(...) and ts_of_first_over_time(...) #16963", flag=_EXPERIMENTAL),
     # Prometheus scrape configuration
     "relabel action lowercase": Feature("Prometheus", "2.36", "2.36.0: Add lowercase and uppercase relabel action #10641"),
     "relabel action uppercase": Feature("Prometheus", "2.36", "2.36.0: Add lowercase and uppercase relabel action #10641"),
@@ -105,12 +129,22 @@ def grafana_schema_version(grafana_version: str) -> int:
     return max(known, default=min(GRAFANA_SCHEMA_VERSIONS.values()))
 
 
+def available(feature: str, target: str) -> bool:
+    """Whether ``target`` has ``feature``."""
+    info = FEATURES[feature]
+    return at_least(target, info.since) and not (info.until and at_least(target, info.until))
+
+
 def gate_message(feature: str, target: str, what: str | None = None) -> str:
     """``url_file needs Alertmanager >= 0.26; the stack targets 0.25 (alertmanager_version) ...``."""
     info = FEATURES[feature]
-    return (f"{what or feature} needs {info.tool} >= {info.since}; the stack targets {target} "
-            f"({_FIELDS[info.tool]}): raise {_FIELDS[info.tool]} if your {info.tool} is newer, "
-            f"or do without it")
+    field = _FIELDS[info.tool]
+    if info.until and at_least(target, info.until):
+        return (f"{what or feature} is gone from {info.tool} {info.until} on ({info.source.split(': ', 1)[1]}); "
+                f"the stack targets {target} ({field})")
+    flag = f" (with --enable-feature={info.flag})" if info.flag else ""
+    return (f"{what or feature} needs {info.tool} >= {info.since}{flag}; the stack targets {target} "
+            f"({field}): raise {field} if your {info.tool} is newer, or do without it")
 
 
 @dataclass(frozen=True)
@@ -136,8 +170,29 @@ def _rule_uses(stack: Any) -> Iterator[_Use]:
                 yield _Use("rule group query_offset", f"rule group {group.name}", "query_offset", (file_ctx,),
                            group.source)
             for rule in group.rules:
+                obj = f"alert {rule.alert}" if hasattr(rule, "alert") else f"recording rule {rule.record}"
                 if getattr(rule, "keep_firing_for", None):
-                    yield _Use("alert keep_firing_for", f"alert {rule.alert}", "keep_firing_for", ctx, rule.source)
+                    yield _Use("alert keep_firing_for", obj, "keep_firing_for", ctx, rule.source)
+                for function in _functions(rule.expr):
+                    yield _Use(f"promql {function}", obj, "expr", ctx, rule.source, f"PromQL function {function}")
+
+
+def _functions(expr: str) -> list[str]:
+    """The version-gated PromQL functions and aggregations ``expr`` calls, in order."""
+    from obscode.model.rules import parse_promql
+    from obscode.promql import walk
+
+    names: list[str] = []
+    for node in walk(parse_promql(expr)):
+        func = getattr(node, "func", None)
+        name = getattr(func, "name", None) if func is not None else None
+        if name is None and type(node).__name__ == "AggregateExpr":
+            name = str(node.op)
+        if name == "double_exponential_smoothing" and "double_exponential_smoothing" not in expr:
+            name = "holt_winters"  # written under its Prometheus 2 name
+        if name and f"promql {name}" in FEATURES and name not in names:
+            names.append(name)
+    return names
 
 
 def _relabel_uses(job: Any) -> Iterator[_Use]:
@@ -247,6 +302,6 @@ def check_stack_versions(stack: Any) -> None:
     for use in feature_uses(stack):
         feature = FEATURES[use.feature]
         target = targets[feature.tool]
-        if not at_least(target, feature.since):
+        if not available(use.feature, target):
             raise DefinitionError(obj=use.obj, field=use.field, message=gate_message(use.feature, target, use.what),
                                   context=list(use.context), source=use.source)

@@ -120,7 +120,7 @@ def test_integrations_are_gated_by_the_release_that_added_them() -> None:
 
 def test_every_gate_cites_its_changelog_entry() -> None:
     for name, feature in FEATURES.items():
-        assert feature.source.startswith(feature.since + "."), name
+        assert feature.source.startswith((feature.since + ".", f"{feature.until}.")), name
         assert "#" in feature.source, name
 
 
