@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,24 +118,21 @@ def _bad_targets(panel: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in targets(panel) if t.get("expr") is not None and not isinstance(t.get("expr"), str)]
 
 
-def _keys(data: Any, counter: Counter[str]) -> None:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            counter[key] += 1
-            _keys(value, counter)
-    elif isinstance(data, list):
-        for value in data:
-            _keys(value, counter)
+#: A JSON string, and whether a colon follows it (then it is a key).
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
+
+
+def _keys(data: Any) -> set[str]:
+    """Every key of every object in ``data`` (read off its JSON text: C speed)."""
+    text = json.dumps(data, ensure_ascii=False)
+    raw = {m.group(1) for m in _JSON_STRING.finditer(text) if m.group(2)}
+    return {json.loads(f'"{key}"') for key in raw}
 
 
 def normalisation_note(dashboard: ImportedDashboard) -> str | None:
     """What ``obscode generate`` will drop from the dashboard: keys that vanish entirely."""
     index = DatasourceIndex(tuple(GrafanaSettings().datasources(logs_index="logs", scrape_interval="1m")))
-    before: Counter[str] = Counter()
-    after: Counter[str] = Counter()
-    _keys(dashboard.data, before)
-    _keys(normalise(dashboard.data, index), after)
-    gone = sorted(k for k in before if k not in after)
+    gone = sorted(_keys(dashboard.data) - _keys(normalise(dashboard.data, index)))
     if not gone:
         return None
     return (f"dashboard {dashboard.title!r}: obscode generate drops keys Grafana no longer reads or that "

@@ -68,7 +68,13 @@ def identifier(name: str, taken: set[str], fallback: str = "item") -> str:
     return candidate
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NEEDS_ESCAPE = re.compile(r"[\\\x00-\x1f\x7f\"']")
+
+
 def _escape(text: str, quote: str) -> str:
+    if not _NEEDS_ESCAPE.search(text):
+        return text
     out = []
     for char in text:
         if char == "\\":
@@ -92,7 +98,7 @@ def string(text: str) -> str:
     """A one-line literal: ``"..."``, or ``'...'`` when the text holds double quotes, and a
     raw string when it holds backslashes (PromQL regexes) and nothing that needs escaping."""
     quote = "'" if '"' in text and "'" not in text else '"'
-    plain = all(32 <= ord(c) != 127 for c in text)
+    plain = not _CONTROL.search(text)
     if "\\" in text and plain and quote not in text and not text.endswith("\\"):
         return f"r{quote}{text}{quote}"
     return f"{quote}{_escape(text, quote)}{quote}"

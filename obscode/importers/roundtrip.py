@@ -135,7 +135,7 @@ def rules_round_trip(paths: list[Path], generated: Path) -> list[str]:
 
 
 def _diff(a: Any, b: Any, path: str, out: list[str], limit: int = 20) -> None:
-    if len(out) >= limit:
+    if len(out) >= limit or (type(a) is type(b) and a == b):
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b), key=str):

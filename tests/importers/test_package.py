@@ -88,3 +88,12 @@ def test_catalogs_of_jobs_that_are_not_scrape_jobs_are_left_out(tmp_path: Path) 
     result = imported("rules", write(tmp_path / "alerts.yaml", ALERTS), stack=stack)
     assert "job node is queried but is not a scrape job of scrape.py" in result.output
     generated(stack, tmp_path / "out")
+
+
+def test_the_same_input_writes_the_same_files(tmp_path: Path) -> None:
+    source = write(tmp_path / "alerts.yaml", ALERTS)
+    am = write(tmp_path / "am.yml", ALERTMANAGER)
+    for folder in ("a", "b"):
+        imported("rules", source, stack=tmp_path / folder, name="shop")
+        imported("alertmanager", am, stack=tmp_path / folder, name="shop")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
