@@ -41,6 +41,9 @@ SCOPE = "obscode.instrumentation.http_client"
 LIBRARIES = {"httpx": "instrumentation.clients.httpx", "requests": "instrumentation.clients.requests"}
 
 _OWN_SUPPRESS_KEY = otel_context.create_key("obscode-suppress-http-clients")
+#: User-Agent prefix of OpenTelemetry's OTLP exporters: their requests are never traced, even
+#: outside an export the SDK marked (a second guard against a span per export, forever).
+EXPORTER_USER_AGENT = "OTel-OTLP-Exporter-"
 
 
 def _suppression_keys() -> tuple[str, ...]:
@@ -55,8 +58,9 @@ def _suppression_keys() -> tuple[str, ...]:
             keys.append(key)
         elif name == "_SUPPRESS_INSTRUMENTATION_KEY":
             warnings.warn(
-                "opentelemetry.context has no _SUPPRESS_INSTRUMENTATION_KEY: requests sent by span "
-                "exporters may be traced; wrap them in instrumentation.clients.suppressed()",
+                "opentelemetry.context has no _SUPPRESS_INSTRUMENTATION_KEY: requests sent during a span "
+                "export are traced unless they come from an OTLP exporter; wrap other exporters' "
+                "requests in instrumentation.clients.suppressed()",
                 RuntimeWarning, stacklevel=2,
             )
     return tuple(keys)
@@ -86,7 +90,8 @@ class DurationRecorder:
     (past it, new servers share one ``server_address="<overflow>"`` series)."""
 
     def __init__(self, pipeline: Any) -> None:
-        self.histogram = pipeline.instrument(HTTP_CLIENT_REQUEST_DURATION)
+        # The pipeline's pre-aggregated histogram, as for the server's duration: no SDK work per request.
+        self.histogram = pipeline.histogram(HTTP_CLIENT_REQUEST_DURATION)
         self.limiter = pipeline.limiter(HTTP_CLIENT_REQUEST_DURATION, collapse=("server_address", "server_port"))
 
     def record(self, seconds: float, facts: RequestFacts, status: int | None, error: str | None) -> None:
@@ -95,7 +100,7 @@ class DurationRecorder:
         self.histogram.record(seconds, self.limiter.attributes(values))
 
 
-@dataclass
+@dataclass(eq=False)
 class HttpClientInstrumentation:
     """One :func:`instrument_http_clients` call; :meth:`uninstrument` ends it."""
 
@@ -137,6 +142,8 @@ class HttpClientInstrumentation:
         """:meth:`start` for a library wrapper: a failure here is counted, and the request is
         then sent untraced instead of failing."""
         try:
+            if headers.get("user-agent", "").startswith(EXPORTER_USER_AGENT):
+                return None
             return self.start(self.redactor.facts(method, url, host, port), headers)
         except Exception as error:  # noqa: BLE001 - tracing must never fail a request
             errors.report("http_client", error)
@@ -171,13 +178,14 @@ class ClientCall:
         span = self.span
         error = str(status) if status >= 400 or status < 100 else None
         if span.is_recording():
-            span.set_attribute(HTTP_RESPONSE_STATUS_CODE, status)
+            attributes: dict[str, str | int] = {HTTP_RESPONSE_STATUS_CODE: status}
             version = protocol_version(http_version)
             if version is not None:
-                span.set_attribute(NETWORK_PROTOCOL_VERSION, version)
+                attributes[NETWORK_PROTOCOL_VERSION] = version
             if error is not None:
-                span.set_attribute(ERROR_TYPE, error)
+                attributes[ERROR_TYPE] = error
                 span.set_status(Status(StatusCode.ERROR))
+            span.set_attributes(attributes)
         self._end(status, error)
 
     def _fail(self, error: BaseException) -> None:

@@ -319,6 +319,44 @@ def test_requests_inside_suppressed_get_no_span_and_no_traceparent(traced, backe
     assert len(traced.client_spans()) == 1
 
 
+def test_requests_inside_an_export_the_sdk_marked_get_no_span(traced, backend):
+    from opentelemetry import context
+
+    # What the SDK's span processors attach around every export.
+    token = context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))  # noqa: SLF001
+    try:
+        httpx.get(backend.url + "/ok")
+        requests.get(backend.url + "/ok", timeout=10)
+    finally:
+        context.detach(token)
+    assert traced.client_spans() == []
+    assert all("traceparent" not in headers for headers in backend.received)
+
+
+def test_requests_an_otlp_exporter_sends_get_no_span_even_outside_an_export(traced, backend):
+    agent = {"User-Agent": "OTel-OTLP-Exporter-Python/1.45.2"}
+    requests.post(backend.url + "/ok", data=b"", headers=agent, timeout=10)
+    httpx.post(backend.url + "/ok", content=b"", headers=agent)
+    assert traced.client_spans() == []
+    assert all("traceparent" not in headers for headers in backend.received)
+
+
+def test_an_sdk_without_its_suppression_key_gets_a_warning_not_an_import_error():
+    script = (
+        "import warnings; warnings.simplefilter('always')\n"
+        "import opentelemetry.context as c; del c._SUPPRESS_INSTRUMENTATION_KEY\n"
+        "from instrumentation.clients import instrument_http_clients\n"
+        "instrument_http_clients().uninstrument()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "RuntimeWarning: opentelemetry.context has no _SUPPRESS_INSTRUMENTATION_KEY: requests sent during a span "
+        "export are traced unless they come from an OTLP exporter; wrap other exporters' requests in "
+        "instrumentation.clients.suppressed()"
+    ) in result.stderr
+
+
 @pytest.mark.parametrize("processor", [BatchSpanProcessor, CompactBatchSpanProcessor])
 def test_the_otlp_exporters_own_requests_are_not_traced(processor):
     """The OTLP exporter sends with requests: tracing those would export a span per export, forever."""
@@ -371,3 +409,29 @@ def test_a_library_that_is_not_installed_is_skipped():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "httpx"
+
+
+@pytest.mark.parametrize(("url", "address", "port", "full"), [
+    ("https://api.example.com/v1", "api.example.com", 443, "https://api.example.com/v1"),
+    ("http://api.example.com/v1?page=2", "api.example.com", 80, "http://api.example.com/v1?page=2"),
+    ("http://[::1]:8080/x", "::1", 8080, "http://[::1]:8080/x"),
+    ("https://bob@h.example/x", "h.example", 443, "https://REDACTED@h.example/x"),
+    ("https://h.example/x?X-Goog-Signature=abc&api_key=k&q=1", "h.example", 443,
+     "https://h.example/x?X-Goog-Signature=REDACTED&api_key=REDACTED&q=1"),
+    ("https://h.example/x?design=1&password=", "h.example", 443, "https://h.example/x?design=1&password="),
+])
+def test_request_facts_by_the_conventions(url, address, port, full):
+    from instrumentation.clients.semconv import UrlRedactor
+    from instrumentation.config import DEFAULT_REDACT
+
+    facts = UrlRedactor(DEFAULT_REDACT).facts("GET", url)
+    assert (facts.address, facts.port, facts.url_full) == (address, port, full)
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("HTTP/1.1", "1.1"), ("HTTP/1.0", "1.0"), ("HTTP/2", "2"), (11, "1.1"), (10, "1.0"), (20, "2"), (None, None),
+])
+def test_network_protocol_version_from_httpx_and_urllib3_spellings(version, expected):
+    from instrumentation.clients.semconv import protocol_version
+
+    assert protocol_version(version) == expected
