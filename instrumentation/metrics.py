@@ -36,13 +36,13 @@ from opentelemetry.sdk.metrics import (
     ObservableGauge,
     ObservableUpDownCounter,
     UpDownCounter,
-    _Gauge,
 )
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import HistogramMetricFamily
 
 from instrumentation.catalog import OVERFLOW_VALUE, MetricSpec
+from instrumentation.fast.compat import gauge_instrument_type
 
 #: Series per metric before new label sets collapse into the overflow series.
 DEFAULT_SERIES_LIMIT = 2000
@@ -67,11 +67,7 @@ class MetricsPipeline:
             disable_target_info=True,
             scope_info_enabled=False,
             registry=self.registry,
-            cardinality_limits={
-                kind: backstop
-                for kind in (Counter, UpDownCounter, Histogram, _Gauge,
-                             ObservableCounter, ObservableUpDownCounter, ObservableGauge)
-            },
+            cardinality_limits={kind: backstop for kind in _instrument_kinds()},
         )
         self.provider = MeterProvider(
             metric_readers=[self.reader],
@@ -310,6 +306,14 @@ class HistogramValues:
     def _family(self) -> HistogramMetricFamily:
         spec = self.spec
         return HistogramMetricFamily(spec.prometheus_name, spec.help, labels=spec.labels, unit=spec.prometheus_unit)
+
+
+def _instrument_kinds() -> tuple[type, ...]:
+    """The SDK's instrument classes (its synchronous gauge only where the compat probe found it;
+    without it, gauges keep the reader's default limit)."""
+    gauge = gauge_instrument_type()
+    kinds = (Counter, UpDownCounter, Histogram, ObservableCounter, ObservableUpDownCounter, ObservableGauge)
+    return kinds if gauge is None else (*kinds, gauge)
 
 
 def _create_observable(meter: Any, spec: MetricSpec, callback: Any) -> Any:

@@ -18,7 +18,6 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.propagate import get_global_textmap
 from opentelemetry.trace import Status, StatusCode
-from opentelemetry.trace.propagation import _SPAN_KEY
 
 from instrumentation import errors
 from instrumentation.catalog import (
@@ -28,10 +27,9 @@ from instrumentation.catalog import (
     OTHER_METHOD,
 )
 from instrumentation.access_log import AccessLog
-from instrumentation.context import attach_context, current_context, detach_context
+from instrumentation.fast import ServerSpans, add_attributes, compat
 from instrumentation.metrics import MetricsPipeline
 from instrumentation.routes import RouteTemplates
-from instrumentation.spans import ServerSpans, add_attributes
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -109,6 +107,11 @@ class ObscodeMiddleware:
         self._lock = metrics.values_lock
         self._bounds = self.duration.bounds
         self.propagator = get_global_textmap()
+        # The current context, as the compat probe chose (the API's ContextVar or the API).
+        self._current_context = compat.current_context
+        self._attach = compat.attach_context
+        self._detach = compat.detach_context
+        self._span_key = compat.SPAN_KEY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or SCOPE_KEY in scope:
@@ -130,7 +133,7 @@ class ObscodeMiddleware:
             if name in _WANTED_HEADERS:
                 wanted[name] = value
 
-        outer = current_context()
+        outer = self._current_context()
         parent: Context | None = None
         if b"traceparent" in wanted or b"baggage" in wanted:
             parent = self.propagator.extract(
@@ -138,7 +141,10 @@ class ObscodeMiddleware:
             )
         span = self.spans.start(method, parent, self._attributes(scope, method, raw_method, wanted), owned=True)
         base = parent if parent is not None else outer
-        token = attach_context(Context({**base, _SPAN_KEY: span}))
+        span_key = self._span_key
+        token = self._attach(
+            Context({**base, span_key: span}) if span_key is not None else trace.set_span_in_context(span, base)
+        )
         scope[SCOPE_KEY] = span
         in_progress = self._in_progress_cells.get(method) or self._in_progress_cell(method)
         with self._lock:
@@ -168,7 +174,7 @@ class ObscodeMiddleware:
                 if trace_value:
                     message["headers"] = [*message.get("headers", ()), (trace_header, trace_value)]
             elif kind == "http.response.body" and not message.get("more_body", False):
-                return _send_in(outer, send, message)
+                return self._send_in(outer, send, message)
             return send(message)
 
         error: BaseException | None = None
@@ -187,7 +193,7 @@ class ObscodeMiddleware:
                 except Exception:  # noqa: BLE001
                     pass
             finally:
-                detach_context(token)
+                self._detach(token)
 
     def _finish(
         self,
@@ -325,22 +331,21 @@ class ObscodeMiddleware:
         })
         await send({"type": "http.response.body", "body": body})
 
+    async def _send_in(self, context: Context, send: Send, message: Message) -> None:
+        """``send(message)`` with ``context`` current: the last body of a response goes out with
+        the request's span no longer current.
 
-async def _send_in(context: Context, send: Send, message: Message) -> None:
-    """``send(message)`` with ``context`` current: the last body of a response goes out with
-    the request's span no longer current.
-
-    Servers schedule work while sending it (uvicorn: the connection's keep-alive timer), and
-    asyncio copies the current context into every scheduled callback, where it stays even
-    after the timer is cancelled: with the span current, each request's span would live on
-    for seconds, long enough for the garbage collector to promote it and run full
-    collections (tens of ms) under load.
-    """
-    token = attach_context(context)
-    try:
-        await send(message)
-    finally:
-        detach_context(token)
+        Servers schedule work while sending it (uvicorn: the connection's keep-alive timer), and
+        asyncio copies the current context into every scheduled callback, where it stays even
+        after the timer is cancelled: with the span current, each request's span would live on
+        for seconds, long enough for the garbage collector to promote it and run full
+        collections (tens of ms) under load.
+        """
+        token = self._attach(context)
+        try:
+            await send(message)
+        finally:
+            self._detach(token)
 
 
 def _request_attributes(

@@ -4,7 +4,7 @@
 into a ``TracerProvider``: resource with ``service.name``, ``service.version`` and
 ``deployment.environment.name``; a parent-based ratio sampler (or the one named in
 ``OTEL_TRACES_SAMPLER``); OTLP/HTTP export through a ``BatchSpanProcessor`` (the
-:class:`~instrumentation.export.CompactBatchSpanProcessor` variant) when an endpoint is
+:class:`~instrumentation.fast.CompactBatchSpanProcessor` variant) when an endpoint is
 configured, none otherwise. Export failures are counted, never raised.
 """
 
@@ -25,7 +25,7 @@ from opentelemetry.sdk.trace.sampling import (
 
 from instrumentation import errors
 from instrumentation.config import ConfigError, InstrumentationConfig
-from instrumentation.export import CompactBatchSpanProcessor
+from instrumentation.fast import CompactBatchSpanProcessor
 
 
 def build_resource(config: InstrumentationConfig) -> Resource:

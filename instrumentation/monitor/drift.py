@@ -212,7 +212,8 @@ def _ks_features(
         computed = [statistic(i) for i in indices]
     refs = [profile.features[i] for i in indices]
     tests = ks_pvalues(
-        [d for d, _ in computed], [r.n for r in refs], [c.shape[0] for _, c in computed], pool, threads
+        [d for d, _ in computed], [r.n for r in refs], [c.shape[0] for _, c in computed], pool, threads,
+        samples=[(r.sorted_values, c) for r, (_, c) in zip(refs, computed, strict=True)],  # type: ignore[union-attr]
     )
     return [
         FeatureDrift(

