@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from obscode.errors import DefinitionError
 from obscode.importers import pycode
 from obscode.importers.fields import Context, Field, read_object
 from obscode.importers.problems import Collector
@@ -31,8 +32,11 @@ def _matchers(value: Any, ctx: Context, line: int, what: str) -> list[str] | Non
         where = value.line_of(index) if hasattr(value, "line_of") else line
         try:
             out.append(str(Matcher.parse(str(text).strip().strip("{}"))))
-        except (ValueError, Exception) as exc:  # DefinitionError or the parse's ValueError
-            ctx.report.error(ctx.file, where, f"{what}: {getattr(exc, 'message', exc)}")
+        except DefinitionError as exc:
+            ctx.report.error(ctx.file, where, f"{what}: {exc.message}")
+            return None
+        except ValueError as exc:
+            ctx.report.error(ctx.file, where, f"{what}: {exc}")
             return None
     return out
 

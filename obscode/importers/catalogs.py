@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obscode.catalog_index import PER_TARGET_SERIES
-from obscode.model.catalog import shipped, shipped_names
+from obscode.model.catalog import Catalog, shipped, shipped_names
 from obscode.promql import parse, selectors
-from obscode.queries import substitute
+from obscode.queries import VARIABLE_VALUE, substitute
 
 _JOB_NAMES = re.compile(r"^[\w.:-]+(\|[\w.:-]+)*$")
 _PROMETHEUS_OWN = frozenset(PER_TARGET_SERIES) | {"ALERTS", "ALERTS_FOR_STATE"}
@@ -30,23 +30,24 @@ class _ShippedCatalog:
     series: frozenset[str]
 
 
+def _summary(catalog: Catalog) -> _ShippedCatalog:
+    return _ShippedCatalog(catalog.name, tuple(catalog.namespaces), frozenset(catalog.series()))
+
+
 @functools.cache
 def _shipped() -> tuple[_ShippedCatalog, ...]:
-    out = []
-    for name in shipped_names():
-        catalog = shipped(name)
-        out.append(_ShippedCatalog(name, tuple(catalog.namespaces), frozenset(catalog.series())))
-    return tuple(out)
+    return tuple(_summary(shipped(name)) for name in shipped_names())
 
 
-def owners(metric: str) -> list[str]:
-    """The shipped catalogs that can emit ``metric``: those owning its prefix, else those listing it."""
+def owners(metric: str, catalogs: tuple[_ShippedCatalog, ...] | None = None) -> list[str]:
+    """The catalogs that can emit ``metric``: those owning its prefix, else those listing it."""
     if metric in _PROMETHEUS_OWN:
         return []
-    by_namespace = [c.name for c in _shipped() if any(metric.startswith(p) for p in c.namespaces)]
+    known = _shipped() if catalogs is None else catalogs
+    by_namespace = [c.name for c in known if any(metric.startswith(p) for p in c.namespaces)]
     if by_namespace:
         return by_namespace
-    return [c.name for c in _shipped() if metric in c.series]
+    return [c.name for c in known if metric in c.series]
 
 
 def _jobs(selector: Any) -> list[str]:
@@ -69,8 +70,10 @@ class Suggestion:
     without: list[str] = field(default_factory=list)
 
 
-def suggest(expressions: list[str]) -> Suggestion:
-    """Catalog suggestions from PromQL expressions (Grafana variables allowed)."""
+def suggest(expressions: list[str], catalogs: list[Catalog] | None = None) -> Suggestion:
+    """Catalog suggestions from PromQL expressions (Grafana variables allowed), among
+    ``catalogs`` (default: the shipped ones)."""
+    known = None if catalogs is None else tuple(_summary(c) for c in catalogs)
     metrics: dict[str, set[str]] = {}
     for expr in expressions:
         try:
@@ -79,14 +82,14 @@ def suggest(expressions: list[str]) -> Suggestion:
             continue
         for selector in selectors(tree):
             for job in _jobs(selector):
-                if "$" in job or "placeholder" in job:
+                if "$" in job or VARIABLE_VALUE in job:  # a Grafana variable: no job named
                     continue
                 metrics.setdefault(job, set())
                 if selector.name:
                     metrics[job].add(selector.name)
     result = Suggestion()
     for job in sorted(metrics):
-        found = sorted({only[0] for m in metrics[job] if len(only := owners(m)) == 1})
+        found = sorted({only[0] for m in metrics[job] if len(only := owners(m, known)) == 1})
         if found:
             result.job_catalogs[job] = found
         else:
