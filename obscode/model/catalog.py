@@ -103,6 +103,10 @@ class Metric(Model):
     #: First and last exporter versions that emit it ("" = no bound known).
     since: str = ""
     until: str = ""
+    #: Prefixes of label names the exporter makes from user data, so not listable: e.g.
+    #: ``label_`` of kube-state-metrics' ``kube_pod_labels`` (``label_app`` from the pod's
+    #: ``app`` label, as ``--metric-labels-allowlist`` allows).
+    label_prefixes: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -150,6 +154,8 @@ class Metric(Model):
         for key in ("collector", "since", "until"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.label_prefixes:
+            out["label_prefixes"] = sorted(self.label_prefixes)
         return out
 
 

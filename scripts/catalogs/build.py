@@ -23,9 +23,12 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from gosrc import Git  # noqa: E402
 
+import cadvisor  # noqa: E402
+import go_exporter  # noqa: E402
+import kube_state_metrics  # noqa: E402
 import node_exporter  # noqa: E402
 
-MODULES = {m.NAME: m for m in (node_exporter,)}
+MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, cadvisor, *go_exporter.SPECS)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """go_*, process_* and promhttp_* families of prometheus/client_golang, which most Go
 exporters register: collectors ``go`` (memstats and the runtime/metrics defaults),
-``process`` (Linux, Windows, macOS), ``promhttp`` (the instrumented /metrics handler) and
+``go-process`` (process_*: Linux, Windows, macOS), ``promhttp`` (the instrumented /metrics handler) and
 ``go-runtime-metrics`` (every runtime/metrics family; only with
 ``collectors.WithGoCollectorRuntimeMetrics``, off by default)."""
 
@@ -17,7 +17,7 @@ REPOSITORY = "prometheus/client_golang"
 
 COLLECTORS = {
     "go": Collector(default=True),
-    "process": Collector(default=True, condition="platform: Linux, Windows or macOS (procfs or the OS API)"),
+    "go-process": Collector(default=True, condition="platform: Linux, Windows or macOS (procfs or the OS API)"),
     "promhttp": Collector(default=True, condition="the exporter serves /metrics through promhttp.InstrumentMetricHandler"),
     "go-runtime-metrics": Collector(default=False, condition="the exporter enables collectors.WithGoCollectorRuntimeMetrics"),
 }
@@ -56,7 +56,7 @@ def build(git: Git, rev: str) -> tuple[dict[str, Metric], list[str], list[str]]:
     metrics: dict[str, Metric] = {}
     skipped: list[str] = []
     files = list(FILES)
-    for path, collector in (("prometheus/go_collector.go", "go"), ("prometheus/process_collector.go", "process"),
+    for path, collector in (("prometheus/go_collector.go", "go"), ("prometheus/process_collector.go", "go-process"),
                             ("prometheus/promhttp/http.go", "promhttp")):
         text = git.show(rev, path) or ""
         text = re.sub(r'memstatNamespace\("(\w+)"\)', r'"go_memstats_\1"', text)

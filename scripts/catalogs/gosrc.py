@@ -171,6 +171,8 @@ class Scope:
     exprs: dict[str, str] = field(default_factory=dict)
     slices: dict[str, str] = field(default_factory=dict)
     locals: dict[str, str] = field(default_factory=dict)
+    #: Another package's scope, for qualified names (``discovery.Namespace``) not found here.
+    fallback: "Scope | None" = None
 
     def add_file(self, text: str) -> None:
         text = strip_comments(text)
@@ -195,7 +197,7 @@ class Scope:
         """This scope plus the ``x := "literal"`` assignments of the function around
         ``code[pos]`` made before it (the last one wins)."""
         start = code.rfind("\nfunc ", 0, pos)
-        local = Scope(self.consts, self.exprs, self.slices, {})
+        local = Scope(self.consts, self.exprs, self.slices, {}, self.fallback)
         if start >= 0:
             found = [(m.start(), m) for m in _SHORT.finditer(code, start, pos)]
             found += [(m.start(), m) for m in _LOCAL_CONST.finditer(code, start, pos)]
@@ -213,6 +215,8 @@ class Scope:
             if value is not None:
                 self.consts[name] = value
                 return value
+        if self.fallback is not None and self.fallback is not self and name not in seen:
+            return self.fallback.const(name, seen)
         return None
 
 
@@ -234,6 +238,16 @@ def eval_str(expr: str, scope: Scope, seen: frozenset[str] = frozenset()) -> str
         if len(values) != 3 or any(v is None for v in values):
             return None
         return "_".join(v for v in values if v)  # type: ignore[misc]
+    m = re.fullmatch(r"fmt\.Sprintf\((.*)\)", expr, re.S)
+    if m:  # fmt.Sprintf("prometheus_%s_clean_start", subsystem) with static arguments
+        args = split_args(m.group(1))
+        values = [eval_str(a, scope, seen) for a in args]
+        if not args or any(v is None for v in values) or re.search(r"%[^sv%]", values[0] or ""):
+            return None
+        out, rest = values[0], list(values[1:])
+        if out.count("%s") + out.count("%v") != len(rest):
+            return None
+        return re.sub(r"%[sv]", lambda _: rest.pop(0), out)  # type: ignore[arg-type]
     m = re.fullmatch(r"(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*)", expr)
     if m:
         return scope.const(m.group(1), seen) if expr not in ("nil",) else None
@@ -472,3 +486,41 @@ def go_files(git: Git, rev: str, prefix: str) -> list[str]:
     return [p for p in git.files(rev, prefix)
             if p.endswith(".go") and not p.endswith("_test.go") and "/vendor/" not in p
             and not p.startswith("vendor/") and "/testdata/" not in p]
+
+
+_VERSION_COLLECTOR = re.compile(r"\b(?:version|versioncollector|promversion)\.NewCollector\(\s*\"(\w+)\"")
+
+
+def scan_tree(git: Git, rev: str, prefixes: list[str], exclude: re.Pattern[str] | None = None
+              ) -> tuple[list[Found], dict[str, str], list[str]]:
+    """Every ``NewDesc`` and ``XxxOpts{}`` definition under ``prefixes``, each Go package
+    (directory) with its own constants; plus ``version.NewCollector("x")`` calls, reported as
+    {"x_build_info": path}. Returns (definitions, build infos, files read)."""
+    files = [p for prefix in prefixes for p in go_files(git, rev, prefix)]
+    if exclude is not None:
+        files = [p for p in files if not exclude.search(p)]
+    by_dir: dict[str, list[str]] = {}
+    for p in files:
+        by_dir.setdefault(p.rsplit("/", 1)[0] if "/" in p else "", []).append(p)
+    everything = Scope()
+    scopes: dict[str, Scope] = {}
+    for d, paths in by_dir.items():
+        scope = Scope()
+        for p in paths:
+            text = git.show(rev, p) or ""
+            scope.add_file(text)
+            everything.add_file(text)
+        scopes[d] = scope
+    for scope in scopes.values():
+        scope.fallback = everything
+    found: list[Found] = []
+    infos: dict[str, str] = {}
+    for d, paths in sorted(by_dir.items()):
+        for p in paths:
+            text = git.show(rev, p) or ""
+            if "NewDesc" not in text and "Opts{" not in text and "NewCollector" not in text:
+                continue
+            found += find_descs(p, text, scopes[d]) + find_opts(p, text, scopes[d])
+            for m in _VERSION_COLLECTOR.finditer(text):
+                infos.setdefault(f"{m.group(1)}_build_info", p)
+    return found, infos, files

@@ -26,7 +26,7 @@ from obscode.model.catalog import Collector, Metric, from_exposition
 NAME = "node-exporter"
 REPOSITORY = "prometheus/node_exporter"
 #: Sampled for since/until: the newest patch of each minor, and the newest release.
-MINORS = ["1.3", "1.5", "1.7", "1.9", "1.10", "1.11"]
+MINORS = ["0.15", "1.0", "1.3", "1.5", "1.7", "1.9", "1.10", "1.11"]
 
 _OS_SUFFIX = re.compile(r"(_(linux|common|bsd|darwin|freebsd|openbsd|netbsd|dragonfly|solaris|aix|macos|"
                         r"amd64|arm64|other|rtnl|windows|procfsenabled))+$")
@@ -248,6 +248,12 @@ def extract(git: Git, rev: str, report: dict) -> dict[str, Metric]:
     for field in netstat:
         out.setdefault(f"node_netstat_{field}", Metric(name=f"node_netstat_{field}", type="untyped",
                                                        collector="netstat", help=f"Statistic {field.replace('_', '')}."))
+    if "hwmonLabelDesc" in (git.show(rev, "collector/hwmon_linux.go") or ""):
+        for sensor, elements in HWMON_ELEMENTS.items():
+            for element in elements.split():
+                name, mtype = hwmon_name(sensor, element)
+                out.setdefault(name, Metric(name=name, type=mtype, labels=["chip", "sensor"], collector="hwmon",
+                                            help=f"Hardware monitor {sensor} element {element}."))
     report["static"] = set(static) | {f"node_memory_{k}" for k in dynamic}
     out["node_exporter_build_info"] = build_info("node_exporter")
     # The scrape metrics and the build info are the exporter's own ("" = always emitted).
@@ -258,6 +264,53 @@ def extract(git: Git, rev: str, report: dict) -> dict[str, Metric]:
     report["unattributed"] = unattributed
     report["files"] = sorted({"collector/*.go", *fixtures, "collector/collector.go"})
     return out
+
+
+#: hwmon sysfs elements per sensor type, from the kernel's hwmon sysfs-interface
+#: documentation (Documentation/hwmon/sysfs-interface.rst): the hwmon collector names a family
+#: after each element file it finds, so these stand for "what a chip may have".
+HWMON_ELEMENTS = {
+    "in": "input min max lcrit crit average lowest highest alarm min_alarm max_alarm lcrit_alarm crit_alarm beep "
+          "enable rated_min rated_max",
+    "temp": "input max min max_hyst min_hyst crit crit_hyst emergency emergency_hyst lcrit lcrit_hyst offset lowest "
+            "highest alarm max_alarm min_alarm crit_alarm lcrit_alarm emergency_alarm fault beep type enable "
+            "rated_min rated_max",
+    "curr": "input min max lcrit crit average lowest highest alarm min_alarm max_alarm lcrit_alarm crit_alarm beep "
+            "enable rated_min rated_max",
+    "power": "input average average_interval average_interval_min average_interval_max average_highest "
+             "average_lowest average_max average_min input_highest input_lowest accuracy cap cap_max cap_min "
+             "cap_hyst max crit lcrit alarm cap_alarm max_alarm crit_alarm enable rated_min rated_max",
+    "energy": "input enable",
+    "fan": "input min max target div pulses alarm min_alarm max_alarm fault beep enable",
+    "humidity": "input enable rated_min rated_max",
+}
+
+
+def hwmon_name(sensor: str, element: str) -> tuple[str, str]:
+    """(family, type) node_exporter >= 1.0's hwmon collector gives ``<sensor>N_<element>``
+    (collector/hwmon_linux.go's Update: the unit suffix rules, in its order)."""
+    name = f"node_hwmon_{sensor}" + ("" if element == "input" else f"_{element}")
+    if element in ("fault", "alarm"):
+        return name, "gauge"
+    if element == "beep":
+        return name + "_enabled", "gauge"
+    if sensor in ("in", "cpu"):
+        return name + "_volts", "gauge"
+    if sensor == "temp" and element != "type":
+        return name + "_celsius", "gauge"
+    if sensor == "curr":
+        return name + "_amps", "gauge"
+    if sensor == "energy":
+        return name + "_joule_total", "counter"
+    if sensor == "power" and element == "accuracy":
+        return name, "gauge"
+    if sensor == "power" and element.startswith("average_interval"):
+        return name + "_seconds", "gauge"
+    if sensor == "power":
+        return name + "_watt", "gauge"
+    if sensor == "fan" and element in ("input", "min", "max", "target"):
+        return name + "_rpm", "gauge"
+    return name, "gauge"
 
 
 #: /proc/meminfo fields of current kernels that prometheus/procfs does not parse.
