@@ -23,7 +23,7 @@ from obscode.tools import missing_tools, run_tools
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT = Path("generated")
-#: Locations a grouped finding lists before "and N more".
+#: Locations a grouped finding lists (the first in full) before "and N more".
 SHOWN_LOCATIONS = 3
 
 
@@ -54,23 +54,20 @@ def _build_all(stacks: tuple[str, ...], profile: str | None) -> list[pipeline.Bu
 
 
 def _report(problems: list[Problem], fmt: str) -> None:
-    """Findings as text, one line per cause (with its first locations), or as JSON, every
-    finding with its group key."""
+    """Findings as text, one per cause: the first in full, then how many places share its
+    cause and the next locations; or as JSON, every finding with its group key."""
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
         return
     for group in group_problems(problems):
         first = group.first
-        if len(group.problems) == 1:
-            click.echo(str(first))
-            continue
+        click.echo(str(first))
         count = len(group.problems)
-        shown = "; ".join(p.location() for p in group.problems[:SHOWN_LOCATIONS])
-        more = f"; and {count - SHOWN_LOCATIONS} more" if count > SHOWN_LOCATIONS else ""
-        click.echo(f"{first.stack}: {first.severity}[{first.check}] {first.reason}: used in {count} places "
-                   f"({shown}{more})")
-        if first.cause and first.cause != first.message:
-            click.echo(f"    first: {first.message}")
+        if count == 1:
+            continue
+        others = group.problems[1:SHOWN_LOCATIONS]
+        more = f"; and {count - 1 - len(others)} more" if count - 1 > len(others) else ""
+        click.echo(f"    {first.reason}: used in {count} places; also {'; '.join(p.location() for p in others)}{more}")
 
 
 @dataclass

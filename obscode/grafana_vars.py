@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Grafana's built-in interval/range variables, replaced by a representative duration.
 BUILTIN_DURATIONS = {
@@ -23,7 +23,9 @@ DURATION_BUILTINS = ("__rate_interval", "__interval", "__range")
 ALL = "$__all"
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::[\w]+)?\}|\[\[(\w+)(?::[\w]+)?\]\]|\$(\w+)")
+_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|' + _VARIABLE.pattern)
 _LABEL_VALUES_LABEL = re.compile(r"^\s*label_values\s*\((?:.*,)?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$", re.S)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 #: ``hide`` of a variable Grafana shows neither its label nor its value.
 HIDDEN = 2
 
@@ -55,8 +57,7 @@ def substitute(expr: str, value: str = "placeholder") -> str:
     return _VARIABLE.sub(replace, expr)
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One variable reference in a query: its text as written and where it sits."""
 
     text: str
@@ -70,43 +71,30 @@ class Reference:
 def replace_references(expr: str, replace: Callable[[Reference], str]) -> str:
     """``expr`` with each variable reference replaced by ``replace(reference)``.
 
-    A small scanner, not a regex over the whole text, so a reference knows whether it sits in
-    a quoted string and whether PromQL expects a duration there; ``#`` comments are kept."""
-    out: list[str] = []
-    quote: str | None = None
-    i = 0
-    while i < len(expr):
-        char = expr[i]
-        if quote is not None:
-            if char == "\\" and quote != "`" and i + 1 < len(expr):
-                out.append(expr[i:i + 2])
-                i += 2
-                continue
-            if char == quote:
-                quote = None
-        elif char in "\"'`":
-            quote = char
-        elif char == "#":
-            end = expr.find("\n", i)
-            end = len(expr) if end < 0 else end
-            out.append(expr[i:end])
-            i = end
-            continue
-        match = _VARIABLE.match(expr, i) if char in "$[" else None
-        if match:
-            name = match.group(1) or match.group(2) or match.group(3)
-            out.append(replace(Reference(match.group(0), name, quote is not None,
-                                         quote is None and _wants_duration(expr, i))))
-            i = match.end()
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
+    Quoted strings and ``#`` comments are tokens of their own, so a reference knows whether
+    it sits in a quoted string and whether PromQL expects a duration there; comments are kept."""
+
+    def inner(quoted: re.Match[str]) -> str:
+        name = quoted.group(1) or quoted.group(2) or quoted.group(3)
+        return replace(Reference(quoted.group(0), name, True, False))
+
+    def token(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text[0] in "\"'`":
+            return _VARIABLE.sub(inner, text) if "$" in text or "[[" in text else text
+        if text[0] == "#":
+            return text
+        name = match.group(1) or match.group(2) or match.group(3)
+        return replace(Reference(text, name, False, _wants_duration(expr, match.start())))
+
+    return _TOKENS.sub(token, expr)
 
 
 def _wants_duration(expr: str, i: int) -> bool:
-    before = expr[:i].rstrip()
-    return before.endswith(("[", ":")) or re.search(r"\boffset$", before) is not None
+    j = i
+    while j > 0 and expr[j - 1].isspace():
+        j -= 1
+    return (j > 0 and expr[j - 1] in "[:") or expr[max(0, j - 6):j] == "offset"
 
 
 def _strings(value: Any) -> list[str]:
@@ -140,7 +128,8 @@ class Variable:
                 values.extend(_strings(option.get("value")))
         query = data.get("query")
         if kind == "custom" and isinstance(query, str) and query.strip():
-            values.extend(v.strip() for v in query.split(","))
+            # "a,b" or, with display texts, "text : value,text : value"
+            values.extend(v.split(" : ", 1)[-1].strip() for v in query.split(","))
         elif kind in ("constant", "textbox") and isinstance(query, str):
             values.append(query)
         current = data.get("current")
@@ -169,6 +158,15 @@ class Variable:
             else:
                 unknown = True
         return list(dict.fromkeys(known)), unknown
+
+
+def number(variable: Variable) -> str | None:
+    """The value to parse a variable by where PromQL wants a number (``topk($k, ...)``):
+    its first known value, when every known value is a number."""
+    values, unknown = variable.candidates()
+    if unknown or not values or not all(_NUMBER.match(v) for v in values):
+        return None
+    return values[0]
 
 
 def dashboard_variables(dashboard: dict[str, Any]) -> dict[str, Variable]:

@@ -5,12 +5,13 @@ stack's rule files) and Grafana panel targets and query variables (from the rend
 Grafana variables are substituted before parsing, each by a placeholder that maps back to
 the text the user wrote, so messages show ``cluster=~"$cluster"`` and
 ``[$__rate_interval]``: a variable inside a quoted string becomes
-``__grafana_variable__x<hex of its text>__``; one where PromQL wants a duration becomes a
+``__grafana_variable__<n>__`` (the n-th distinct text seen); one where PromQL wants a duration becomes a
 duration of at least ``VARIABLE_RANGE`` (one per distinct text); any other becomes
 ``VARIABLE_VALUE``. :func:`display` turns placeholders back into the user's text."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +33,10 @@ VARIABLE_RANGE_SECONDS = 4242.0
 _RANGE_SLOTS = 1000
 #: Variables outside quotes (a metric name ``$metric``, a number ``> $threshold``) become this text.
 VARIABLE_VALUE = "__grafana_variable__"
-_QUOTED = re.compile(re.escape(VARIABLE_VALUE) + r"x([0-9a-f]+)__")
+_QUOTED = re.compile(re.escape(VARIABLE_VALUE) + r"(\d+)__")
+#: Variable texts seen in quoted strings, process-wide so :func:`display` needs no query at hand.
+_QUOTED_TEXTS: list[str] = []
+_QUOTED_SLOTS: dict[str, str] = {}
 
 
 def is_variable_range(seconds: float | None) -> bool:
@@ -74,19 +78,23 @@ _RANGES = _Ranges()
 
 def quoted_placeholder(text: str) -> str:
     """The placeholder of a variable reference ``text`` inside a quoted string."""
-    return f"{VARIABLE_VALUE}x{text.encode().hex()}__"
+    placeholder = _QUOTED_SLOTS.get(text)
+    if placeholder is None:
+        placeholder = _QUOTED_SLOTS[text] = f"{VARIABLE_VALUE}{len(_QUOTED_TEXTS)}__"
+        _QUOTED_TEXTS.append(text)
+    return placeholder
 
 
 def references(value: str) -> list[str]:
     """The variable references (as written) a substituted string holds."""
-    return [bytes.fromhex(m.group(1)).decode() for m in _QUOTED.finditer(value)]
+    return [_QUOTED_TEXTS[int(m.group(1))] for m in _QUOTED.finditer(value)]
 
 
 def display(text: str) -> str:
     """``text`` (e.g. a selector printed from the AST) with substituted variables shown as
     the user wrote them."""
     if VARIABLE_VALUE in text:
-        text = _QUOTED.sub(lambda m: bytes.fromhex(m.group(1)).decode(), text)
+        text = _QUOTED.sub(lambda m: _QUOTED_TEXTS[int(m.group(1))], text)
         text = text.replace(VARIABLE_VALUE, "$variable")
     pattern = _RANGES.pattern()
     return pattern.sub(lambda m: _RANGES.printed[m.group(0)], text) if pattern else text
@@ -122,21 +130,25 @@ class Query:
         return "expr" if self.kind in ("alert", "record", "panel") else "query"
 
 
-def _placeholder(reference: Reference) -> str:
+def _placeholder(reference: Reference, numbers: Mapping[str, str]) -> str:
     if reference.quoted:
         return quoted_placeholder(reference.text)
     if reference.name in grafana_vars.BUILTIN_DURATIONS and reference.name not in grafana_vars.DURATION_BUILTINS:
         return grafana_vars.BUILTIN_DURATIONS[reference.name]  # a number: $__range_s, $__interval_ms
     if reference.duration or reference.name in grafana_vars.DURATION_BUILTINS:
         return _RANGES.duration(reference.text)
-    return VARIABLE_VALUE
+    return numbers.get(reference.name, VARIABLE_VALUE)
 
 
-def substitute(expr: str) -> str:
-    """``expr`` with Grafana variables replaced so PromQL parsers can read it."""
+@functools.lru_cache(maxsize=65536)
+def substitute(expr: str, numbers: tuple[tuple[str, str], ...] = ()) -> str:
+    """``expr`` with Grafana variables replaced so PromQL parsers can read it; ``numbers``
+    gives the value of variables that only take numbers (``topk($k, ...)``). Cached:
+    dashboards repeat expressions a lot."""
     if "$" not in expr and "[[" not in expr:
         return expr
-    return grafana_vars.replace_references(expr, _placeholder)
+    known = dict(numbers)
+    return grafana_vars.replace_references(expr, lambda reference: _placeholder(reference, known))
 
 
 def can_match_empty(matcher: Matcher, variables: Mapping[str, Variable]) -> bool:
@@ -203,14 +215,22 @@ def _is_prometheus(*datasources: Any) -> bool:
     return True
 
 
-def _used(expr: str, defined: Mapping[str, Variable]) -> tuple[Variable, ...]:
-    return tuple(defined[name] for name in grafana_vars.variables_used(expr) if name in defined)
+def _used(expr: str, defined: Mapping[str, Variable], numeric: Mapping[str, str]
+          ) -> tuple[tuple[Variable, ...], tuple[tuple[str, str], ...]]:
+    """The definitions of the variables ``expr`` uses, and the values of those that are numbers."""
+    if "$" not in expr and "[[" not in expr:
+        return (), ()
+    names = grafana_vars.variables_used(expr)
+    return (tuple(defined[n] for n in names if n in defined),
+            tuple((n, numeric[n]) for n in names if n in numeric))
 
 
 def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
     found: list[Query] = []
     uid = dashboard.get("uid") or path
     defined = grafana_vars.dashboard_variables(dashboard)
+    numeric = {name: value for name, value in ((n, grafana_vars.number(v)) for n, v in defined.items())
+               if value is not None}
     panels = _panels(dashboard.get("panels", []))
     for row in dashboard.get("rows", []) or []:
         panels.extend(_panels(row.get("panels", [])) if isinstance(row, dict) else [])
@@ -221,10 +241,11 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
             if not expr or not _is_prometheus(target.get("datasource"), panel.get("datasource")):
                 continue
             ref = target.get("refId") or str(index)
-            parsed = substitute(expr)
+            used, numbers = _used(expr, defined, numeric)
+            parsed = substitute(expr, numbers)
             found.append(Query("panel", path, f'dashboard {uid} panel "{title}" target {ref}', expr,
                                _parse(parsed), legend=target.get("legendFormat"), parsed=parsed,
-                               variables=_used(expr, defined)))
+                               variables=used))
     for variable in (dashboard.get("templating") or {}).get("list", []) or []:
         if not isinstance(variable, dict) or variable.get("type") != "query":
             continue
@@ -247,9 +268,10 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
             continue  # label_values(label), label_names(), metrics(regex): nothing to resolve
         else:
             expr = query
-        parsed = substitute(expr)
+        used, numbers = _used(expr, defined, numeric)
+        parsed = substitute(expr, numbers)
         found.append(Query("variable", path, obj, expr, _parse(parsed), required_labels=required, parsed=parsed,
-                           variables=_used(expr, defined), defines=defined.get(str(variable.get("name")))))
+                           variables=used, defines=defined.get(str(variable.get("name")))))
     return found
 
 

@@ -39,8 +39,16 @@ def template_labels(text: str) -> list[str]:
 
 
 def closest(word: str, options: Iterable[str]) -> str | None:
-    """The one option ``word`` is very likely a misspelling of; None when unsure."""
-    return closest_series(word, sorted(o for o in options if o != NAME))
+    """The one option ``word`` very likely stands for: a likely misspelling of it, or else
+    the only option holding all of ``word``'s words (``feature`` -> ``feature_name``); None
+    when unsure."""
+    names = sorted(o for o in options if o != NAME)
+    found = closest_series(word, names)
+    if found is not None:
+        return found
+    words = set(word.lower().split("_"))
+    wider = [n for n in names if n != word and words < set(n.lower().split("_"))]
+    return wider[0] if len(wider) == 1 else None
 
 
 def _listed(available: LabelSet) -> str:

@@ -99,13 +99,12 @@ def test_findings_with_one_cause_are_reported_once(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 2, result.stdout
-    assert lines[0].startswith(
-        "many: error[catalog/label] label cluster is not emitted by job api: used in 4 places "
-        "(prometheus/rules/r.yml: alert A (group g), field 'expr' (")
-    assert "alert C (group g)" in lines[0] and lines[0].endswith("; and 1 more)")
-    assert "alert D" not in lines[0]
-    assert lines[1].startswith('    first: label cluster (matcher cluster="a" of up{cluster="a",job="api"}) '
-                               "does not exist there")
+    assert lines[0].startswith("many: error[catalog/label] prometheus/rules/r.yml: alert A (group g), field 'expr': "
+                               'label cluster (matcher cluster="a" of up{cluster="a",job="api"}) does not exist there')
+    assert lines[1].startswith("    label cluster is not emitted by job api: used in 4 places; "
+                               "also prometheus/rules/r.yml: alert B (group g), field 'expr' (")
+    assert "alert C (group g)" in lines[1] and lines[1].endswith("; and 1 more")
+    assert "alert D" not in lines[1]
     assert "checked many: 4 error(s), 0 warning(s)" in result.stderr
 
 
