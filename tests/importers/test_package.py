@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.importers.helpers import generated, imported, obscode, tree, write
@@ -97,3 +99,12 @@ def test_the_same_input_writes_the_same_files(tmp_path: Path) -> None:
         imported("rules", source, stack=tmp_path / folder, name="shop")
         imported("alertmanager", am, stack=tmp_path / folder, name="shop")
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_the_installed_command_imports(tmp_path: Path) -> None:
+    source = write(tmp_path / "alerts.yaml", ALERTS)
+    proc = subprocess.run([sys.executable, "-m", "obscode.cli_entry", "import", "rules", str(source),
+                           "--stack", "shop", "--out", str(tmp_path / "stack")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "shop: wrote 3 file(s)" in proc.stdout
