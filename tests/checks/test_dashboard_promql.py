@@ -1,4 +1,5 @@
-"""dashboard/promql: every Prometheus target parses once Grafana variables are substituted."""
+"""dashboard/promql: every Prometheus target parses once Grafana variables are substituted,
+and calls only functions the targeted Prometheus has."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ FAILING = [
      'dashboard q panel "Broken"', "PromQL does not parse"),
     ("bad range", '[dash(uid="q", panels=[ts("Range", expr="rate(http_requests_total[5 minutes])")])]',
      'dashboard q panel "Range"', "PromQL does not parse"),
-    ("empty query", '[dash(uid="q", panels=[ts("Empty", expr="")])]', 'dashboard q panel "Empty"', "query is empty"),
+    ("function newer than the target", '[dash(uid="q", panels=[ts("Top", expr="limitk(5, up)")])]',
+     'dashboard q panel "Top"', "PromQL function limitk needs Prometheus >= 2.54 (with "
+     "--enable-feature=promql-experimental-functions); the stack targets 2.42 (prometheus_version): raise "
+     "prometheus_version if your Prometheus is newer, or do without it (query: limitk(5, up))"),
     ("broken variable query", '[dash(uid="q", variables=[g.Template(name="job", query="label_values(up{job=, job)")], '
      'panels=[ts("Rate", expr=\'sum(rate(http_requests_total{job=~"$job"}[5m]))\')])]',
      "dashboard q variable job", "PromQL does not parse"),
@@ -33,6 +37,9 @@ PASSING = [
     ("interval and range", "sum(increase(http_requests_total[$__range])) / sum(rate(http_requests_total[$__interval]))"),
     ("user variables in matchers", 'sum(rate(http_requests_total{job=~"$job", path="${path}"}[5m]))'),
     ("interval variable as a range", "sum(rate(http_requests_total[$window]))"),
+    ("holt_winters on Prometheus 2", "holt_winters(http_requests_total[1h], 0.5, 0.5)"),
+    ("variable as topk's number", "topk($k, sum by (path) (rate(http_requests_total[5m])))"),
+    ("variable as topk's number after by", "topk by (path) (${k}, rate(http_requests_total[5m]))"),
 ]
 
 
@@ -41,4 +48,32 @@ def test_queries_with_grafana_variables_pass(tmp_path, description, expr):
     variables = ('[g.Template(name="job", query="label_values(up, job)"), g.Template(name="path", query="label_values('
                  'http_requests_total, path)"), g.Template(name="window", type="interval", query="1m,5m", default="5m")]')
     _, problems = check(tmp_path, f'[dash(variables={variables}, panels=[ts("Rate", expr={expr!r})])]')
+    assert problems_of(problems, CHECK) == []
+
+
+def test_holt_winters_on_prometheus_3_fails(tmp_path):
+    code, problems = check(tmp_path, '[dash(uid="q", panels=[ts("Trend", expr="holt_winters(up[1h], 0.5, 0.5)")])]',
+                           'prometheus_version="3.0"')
+    found = problems_of(problems, CHECK)
+    assert code == 1
+    assert [p["message"] for p in found] == [
+        "PromQL function holt_winters is gone from Prometheus 3.0 on (holt_winters is now called "
+        "double_exponential_smoothing and moves behind the experimental-promql-functions feature flag #14930); "
+        "the stack targets 3.0 (prometheus_version) (query: holt_winters(up[1h], 0.5, 0.5))"]
+
+
+def test_empty_query_is_a_warning(tmp_path):
+    code, problems = check(tmp_path, '[dash(uid="q", panels=[ts("Empty", expr="")])]')
+    found = problems_of(problems, CHECK)
+    assert [(p["severity"], p["object"], p["message"]) for p in found] == [
+        ("warning", 'dashboard q panel "Empty"', "query is empty: Grafana runs nothing for it; write a PromQL "
+                                                 "expression or remove the target")]
+
+
+def test_logql_behind_a_loki_datasource_variable_is_not_parsed_as_promql(tmp_path):
+    dashboard = ('[{"uid": "logs", "title": "Logs", "templating": {"list": [{"name": "loki_ds", "type": "datasource", '
+                 '"query": "loki"}]}, "panels": [{"type": "logs", "title": "Lines", "id": 1, "gridPos": {"h": 8, '
+                 '"w": 24, "x": 0, "y": 0}, "datasource": {"uid": "${loki_ds}"}, "targets": [{"refId": "A", '
+                 '"expr": "{job=\\"api\\"} |= \\"error\\" | logfmt"}]}]}]')
+    _, problems = check(tmp_path, dashboard)
     assert problems_of(problems, CHECK) == []
