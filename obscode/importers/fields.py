@@ -45,8 +45,10 @@ class Context:
         return Context(self.file, self.report, self.secrets_dir, _SLUG.sub("-", slug).strip("-"), self.taken)
 
     def secret_path(self, name: str) -> str:
+        """``<dir>/<object>.<field>``: the dot keeps a name like ``team2-slack`` from looking
+        like a key itself (SecretRef refuses file names that do)."""
         assert self.taken is not None
-        base = f"{self.secrets_dir}/{_SLUG.sub('-', f'{self.slug}-{name}' if self.slug else name).strip('-')}"
+        base = f"{self.secrets_dir}/{f'{self.slug}.{name}' if self.slug else name}"
         path, n = base, 1
         while path in self.taken:
             n += 1

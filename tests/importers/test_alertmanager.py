@@ -75,8 +75,16 @@ def test_a_literal_secret_becomes_a_secret_file_with_a_comment_saying_what_goes_
     assert ("                # Put the Slack webhook URL in this file (the value alone): the input had it written\n"
             "                # literally (alertmanager.yml:29), and secrets never go into code or generated\n"
             "                # files.\n"
-            '                api_url=SecretRef(file="/etc/alertmanager/secrets/data-science-slack-api-url"),\n') in code
-    assert "put it in /etc/alertmanager/secrets/pager-pagerduty-service-key" in result.output
+            '                api_url=SecretRef(file="/etc/alertmanager/secrets/data-science-slack.api-url"),\n') in code
+    assert "put it in /etc/alertmanager/secrets/pager-pagerduty.service-key" in result.output
+
+
+def test_a_receiver_name_with_digits_still_gives_a_valid_secret_path(tmp_path: Path) -> None:
+    source = write(tmp_path / "am.yml", "route: {receiver: oncall2024primary}\nreceivers:\n- name: oncall2024primary\n"
+                                         f"  slack_configs:\n  - api_url: {SLACK_URL}\n")
+    imported("alertmanager", source, stack=tmp_path / "stack")
+    assert 'SecretRef(file="/etc/alertmanager/secrets/oncall2024primary-slack.api-url")' in \
+        (tmp_path / "stack" / "alertmanager.py").read_text()
 
 
 def test_legacy_match_becomes_matchers(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def test_a_literal_password_becomes_a_secret_file(tmp_path: Path) -> None:
     imported("prometheus", write(tmp_path / "prometheus.yml", CONFIG), stack=tmp_path / "stack")
     generated(tmp_path / "stack", tmp_path / "out")
     code = (tmp_path / "stack" / "scrape.py").read_text()
-    assert 'password=SecretRef(file="/etc/prometheus/secrets/secured-basic-auth-password")' in code
+    assert 'password=SecretRef(file="/etc/prometheus/secrets/secured-basic-auth.password")' in code
     written = {**tree(tmp_path / "stack"), **tree(tmp_path / "out")}
     assert not [path for path, content in written.items() if PASSWORD.encode() in content]
 
