@@ -64,14 +64,14 @@ def _string_map(data: Mapping, key: str, file: str, report: Collector, what: str
     return out if ok else None
 
 
-def _duration(data: Mapping, key: str, file: str, report: Collector) -> tuple[bool, str | None]:
+def _duration(data: Mapping, key: str, file: str, report: Collector, what: str) -> tuple[bool, str | None]:
     text = data.text(key)
     if text is None:
         return True, None
     try:
         parse_duration(text)
     except ValueError as exc:
-        report.error(file, data.line_of(key), f"{key}: {exc}")
+        report.error(file, data.line_of(key), f"{what}, field {key!r}: {exc}")
         return False, None
     return True, text
 
@@ -103,20 +103,20 @@ def _rule(data: Any, line: int, file: str, report: Collector) -> AlertRule | Rec
         ok = False
     expr = data.text("expr")
     if not isinstance(expr, str):
-        report.error(file, data.line_of("expr"), f"{name_key} {name}: expr is missing; write a PromQL expression")
+        report.error(file, data.line_of("expr"), f"{name_key} {name}, field 'expr': is missing; write a PromQL expression")
         ok = False
     else:
         try:
             parse_promql(expr)
         except ValueError as exc:
-            report.error(file, data.line_of("expr"), f"{name_key} {name}: {exc}")
+            report.error(file, data.line_of("expr"), f"{name_key} {name}, field 'expr': {exc}")
             ok = False
     labels = _string_map(data, "labels", file, report, "label")
     ok = ok and labels is not None
     if is_record:
         for key in ("for", "keep_firing_for", "annotations"):
             if key in data:
-                report.error(file, data.line_of(key), f"record {name}: {key} is only for alerting rules")
+                report.error(file, data.line_of(key), f"record {name}, field {key!r}: is only for alerting rules")
                 ok = False
         if not ok:
             return None
@@ -126,8 +126,8 @@ def _rule(data: Any, line: int, file: str, report: Collector) -> AlertRule | Rec
             _model_error(exc, data, file, report)
             return None
     annotations = _string_map(data, "annotations", file, report, "annotation")
-    good_for, for_ = _duration(data, "for", file, report)
-    good_keep, keep = _duration(data, "keep_firing_for", file, report)
+    good_for, for_ = _duration(data, "for", file, report, f"alert {name}")
+    good_keep, keep = _duration(data, "keep_firing_for", file, report, f"alert {name}")
     if not (ok and annotations is not None and good_for and good_keep):
         return None
     try:
@@ -155,8 +155,8 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
     if not isinstance(name, str) or not name.strip():
         report.error(file, data.line_of("name"), "a rule group needs a name")
         ok = False
-    good_interval, interval = _duration(data, "interval", file, report)
-    good_offset, query_offset = _duration(data, "query_offset", file, report)
+    good_interval, interval = _duration(data, "interval", file, report, f"group {name}")
+    good_offset, query_offset = _duration(data, "query_offset", file, report, f"group {name}")
     limit = data.get("limit")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         report.error(file, data.line_of("limit"), f"limit must be a whole number >= 0, not {data.text('limit')!r}")

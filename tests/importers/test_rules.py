@@ -128,8 +128,8 @@ groups:
 """)
     result = obscode("import", "rules", source, "--stack", "s", "--out", tmp_path / "stack")
     assert result.exit_code == 2
-    assert "bad.yaml:6: error: for: '5 minutes' is not a Prometheus duration" in result.output
-    assert "bad.yaml:8: error: alert B: PromQL syntax error" in result.output
+    assert "bad.yaml:6: error: alert A, field 'for': '5 minutes' is not a Prometheus duration" in result.output
+    assert "bad.yaml:8: error: alert B, field 'expr': PromQL syntax error" in result.output
     assert "import: 2 error(s); nothing written" in result.output
     assert not (tmp_path / "stack").exists()
 
@@ -146,6 +146,26 @@ def test_a_rule_with_both_alert_and_record_is_an_error(tmp_path: Path) -> None:
     source = write(tmp_path / "bad.yaml", "groups:\n- name: g\n  rules:\n  - alert: A\n    record: a:b\n    expr: up\n")
     result = obscode("import", "rules", source, "--stack", "s", "--out", tmp_path / "stack")
     assert "bad.yaml:4: error: a rule needs exactly one of alert (an alerting rule) or record" in result.output
+
+
+def test_a_rule_without_expr_is_an_error(tmp_path: Path) -> None:
+    source = write(tmp_path / "bad.yaml", "groups:\n- name: g\n  rules:\n  - alert: A\n    for: 5m\n")
+    result = obscode("import", "rules", source, "--stack", "s", "--out", tmp_path / "stack")
+    assert "bad.yaml:4: error: alert A, field 'expr': is missing; write a PromQL expression" in result.output
+
+
+def test_a_recording_rule_with_for_is_an_error(tmp_path: Path) -> None:
+    source = write(tmp_path / "bad.yaml", "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: up\n    for: 5m\n")
+    result = obscode("import", "rules", source, "--stack", "s", "--out", tmp_path / "stack")
+    assert "bad.yaml:6: error: record a:b, field 'for': is only for alerting rules" in result.output
+
+
+def test_a_label_name_the_model_refuses_is_an_error_at_the_labels(tmp_path: Path) -> None:
+    source = write(tmp_path / "bad.yaml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n"
+                                          "    labels:\n      bad-name: x\n")
+    result = obscode("import", "rules", source, "--stack", "s", "--out", tmp_path / "stack")
+    assert result.exit_code == 2
+    assert "bad.yaml:6: error: alert A, field 'labels': label 'bad-name' is not a valid label name" in result.output
 
 
 def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
