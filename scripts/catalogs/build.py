@@ -27,8 +27,10 @@ import cadvisor  # noqa: E402
 import go_exporter  # noqa: E402
 import kube_state_metrics  # noqa: E402
 import node_exporter  # noqa: E402
+import postgres_exporter  # noqa: E402
 
-MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, cadvisor, *go_exporter.SPECS)}
+MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, cadvisor, postgres_exporter,
+                                    *go_exporter.SPECS)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("repos", nargs="+", metavar="OWNER/NAME=GITDIR")
     parser.add_argument("--only", action="append", choices=sorted(MODULES), help="build only these catalogs")
     parser.add_argument("--out", default=str(HERE.parent.parent / "obscode" / "catalogs"))
+    parser.add_argument("--pg-settings", metavar="FILE", help="postgres-exporter: take pg_settings_* families from "
+                        "this catalog YAML or /metrics text of a real scrape")
+    parser.add_argument("--pg-settings-source", default="", help="what --pg-settings is, for built_from")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every skipped definition")
     args = parser.parse_args(argv)
     repos: dict[str, Git] = {}
@@ -45,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{item!r}: give OWNER/NAME=GITDIR")
         repos[name] = Git(path)
     out = Path(args.out)
+    if args.pg_settings:
+        postgres_exporter.load_settings(args.pg_settings, args.pg_settings_source or Path(args.pg_settings).name)
     for name in args.only or sorted(MODULES):
         module = MODULES[name]
         needs = [module.REPOSITORY] + list(getattr(module, "ALSO", ["prometheus/client_golang"]))

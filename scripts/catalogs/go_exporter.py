@@ -26,14 +26,17 @@ class Spec:
     minors: list[str]
     #: Paths left out (tests are always left out).
     exclude: str = r"(^|/)(testutil|testdata|examples?|documentation|tools)/"
-    #: package path -> collector name.
-    collector: Callable[[str], str] = lambda path: ""
+    #: (file path, family name) -> collector name.
+    collector: Callable[[str, str], str] = lambda path, name: ""
     #: collector name -> (default, condition).
     collectors: Callable[[str], tuple[bool, str]] = lambda name: (True, "")
     #: Namespaces as the two first words of every family name with a prefix in ``namespaces``
     #: (prometheus_tsdb_, prometheus_sd_, ...), so that another program's families with the same
     #: first word (the operator's prometheus_operator_*) are not claimed.
     narrow_namespaces: bool = False
+    #: The collector of a family that several collectors define (blackbox's probe_ssl_* in
+    #: the http, grpc and tcp probers); None = the first definition's.
+    shared_collector: str | None = None
     #: Families kept: those with one of these prefixes ("" = every family found).
     keep: tuple[str, ...] = ("",)
     #: Extra families the source makes in a way the parser does not read.
@@ -65,17 +68,20 @@ class Spec:
                 continue
             if not f.name.startswith(self.keep):
                 continue
-            metric = to_metric(f, self.collector(f.path), typed_by_name)
+            metric = to_metric(f, self.collector(f.path, f.name), typed_by_name)
             if f.labels is None:
                 report.setdefault("labels_unresolved", []).append(f"{f.path}:{f.line} {f.name}")
             if f.name in out:  # defined twice (e.g. agent and server mode): any label may appear
                 old = out[f.name]
+                collector = old.collector
+                if self.shared_collector is not None and collector != metric.collector:
+                    collector = self.shared_collector
                 out[f.name] = old.model_copy(update={"labels": sorted(set(old.labels) | set(metric.labels)),
-                                                     "help": old.help or metric.help})
+                                                     "help": old.help or metric.help, "collector": collector})
             else:
                 out[f.name] = metric
         for name, path in infos.items():
-            out.setdefault(name, build_info(name.removesuffix("_build_info"), self.collector(path)))
+            out.setdefault(name, build_info(name.removesuffix("_build_info"), self.collector(path, name)))
         for metric in self.extra(git, rev):
             out.setdefault(metric.name, metric)
         report["typed_by_name"] = [n for n in typed_by_name if n in out]
@@ -137,7 +143,7 @@ class Spec:
 
 # --------------------------------------------------------------------------- prometheus-server
 
-def _prometheus_collector(path: str) -> str:
+def _prometheus_collector(path: str, name: str = "") -> str:
     parts = path.split("/")
     if parts[0] == "discovery" and len(parts) > 2 and parts[1] not in ("refresh", "targetgroup"):
         return f"discovery/{parts[1]}"
@@ -183,9 +189,9 @@ PROMETHEUS = Spec(
 
 # --------------------------------------------------------------------------- alertmanager
 
-def _top(path: str) -> str:
+def _top(path: str, name: str = "") -> str:
     parts = path.split("/")
-    return parts[0] if parts[0] != "cmd" else "main"
+    return "main" if parts[0] == "cmd" or len(parts) == 1 else parts[0]
 
 
 ALERTMANAGER = Spec(
@@ -227,7 +233,7 @@ PUSHGATEWAY = Spec(
 
 # --------------------------------------------------------------------------- blackbox_exporter
 
-def _blackbox_collector(path: str) -> str:
+def _blackbox_collector(path: str, name: str = "") -> str:
     m = re.match(r"prober/(\w+?)(?:_test)?\.go$", path)
     if m:
         return m.group(1) if m.group(1) not in ("prober", "utils", "handler", "tls", "query_response") else "prober"
@@ -243,6 +249,7 @@ BLACKBOX = Spec(
     namespaces=["probe_", "blackbox_"],
     minors=["0.19", "0.22", "0.24", "0.25", "0.26", "0.27"],
     collector=_blackbox_collector,
+    shared_collector="prober",
     collectors=lambda name: (True, f"the probe's module uses the {name} prober (served on /probe)")
     if name in ("http", "tcp", "icmp", "dns", "grpc", "unix") else (True, ""),
 )
@@ -257,8 +264,9 @@ PROCESS = Spec(
     prefixes=["collector", "cmd", "proc", "config"],
     namespaces=["namedprocess_"],
     minors=["0.5", "0.7", "0.8"],
-    collector=lambda path: "threads" if "thread" in path else "",
-    collectors=lambda name: (False, "--threads (per-thread families)") if name == "threads" else (True, ""),
+    collector=lambda path, name: "threads" if "_thread_" in name else "",
+    collectors=lambda name: (True, "-threads (on by default; -threads=false turns the per-thread families off)")
+    if name == "threads" else (True, ""),
 )
 
 SPECS = [PROMETHEUS, ALERTMANAGER, PUSHGATEWAY, BLACKBOX, PROCESS]
