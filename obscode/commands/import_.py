@@ -94,9 +94,7 @@ def dashboard_command(files: tuple[Path, ...], stack_name: str, out: Path | None
     from obscode.importers import dashboards
 
     def build(folder: Path, report: Collector) -> package.Plan:
-        data_dir = folder / dashboards.DATA_DIR
-        existing = {p.name for p in data_dir.glob("*.json")} if force is False and data_dir.is_dir() else set()
-        imported = dashboards.read_files(list(files), report, existing)
+        imported = dashboards.read_files(list(files), report)
         report.raise_if_errors()
         suggestion = catalogs.suggest(dashboards.expressions(imported))
         notes = list(report.notes)

@@ -139,11 +139,12 @@ def normalisation_note(dashboard: ImportedDashboard) -> str | None:
             f"normalisation rewrites: {', '.join(gone)}")
 
 
-def read_files(paths: list[Path], report: Collector, existing: set[str]) -> list[ImportedDashboard]:
-    """Every dashboard, each with a file name under dashboards/ distinct from ``existing``
-    and from the others (``<uid>.json``; the input's name when the uid is missing or invalid)."""
+def read_files(paths: list[Path], report: Collector) -> list[ImportedDashboard]:
+    """Every dashboard, each with its own file name under dashboards/ (``<uid>.json``; the
+    input's name when the uid is missing or invalid). A file of that name already in the
+    stack is the same dashboard again: writing it is a no-op, or a conflict if it changed."""
     found = [d for d in (read_file(p, report) for p in paths) if d is not None]
-    taken = set(existing)
+    taken: set[str] = set()
     for dashboard in found:
         uid = dashboard.data.get("uid")
         valid = isinstance(uid, str) and UID_PATTERN.match(uid) and len(uid) <= UID_MAX_LENGTH

@@ -63,7 +63,7 @@ def test_a_mixin_imports_generates_and_round_trips(name: str, tmp_path: Path) ->
     out = generated(stack, tmp_path / "out")
 
     differences = [line.replace(f"{mixin}/", "") for line in roundtrip.rules_round_trip(rules, out)]
-    for dashboard in read_files(dashboards, Collector(), set()):
+    for dashboard in read_files(dashboards, Collector()):
         output = json.loads((out / "grafana" / "dashboards" / dashboard.file_name).read_text())
         differences += [f"{dashboard.source.name}: {d}" for d in roundtrip.dashboard_differences(dashboard.data, output)]
     assert differences == EXCEPTIONS.get(name, [])

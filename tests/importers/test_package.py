@@ -53,6 +53,23 @@ def test_force_replaces_an_existing_module(tmp_path: Path) -> None:
     assert "other = RuleFile(" in (stack / "rules.py").read_text()
 
 
+def test_importing_the_same_dashboard_again_changes_nothing(tmp_path: Path) -> None:
+    source = write(tmp_path / "d.json", json.dumps(DASHBOARD))
+    imported("dashboard", source, stack=tmp_path / "stack")
+    before = tree(tmp_path / "stack")
+    imported("dashboard", source, stack=tmp_path / "stack")
+    assert tree(tmp_path / "stack") == before
+
+
+def test_a_changed_dashboard_of_the_same_uid_is_not_overwritten_without_force(tmp_path: Path) -> None:
+    imported("dashboard", write(tmp_path / "d.json", json.dumps(DASHBOARD)), stack=tmp_path / "stack")
+    changed = write(tmp_path / "d.json", json.dumps({**DASHBOARD, "title": "Renamed"}))
+    result = obscode("import", "dashboard", changed, "--stack", "imported", "--out", tmp_path / "stack")
+    assert result.exit_code == 2
+    assert f"error: {tmp_path / 'stack' / 'dashboards' / 'node-overview.json'} already exists; nothing written" \
+        in result.output
+
+
 def test_an_init_file_the_importer_did_not_write_is_not_overwritten(tmp_path: Path) -> None:
     stack = tmp_path / "stack"
     write(stack / "__init__.py", "stack = None\n")
