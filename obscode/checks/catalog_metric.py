@@ -21,6 +21,9 @@ from obscode.queries import VARIABLE_VALUE, Query, collect, display
 CHECK_ID = "catalog/metric"
 #: Unchecked metric names the summary warning lists before "and N more".
 LISTED = 5
+#: How the exporters of the shipped catalogs turn a collector on, as their documentation says.
+ENABLE_FLAGS = {"node-exporter": "--collector.{}", "postgres-exporter": "--collector.{}",
+                "cadvisor": "-enable_metrics={}", "kube-state-metrics": "--resources={}"}
 
 
 @dataclass
@@ -125,8 +128,9 @@ def _gate_message(name: str, gate: Gate) -> str:
     if gate.reason == "condition":
         return (f"metric {name} is emitted only when {gate.condition} (collector {gate.collector} of "
                 f"{gate.catalog}, job {jobs}); if every target qualifies, say so with {example}")
-    message = (f"metric {name} is emitted only when collector {gate.collector} is enabled on job {jobs} "
-               f"({gate.catalog} --collector.{gate.collector})")
+    flag = ENABLE_FLAGS.get(gate.catalog)
+    how = f"{gate.catalog} {flag.format(gate.collector)}" if flag else f"a collector of {gate.catalog}"
+    message = f"metric {name} is emitted only when collector {gate.collector} is enabled on job {jobs} ({how})"
     if gate.reason == "disabled":
         return message + "; the stack's job_collectors disables it"
     return message + f"; it is off by default: if the job runs it, say so with {example}"

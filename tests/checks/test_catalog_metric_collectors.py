@@ -70,3 +70,11 @@ def test_another_catalog_emitting_it_unconditionally_passes() -> None:
     stack = node_stack("node_systemd_unit_state == 1", jobs=("node", "systemd"),
                        job_catalogs={"node": [NODE], "systemd": [SYSTEMD]})
     assert messages(CHECK, stack) == []
+
+
+def test_off_collector_of_an_exporter_whose_flag_is_unknown_names_no_flag() -> None:
+    other = NODE.model_copy(update={"name": "my-exporter"})
+    found = problems(CHECK, node_stack("node_systemd_unit_state == 1", jobs=("node",), job_catalogs={"node": [other]}))
+    assert [p.message for p in found] == [
+        "metric node_systemd_unit_state is emitted only when collector systemd is enabled on job node (a collector "
+        "of my-exporter); it is off by default: if the job runs it, say so with job_collectors={'node': {'systemd': True}}"]
