@@ -6,11 +6,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from obscode.importers import catalogs, package, versions
 from obscode.importers.problems import Collector, ImportFailed, ImportProblem
+
+if TYPE_CHECKING:  # the importers load when an import runs, not with every obscode command
+    from obscode.importers.catalogs import Suggestion
+    from obscode.importers.package import Plan
 
 EXIT_USAGE = 2
 _FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -30,7 +34,9 @@ def command() -> None:
     has any, nothing is written."""
 
 
-def _run(stack_name: str, out: Path | None, force: bool, build: Callable[[Path, Collector], package.Plan]) -> None:
+def _run(stack_name: str, out: Path | None, force: bool, build: Callable[[Path, Collector], Plan]) -> None:
+    from obscode.importers import package
+
     package.check_stack_name(stack_name)
     folder = out or Path("stacks") / stack_name
     report = Collector()
@@ -52,7 +58,7 @@ def _run(stack_name: str, out: Path | None, force: bool, build: Callable[[Path, 
     click.echo(f"next: obscode generate {folder}")
 
 
-def _catalog_lines(suggestion: catalogs.Suggestion) -> list[str]:
+def _catalog_lines(suggestion: Suggestion) -> list[str]:
     lines = [f"catalogs: job {job} -> {', '.join(refs)}" for job, refs in suggestion.job_catalogs.items()]
     if suggestion.without:
         lines.append(f"catalogs: no shipped catalog for job(s) {', '.join(suggestion.without)} "
@@ -66,9 +72,9 @@ def _catalog_lines(suggestion: catalogs.Suggestion) -> list[str]:
 def rules_command(files: tuple[Path, ...], stack_name: str, out: Path | None, force: bool) -> None:
     """Prometheus rule files and PrometheusRule custom resources (multi-document YAML)
     -> rules.py, one RuleFile per input file."""
-    from obscode.importers import rules
+    from obscode.importers import catalogs, package, rules, versions
 
-    def build(folder: Path, report: Collector) -> package.Plan:
+    def build(folder: Path, report: Collector) -> Plan:
         imported = rules.read_files(list(files), report)
         report.raise_if_errors()
         if not imported:
@@ -91,9 +97,9 @@ def rules_command(files: tuple[Path, ...], stack_name: str, out: Path | None, fo
 def dashboard_command(files: tuple[Path, ...], stack_name: str, out: Path | None, force: bool) -> None:
     """Grafana dashboard JSON (schemaVersion 16 to current) -> dashboards/<uid>.json, kept as
     JSON and loaded by dashboards.py."""
-    from obscode.importers import dashboards
+    from obscode.importers import catalogs, dashboards, package, versions
 
-    def build(folder: Path, report: Collector) -> package.Plan:
+    def build(folder: Path, report: Collector) -> Plan:
         imported = dashboards.read_files(list(files), report)
         report.raise_if_errors()
         suggestion = catalogs.suggest(dashboards.expressions(imported))
@@ -117,9 +123,9 @@ def dashboard_command(files: tuple[Path, ...], stack_name: str, out: Path | None
 def alertmanager_command(file: Path, stack_name: str, out: Path | None, force: bool) -> None:
     """An Alertmanager configuration -> alertmanager.py (typed receivers, routes, inhibit rules);
     literal secrets become SecretRef files, never code."""
-    from obscode.importers import alertmanager
+    from obscode.importers import alertmanager, package, versions
 
-    def build(folder: Path, report: Collector) -> package.Plan:
+    def build(folder: Path, report: Collector) -> Plan:
         config = alertmanager.read_file(file, report)
         report.raise_if_errors()
         assert config is not None
@@ -140,9 +146,9 @@ def alertmanager_command(file: Path, stack_name: str, out: Path | None, force: b
 def prometheus_command(file: Path, stack_name: str, out: Path | None, force: bool) -> None:
     """A Prometheus configuration (global, alerting, scrape jobs) -> scrape.py; literal
     passwords and tokens become SecretRef files."""
-    from obscode.importers import scrape
+    from obscode.importers import package, scrape, versions
 
-    def build(folder: Path, report: Collector) -> package.Plan:
+    def build(folder: Path, report: Collector) -> Plan:
         config = scrape.read_file(file, report)
         report.raise_if_errors()
         assert config is not None
