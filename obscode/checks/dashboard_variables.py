@@ -1,14 +1,13 @@
 """``dashboard/variables``: every template variable a dashboard uses is defined in its
 ``templating``, and every defined variable is used.
 
-An undefined ``$instance`` reaches Prometheus literally and matches nothing, so the
-panel is silently empty (error). A variable nothing uses is a dropdown that changes
-nothing (warning). Uses are counted in queries, titles, repeats, datasource references
+An undefined ``$instance`` in a query or datasource reaches Prometheus literally and matches
+nothing, so the panel is silently empty (error); elsewhere (a title, a link) it shows as
+written (warning). A variable nothing uses is a dropdown that changes nothing (warning). Uses are counted in queries, titles, repeats, datasource references
 and other variables' queries (so a ``job`` that filters ``instance`` is used)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,17 +18,39 @@ from obscode.grafana_vars import variables_used
 CHECK_ID = "dashboard/variables"
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string value inside ``value``, keys apart (Grafana interpolates values only: a key
+    such as Angular's ``$$hashKey`` is no variable)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key in sorted(value):
+            yield from _strings(value[key])
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def _names(text: Any) -> list[str]:
     """Variables referenced anywhere in ``text`` (any JSON value); Grafana globals excluded."""
-    blob = text if isinstance(text, str) else json.dumps(text, sort_keys=True)
-    return [n for n in variables_used(blob) if not n.startswith("__") and not n.isdigit()]
+    names: list[str] = []
+    for string in _strings(text):
+        names += [n for n in variables_used(string) if not n.startswith("__") and not n.isdigit() and n not in names]
+    return names
 
 
-def _panel_uses(panel: dict[str, Any]) -> list[str]:
-    used = _names({k: v for k, v in panel.items() if k not in ("panels", "repeat")})
+#: Panel keys whose variables decide what the panel queries.
+_QUERY_KEYS = ("targets", "datasource")
+
+
+def _panel_uses(panel: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Variables the panel's queries use, and those only its other text uses (titles, links)."""
+    queried = _names({k: v for k, v in panel.items() if k in _QUERY_KEYS})
     if isinstance(panel.get("repeat"), str) and panel["repeat"]:
-        used.append(panel["repeat"])
-    return used
+        queried.append(panel["repeat"])
+    shown = [n for n in _names({k: v for k, v in panel.items() if k not in ("panels", "repeat") + _QUERY_KEYS})
+             if n not in queried]
+    return queried, shown
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
@@ -38,12 +59,21 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         available = ", ".join(defined) or "none"
         used: set[str] = set()
         for panel in panels(dash.data):
-            for name in _panel_uses(panel):
+            queried, shown = _panel_uses(panel)
+            for name in queried + shown:
                 used.add(name)
-                if name not in defined:
+                if name in defined:
+                    continue
+                if name in queried:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
                                   field=None, message=f"uses ${name}, which the dashboard does not define "
                                   f"(defined: {available}); add a Template(name={name!r}, ...) or fix the name")
+                else:
+                    yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
+                                  field=None, severity="warning",
+                                  message=f"shows ${name} in its title or links, which the dashboard does not "
+                                  f"define (defined: {available}), so it appears as written; add a "
+                                  f"Template(name={name!r}, ...) or fix the name")
         for variable in variables(dash.data):
             own = variable.get("name")
             for name in _names({k: v for k, v in variable.items() if k not in ("name", "current", "options")}):

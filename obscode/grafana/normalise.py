@@ -59,6 +59,8 @@ class DatasourceIndex:
             value = value["uid"]
         if not isinstance(value, str):
             return value
+        if value == "default":  # Grafana's name for its default datasource
+            return self.default
         if value in _SPECIAL_NAMES:
             return dict(_SPECIAL_NAMES[value])
         for datasource in self.datasources:

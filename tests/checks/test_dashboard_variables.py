@@ -13,8 +13,6 @@ FAILING = [
     ("undefined in a query", f'[dash(uid="v", variables=[{JOB}], panels=[ts("Rate", '
      'expr=\'sum(rate(http_requests_total{instance=~"$instance"}[5m]))\')])]',
      'dashboard v panel "Rate"', "uses $instance, which the dashboard does not define (defined: job)"),
-    ("undefined in a title", '[dash(uid="v", panels=[ts("Rate of ${service}")])]',
-     'dashboard v panel "Rate of ${service}"', "uses $service"),
     ("undefined in another variable", '[dash(uid="v", variables=[g.Template(name="instance", '
      'query=\'label_values(up{job=~"$job"}, instance)\')], panels=[ts("Rate", '
      'expr=\'sum(rate(http_requests_total{instance=~"$instance"}[5m]))\')])]',
@@ -42,3 +40,31 @@ def test_chained_variables_and_builtins_pass(tmp_path):
     expr = 'sum(rate(http_requests_total{instance=~"$instance"}[$__rate_interval]))'
     _, problems = check(tmp_path, f'[dash(variables=[{JOB}, {instance}], panels=[ts("Rate", expr={expr!r})])]')
     assert problems_of(problems, CHECK) == []
+
+
+def test_a_key_that_looks_like_a_variable_is_none(tmp_path):
+    """Old exports keep Angular's "$$hashKey" keys; Grafana interpolates values, never keys."""
+    dashboards = ('[{"uid": "h", "title": "H", "panels": [{"type": "timeseries", "title": "P", "id": 1, '
+                  '"gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": [{"refId": "A", "expr": "up", '
+                  '"$$hashKey": "object:12"}]}]}]')
+    _, problems = check(tmp_path, dashboards)
+    assert problems_of(problems, CHECK) == []
+
+
+def test_an_undefined_variable_only_in_a_link_is_a_warning(tmp_path):
+    dashboards = ('[{"uid": "l", "title": "L", "panels": [{"type": "timeseries", "title": "P", "id": 1, '
+                  '"gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": [{"refId": "A", "expr": "up"}], '
+                  '"links": [{"title": "Pods", "url": "/d/pods?var-namespace=$namespace"}]}]}]')
+    code, problems = check(tmp_path, dashboards)
+    assert code == 0
+    assert [(p["severity"], p["message"]) for p in problems_of(problems, CHECK)] == [
+        ("warning", "shows $namespace in its title or links, which the dashboard does not define (defined: none), "
+                    "so it appears as written; add a Template(name='namespace', ...) or fix the name")]
+
+
+def test_an_undefined_variable_only_in_a_title_is_a_warning(tmp_path):
+    code, problems = check(tmp_path, '[dash(uid="v", panels=[ts("Rate of ${service}")])]')
+    found = problems_of(problems, CHECK)
+    assert code == 0
+    assert [(p["severity"], p["object"]) for p in found] == [("warning", 'dashboard v panel "Rate of ${service}"')]
+    assert found[0]["message"].startswith("shows $service in its title or links")

@@ -122,3 +122,12 @@ def test_a_string_datasource_of_any_variable_becomes_a_reference():
     out = _only({"uid": "v", "title": "V", "panels": [], "templating": {"list": [
         {"name": "ds_var", "type": "custom", "query": "a,b", "datasource": "${datasource}"}]}})
     assert out["templating"]["list"][0]["datasource"] == {"uid": "${datasource}"}
+
+
+def test_the_datasource_named_default_is_the_default_datasource():
+    out = _only({"uid": "d", "title": "D", "panels": [
+        {"type": "timeseries", "title": "P", "datasource": "default", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+         "targets": [{"expr": "up", "refId": "A", "datasource": {"uid": "default"}}]}]})
+    panel = out["panels"][0]
+    assert panel["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    assert panel["targets"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
