@@ -107,9 +107,7 @@ def dashboard_command(files: tuple[Path, ...], stack_name: str, out: Path | None
         for dashboard in imported:
             notes.append(f"dashboard {dashboard.title!r} ({dashboard.source}): kept as JSON in "
                          f"{dashboards.DATA_DIR}/{dashboard.file_name}")
-            note = dashboards.normalisation_note(dashboard)
-            if note:
-                notes.append(note)
+            notes.extend(dashboards.normalisation_notes(dashboard))
         notes.extend(_catalog_lines(suggestion))
         extra = {f"{dashboards.DATA_DIR}/{d.file_name}": d.content for d in imported}
         return package.compose(folder, stack_name, "dashboards", dashboards.MODULE_SOURCE, extra, suggestion, notes)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from obscode.grafana import SCHEMA_VERSION
 from obscode.grafana.normalise import DatasourceIndex, normalise
 from obscode.grafana.walk import panels, targets
 from obscode.importers import json_lines, pycode
@@ -98,9 +97,6 @@ def _check(data: dict[str, Any], text: str, file: str, report: Collector) -> Non
     if number is not None and number < OLDEST_SCHEMA:
         report.note(f"{file}: schemaVersion {number} is older than {OLDEST_SCHEMA}: imported as it is; obscode "
                     "generate lays out its rows as Grafana's own migration does, look at the result")
-    if number is not None and number > SCHEMA_VERSION:
-        report.note(f"{file}: schemaVersion {number} is newer than the {SCHEMA_VERSION} obscode generate "
-                    f"writes: the output declares {SCHEMA_VERSION}")
     if any(_bad_targets(p) for p in _every_panel(data)):
         located = json_lines.loads(text)
         for panel in _every_panel(located):
@@ -129,14 +125,21 @@ def _keys(data: Any) -> set[str]:
     return {json.loads(f'"{key}"') for key in raw}
 
 
-def normalisation_note(dashboard: ImportedDashboard) -> str | None:
-    """What ``obscode generate`` will drop from the dashboard: keys that vanish entirely."""
+def normalisation_notes(dashboard: ImportedDashboard) -> list[str]:
+    """What ``obscode generate`` will change in the dashboard: its schemaVersion, and keys
+    that vanish entirely."""
     index = DatasourceIndex(tuple(GrafanaSettings().datasources(logs_index="logs", scrape_interval="1m")))
-    gone = sorted(_keys(dashboard.data) - _keys(normalise(dashboard.data, index)))
-    if not gone:
-        return None
-    return (f"dashboard {dashboard.title!r}: obscode generate drops keys Grafana no longer reads or that "
-            f"normalisation rewrites: {', '.join(gone)}")
+    normalised = normalise(dashboard.data, index)
+    notes = []
+    declared, written = dashboard.data.get("schemaVersion"), normalised.get("schemaVersion")
+    if declared != written:
+        notes.append(f"dashboard {dashboard.title!r}: obscode generate writes schemaVersion {written} "
+                     f"(the input declares {declared!r})")
+    gone = sorted(_keys(dashboard.data) - _keys(normalised))
+    if gone:
+        notes.append(f"dashboard {dashboard.title!r}: obscode generate drops keys Grafana no longer reads or "
+                     f"that normalisation rewrites: {', '.join(gone)}")
+    return notes
 
 
 def read_files(paths: list[Path], report: Collector) -> list[ImportedDashboard]:

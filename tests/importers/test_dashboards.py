@@ -68,10 +68,21 @@ def test_a_second_dashboard_with_the_same_uid_gets_its_own_file(tmp_path: Path) 
     assert "b.json: kept as dashboards/node-overview-2.json (node-overview.json is taken)" in result.output
 
 
-def test_a_dashboard_newer_than_what_obscode_writes_is_reported(tmp_path: Path) -> None:
-    result = imported("dashboard", write(tmp_path / "a.json", json.dumps({**DASHBOARD, "schemaVersion": 41})),
+def test_a_schema_version_normalisation_changes_is_reported(tmp_path: Path) -> None:
+    result = imported("dashboard", write(tmp_path / "a.json", json.dumps({**DASHBOARD, "schemaVersion": 30})),
                       stack=tmp_path / "stack")
-    assert "schemaVersion 41 is newer than the 39 obscode generate writes" in result.output
+    assert "dashboard 'Node overview': obscode generate writes schemaVersion 39 (the input declares 30)" in result.output
+
+
+def test_a_dashboard_older_than_schema_16_is_imported_with_a_note(tmp_path: Path) -> None:
+    old = {"uid": "old", "title": "Old", "schemaVersion": 14, "rows": [{"title": "r", "panels": [
+        {"id": 1, "type": "graph", "title": "CPU", "span": 12, "targets": [{"expr": "up", "refId": "A"}]}]}]}
+    result = imported("dashboard", write(tmp_path / "old.json", json.dumps(old)), stack=tmp_path / "stack")
+    assert "schemaVersion 14 is older than 16: imported as it is; obscode generate lays out its rows" in result.output
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    output = json.loads((out / "grafana/dashboards/old.json").read_text())
+    assert roundtrip.dashboard_differences(old, output) == []
+    assert output["panels"][0]["gridPos"] == {"h": 9, "w": 24, "x": 0, "y": 0}
 
 
 def test_keys_normalisation_drops_are_reported(tmp_path: Path) -> None:
@@ -86,3 +97,9 @@ def test_the_dashboard_comparison_sees_a_moved_panel() -> None:
     moved["panels"][0]["gridPos"]["x"] = 12
     output = roundtrip.normalise(moved, roundtrip.default_datasources())
     assert roundtrip.dashboard_differences(DASHBOARD, output) == ["dashboard.panels[0].gridPos.x: 0 became 12"]
+
+
+def test_what_normalisation_changes_is_listed_apart() -> None:
+    changes = roundtrip.normalisation_changes({**DASHBOARD, "schemaVersion": 30, "style": "dark"})
+    assert "dashboard.schemaVersion: 30 became 39" in changes
+    assert "dashboard.style: missing from the output" in changes
