@@ -94,3 +94,15 @@ def test_the_prometheus_comparison_sees_a_changed_target() -> None:
     changed["scrape_configs"][0]["static_configs"][0]["targets"] = ["node1:9100"]
     assert roundtrip.prometheus_differences(original, changed) == [
         "prometheus.scrape_configs.node.static_configs[0].targets: 2 item(s) in the input, 1 in the output"]
+
+
+def test_a_literal_bearer_token_becomes_a_secret_file(tmp_path: Path) -> None:
+    token = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9abcdef"
+    source = write(tmp_path / "p.yml", "scrape_configs:\n- job_name: api\n  authorization:\n"
+                                        f"    credentials: {token}\n  static_configs:\n  - targets: ['api:443']\n")
+    imported("prometheus", source, stack=tmp_path / "stack")
+    code = (tmp_path / "stack" / "scrape.py").read_text()
+    assert 'bearer_token=SecretRef(file="/etc/prometheus/secrets/api.bearer-token")' in code
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    assert token not in (out / "prometheus/prometheus.yml").read_text() and token not in code
+    assert roundtrip.prometheus_differences(load_yaml(source), load_yaml(out / "prometheus/prometheus.yml")) == []  # type: ignore[arg-type]
