@@ -61,9 +61,14 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 
 def rule_groups(path: Path) -> list[dict[str, Any]]:
-    """Every group of an input rule file, PrometheusRule resources unwrapped, in order."""
+    """Every group of an input rule file, PrometheusRule resources (and Kubernetes Lists of
+    them) unwrapped, in order."""
     groups: list[dict[str, Any]] = []
-    for document in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER):
+    documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") == "List":
+            documents.extend(document.get("items") or [])
+            continue
         if not isinstance(document, dict):
             continue
         if document.get("kind") == "PrometheusRule":

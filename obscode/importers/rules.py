@@ -221,7 +221,7 @@ def read_file(path: Path, report: Collector) -> ImportedRuleFile | None:
         return None
     imported = ImportedRuleFile(source=path, name=rule_file_name(path))
     seen: dict[str, int] = {}
-    for index, document in enumerate(documents):
+    for index, document in enumerate(_unlisted(documents)):
         report_duplicates(document, file, report)
         groups = _groups_of(document, index, file, report)
         for position, data in enumerate(groups or []):
@@ -238,6 +238,18 @@ def read_file(path: Path, report: Collector) -> ImportedRuleFile | None:
         report.note(f"{file}: holds no rule groups (empty): skipped")
         return None
     return imported
+
+
+def _unlisted(documents: list[Any]) -> list[Any]:
+    """Documents with each Kubernetes ``kind: List`` (``kubectl get prometheusrules -o yaml``)
+    replaced by its items."""
+    out: list[Any] = []
+    for document in documents:
+        if isinstance(document, Mapping) and document.get("kind") == "List" and isinstance(document.get("items"), list):
+            out.extend(document["items"])
+        else:
+            out.append(document)
+    return out
 
 
 def rule_file_name(path: Path) -> str:

@@ -98,6 +98,36 @@ spec:
     assert roundtrip.rules_round_trip([source], out) == []
 
 
+def test_a_kubernetes_list_of_prometheus_rules_is_unwrapped(tmp_path: Path) -> None:
+    source = write(tmp_path / "export.yaml", """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: monitoring.coreos.com/v1
+  kind: PrometheusRule
+  metadata: {name: a}
+  spec:
+    groups:
+    - name: a
+      rules:
+      - record: a:up
+        expr: up
+- apiVersion: monitoring.coreos.com/v1
+  kind: PrometheusRule
+  metadata: {name: b}
+  spec:
+    groups:
+    - name: b
+      rules:
+      - alert: B
+        expr: up == 0
+""")
+    imported("rules", source, stack=tmp_path / "stack")
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    assert [g["name"] for g in load_yaml(out / "prometheus/rules/export.yml")["groups"]] == ["a", "b"]  # type: ignore[index]
+    assert roundtrip.rules_round_trip([source], out) == []
+
+
 def test_a_file_holding_only_null_is_reported_empty_and_skipped(tmp_path: Path) -> None:
     empty = write(tmp_path / "rules.yaml", "null\n")
     result = imported("rules", write(tmp_path / "alerts.yaml", ALERTS), empty, stack=tmp_path / "stack")
