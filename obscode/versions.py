@@ -8,6 +8,7 @@ feature its targets lack. Models stay version-free: a rule does not know its sta
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal
@@ -177,7 +178,8 @@ def _rule_uses(stack: Any) -> Iterator[_Use]:
                     yield _Use(f"promql {function}", obj, "expr", ctx, rule.source, f"PromQL function {function}")
 
 
-def _functions(expr: str) -> list[str]:
+@functools.lru_cache(maxsize=16384)
+def _functions(expr: str) -> tuple[str, ...]:
     """The version-gated PromQL functions and aggregations ``expr`` calls, in order."""
     from obscode.model.rules import parse_promql
     from obscode.promql import walk
@@ -192,7 +194,14 @@ def _functions(expr: str) -> list[str]:
             name = "holt_winters"  # written under its Prometheus 2 name
         if name and f"promql {name}" in FEATURES and name not in names:
             names.append(name)
-    return names
+    return tuple(names)
+
+
+def function_problems(expr: str, prometheus_version: str) -> list[str]:
+    """Why the target Prometheus cannot run ``expr``'s functions (one message each), for checks
+    of queries that are not rules (dashboards). ``expr`` must parse."""
+    return [gate_message(f"promql {name}", prometheus_version, f"PromQL function {name}")
+            for name in _functions(expr) if not available(f"promql {name}", prometheus_version)]
 
 
 def _relabel_uses(job: Any) -> Iterator[_Use]:
