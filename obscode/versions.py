@@ -104,8 +104,10 @@ FEATURES: dict[str, Feature] = {
 
 #: The newest dashboard ``schemaVersion`` a Grafana release writes (and migrates to), from
 #: dashboards exported by those releases: 11.5.1 wrote 40 and 11.6.0 wrote 41
-#: (miyurud/jasminegraph#286), 13.2.1 writes 42 (grafana/skills#98). obscode itself writes
-#: at least 39 (obscode.grafana.SCHEMA_VERSION), which every supported Grafana loads.
+#: (miyurud/jasminegraph#286), 13.2.1 writes 42 (grafana/skills#98). Releases before 11.5
+#: count as knowing 39, the version obscode writes (obscode.grafana.SCHEMA_VERSION; Grafana
+#: 10.4 wrote 39, and an older release shows such a dashboard without migrating it), so
+#: obscode's own output never draws the "newer than the target knows" warning.
 GRAFANA_SCHEMA_VERSIONS: dict[str, int] = {"8.0": 39, "11.5": 40, "11.6": 41, "13.2": 42}
 
 
