@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from obscode.catalog_index import StackCatalog, closest_series, index
 from obscode.checks import CheckContext, Problem
-from obscode.promql import NAME, LabelSet, LabelUse, Selector, analyse
+from obscode.promql import NAME, LabelSet, LabelUse, Selector, analyse, selectors
 from obscode.queries import VARIABLE_VALUE, Query, can_match_empty, collect, display
 
 CHECK_ID = "catalog/label"
@@ -149,14 +149,37 @@ def _value_problem(catalog: StackCatalog, use: LabelUse) -> str | None:
 
 
 def _cause(label: str, jobs: list[str], severity: str) -> str:
-    """The location-free part of a matcher finding, shared by every use of the label on
-    those jobs' series ("label cluster is not emitted by jobs node, postgres")."""
+    """The location-free part of a finding on a label no selected series has, shared by every
+    use of the label on those jobs' series ("label cluster is not emitted by jobs node, postgres")."""
     if not jobs or severity != "error":
         return ""
     return f"label {label} is not emitted by job{'s' if len(jobs) > 1 else ''} {', '.join(jobs)}"
 
 
-def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: LabelUse) -> Problem | None:
+class _Selected:
+    """The labels and jobs of every series a query selects, to tell a label nobody emits (one
+    cause, wherever it is used) from one an earlier step of the expression drops."""
+
+    def __init__(self, resolver: _Resolver, ast: object) -> None:
+        names: set[str] = set()
+        jobs: set[str] = set()
+        self.open = False
+        for sel in selectors(ast):
+            labels = resolver(sel)
+            names |= labels.names
+            self.open = self.open or labels.open
+            jobs.update(resolver.jobs(sel))
+        self.names = frozenset(names)
+        self.jobs = sorted(jobs)
+
+    def cause(self, label: str, severity: str) -> str:
+        if self.open or label in self.names:
+            return ""
+        return _cause(label, self.jobs, severity)
+
+
+def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: LabelUse,
+                 selected: _Selected) -> Problem | None:
     if use.label.startswith(VARIABLE_VALUE):
         return None  # `by ($label)`: Grafana picks the label
     if use.kind == "matcher" and use.matcher is not None and use.label not in use.available.names:
@@ -171,7 +194,8 @@ def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: Labe
             return _problem(ctx, query, display(message), "warning")
     found = missing_label(use.label, use.available, use.where)
     if found:
-        cause = _cause(use.label, resolver.jobs(use.selector), found[1]) if use.kind == "matcher" else ""
+        cause = (_cause(use.label, resolver.jobs(use.selector), found[1]) if use.kind == "matcher"
+                 else selected.cause(use.label, found[1]))
         return _problem(ctx, query, display(found[0]), found[1], cause=cause)
     if use.kind == "grouping" and use.label in use.available.partial:
         return _problem(ctx, query, display(
@@ -188,12 +212,13 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
         return
     resolver = resolver or _Resolver(catalog)
     analysis = analyse(query.ast, resolver)
+    selected = _Selected(resolver, query.ast)
     seen: set[tuple[str, str]] = set()
     for use in analysis.uses:
         if (use.label, use.where) in seen:
             continue
         seen.add((use.label, use.where))
-        found = _use_problem(ctx, query, resolver, use)
+        found = _use_problem(ctx, query, resolver, use, selected)
         if found:
             yield found
     output = analysis.labels
@@ -201,7 +226,8 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
         for label in dict.fromkeys(_LEGEND.findall(query.legend)):
             found_label = missing_label(label, output, f"legend {query.legend!r}; the query's result does not keep it")
             if found_label:
-                yield _problem(ctx, query, display(found_label[0]), found_label[1], field="legendFormat")
+                yield _problem(ctx, query, display(found_label[0]), found_label[1], field="legendFormat",
+                               cause=selected.cause(label, found_label[1]))
     for label in query.required_labels:
         found_label = missing_label(label, output, "label_values variable; the query's result does not carry it")
         if found_label and query.defines is not None and query.defines.hidden:
@@ -209,14 +235,16 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
                            f"matchers on it ({label}=~\"${query.defines.name}\") also match series without {label}",
                            "warning")
         elif found_label:
-            yield _problem(ctx, query, display(found_label[0]), found_label[1])
+            yield _problem(ctx, query, display(found_label[0]), found_label[1],
+                           cause=selected.cause(label, found_label[1]))
     if query.kind == "alert" and query.rule is not None:
         for name, value in sorted(query.rule.labels.items()):
             for label in dict.fromkeys(template_labels(value)):
                 found_label = missing_label(label, output, f"$labels.{label} in label {name}; the expression's "
                                                            "result does not keep it")
                 if found_label:
-                    yield _problem(ctx, query, found_label[0], found_label[1], field=f"labels.{name}")
+                    yield _problem(ctx, query, found_label[0], found_label[1], field=f"labels.{name}",
+                                   cause=selected.cause(label, found_label[1]))
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:

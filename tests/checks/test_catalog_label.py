@@ -305,3 +305,18 @@ def test_no_suggestion_unless_it_is_very_likely_right() -> None:
     # kubernetes/rules.yaml: owner_name is not a misspelt job_name.
     found = messages(CHECK, _stack("count by (owner_name) (http_requests_total) > 0"))
     assert len(found) == 1 and "did you mean" not in found[0], found
+
+
+def test_a_label_no_selected_series_has_is_one_cause_wherever_it_is_used() -> None:
+    by = alert("sum by (cluster) (up) > 0", name="ByCluster")
+    matcher = alert('up{cluster="eu"} == 0', name="OnCluster")
+    templated = alert("up == 0", name="Templated", labels={"where": "{{ $labels.cluster }}"})
+    found = problems(CHECK, stack([by, matcher, templated]))
+    assert {p.cause for p in found} == {"label cluster is not emitted by jobs api, model_service, node"}, found
+    assert len(found) == 3
+
+
+def test_a_label_dropped_by_the_expression_keeps_its_own_message_as_cause() -> None:
+    files = dashboard(('count(up{job="node"})', "{{instance}}"))
+    found = problems(CHECK, stack(), files)
+    assert len(found) == 1 and found[0].cause == "" and found[0].reason == found[0].message
