@@ -159,8 +159,7 @@ class RuleGroup(Model):
     @field_validator("rules")
     @classmethod
     def check_rules(cls, rules: list[Rule]) -> list[Rule]:
-        if not rules:
-            raise ValueError("a rule group needs at least one rule; remove the group or add rules")
+        # An empty group is valid to Prometheus (it evaluates nothing), as in published mixins.
         seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
         for rule in rules:
             if isinstance(rule, AlertRule):
@@ -179,8 +178,8 @@ class RuleGroup(Model):
     @field_validator("name")
     @classmethod
     def check_name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("group name is empty")
+        if not value:
+            raise ValueError("group name is empty; name the group, e.g. 'node-exporter'")
         return value
 
     def render(self) -> dict[str, Any]:

@@ -93,8 +93,8 @@ CASES = [
          {"RULES": 'AlertRule(alert="A", expr="up == 0", labels={"severity": "critical"}), '
                    'AlertRule(alert="A", expr="up==0", labels={"severity": "critical"})'}, 2,
          ["rule group system", "'rules'", "defined twice in this group with the same labels and expression"]),
-    Case("empty group", {"GROUPS": 'RuleGroup(name="system", rules=[])'}, 2,
-         ["rule group system", "'rules'", "at least one rule"]),
+    Case("empty group name", {"GROUPS": 'RuleGroup(name="", rules=[RULES])'}, 2,
+         ["rule group", "'name'", "group name is empty; name the group"]),
     Case("duplicate group name",
          {"FILES": 'RuleFile(name="a", groups=[RuleGroup(name="g", rules=[AlertRule(alert="A", expr="up")])]),'
                    ' RuleFile(name="b", groups=[RuleGroup(name="g", rules=[AlertRule(alert="B", expr="up")])])'}, 2,

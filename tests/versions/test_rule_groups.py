@@ -47,3 +47,27 @@ def test_same_alert_twice_is_refused_even_when_laid_out_differently() -> None:
     assert str(caught.value) == (
         "rule group g, field 'rules': alert 'Down' is defined twice in this group with the same labels and "
         "expression: both copies make one alert; remove one, or tell them apart by a label such as severity")
+
+
+def test_an_empty_group_loads_as_promtool_accepts_it(tmp_path: Path) -> None:
+    rule_file = RuleFile(name="empty", groups=[RuleGroup(name="thanos-bucket-replicate.rules", rules=[])])
+    path = tmp_path / "empty.yml"
+    path.write_text(yaml.safe_dump(rule_file.render(), sort_keys=False))
+    proc = subprocess.run([require_tool("promtool"), "check", "rules", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "SUCCESS: 0 rules found" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name, accepted", [("", False), (" ", True), ("node.rules", True)])
+def test_group_name_accepted_exactly_when_promtool_accepts_it(name: str, accepted: bool, tmp_path: Path) -> None:
+    path = tmp_path / "g.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": name, "rules": [{"record": "r", "expr": "up"}]}]}))
+    proc = subprocess.run([require_tool("promtool"), "check", "rules", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode == 0) is accepted
+    try:
+        RuleGroup(name=name, rules=[AlertRule(alert="A", expr="up")])
+    except DefinitionError:
+        assert not accepted
+    else:
+        assert accepted
