@@ -156,7 +156,14 @@ def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[st
             notes.append(f"job {job} is queried but is not a scrape job of scrape.py: its catalogs "
                          f"({', '.join(job_catalogs[job])}) are not listed in job_catalogs")
             del job_catalogs[job]
-    files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without)).encode("utf-8")
+    existing = out / "catalogs.py"
+    if existing.is_file() and not isinstance(_literal(existing, "job_catalogs"), dict):
+        # Edited by hand into something other than a literal: keep it, say what it would get.
+        if suggestion is not None and suggestion.job_catalogs:
+            notes.append(f"{existing} is not a plain job_catalogs literal, so it is kept as it is; add by hand: "
+                         + ", ".join(f"{job}: {refs}" for job, refs in sorted(suggestion.job_catalogs.items())))
+    else:
+        files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without)).encode("utf-8")
     targets = init_versions(out / "__init__.py")
     for field, (version, why) in (versions or {}).items():
         if field not in targets or parse_version(version) > parse_version(targets[field][0]):

@@ -109,6 +109,19 @@ def test_catalogs_of_jobs_that_are_not_scrape_jobs_are_left_out(tmp_path: Path) 
     generated(stack, tmp_path / "out")
 
 
+def test_a_catalogs_module_edited_beyond_a_literal_is_kept(tmp_path: Path) -> None:
+    stack = tmp_path / "stack"
+    imported("rules", write(tmp_path / "alerts.yaml", ALERTS), stack=stack)
+    edited = ('"""Catalogs, written by `obscode import` and edited."""\nfrom obscode.model.catalog import shipped\n\n'
+              'job_catalogs = {"node": [shipped("node-exporter")]}\n')
+    write(stack / "catalogs.py", edited)
+    result = imported("rules", write(tmp_path / "alerts.yaml", ALERTS), stack=stack)
+    assert (stack / "catalogs.py").read_text() == edited
+    assert "catalogs.py is not a plain job_catalogs literal, so it is kept as it is; add by hand: node: ['node-exporter']" \
+        in result.output
+    generated(stack, tmp_path / "out")
+
+
 def test_the_same_input_writes_the_same_files(tmp_path: Path) -> None:
     source = write(tmp_path / "alerts.yaml", ALERTS)
     am = write(tmp_path / "am.yml", ALERTMANAGER)
