@@ -115,3 +115,15 @@ def test_a_key_no_schema_lists_is_still_found() -> None:
     assert messages(panel_key_findings(panel, TARGET)) == [
         "options.legend.placment: unknown key 'placment'; did you mean 'placement'? (Grafana ignores a "
         "misspelled key silently)"]
+
+
+def test_the_key_tree_was_derived_from_the_schemas_tested_here() -> None:
+    """upstream_keys.py records the SDK commit of each release it read; the last one, main, is
+    the commit ../shared/schemas/ copied (its README names it)."""
+    from obscode.grafana.upstream_keys import COMMITS, RELEASES
+
+    readme = ROOT.parent / "shared" / "schemas" / "README.md"
+    if not readme.is_file():
+        pytest.skip(f"{readme} is not there")
+    assert COMMITS["main"] in readme.read_text()
+    assert list(COMMITS) == [*RELEASES, "main"]
