@@ -21,19 +21,14 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv.attributes.http_attributes import HTTP_RESPONSE_STATUS_CODE
+from opentelemetry.semconv.attributes.network_attributes import NETWORK_PROTOCOL_VERSION
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from instrumentation import errors
 from instrumentation.clients.catalog import HTTP_CLIENT_REQUEST_DURATION
-from instrumentation.clients.semconv import (
-    ERROR_TYPE,
-    HTTP_RESPONSE_STATUS_CODE,
-    NETWORK_PROTOCOL_VERSION,
-    RequestFacts,
-    UrlRedactor,
-    error_type,
-    protocol_version,
-)
+from instrumentation.clients.semconv import RequestFacts, UrlRedactor, error_type, protocol_version
 from instrumentation.config import DEFAULT_REDACT
 
 SCOPE = "obscode.instrumentation.http_client"

@@ -12,13 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
-from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
-from opentelemetry.semconv.attributes.http_attributes import (
-    HTTP_REQUEST_METHOD,
-    HTTP_REQUEST_METHOD_ORIGINAL,
-    HTTP_RESPONSE_STATUS_CODE,
-)
-from opentelemetry.semconv.attributes.network_attributes import NETWORK_PROTOCOL_VERSION
+from opentelemetry.semconv.attributes.http_attributes import HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL
 from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
 from opentelemetry.semconv.attributes.url_attributes import URL_FULL
 
@@ -32,11 +26,6 @@ CONVENTION_SECRET_PARAMS = frozenset(name.lower() for name in ("AWSAccessKeyId",
 KNOWN_METHODS = frozenset(("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"))
 OTHER_METHOD = "_OTHER"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-__all__ = [
-    "ERROR_TYPE", "HTTP_RESPONSE_STATUS_CODE", "NETWORK_PROTOCOL_VERSION", "RequestFacts", "UrlRedactor",
-    "error_type", "protocol_version",
-]
 
 
 @dataclass(frozen=True)
