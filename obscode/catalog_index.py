@@ -124,7 +124,7 @@ class StackCatalog:
                                            for catalog in catalogs for prefix in catalog.namespaces}
         self.open_labels: dict[str, bool] = {}
         self._suggestions: dict[str, str | None] = {}
-        self._words: frozenset[str] | None = None
+        self._names: tuple[list[NameIndex], frozenset[str]] | None = None
         self._add_jobs()
         self._add_prometheus()
         self._add_recording_rules()
@@ -205,12 +205,22 @@ class StackCatalog:
         return self.series.get(name)
 
     def suggest(self, name: str) -> str | None:
-        """The series ``name`` very likely meant, for "did you mean" hints (:func:`closest_series`)."""
+        """The series ``name`` very likely meant, for "did you mean" hints: the one series
+        :func:`likely_meant` accepts, None when none or several do."""
         if name not in self._suggestions:
-            if self._words is None:
-                self._words = vocabulary(self.series)
-            self._suggestions[name] = closest_series(name, self.series, self._words)
+            indices, words = self._name_indices()
+            pool = set().union(*(index.pool(name) for index in indices))
+            self._suggestions[name] = _only(c for c in pool if c in self.series and likely_meant(name, c, words))
         return self._suggestions[name]
+
+    def _name_indices(self) -> tuple[list[NameIndex], frozenset[str]]:
+        if self._names is None:
+            catalogs = list({id(c): c for cs in self.stack.job_catalogs.values() for c in cs}.values())
+            indices = [catalog_names(catalog) for catalog in catalogs]
+            covered = set().union(*(index.names for index in indices))
+            indices.append(NameIndex(name for name in self.series if name not in covered))
+            self._names = (indices, frozenset().union(*(index.words for index in indices)))
+        return self._names
 
     def owner(self, name: str) -> tuple[str, str] | None:
         """(prefix, catalog) when ``name`` starts with a prefix a catalog in use owns."""
@@ -372,13 +382,72 @@ def vocabulary(names: Iterable[str]) -> frozenset[str]:
     return frozenset(word for name in names for word in name.lower().split("_"))
 
 
-def closest_series(name: str, names: Iterable[str], words: frozenset[str] | None = None) -> str | None:
+class NameIndex:
+    """Series names arranged so that :meth:`closest` looks at the few that can fit
+    :func:`likely_meant` instead of every name."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(set(names))
+        self.words = vocabulary(self.names)
+        self._exact: dict[str, set[str]] = {}  # lower case, underscores dropped, or units set aside
+        self._by_position: dict[tuple[int, int, str], set[str]] = {}
+        self._by_count: dict[int, set[str]] = {}
+        for name in self.names:
+            parts = name.lower().split("_")
+            for key in self._keys(name):
+                self._exact.setdefault(key, set()).add(name)
+            self._by_count.setdefault(len(parts), set()).add(name)
+            for position, word in enumerate(parts[:3]):
+                self._by_position.setdefault((len(parts), position, word), set()).add(name)
+
+    @staticmethod
+    def _keys(name: str) -> list[str]:
+        lower = name.lower()
+        kept = [word for word in lower.split("_") if word not in UNIT_WORDS]
+        return ["=" + lower, "_" + lower.replace("_", "")] + (["~" + "_".join(kept)] if len(kept) >= 2 else [])
+
+    def closest(self, name: str) -> str | None:
+        """The one name ``name`` very likely meant; None when none is, or several are."""
+        return _only(c for c in self.pool(name) if likely_meant(name, c, self.words))
+
+    def pool(self, name: str) -> set[str]:
+        """The names :func:`likely_meant` may accept for ``name`` (and a few more)."""
+        parts = name.lower().split("_")
+        pool: set[str] = set()
+        for key in self._keys(name):
+            pool |= self._exact.get(key, set())
+        if len(parts) <= 2:
+            pool |= self._by_count.get(len(parts), set())
+        else:  # at most two words differ, so one of the first three is the same
+            for position, word in enumerate(parts[:3]):
+                pool |= self._by_position.get((len(parts), position, word), set())
+        return pool
+
+
+def _only(found: Iterable[str]) -> str | None:
+    unique = set(found)
+    return unique.pop() if len(unique) == 1 else None
+
+
+#: id(catalog) -> (catalog, its NameIndex): shipped catalogs are loaded once per process and
+#: shared by every stack, so their index is built once too.
+_CATALOG_NAMES: dict[int, tuple[Catalog, NameIndex]] = {}
+
+
+def catalog_names(catalog: Catalog) -> NameIndex:
+    """The :class:`NameIndex` of ``catalog``'s series, built once per catalog object."""
+    cached = _CATALOG_NAMES.get(id(catalog))
+    if cached is None or cached[0] is not catalog:
+        if len(_CATALOG_NAMES) >= 64:
+            _CATALOG_NAMES.pop(next(iter(_CATALOG_NAMES)))
+        cached = _CATALOG_NAMES[id(catalog)] = (catalog, NameIndex(catalog.series()))
+    return cached[1]
+
+
+def closest_series(name: str, names: Iterable[str]) -> str | None:
     """The one name of ``names`` that ``name`` very likely meant (:func:`likely_meant`);
     None when none is, or several are: no suggestion beats a wrong one."""
-    names = list(names)
-    words = vocabulary(names) if words is None else words
-    found = [candidate for candidate in names if likely_meant(name, candidate, words)]
-    return found[0] if len(found) == 1 else None
+    return NameIndex(names).closest(name)
 
 
 def index(ctx: object) -> StackCatalog:
