@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from obscode.catalog_index import closest_series, edit_distance, likely_meant, misspelling
+from obscode.catalog_index import closest_series, edit_distance, likely_meant, misspelling, vocabulary
 
 SERIES = [
     "node_cpu_seconds_total", "node_cpu_guest_seconds_total", "node_cpu_frequency_hertz",
@@ -94,3 +94,10 @@ def test_edit_distance_counts_a_swap_as_one(a: str, b: str, distance: int) -> No
 ])
 def test_misspelling_of_a_word(written: str, meant: str, cost: int | None) -> None:
     assert misspelling(written, meant) == cost
+
+
+@pytest.mark.parametrize("written", [c[1] for c in SUGGESTED + NOT_SUGGESTED])
+def test_the_index_finds_what_testing_every_series_finds(written: str) -> None:
+    words = vocabulary(SERIES)
+    fitting = [series for series in SERIES if likely_meant(written, series, words)]
+    assert closest_series(written, SERIES) == (fitting[0] if len(fitting) == 1 else None)

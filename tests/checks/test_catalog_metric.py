@@ -101,3 +101,10 @@ def test_total_on_a_gauge_names_the_gauge() -> None:
 def test_the_same_unknown_metric_twice_in_a_query_is_one_finding() -> None:
     found = messages(CHECK, _stack("http_request_total / http_request_total offset 1d > 2"))
     assert len(found) == 1, found
+
+
+def test_misspelt_recording_rule_is_suggested() -> None:
+    found = messages(CHECK, _stack("job:http_request:rate5m > 1"))
+    assert len(found) == 1, found
+    assert "metric job:http_request:rate5m is not emitted by any catalog" in found[0]
+    assert found[0].split(" (tests/")[0].endswith("did you mean job:http_requests:rate5m?")
