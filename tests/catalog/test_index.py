@@ -136,3 +136,8 @@ def test_job_labels_of_an_unknown_job() -> None:
 def test_target_label_that_is_not_a_label_name() -> None:
     assert _error(target_labels=["k8s-cluster"]) == (
         "stack t, field 'target_labels': 'k8s-cluster' is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+
+
+def test_job_label_that_is_not_a_label_name() -> None:
+    assert _error(job_labels={"node": ["node name"]}) == (
+        "stack t, field 'job_labels': 'node name' is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
