@@ -26,6 +26,9 @@ from obscode.errors import SourceLocation
 #: Check ids that are not check modules: the external tools and the staleness check.
 EXTRA_CHECK_IDS = ("generated/stale", "tools/amtool", "tools/promtool")
 DASHBOARDS_DIR = "grafana/dashboards/"
+#: Fields ignore= is not looked for in: catalogs (large, findings never point at them) and
+#: dashboards (JSON or grafanalib objects: Stack.dashboard_ignore names them).
+_NOT_WALKED = ("ignore", "job_catalogs", "dashboards")
 
 _COMMENT = re.compile(r"#\s*obscode:\s*ignore\b(?P<rest>[^\n]*)")
 
@@ -116,14 +119,12 @@ def _object_ignores(value: Any, inherited: frozenset[str], described: str | None
         if ids and value.source is not None:
             out.append(_Ignored(value.source, described, ids))
         for name in kind.model_fields:
-            if name not in ("ignore", "job_catalogs"):
+            if name not in _NOT_WALKED:
                 _object_ignores(getattr(value, name), ids, described, out)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _object_ignores(item, inherited, described, out)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _object_ignores(item, inherited, described, out)
+    elif isinstance(value, (list, tuple, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            if isinstance(item, (Model, list, tuple, dict)):
+                _object_ignores(item, inherited, described, out)
 
 
 @dataclass
@@ -135,13 +136,19 @@ class Suppressor:
 
     def __post_init__(self) -> None:
         self.everywhere = frozenset(self.stack.ignore)
-        self.objects: list[_Ignored] = []
-        for name in type(self.stack).model_fields:
-            if name not in ("ignore", "job_catalogs"):
-                _object_ignores(getattr(self.stack, name), frozenset(), None, self.objects)
+        self._objects: list[_Ignored] | None = None
         self.dashboards: dict[str, list[str]] = dict(getattr(self.stack, "dashboard_ignore", {}) or {})
         self._reported: set[tuple[str, int]] = set()
         self._files: dict[str, tuple[str, ...]] = {}
+
+    def objects(self) -> list[_Ignored]:
+        """What ignore= covers, collected from the stack's objects on first use."""
+        if self._objects is None:
+            self._objects = []
+            for name in type(self.stack).model_fields:
+                if name not in _NOT_WALKED:
+                    _object_ignores(getattr(self.stack, name), frozenset(), None, self._objects)
+        return self._objects
 
     def check_dashboards(self, files: Iterable[str]) -> None:
         """Note ``dashboard_ignore`` keys that name no dashboard of the stack."""
@@ -163,7 +170,7 @@ class Suppressor:
                 self._note_unknown(problem.source, comment)
                 if comment.covers(problem.check):
                     return "inline comment"
-            for ignored in self.objects:
+            for ignored in self.objects():
                 if ignored.source == problem.source and problem.check in ignored.ids and (
                         ignored.described is None or problem.obj == ignored.described
                         or problem.obj.startswith(ignored.described + " ")):

@@ -158,24 +158,33 @@ def _cause(label: str, jobs: list[str], severity: str) -> str:
 
 class _Selected:
     """The labels and jobs of every series a query selects, to tell a label nobody emits (one
-    cause, wherever it is used) from one an earlier step of the expression drops."""
+    cause, wherever it is used) from one an earlier step of the expression drops. Computed
+    when a finding first asks."""
 
     def __init__(self, resolver: _Resolver, ast: object) -> None:
-        names: set[str] = set()
-        jobs: set[str] = set()
-        self.open = False
-        for sel in selectors(ast):
-            labels = resolver(sel)
-            names |= labels.names
-            self.open = self.open or labels.open
-            jobs.update(resolver.jobs(sel))
-        self.names = frozenset(names)
-        self.jobs = sorted(jobs)
+        self.resolver, self.ast = resolver, ast
+        self._found: tuple[frozenset[str], bool, list[str]] | None = None
+
+    def _labels(self) -> tuple[frozenset[str], bool, list[str]]:
+        if self._found is None:
+            names: set[str] = set()
+            jobs: set[str] = set()
+            opened = False
+            for sel in selectors(self.ast):
+                labels = self.resolver(sel)
+                names |= labels.names
+                opened = opened or labels.open
+                jobs.update(self.resolver.jobs(sel))
+            self._found = frozenset(names), opened, sorted(jobs)
+        return self._found
 
     def cause(self, label: str, severity: str) -> str:
-        if self.open or label in self.names:
+        if severity != "error":
             return ""
-        return _cause(label, self.jobs, severity)
+        names, opened, jobs = self._labels()
+        if opened or label in names:
+            return ""
+        return _cause(label, jobs, severity)
 
 
 def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: LabelUse,
