@@ -108,3 +108,8 @@ def test_misspelt_recording_rule_is_suggested() -> None:
     assert len(found) == 1, found
     assert "metric job:http_request:rate5m is not emitted by any catalog" in found[0]
     assert found[0].split(" (tests/")[0].endswith("did you mean job:http_requests:rate5m?")
+
+
+def test_metric_names_made_of_grafana_variables_are_not_checked() -> None:
+    files = dashboard(('sum(rate($metric{job="api"}[5m]))', None), ("sum(rate(http_${kind}_total[5m]))", None))
+    assert messages(CHECK, stack(), files) == []
