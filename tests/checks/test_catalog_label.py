@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from obscode import AlertRule, RecordingRule
 from obscode.model.catalog import Catalog, Metric
+from obscode.promql import parse
+from obscode.queries import dashboard_queries, display, substitute
 from tests.catalog.helpers import alert, dashboard, messages, problems, stack
 
 CHECK = "catalog/label"
@@ -320,3 +324,25 @@ def test_a_label_dropped_by_the_expression_keeps_its_own_message_as_cause() -> N
     files = dashboard(('count(up{job="node"})', "{{instance}}"))
     found = problems(CHECK, stack(), files)
     assert len(found) == 1 and found[0].cause == "" and found[0].reason == found[0].message
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ('rate(x{a=~"$a"}[$__rate_interval])', 'rate(x{a=~"$a"}[$__rate_interval])'),
+    ('max_over_time(x{a="${a:regex}"}[$__range:$__interval])', 'max_over_time(x{a="${a:regex}"}[$__range:$__interval])'),
+    ('x{a=~"[[a]]"} offset $__interval', 'x{a=~"[[a]]"} offset $__interval'),
+    ('rate(x[$interval]) * $__interval_ms', 'rate(x[$interval]) * 60000'),
+    ('x # a comment with $a\n', "x"),
+], ids=["range", "subquery", "old syntax and offset", "interval variable and a number", "comment kept"])
+def test_substituted_queries_parse_and_print_as_written(written: str, shown: str) -> None:
+    assert display(str(parse(substitute(written)))).replace("{}", "") == shown
+
+
+def test_a_variable_that_only_takes_numbers_parses_as_a_number() -> None:
+    # aerospike/dashboards/aerospike-overview.json: topk($k, ...) with k a custom "2 : 2,4 : 4" variable.
+    k = {"name": "k", "type": "custom", "query": "2 : 2,4 : 4,6 : 6", "current": {"text": "2", "value": "2"},
+         "options": [{"text": "2", "value": "2"}, {"text": "4", "value": "4"}]}
+    files = dashboard(('topk($k, sum by (mode) (rate(node_cpu_seconds_total{job="node"}[5m])))', "{{mode}}"),
+                      variables=[k])
+    query = dashboard_queries("grafana/dashboards/d1.json", json.loads(files["grafana/dashboards/d1.json"]))[0]
+    assert query.ast is not None and query.parsed.startswith("topk(2, ")
+    assert messages(CHECK, stack(), files) == []
