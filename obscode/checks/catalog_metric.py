@@ -62,7 +62,7 @@ def _renamed(catalog: StackCatalog, name: str) -> str | None:
     on a gauge."""
     for part in ("_bucket", "_sum", "_count", "_total"):
         found = catalog.lookup(name + part)
-        if found is None:
+        if found is None or (part != "_total" and not found.part):  # x_count may be a plain counter
             continue
         if part == "_total":
             return f"metric {name} does not exist; counters are exposed with _total: {name}_total"

@@ -113,3 +113,14 @@ def test_misspelt_recording_rule_is_suggested() -> None:
 def test_metric_names_made_of_grafana_variables_are_not_checked() -> None:
     files = dashboard(('sum(rate($metric{job="api"}[5m]))', None), ("sum(rate(http_${kind}_total[5m]))", None))
     assert messages(CHECK, stack(), files) == []
+
+
+def test_a_counter_named_count_is_not_taken_for_a_histogram_part() -> None:
+    from obscode.model.catalog import Catalog, Metric
+
+    jobs = Catalog(name="jobs", metrics=[Metric(name="batch_runs_count", type="counter")])
+    found = messages(CHECK, stack([alert("batch_runs > 0")], job_catalogs={"api": [jobs], "model_service": [jobs],
+                                                                            "node": [jobs]}))
+    assert len(found) == 1, found
+    assert "is a counter, query" not in found[0]
+    assert "metric batch_runs is not emitted by any catalog of this stack" in found[0]
