@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,8 +191,3 @@ class Suppressor:
                 where = SourceLocation(source.file, comment.line)
                 self.notes.append(f"warning: {where}: # obscode: ignore names {unknown_id_message(check_id)}")
 
-
-def split(problems: Iterable[Any], suppressor: Suppressor) -> Iterator[tuple[Any, str | None]]:
-    """Each problem with how it is suppressed (None: it is shown)."""
-    for problem in problems:
-        yield problem, suppressor.why(problem)
