@@ -28,8 +28,9 @@ import go_exporter  # noqa: E402
 import kube_state_metrics  # noqa: E402
 import node_exporter  # noqa: E402
 import postgres_exporter  # noqa: E402
+import redis_exporter  # noqa: E402
 
-MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, cadvisor, postgres_exporter,
+MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, cadvisor, postgres_exporter, redis_exporter,
                                     *go_exporter.SPECS)}
 
 

@@ -131,9 +131,11 @@ def build(repos: dict[str, Git]) -> Built:
     for metric in metrics.values():
         kind = metric.collector
         if kind and kind not in collectors:
+            # default: the standalone cAdvisor's (-disable_metrics); a kind it serves that the
+            # kubelet's embedded cAdvisor leaves out is conditional.
             default = kind not in newest["ignored"]
-            kubelet = "on in the kubelet" if kind in KUBELET_METRICS else "off in the kubelet"
-            condition = f"-enable_metrics / -disable_metrics {kind} (standalone cAdvisor); {kubelet}"
+            condition = "" if not default or kind in KUBELET_METRICS else \
+                f"standalone cAdvisor only: the kubelet's /metrics/cadvisor leaves {kind} out"
             collectors[kind] = Collector(default=default, condition=condition)
     cg = repos[go_runtime.REPOSITORY]
     runtime, _, rt_files, cg_tags = go_runtime.build_all(cg)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import go_runtime
 from common import Built, build_info, sample_tags, to_metric, versioned
@@ -62,7 +62,15 @@ class Spec:
         found, infos, files = scan_tree(git, rev, self.prefixes, re.compile(self.exclude))
         out: dict[str, Metric] = {}
         typed_by_name: list[str] = []
+        wrapped = _wrap_prefixes(git, rev, {f.path for f in found})
+        expanded = []
         for f in found:
+            if f.name and f.path in wrapped and not f.name.startswith(tuple(self.namespaces)):
+                # Registered through prometheus.WrapRegistererWithPrefix(prefix, reg) in the same file.
+                expanded += [replace(f, name=prefix + f.name) for prefix in wrapped[f.path]]
+            else:
+                expanded.append(f)
+        for f in expanded:
             if f.name is None:
                 report.setdefault("skipped", []).append(f"{f.path}:{f.line} {' '.join(f.expr.split())}")
                 continue
@@ -141,6 +149,22 @@ class Spec:
         return built
 
 
+def _wrap_prefixes(git: Git, rev: str, paths: set[str]) -> dict[str, list[str]]:
+    """file -> the prefixes its ``prometheus.WrapRegistererWithPrefix(p, reg)`` calls give: a
+    literal, or every string literal assigned to the variable passed."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        text = git.show(rev, path) or ""
+        for m in re.finditer(r"WrapRegistererWithPrefix\(\s*(\"[^\"]*\"|\w+)", text):
+            arg = m.group(1)
+            if arg.startswith('"'):
+                out.setdefault(path, []).append(arg.strip('"'))
+            else:
+                out.setdefault(path, []).extend(
+                    re.findall(r"\b" + re.escape(arg) + r"\s*:?=\s*\"([^\"]+)\"", text))
+    return out
+
+
 # --------------------------------------------------------------------------- prometheus-server
 
 def _prometheus_collector(path: str, name: str = "") -> str:
@@ -164,8 +188,6 @@ def _prometheus_collectors(name: str) -> tuple[bool, str]:
         return True, "config: remote_write or remote_read configured (or the remote-write receiver enabled)"
     if name == "tsdb/agent":
         return False, "mode: --agent (agent mode instead of the TSDB)"
-    if name == "notifier":
-        return True, "config: alertmanagers configured (some families exist only then)"
     return True, ""
 
 

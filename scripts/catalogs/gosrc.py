@@ -324,8 +324,8 @@ class Found:
     prefix: str | None = None
 
 
-_OPTS = re.compile(r"\b(?:prometheus\.)?(Counter|Gauge|Histogram|Summary)(?:Vec)?Opts\s*\{")
-_DESC = re.compile(r"\b(?:prometheus\.)?NewDesc\s*\(")
+_OPTS = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)?(Counter|Gauge|Histogram|Summary)(?:Vec)?Opts\s*\{")
+_DESC = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)?NewDesc\s*\(")
 _VEC_CALL = re.compile(r"\bNew(Counter|Gauge|Histogram|Summary)(Vec|Func)?\s*\(\s*$")
 _VALUE_TYPES = {"Counter": "counter", "Gauge": "gauge", "Untyped": "untyped"}
 
@@ -337,6 +337,31 @@ def _opts_fields(body: str) -> dict[str, str]:
         if m:
             out[m.group(1)] = m.group(2).strip()
     return out
+
+
+def const_label_names(expr: str, code: str, pos: int, scope: Scope) -> list[str]:
+    """Keys of a ``prometheus.Labels{k: v}`` literal, or of the one assigned to the variable
+    ``expr`` earlier in the same function; keys may be constants."""
+    expr = expr.strip()
+    m = re.fullmatch(r"(?:[\w.]*\.)?Labels\s*\{(.*)\}", expr, re.S)
+    if not m and re.fullmatch(r"[A-Za-z_]\w*", expr):
+        start = code.rfind("\nfunc ", 0, pos)
+        assign = None
+        for am in re.finditer(re.escape(expr) + r"\s*:?=\s*(?:[\w.]*\.)?Labels\s*\{", code[max(start, 0):pos]):
+            assign = am
+        if assign is not None:
+            open_at = max(start, 0) + assign.end() - 1
+            end = matching(code, open_at)
+            m = re.fullmatch(r"\{(.*)\}", code[open_at:end], re.S) if end > 0 else None
+    if not m:
+        return []
+    names = []
+    for part in split_args(m.group(1)):
+        key = part.split(":", 1)[0].strip() if ":" in part else ""
+        value = eval_str(key, scope) if key else None
+        if value:
+            names.append(value)
+    return names
 
 
 def find_opts(path: str, text: str, package: Scope) -> list[Found]:
@@ -369,8 +394,7 @@ def find_opts(path: str, text: str, package: Scope) -> list[Found]:
         elif re.search(r"\bVecOpts\s*\{", code[m.start():open_at + 1]):
             labels = eval_labels(fields.get("VariableLabels", "nil"), scope)
         if "ConstLabels" in fields and labels is not None:
-            const = re.findall(r'"([A-Za-z_]\w*)"\s*:', fields["ConstLabels"])
-            labels = labels + const
+            labels = labels + const_label_names(fields["ConstLabels"], code, m.start(), scope)
         if mtype == "counter" and name and not name.endswith("_total"):
             pass  # client_golang does not add _total: the text format shows the name as given
         found.append(Found(name, mtype, help_, labels, path, line_of(code, m.start()), fields.get("Name", "")))
@@ -396,8 +420,7 @@ def find_descs(path: str, text: str, package: Scope) -> list[Found]:
         help_ = eval_str(args[1], scope) or ""
         labels = eval_labels(args[2], scope) if len(args) > 2 else []
         if labels is not None and len(args) > 3 and args[3].strip() != "nil":
-            const = re.findall(r'"([A-Za-z_]\w*)"\s*:', args[3])
-            labels = labels + const
+            labels = labels + const_label_names(args[3], code, m.start(), scope)
         mtype = _desc_type(code, m.start(), end)
         prefix = static_prefix(args[0], scope) if name is None else None
         found.append(Found(name, mtype, help_, labels, path, line_of(code, m.start()), args[0], prefix))
