@@ -3,9 +3,9 @@
 Two parts. *Keys*: which keys exist where comes from Grafana's own JSON schemas
 (:mod:`obscode.grafana.upstream_keys`, derived from the Grafana Foundation SDK, per Grafana
 release), with each panel type's ``options`` and ``fieldConfig.defaults.custom``; see
-:func:`panel_key_findings` and :func:`dashboard_key_findings`. *Values*: the pydantic models below type the values of the keys
-obscode's users set most (units, thresholds, targets, grid positions). They allow extra keys:
-which keys are known is the key tree's job.
+:func:`panel_key_findings` and :func:`dashboard_key_findings`. *Values*: the pydantic models
+below type the values of the keys obscode's users set most (units, thresholds, targets, grid
+positions). They allow extra keys: which keys are known is the key tree's job.
 """
 
 from __future__ import annotations
