@@ -16,10 +16,19 @@ from typing import Any
 
 from obscode.catalog_index import PER_TARGET_SERIES
 from obscode.model.catalog import Catalog, shipped, shipped_names
-from obscode.promql import parse, selectors
+from obscode.promql import UNKNOWN, analyse, parse, selectors
 from obscode.queries import VARIABLE_VALUE, substitute
 
 _JOB_NAMES = re.compile(r"^[\w.:-]+(\|[\w.:-]+)*$")
+#: Labels that service discovery and relabelling conventionally put on every target of a
+#: cluster (Kubernetes SD, multi-cluster setups): published mixins query them on metrics
+#: whose exporters never emit them. An import that sees them used declares them as the
+#: stack's target_labels, so they are not reported as missing; the user removes those their
+#: relabelling does not add.
+CONVENTIONAL_TARGET_LABELS = frozenset({
+    "cluster", "namespace", "pod", "container", "node", "service", "endpoint",
+    "region", "zone", "env", "environment", "datacenter", "tenant",
+})
 _PROMETHEUS_OWN = frozenset(PER_TARGET_SERIES) | {"ALERTS", "ALERTS_FOR_STATE"}
 
 
@@ -68,6 +77,8 @@ class Suggestion:
 
     job_catalogs: dict[str, list[str]] = field(default_factory=dict)
     without: list[str] = field(default_factory=list)
+    #: Conventional target labels the queries use (see CONVENTIONAL_TARGET_LABELS), sorted.
+    target_labels: list[str] = field(default_factory=list)
 
 
 def suggest(expressions: list[str], catalogs: list[Catalog] | None = None) -> Suggestion:
@@ -75,19 +86,22 @@ def suggest(expressions: list[str], catalogs: list[Catalog] | None = None) -> Su
     ``catalogs`` (default: the shipped ones)."""
     known = None if catalogs is None else tuple(_summary(c) for c in catalogs)
     metrics: dict[str, set[str]] = {}
+    used_labels: set[str] = set()
     for expr in expressions:
         try:
             tree = parse(substitute(expr))
         except (ValueError, TypeError):
             continue
+        used_labels |= {use.label for use in analyse(tree, lambda _selector: UNKNOWN).uses}
         for selector in selectors(tree):
+            used_labels |= {matcher.label for matcher in selector.matchers}
             for job in _jobs(selector):
                 if "$" in job or VARIABLE_VALUE in job:  # a Grafana variable: no job named
                     continue
                 metrics.setdefault(job, set())
                 if selector.name:
                     metrics[job].add(selector.name)
-    result = Suggestion()
+    result = Suggestion(target_labels=sorted(used_labels & CONVENTIONAL_TARGET_LABELS))
     for job in sorted(metrics):
         found = sorted({only[0] for m in metrics[job] if len(only := owners(m, known)) == 1})
         if found:

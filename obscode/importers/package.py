@@ -36,9 +36,11 @@ def check_stack_name(name: str) -> str:
     return name
 
 
-def init_source(stack_name: str, modules: set[str], versions: dict[str, tuple[str, str]] | None = None) -> str:
+def init_source(stack_name: str, modules: set[str], versions: dict[str, tuple[str, str]] | None = None,
+                target_labels: bool = False) -> str:
     """``__init__.py`` building ``stack`` from the modules present; ``versions`` are target
-    versions above the defaults, with what needs them."""
+    versions above the defaults, with what needs them; ``target_labels``: catalogs.py defines
+    ``target_labels``."""
     lines = [pycode.docstring(
         f"Stack {stack_name}, {MARKER}.\n\n"
         "Each import adds its module (scrape.py, rules.py, alertmanager.py, dashboards.py) and rewrites\n"
@@ -46,11 +48,14 @@ def init_source(stack_name: str, modules: set[str], versions: dict[str, tuple[st
         "\nfrom obscode import Stack\n\n"]
     for module, variable, _ in MODULES:
         if module in modules:
-            lines.append(f"from .{module} import {variable}\n")
+            extra = ", target_labels" if module == "catalogs" and target_labels else ""
+            lines.append(f"from .{module} import {variable}{extra}\n")
     kwargs: list[tuple[str, object]] = [("name", stack_name)]
     for module, variable, stack_field in MODULES:
         if module in modules:
             kwargs.append((stack_field, pycode.Raw(variable)))
+            if module == "catalogs" and target_labels:
+                kwargs.append(("target_labels", pycode.Raw("target_labels")))
         elif module == "scrape":
             kwargs.append(("prometheus", pycode.Commented(
                 None, "No scrape configuration: these rules and dashboards run on a Prometheus configured\n"
@@ -96,13 +101,17 @@ def scrape_jobs(path: Path) -> list[str] | None:
     return jobs
 
 
-def catalogs_source(job_catalogs: dict[str, list[str]], without: list[str]) -> str:
+def catalogs_source(job_catalogs: dict[str, list[str]], without: list[str], target_labels: list[str]) -> str:
     doc = (f"Shipped catalogs of what each job emits, {MARKER}.\n\n"
            "Suggested from the jobs and metric names the imported queries select (each import merges its\n"
            "suggestions here). Jobs it found no shipped catalog for are listed in jobs_without_catalog:\n"
-           "give them one (`obscode catalog scrape URL -o catalogs/JOB.yml`) and add it here.")
+           "give them one (`obscode catalog scrape URL -o catalogs/JOB.yml`) and add it here.\n\n"
+           "target_labels: labels the queries use that service discovery or relabelling conventionally\n"
+           "adds to every target (cluster, namespace, pod, ...); they count as labels of every job's\n"
+           "series. Remove those your Prometheus does not add, and the checks report their uses.")
     body = pycode.assignment("job_catalogs", {job: list(refs) for job, refs in sorted(job_catalogs.items())})
     body += "\n" + pycode.assignment("jobs_without_catalog", sorted(without))
+    body += "\n" + pycode.assignment("target_labels", sorted(target_labels))
     return pycode.docstring(doc) + "\n" + body
 
 
@@ -145,10 +154,12 @@ def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[st
     present = {m for m, _, _ in MODULES if (out / f"{m}.py").is_file()} | {module, "catalogs"}
     job_catalogs = read_job_catalogs(out / "catalogs.py")
     without = set(_literal(out / "catalogs.py", "jobs_without_catalog") or [])
+    target_labels = set(_literal(out / "catalogs.py", "target_labels") or [])
     if suggestion is not None:
         for job, refs in suggestion.job_catalogs.items():
             job_catalogs[job] = sorted(set(job_catalogs.get(job, [])) | set(refs))
         without |= set(suggestion.without)
+        target_labels |= set(suggestion.target_labels)
     without -= set(job_catalogs)
     jobs = scrape_jobs(out / "scrape.py") if module != "scrape" else _scrape_jobs_of(source)
     if jobs is not None:
@@ -163,13 +174,16 @@ def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[st
             notes.append(f"{existing} is not a plain job_catalogs literal, so it is kept as it is; add by hand: "
                          + ", ".join(f"{job}: {refs}" for job, refs in sorted(suggestion.job_catalogs.items())))
     else:
-        files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without)).encode("utf-8")
+        files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without), sorted(target_labels)).encode("utf-8")
     targets = init_versions(out / "__init__.py")
     for field, (version, why) in (versions or {}).items():
         if field not in targets or parse_version(version) > parse_version(targets[field][0]):
             targets[field] = (version, why)
             notes.append(f"the stack targets {field} {version}: the input uses {why}")
-    files["__init__.py"] = init_source(stack_name, present, targets).encode("utf-8")
+    catalogs_text = files["catalogs.py"].decode("utf-8") if "catalogs.py" in files else (
+        existing.read_text(encoding="utf-8") if existing.is_file() else "")
+    defines_targets = re.search(r"^target_labels\s*=", catalogs_text, re.M) is not None
+    files["__init__.py"] = init_source(stack_name, present, targets, defines_targets).encode("utf-8")
     return Plan(out=out, stack_name=stack_name, files=files, notes=notes)
 
 

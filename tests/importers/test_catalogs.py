@@ -38,3 +38,10 @@ def test_series_prometheus_writes_itself_are_no_evidence() -> None:
 def test_a_job_regex_or_a_grafana_variable_names_no_job() -> None:
     found = suggest(['redis_up{job=~".*redis.*"}', 'node_load1{job="$job"}', 'node_load1{job=~"$job"}'], CATALOGS)
     assert found.job_catalogs == {} and found.without == []
+
+
+def test_conventional_target_labels_the_queries_use_are_suggested() -> None:
+    found = suggest(['sum by (cluster, node) (node_load1{namespace="monitoring"})',
+                     'node_load1 * on (pod) group_left(nodename) kube_pod_info', 'avg by (instnace) (node_load1)'],
+                    CATALOGS)
+    assert found.target_labels == ["cluster", "namespace", "node", "pod"]

@@ -22,7 +22,7 @@ def test_imports_of_every_kind_compose_into_one_stack(tmp_path: Path) -> None:
     imported("prometheus", write(tmp_path / "prometheus.yml", PROMETHEUS), stack=stack, name="shop")
     init = (stack / "__init__.py").read_text()
     assert ("from .scrape import prometheus\nfrom .rules import rule_files\nfrom .alertmanager import alertmanager\n"
-            "from .dashboards import dashboards\nfrom .catalogs import job_catalogs\n") in init
+            "from .dashboards import dashboards\nfrom .catalogs import job_catalogs, target_labels\n") in init
     out = generated(stack, tmp_path / "out")
     assert {"prometheus/prometheus.yml", "prometheus/rules/alerts.yml", "alertmanager/alertmanager.yml",
             "grafana/dashboards/node-overview.json"} <= set(tree(out))
@@ -138,3 +138,12 @@ def test_the_installed_command_imports(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "shop: wrote 3 file(s)" in proc.stdout
+
+
+def test_target_labels_the_queries_use_become_the_stacks_target_labels(tmp_path: Path) -> None:
+    rules = ALERTS.replace('up{job="node"} == 0', 'sum by (cluster) (up{job="node"}) == 0')
+    imported("rules", write(tmp_path / "alerts.yaml", rules), stack=tmp_path / "stack")
+    assert 'target_labels = ["cluster"]' in (tmp_path / "stack" / "catalogs.py").read_text()
+    assert "    target_labels=target_labels,\n" in (tmp_path / "stack" / "__init__.py").read_text()
+    result = obscode("check", "--no-tools", tmp_path / "stack")
+    assert "label cluster" not in result.output, result.output
