@@ -368,14 +368,21 @@ def _unknown(key: str, field: str, known: list[str], legacy: set[str]) -> KeyFin
                              f"belongs)", "warning")
 
 
+def _plugin_node(part: str, plugin: str) -> dict[str, Any]:
+    """A panel or data source plugin's tree; anything goes for a plugin the schemas lack. The
+    release the SDK first described the plugin in is no statement about Grafana: dropped."""
+    node = TREE[part].get(plugin)
+    return {k: v for k, v in node.items() if k != "@"} if isinstance(node, dict) else {"*": True}
+
+
 def _panel_node(kind: str) -> dict[str, Any]:
     node = dict(TREE["panel"])
     field_config = dict(node["fieldConfig"])
     defaults = dict(field_config["defaults"])
-    defaults["custom"] = TREE["custom"].get(kind, {"*": True})
+    defaults["custom"] = _plugin_node("custom", kind)
     field_config["defaults"] = defaults
     node["fieldConfig"] = field_config
-    node["options"] = TREE["options"].get(kind, {"*": True})
+    node["options"] = _plugin_node("options", kind)
     node["targets"] = {"*": True}  # by data source type, below
     mappings = dict(defaults["mappings"])
     mappings.update({key: None for key in UNLISTED_KEYS["mapping"]})
@@ -384,9 +391,9 @@ def _panel_node(kind: str) -> dict[str, Any]:
 
 
 def _query_node(datasource_type: Any) -> dict[str, Any] | None:
-    node = TREE["queries"].get(datasource_type) if isinstance(datasource_type, str) else None
-    if node is None:
+    if not isinstance(datasource_type, str) or datasource_type not in TREE["queries"]:
         return None
+    node = _plugin_node("queries", datasource_type)
     return {**node, **{key: None for key in UNLISTED_KEYS.get(datasource_type, ())}}
 
 

@@ -118,3 +118,10 @@ def test_current_grafana_keys_pass(tmp_path):
     code, problems = check(tmp_path, f'[{{"uid": "c", "title": "C", "schemaVersion": 41, "panels": [{series}, {stat}]}}]')
     assert problems_of(problems, CHECK) == []
     assert code == 0
+
+
+def test_an_older_target_is_not_told_that_table_field_options_are_new(tmp_path):
+    """The SDK first described the table's custom field options for 10.2; Grafana had them before."""
+    panel = raw('"fieldConfig": {"defaults": {"custom": {"align": "auto"}}, "overrides": []}', type="table")
+    _, problems = check(tmp_path, panel, 'grafana_version="10.1"')
+    assert problems_of(problems, CHECK) == []
