@@ -1,6 +1,7 @@
 """Baseline files: the findings an existing configuration had when it was adopted.
 
-``obscode check --write-baseline FILE`` writes every current finding as a stable key
+``obscode check --write-baseline FILE`` writes every current finding of the checked stacks
+(keeping the entries FILE already holds for other stacks) as a stable key
 (check, stack, output file, object, field and cause: no line numbers, so editing above a
 finding does not change its key), sorted. ``obscode check --baseline FILE`` hides the
 findings it lists and counts the entries that no longer match any finding, so the file
@@ -31,18 +32,27 @@ def _entry(k: tuple[str, ...]) -> dict[str, str]:
     return dict(zip(KEYS, k))
 
 
-def render(problems: Iterable[Any]) -> str:
-    """The baseline file text for ``problems``: deterministic, one entry per distinct key."""
-    keys = sorted({key(p) for p in problems if p.check not in NEVER})
+def render(problems: Iterable[Any], kept: Iterable[tuple[str, ...]] = ()) -> str:
+    """The baseline file text for ``problems`` (and the entries ``kept``): deterministic, one
+    entry per distinct key."""
+    keys = sorted({key(p) for p in problems if p.check not in NEVER} | set(kept))
     body = {"version": VERSION, "findings": [_entry(k) for k in keys]}
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
-def write(path: Path, problems: Iterable[Any]) -> int:
-    """Write the baseline of ``problems`` to ``path``; the number of entries written."""
-    text = render(problems)
+def write(path: Path, problems: Iterable[Any], stacks: Iterable[str]) -> int:
+    """Write the baseline of ``problems`` of ``stacks`` to ``path``, keeping the entries an
+    existing file holds for other stacks; the number of entries of ``stacks`` written."""
+    names = set(stacks)
+    kept: set[tuple[str, ...]] = set()
+    if path.is_file():
+        try:
+            kept = {k for k in load(path).keys if k[1] not in names}
+        except UsageError:
+            kept = set()  # not a baseline: replaced whole
+    text = render(problems, kept)
     path.write_text(text, encoding="utf-8")
-    return len(json.loads(text)["findings"])
+    return sum(entry["stack"] in names for entry in json.loads(text)["findings"])
 
 
 @dataclass

@@ -189,7 +189,7 @@ def check(stacks: tuple[str, ...], profile: str | None, stale: bool, generated_r
     outcome = _suppress(built, problems, baseline)
     names = ", ".join(b.name for b in built)
     if write_baseline is not None:
-        written = baselines.write(write_baseline, outcome.shown + outcome.baselined)
+        written = baselines.write(write_baseline, outcome.shown + outcome.baselined, [b.name for b in built])
         click.echo(f"wrote baseline {write_baseline}: {written} finding(s) of {names}", err=True)
         sys.exit(EXIT_OK)
     _report(outcome.shown, fmt)

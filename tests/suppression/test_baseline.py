@@ -111,3 +111,16 @@ def test_generate_accepts_a_baseline(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["generate", str(stack), "--out", str(out), "--baseline", str(baseline)])
     assert result.exit_code == 0, result.output
     assert (out / "old" / "prometheus" / "rules" / "r.yml").is_file()
+
+
+def test_writing_a_baseline_for_one_stack_keeps_the_other_stacks_entries(tmp_path: Path) -> None:
+    one, baseline = _stack(tmp_path), tmp_path / "baseline.json"
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other = _stack(other_dir, STACK.replace('name="old"', 'name="other"'))
+    _run(str(one), str(other), "--write-baseline", str(baseline))
+    assert {f["stack"] for f in json.loads(baseline.read_text())["findings"]} == {"old", "other"}
+    one.write_text(STACK.replace('up{cluster="a"}', 'up{job="api"}'))
+    _run(str(one), "--write-baseline", str(baseline))
+    stacks = [f["stack"] for f in json.loads(baseline.read_text())["findings"]]
+    assert sorted(stacks) == ["old", "other", "other"]
