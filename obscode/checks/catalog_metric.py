@@ -42,7 +42,7 @@ class Unchecked:
         self.first = self.first or query
         job = selector.equals("job")
         if job is not None and VARIABLE_VALUE not in job and catalog.undeclared(job):
-            self.undeclared.add(job)
+            self.undeclared.add(job)  # check_query called alone, without run's first pass
 
 
 def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error") -> Problem:
@@ -82,21 +82,21 @@ def _renamed(catalog: StackCatalog, name: str) -> str | None:
     return None
 
 
-def _certain(catalog: StackCatalog, selector: Selector) -> str | None:
+def _certain(catalog: StackCatalog, selector: Selector, closed: bool) -> str | None:
     """Why no job can emit the unknown metric ``selector`` names ("" when every job has
     catalogs), or None when a job without a catalog may. A name with a colon is a recording
     rule's by convention, which no job's catalog would list."""
     job = selector.equals("job")
     undeclared = job is not None and catalog.undeclared(job)
     if ":" in (selector.name or ""):
-        return "" if catalog.closed_world and not undeclared else None
+        return "" if closed and not undeclared else None
     if job is not None and catalog.catalogued(job):
         listed = ", ".join(c.name for c in catalog.stack.job_catalogs[job])
         return f"job {job!r} has catalogs ({listed}) and none lists it"
     owner = catalog.owner(selector.name or "")
     if owner is not None:
         return f"names starting {owner[0]} belong to {owner[1]}, which does not list it"
-    if catalog.closed_world and not undeclared:
+    if closed and not undeclared:
         return ""
     return None
 
@@ -137,10 +137,10 @@ def _gate_message(name: str, gate: Gate) -> str:
 
 
 def _unknown(ctx: CheckContext, catalog: StackCatalog, query: Query, selector: Selector,
-             unchecked: Unchecked) -> Iterator[Problem]:
+             unchecked: Unchecked, closed: bool) -> Iterator[Problem]:
     name = selector.name or ""
     renamed = _renamed(catalog, name)
-    reason = _certain(catalog, selector)
+    reason = _certain(catalog, selector, closed)
     if reason is not None:
         yield _problem(ctx, query, renamed or _missing(catalog, selector, reason))
         return
@@ -154,8 +154,12 @@ def _unknown(ctx: CheckContext, catalog: StackCatalog, query: Query, selector: S
 
 
 def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
-                unchecked: Unchecked | None = None) -> Iterator[Problem]:
+                unchecked: Unchecked | None = None, closed: bool | None = None) -> Iterator[Problem]:
+    """Findings of one query; ``unchecked`` collects what no catalog can vouch for, and
+    ``closed`` says whether the catalogs cover every job (default: as the stack declares;
+    :func:`run` also opens it when a query names a job the stack does not declare)."""
     unchecked = unchecked if unchecked is not None else Unchecked()
+    closed = catalog.closed_world if closed is None else closed
     if query.ast is None:
         yield _problem(ctx, query, f"cannot parse {query.expr!r} as PromQL, so it was not checked "
                                    "against the catalogs", "warning")
@@ -169,13 +173,13 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
         seen.add((selector.name, selector.equals("job")))
         series = catalog.lookup(selector.name)
         if series is None:
-            yield from _unknown(ctx, catalog, query, selector, unchecked)
+            yield from _unknown(ctx, catalog, query, selector, unchecked, closed)
             continue
         job = selector.equals("job")
         if job is not None and series.jobs and job not in series.jobs and VARIABLE_VALUE not in job:
             if catalog.undeclared(job) and selector.name in PER_TARGET_SERIES:
                 continue  # Prometheus writes up and scrape_* for every job, declared or not
-            if catalog.catalogued(job) or (catalog.closed_world and not catalog.undeclared(job)):
+            if catalog.catalogued(job) or (closed and not catalog.undeclared(job)):
                 yield _problem(ctx, query, f"metric {selector.name} is not emitted by job {job!r} "
                                            f"(selector {display(selector.text)}); it comes from {_sources(series)}")
             else:
@@ -208,10 +212,19 @@ def _summary(ctx: CheckContext, catalog: StackCatalog, unchecked: Unchecked) -> 
     return _problem(ctx, unchecked.first, message, "warning")
 
 
+def undeclared_jobs(catalog: StackCatalog, queries: list[Query]) -> set[str]:
+    """Jobs that ``job="x"`` matchers name although a stack without Prometheus configuration
+    leaves them out of job_catalogs, which shows that list is not the whole Prometheus."""
+    named = {s.equals("job") for q in queries if q.ast is not None for s in selectors(q.ast)}
+    return {job for job in named if job is not None and VARIABLE_VALUE not in job and catalog.undeclared(job)}
+
+
 def run(ctx: CheckContext) -> Iterator[Problem]:
     catalog = index(ctx)
-    unchecked = Unchecked()
-    for query in collect(ctx):
-        yield from check_query(ctx, catalog, query, unchecked)
+    queries = collect(ctx)
+    unchecked = Unchecked(undeclared=undeclared_jobs(catalog, queries))
+    closed = catalog.closed_world and not unchecked.undeclared
+    for query in queries:
+        yield from check_query(ctx, catalog, query, unchecked, closed)
     if unchecked.names:
         yield _summary(ctx, catalog, unchecked)

@@ -178,3 +178,13 @@ def test_job_missing_from_the_prometheus_configuration_is_an_error() -> None:
     found = _found(node_stack('kube_pod_info{job="kube-state-metrics"} == 0'))
     assert [f[0] for f in found] == ["error"]
     assert "add the catalog of the job that emits it" in found[0][2]
+
+
+def test_a_query_naming_an_undeclared_job_opens_a_stack_without_prometheus() -> None:
+    rules = stack([alert('up{job="kubelet"} == 0', name="A0"), alert("kubelet_running_pods > 100", name="A1"),
+                   alert("node_made_up_metric > 0", name="A2")]).rule_files
+    found = _found(Stack(name="t", rule_files=rules, job_catalogs={"node": [NODE]}))
+    assert [(f[0], f[1]) for f in found] == [("warning", "alert A1 (group g)"), ("error", "alert A2 (group g)")]
+    assert found[0][2] == (
+        "1 metric is not checked against a catalog (1 use, the first here): kubelet_running_pods; job kubelet has "
+        "no catalog and may emit it; give it one in job_catalogs to check it")
