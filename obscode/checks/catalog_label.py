@@ -82,7 +82,8 @@ class _Resolver:
 
     def __init__(self, catalog: StackCatalog) -> None:
         self.catalog = catalog
-        self._partial: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        #: (series, jobs) -> label some of those series lack -> why.
+        self._partial: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
 
     def __call__(self, selector: Selector) -> LabelSet:
         labels = self.catalog.resolve(selector)
@@ -93,28 +94,45 @@ class _Resolver:
             # Scraped (up, prometheus_*) by a job the stack does not declare: its Prometheus is
             # configured elsewhere, with target labels nobody here can list.
             return LabelSet(labels.names | {"job", "instance"}, open=True)
-        jobs = tuple(sorted(self.catalog.providers(series, selector)))
-        key = (series.name, jobs)
-        if key not in self._partial:
-            self._partial[key] = self._some_only(series, jobs)
-        return LabelSet(labels.names, labels.open, labels.scalar, self._partial[key] & labels.names)
+        partial = self._some_only(series, selector)
+        return LabelSet(labels.names, labels.open, labels.scalar, frozenset(partial) & labels.names)
 
-    def _some_only(self, series: object, jobs: tuple[str, ...]) -> frozenset[str]:
-        partial = {label for label, values in getattr(series, "label_values", {}).items() if "" in values}
-        if len(jobs) < 2:
-            return frozenset(partial)
-        per_job = []
-        for job in jobs:
-            names = set(self.catalog.job_labels[job].names) if job in self.catalog.job_labels else set()
-            sources = getattr(series, "sources", {}).get(job)
-            if sources:
-                for _catalog, metric in sources:
-                    names |= set(metric.series_names().get(series.name, metric.labels))  # type: ignore[attr-defined]
-            else:
-                names |= set(series.labels)  # type: ignore[attr-defined]
-            per_job.append(names)
-        partial |= set.union(*per_job) - set.intersection(*per_job)
-        return frozenset(partial)
+    def _some_only(self, series: object, selector: Selector) -> dict[str, str]:
+        jobs = tuple(sorted(self.catalog.providers(series, selector)))  # type: ignore[arg-type]
+        key = (series.name, jobs)  # type: ignore[attr-defined]
+        if key in self._partial:
+            return self._partial[key]
+        found = {label: f"the catalog of {series.name} says it may be empty"  # type: ignore[attr-defined]
+                 for label, values in getattr(series, "label_values", {}).items() if "" in values}
+        if len(jobs) >= 2:
+            per_job: dict[str, set[str]] = {}
+            for job in jobs:
+                names = set(self.catalog.job_labels[job].names) if job in self.catalog.job_labels else set()
+                sources = getattr(series, "sources", {}).get(job)
+                if sources:
+                    for _catalog, metric in sources:
+                        names |= set(metric.series_names().get(series.name, metric.labels))  # type: ignore[attr-defined]
+                else:
+                    names |= set(series.labels)  # type: ignore[attr-defined]
+                per_job[job] = names
+            for label in set.union(*per_job.values()) - set.intersection(*per_job.values()):
+                have = [j for j in jobs if label in per_job[j]]
+                lack = [j for j in jobs if label not in per_job[j]]
+                found.setdefault(label, f"{series.name} of job{'s' if len(have) > 1 else ''} "  # type: ignore[attr-defined]
+                                        f"{', '.join(have)} has it, of job{'s' if len(lack) > 1 else ''} "
+                                        f"{', '.join(lack)} not")
+        self._partial[key] = found
+        return found
+
+    def why_partial(self, label: str, ast: object) -> str:
+        """Why some series ``ast`` selects lack ``label`` ("" if no selector says)."""
+        for sel in selectors(ast):
+            series = self.catalog.lookup(sel.name) if sel.name else None
+            if series is not None and series.jobs:
+                why = self._some_only(series, sel).get(label)
+                if why:
+                    return why
+        return ""
 
     def jobs(self, selector: Selector | None) -> list[str]:
         series = self.catalog.lookup(selector.name) if selector is not None and selector.name else None
@@ -206,11 +224,11 @@ def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: Labe
         cause = (_cause(use.label, resolver.jobs(use.selector), found[1]) if use.kind == "matcher"
                  else selected.cause(use.label, found[1]))
         return _problem(ctx, query, display(found[0]), found[1], cause=cause)
-    if use.kind == "grouping" and use.label in use.available.partial:
+    if use.kind == "grouping" and use.label in use.available.partial and query.ast is not None:
+        why = resolver.why_partial(use.label, query.ast) or "one side of an `or` has it"
         return _problem(ctx, query, display(
-            f"label {use.label} ({use.where}) is carried by only some of the series it groups (a label of some "
-            f"of the jobs or catalogs they come from, or one the catalog says may be empty); the others are "
-            f"grouped under an empty {use.label}"), "warning")
+            f"label {use.label} ({use.where}) is carried by only some of the series it groups ({why}); the "
+            f"others are grouped under an empty {use.label}"), "warning")
     bad_value = _value_problem(resolver.catalog, use)
     return _problem(ctx, query, display(bad_value)) if bad_value else None
 

@@ -211,7 +211,8 @@ def test_by_a_label_only_some_jobs_attach_is_a_warning() -> None:
     # http_requests_total comes from jobs api and model_service; only model_service's targets have team.
     found = messages(CHECK, _stack("sum by (team) (rate(http_requests_total[5m])) > 0"))
     assert len(found) == 1 and "warning[catalog/label]" in found[0], found
-    assert "label team (sum by (team)) is carried by only some of the series it groups" in found[0]
+    assert ("label team (sum by (team)) is carried by only some of the series it groups (http_requests_total of "
+            "job model_service has it, of job api not); the others are grouped under an empty team") in found[0]
     assert messages(CHECK, _stack('sum by (team) (rate(http_requests_total{job="model_service"}[5m])) > 0')) == []
 
 
@@ -220,6 +221,7 @@ def test_by_a_label_of_one_side_of_or_is_a_warning() -> None:
             'label_replace(prometheus_build_info, "x", "", "", "")) > 0')
     found = messages(CHECK, _mixin_stack(alert(expr)))
     assert len(found) == 1 and "warning[catalog/label]" in found[0] and "only some of the series" in found[0]
+    assert "(one side of an `or` has it)" in found[0]
 
 
 # Variables as prometheus/dashboards/prometheus-remote-write.json and prometheus.json define them.
@@ -346,3 +348,12 @@ def test_a_variable_that_only_takes_numbers_parses_as_a_number() -> None:
     query = dashboard_queries("grafana/dashboards/d1.json", json.loads(files["grafana/dashboards/d1.json"]))[0]
     assert query.ast is not None and query.parsed.startswith("topk(2, ")
     assert messages(CHECK, stack(), files) == []
+
+
+def test_by_a_label_the_catalog_says_may_be_empty_is_a_warning() -> None:
+    zones = Catalog(name="zones", metrics=[Metric(name="zone_info", type="gauge", labels=["zone"],
+                                                   label_values={"zone": ["", "eu-1"]})])
+    s = stack([alert("count by (zone) (zone_info) > 0")], job_catalogs={"api": [zones]})
+    found = messages(CHECK, s)
+    assert len(found) == 1 and "warning[catalog/label]" in found[0], found
+    assert "(the catalog of zone_info says it may be empty)" in found[0]
