@@ -299,6 +299,28 @@ def feature_uses(stack: Any) -> Iterator[_Use]:
         yield from _receiver_uses(stack.alertmanager)
 
 
+_TOOL_VERSION = re.compile(r"\bversion (\d+\.\d+(?:\.\d+)?)")
+
+
+def installed_version(tool: str) -> str | None:
+    """The version of the ``promtool``/``amtool`` on PATH (``"0.25.0"``), or None."""
+    import shutil
+    import subprocess
+
+    path = shutil.which(tool)
+    if path is None:
+        return None
+    proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    match = _TOOL_VERSION.search(proc.stdout + proc.stderr)
+    return match.group(1) if match else None
+
+
+def covers(installed: str, target: str) -> bool:
+    """Whether a tool of version ``installed`` knows everything of the ``target`` release
+    (same or newer minor release): an older amtool refuses fields the target has."""
+    return parse_version(installed)[:2] >= parse_version(target)[:2]
+
+
 def check_stack_versions(stack: Any) -> None:
     """Raise for a malformed target version, or for the first feature of ``stack`` its
     target versions lack (naming the object, the field and the version needed)."""
