@@ -102,6 +102,9 @@ FEATURES: dict[str, Feature] = {
     "jira_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Jira integration #3590"),
 }
 
+#: Names of the gated PromQL functions (a quick test before walking an expression's tree).
+_GATED_FUNCTIONS = tuple(name.split(" ", 1)[1] for name in FEATURES if name.startswith("promql "))
+
 #: The newest dashboard ``schemaVersion`` a Grafana release writes (and migrates to), from
 #: dashboards exported by those releases: 11.5.1 wrote 40 and 11.6.0 wrote 41
 #: (miyurud/jasminegraph#286), 13.2.1 writes 42 (grafana/skills#98). Releases before 11.5
@@ -184,10 +187,17 @@ def _rule_uses(stack: Any) -> Iterator[_Use]:
 def _functions(expr: str) -> tuple[str, ...]:
     """The version-gated PromQL functions and aggregations ``expr`` calls, in order."""
     from obscode.model.rules import parse_promql
+
+    return _function_names(parse_promql(expr), expr)
+
+
+def _function_names(ast: Any, expr: str) -> tuple[str, ...]:
     from obscode.promql import walk
 
+    if not any(name in expr for name in _GATED_FUNCTIONS):
+        return ()  # most expressions: no need to walk the tree
     names: list[str] = []
-    for node in walk(parse_promql(expr)):
+    for node in walk(ast):
         func = getattr(node, "func", None)
         name = getattr(func, "name", None) if func is not None else None
         if name is None and type(node).__name__ == "AggregateExpr":
@@ -199,11 +209,13 @@ def _functions(expr: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def function_problems(expr: str, prometheus_version: str) -> list[str]:
+def function_problems(expr: str, prometheus_version: str, ast: Any = None) -> list[str]:
     """Why the target Prometheus cannot run ``expr``'s functions (one message each), for checks
-    of queries that are not rules (dashboards). ``expr`` must parse."""
+    of queries that are not rules (dashboards). ``expr`` must parse; ``ast`` is its parse, if
+    the caller has it."""
+    names = _functions(expr) if ast is None else _function_names(ast, expr)
     return [gate_message(f"promql {name}", prometheus_version, f"PromQL function {name}")
-            for name in _functions(expr) if not available(f"promql {name}", prometheus_version)]
+            for name in names if not available(f"promql {name}", prometheus_version)]
 
 
 def _relabel_uses(job: Any) -> Iterator[_Use]:

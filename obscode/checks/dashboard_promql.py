@@ -44,10 +44,10 @@ def parse_error(expr: str, interval_vars: set[str], prometheus_version: str | No
     version, why that Prometheus cannot run it), or None."""
     text = _with_values(expr, interval_vars)
     try:
-        promql_parser.parse(parseable(text))
+        ast = promql_parser.parse(parseable(text))
     except ValueError as exc:
         return f"PromQL does not parse: {exc}"
-    found = function_problems(text, prometheus_version) if prometheus_version else []
+    found = function_problems(text, prometheus_version, ast) if prometheus_version else []
     return found[0] if found else None
 
 
