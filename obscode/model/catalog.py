@@ -10,7 +10,9 @@ Catalogs come from three places:
 * :func:`from_instrumentation` — ``instrumentation.catalog`` entries, translated the way
   the OpenTelemetry Prometheus exporter translates instrument names and units
   (:func:`exposition_name`);
-* YAML files, e.g. the ones shipped in ``obscode/catalogs/`` (:func:`shipped`, :func:`load_yaml`);
+* YAML files, e.g. the ones shipped in ``obscode/catalogs/`` (:func:`shipped`, :func:`load_yaml`):
+  the exporters' catalogs there are built from their source by ``scripts/catalogs/build.py``
+  (``built_from`` says from what), ``prometheus.yml`` is written by hand;
 * ``obscode catalog scrape URL`` against a live ``/metrics`` endpoint.
 """
 
@@ -287,7 +289,9 @@ def shipped_names() -> list[str]:
 
 
 def shipped(name: str) -> Catalog:
-    """A catalog shipped with obscode: ``node-exporter``, ``postgres-exporter``, ``prometheus``."""
+    """A catalog shipped with obscode: ``prometheus`` (Prometheus' synthetic series) or an
+    exporter's (``node-exporter``, ``kube-state-metrics``, ``prometheus-server``, ... see
+    :func:`shipped_names`)."""
     path = SHIPPED_DIR / f"{name}.yml"
     if not path.is_file():
         raise DefinitionError(obj=f"catalog {name}", field=None,
@@ -302,7 +306,7 @@ INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentatio
 
 def resolve(ref: "Catalog | str | Path") -> Catalog:
     """A catalog object; ``instrumentation-http`` or ``instrumentation-model``; a shipped
-    catalog's name (``node-exporter``, ``postgres-exporter``, ``prometheus``); or a path to
+    catalog's name (``node-exporter``, ``kube-state-metrics``, ``prometheus``, ...); or a path to
     a YAML catalog file."""
     if isinstance(ref, Catalog):
         return ref

@@ -14,6 +14,7 @@ whose name is not static are printed as skipped, never guessed.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         name, sep, path = item.partition("=")
         if not sep:
             parser.error(f"{item!r}: give OWNER/NAME=GITDIR")
+        if not Path(path).is_dir() or subprocess.run(["git", "--git-dir", path, "rev-parse", "--git-dir"],
+                                                      capture_output=True).returncode != 0:
+            parser.error(f"{name}: {path} is not a git directory (give a clone or a bare repository)")
         repos[name] = Git(path)
     out = Path(args.out)
     if args.pg_settings:

@@ -17,8 +17,10 @@ REPOSITORY = "prometheus/client_golang"
 
 COLLECTORS = {
     "go": Collector(default=True),
-    "go-process": Collector(default=True, condition="platform: Linux, Windows or macOS (procfs or the OS API)"),
-    "promhttp": Collector(default=True, condition="the exporter serves /metrics through promhttp.InstrumentMetricHandler"),
+    # process_* on Linux, Windows and macOS; promhttp_* where the exporter wraps its handler in
+    # promhttp.InstrumentMetricHandler (all the Prometheus project's exporters do): no condition.
+    "go-process": Collector(default=True),
+    "promhttp": Collector(default=True),
     "go-runtime-metrics": Collector(default=False, condition="the exporter enables collectors.WithGoCollectorRuntimeMetrics"),
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,11 @@ def _family(catalog: str, name: str) -> tuple[Metric, Catalog]:
     ("blackbox-exporter", "probe_http_status_code", "gauge", set(), "http", True, "the probe's module"),
     ("pushgateway", "push_time_seconds", "gauge", {"job"}, "storage", True, ""),
     ("process-exporter", "namedprocess_namegroup_num_procs", "gauge", {"groupname"}, "", None, ""),
+    ("redis-exporter", "redis_connected_clients", "gauge", set(), "info", True, ""),
+    ("redis-exporter", "redis_commands_total", "counter", {"cmd"}, "info", True, ""),
+    ("redis-exporter", "redis_key_size", "gauge", {"db", "key"}, "keys", False, "flags:"),
+    ("alertmanager", "process_resident_memory_bytes", "gauge", set(), "go-process", True, ""),
+    ("node-exporter", "go_gc_heap_allocs_bytes_total", "counter", set(), "go-runtime-metrics", False, "the exporter"),
 ])
 def test_well_known_family(catalog: str, name: str, mtype: str, labels: set[str], collector: str,
                            default: bool | None, condition: str) -> None:
@@ -249,6 +255,29 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
 @pytest.mark.integration
 def test_real_alertmanager_serves_nothing_the_catalog_lacks(alertmanager: str) -> None:
     assert _compare("alertmanager", httpx.get(alertmanager, timeout=10).text) == []
+
+
+BUILD = ROOT / "scripts" / "catalogs" / "build.py"
+
+
+def test_build_script_wants_owner_name_and_a_git_directory(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(BUILD), "prometheus/pushgateway"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "'prometheus/pushgateway': give OWNER/NAME=GITDIR" in result.stderr
+    result = subprocess.run([sys.executable, str(BUILD), f"prometheus/pushgateway={tmp_path}"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"prometheus/pushgateway: {tmp_path} is not a git directory" in result.stderr
+
+
+def test_build_script_says_which_repository_a_catalog_needs(tmp_path: Path) -> None:
+    git = tmp_path / "empty.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(git)], check=True)
+    result = subprocess.run([sys.executable, str(BUILD), f"prometheus/client_golang={git}", "--only", "pushgateway",
+                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "pushgateway: not built, needs prometheus/pushgateway" in result.stderr
+    assert not (tmp_path / "pushgateway.yml").exists()
 
 
 def test_unknown_shipped_catalog_names_the_new_ones() -> None:
