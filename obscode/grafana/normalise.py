@@ -120,6 +120,8 @@ def _panel(panel: dict[str, Any], datasources: DatasourceIndex) -> dict[str, Any
     panel = _drop(_without_nones(panel), _PANEL_LEGACY)
     if panel.get("type") == "row":
         return _row(panel, datasources)
+    if panel.get("panels") == []:
+        panel.pop("panels")  # grafonnet gives every panel an empty list only rows read
     if panel.get("type") == "table":
         panel.pop("color", None)  # grafanalib's Table sets table-old's colour mode here
     if "options" in panel and panel["options"] == {}:

@@ -131,3 +131,11 @@ def test_the_datasource_named_default_is_the_default_datasource():
     panel = out["panels"][0]
     assert panel["datasource"] == {"type": "prometheus", "uid": "prometheus"}
     assert panel["targets"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+
+
+def test_an_empty_panels_list_leaves_panels_that_are_not_rows():
+    out = _only({"uid": "p", "title": "P", "panels": [
+        {"type": "timeseries", "title": "T", "panels": [], "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}},
+        {"type": "row", "title": "R", "panels": [], "gridPos": {"h": 1, "w": 24, "x": 0, "y": 8}}]})
+    series, row = out["panels"]
+    assert "panels" not in series and row["panels"] == []
