@@ -5,6 +5,8 @@ Usage (each REPO=GITDIR is a clone or bare git directory of that public reposito
     python scripts/catalogs/build.py prometheus/node_exporter=GITDIR prometheus/client_golang=GITDIR ... \\
         [--only node-exporter] [--out obscode/catalogs]
 
+A repository too large to clone is given file by file: OWNER/NAME@COMMIT:PATH=FILE (kubelet).
+
 Each module (one per exporter, beside this file) reads the source at the newest release tag
 (and a few older tags for since/until) and returns the families it found; this writes
 ``<out>/<name>.yml`` sorted, so the output only changes when the source does. Definitions
@@ -27,17 +29,18 @@ from gosrc import Git  # noqa: E402
 import cadvisor  # noqa: E402
 import go_exporter  # noqa: E402
 import kube_state_metrics  # noqa: E402
+import kubelet  # noqa: E402
 import node_exporter  # noqa: E402
 import postgres_exporter  # noqa: E402
 import redis_exporter  # noqa: E402
 
-MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, cadvisor, postgres_exporter, redis_exporter,
+MODULES = {m.NAME: m for m in (node_exporter, kube_state_metrics, kubelet, cadvisor, postgres_exporter, redis_exporter,
                                     *go_exporter.SPECS)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("repos", nargs="+", metavar="OWNER/NAME=GITDIR")
+    parser.add_argument("repos", nargs="+", metavar="OWNER/NAME=GITDIR|OWNER/NAME@COMMIT:PATH=FILE")
     parser.add_argument("--only", action="append", choices=sorted(MODULES), help="build only these catalogs")
     parser.add_argument("--out", default=str(HERE.parent.parent / "obscode" / "catalogs"))
     parser.add_argument("--pg-settings", metavar="FILE", help="postgres-exporter: take pg_settings_* families from "
@@ -50,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         name, sep, path = item.partition("=")
         if not sep:
             parser.error(f"{item!r}: give OWNER/NAME=GITDIR")
+        if "@" in name and ":" in name:  # OWNER/NAME@COMMIT:PATH=FILE, one file of a repository
+            repo, _, rest = name.partition("@")
+            commit, _, inside = rest.partition(":")
+            if not Path(path).is_file():
+                parser.error(f"{item!r}: {path} is not a file")
+            kubelet.SOURCES[inside] = (commit, path)
+            repos.setdefault(repo, None)  # type: ignore[arg-type]
+            continue
         if not Path(path).is_dir() or subprocess.run(["git", "--git-dir", path, "rev-parse", "--git-dir"],
                                                       capture_output=True).returncode != 0:
             parser.error(f"{name}: {path} is not a git directory (give a clone or a bare repository)")
