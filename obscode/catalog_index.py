@@ -15,6 +15,7 @@ from obscode.model.duration import parse_duration
 from obscode.model.rules import RecordingRule
 from obscode.model.scrape import ScrapeConfig
 from obscode.promql import UNKNOWN, LabelSet, Selector, output_labels, parse
+from obscode.queries import VARIABLE_VALUE
 from obscode.stack import Stack
 
 #: Prometheus writes these for every target; ALERTS* for alerting rules.
@@ -113,6 +114,8 @@ class StackCatalog:
         # external_labels are on alerts and remote-written data, not on series inside Prometheus;
         # treated as present, since mixins aggregate by them (e.g. cluster) on Thanos/Mimir setups.
         everywhere = set(stack.global_config.external_labels) | set(stack.target_labels)
+        #: What the target of a job the stack does not declare carries, at least.
+        self.unknown_job_labels = LabelSet(frozenset({"job", "instance"} | everywhere), open=True)
         for name, labels in self.job_labels.items():
             self.job_labels[name] = labels.add(sorted(everywhere | set(stack.job_labels.get(name, ()))))
         #: Jobs whose targets no catalog describes: they may emit anything.
@@ -290,7 +293,19 @@ class StackCatalog:
         for job in self.providers(series, selector):
             names |= self.job_labels[job].names
             opened = opened or self.job_labels[job].open
+        if self._from_undeclared_job(series, selector):
+            names |= self.unknown_job_labels.names
+            opened = True
         return LabelSet(frozenset(names), open=opened)
+
+    def _from_undeclared_job(self, series: Series, selector: Selector) -> bool:
+        """Whether ``selector`` may select series of a job the stack does not declare: Prometheus'
+        per-target series (``up``, ``scrape_*``) of a stack that does not list every job, or a
+        ``job="x"`` matcher naming a job the stack does not know."""
+        job = selector.equals("job")
+        if job is not None and job not in self.job_labels and VARIABLE_VALUE not in job:
+            return series.name in PER_TARGET_SERIES or not self.closed_world
+        return series.name in PER_TARGET_SERIES and not self.closed_world
 
     def scrape_interval_seconds(self, series: Series, selector: Selector | None = None) -> float | None:
         """The longest interval at which the producers of ``series`` write it."""
