@@ -74,7 +74,8 @@ def test_unknown_catalog_name_lists_what_exists() -> None:
     with pytest.raises(DefinitionError) as info:
         resolve("node-exportr")
     assert "no such catalog; shipped: " in info.value.message
-    assert "node-exporter, postgres-exporter, prometheus," in info.value.message
+    for name in ("node-exporter", "postgres-exporter", "prometheus"):
+        assert f" {name}," in info.value.message
     assert "instrumentation-http" in info.value.message
 
 
