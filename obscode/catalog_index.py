@@ -299,13 +299,16 @@ class StackCatalog:
         return LabelSet(frozenset(names), open=opened)
 
     def _from_undeclared_job(self, series: Series, selector: Selector) -> bool:
-        """Whether ``selector`` may select series of a job the stack does not declare: Prometheus'
-        per-target series (``up``, ``scrape_*``) of a stack that does not list every job, or a
-        ``job="x"`` matcher naming a job the stack does not know."""
+        """Whether ``selector`` may select series of a job the stack does not declare. A stack
+        with its own Prometheus configuration declares every job (a matcher naming another job
+        selects nothing); one without may read any job: a ``job="x"`` matcher naming a job it
+        does not know, or Prometheus' per-target series (``up``, ``scrape_*``) of any job."""
+        if self.stack.prometheus is not None:
+            return False
         job = selector.equals("job")
-        if job is not None and job not in self.job_labels and VARIABLE_VALUE not in job:
-            return series.name in PER_TARGET_SERIES or not self.closed_world
-        return series.name in PER_TARGET_SERIES and not self.closed_world
+        if job is not None and VARIABLE_VALUE not in job:
+            return job not in self.job_labels
+        return series.name in PER_TARGET_SERIES
 
     def scrape_interval_seconds(self, series: Series, selector: Selector | None = None) -> float | None:
         """The longest interval at which the producers of ``series`` write it."""
