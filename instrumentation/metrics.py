@@ -204,31 +204,53 @@ class SeriesLimiter:
             return found
 
 
+class CounterCell:
+    """One series of an :class:`ObservedValues`: its attributes and current value."""
+
+    __slots__ = ("attributes", "value")
+
+    def __init__(self, attributes: dict[str, str]) -> None:
+        self.attributes = attributes
+        self.value: float = 0
+
+
+class HistogramCell:
+    """One series of a :class:`HistogramValues`: its attributes, per-bucket counts (the last one
+    counts values above every bound) and the sum of the values."""
+
+    __slots__ = ("attributes", "counts", "total")
+
+    def __init__(self, attributes: dict[str, str], buckets: int) -> None:
+        self.attributes = attributes
+        self.counts = [0] * buckets
+        self.total = 0.0
+
+
 class ObservedValues:
     """Values per attribute set, summed in process and observed at collection time."""
 
     def __init__(self, lock: threading.Lock | None = None) -> None:
-        self._values: dict[int, list[Any]] = {}
+        self._values: dict[int, CounterCell] = {}
         self._lock = lock if lock is not None else threading.Lock()
 
     def add(self, amount: float, attributes: dict[str, str]) -> None:
         """Add ``amount`` to the series of ``attributes`` (pass the same dict object each time)."""
         self.add_to(self.cell(attributes), amount)
 
-    def cell(self, attributes: dict[str, str]) -> list[Any]:
-        """The series of ``attributes`` as ``[attributes, value]``, created at 0 if new; hot paths
-        keep it and call :meth:`add_to` (or add to ``cell[1]`` holding :attr:`lock`)."""
+    def cell(self, attributes: dict[str, str]) -> CounterCell:
+        """The series of ``attributes``, created at 0 if new; hot paths keep it and call
+        :meth:`add_to` (or add to its ``value`` holding :attr:`lock`)."""
         key = id(attributes)
         with self._lock:
             found = self._values.get(key)
             if found is None:
-                found = self._values[key] = [attributes, 0]
+                found = self._values[key] = CounterCell(attributes)
             return found
 
-    def add_to(self, cell: list[Any], amount: float) -> None:
+    def add_to(self, cell: CounterCell, amount: float) -> None:
         """Add ``amount`` to a series :meth:`cell` gave."""
         with self._lock:
-            cell[1] += amount
+            cell.value += amount
 
     @property
     def lock(self) -> threading.Lock:
@@ -237,7 +259,7 @@ class ObservedValues:
 
     def observe(self, options: Any = None) -> list[Observation]:
         with self._lock:
-            cells = [(attributes, value) for attributes, value in self._values.values()]
+            cells = [(cell.attributes, cell.value) for cell in self._values.values()]
         return [Observation(value, attributes) for attributes, value in cells]
 
 
@@ -252,30 +274,29 @@ class HistogramValues:
         self.spec = spec
         self.bounds: tuple[float, ...] = tuple(spec.buckets or ())
         self._les = [str(float(bound)) for bound in self.bounds] + ["+Inf"]
-        # id(attributes) -> [attributes, per-bucket counts (last one: above every bound), sum]
-        self._series: dict[int, list[Any]] = {}
+        self._series: dict[int, HistogramCell] = {}
         self._lock = lock if lock is not None else threading.Lock()
 
     def record(self, value: float, attributes: dict[str, str]) -> None:
         """Count ``value`` in the series of ``attributes`` (pass the same dict object each time)."""
         self.record_in(self.cell(attributes), value)
 
-    def cell(self, attributes: dict[str, str]) -> list[Any]:
-        """The series of ``attributes`` as ``[attributes, bucket counts, sum]``, created empty if
-        new; hot paths keep it and call :meth:`record_in` (or do what it does, holding :attr:`lock`)."""
+    def cell(self, attributes: dict[str, str]) -> HistogramCell:
+        """The series of ``attributes``, created empty if new; hot paths keep it and call
+        :meth:`record_in` (or do what it does, holding :attr:`lock`)."""
         key = id(attributes)
         with self._lock:
             found = self._series.get(key)
             if found is None:
-                found = self._series[key] = [attributes, [0] * (len(self.bounds) + 1), 0.0]
+                found = self._series[key] = HistogramCell(attributes, len(self.bounds) + 1)
             return found
 
-    def record_in(self, cell: list[Any], value: float) -> None:
+    def record_in(self, cell: HistogramCell, value: float) -> None:
         """Count ``value`` in a series :meth:`cell` gave."""
         index = bisect_left(self.bounds, value)  # le semantics: a value on a bound counts in it
         with self._lock:
-            cell[1][index] += 1
-            cell[2] += value
+            cell.counts[index] += 1
+            cell.total += value
 
     @property
     def lock(self) -> threading.Lock:
@@ -289,7 +310,7 @@ class HistogramValues:
     def collect(self) -> Iterator[HistogramMetricFamily]:
         """The family with every series, or nothing before the first record (as the exporter does)."""
         with self._lock:
-            cells = [(attributes, list(counts), total) for attributes, counts, total in self._series.values()]
+            cells = [(cell.attributes, list(cell.counts), cell.total) for cell in self._series.values()]
         if not cells:
             return
         spec = self.spec

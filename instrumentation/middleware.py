@@ -28,7 +28,7 @@ from instrumentation.catalog import (
 )
 from instrumentation.access_log import AccessLog
 from instrumentation.fast import ServerSpans, add_attributes, compat
-from instrumentation.metrics import MetricsPipeline
+from instrumentation.metrics import CounterCell, HistogramCell, MetricsPipeline
 from instrumentation.routes import RouteTemplates
 
 Scope = MutableMapping[str, Any]
@@ -49,13 +49,101 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _STATUS_TEXT = {code: str(code) for code in range(100, 600)}
 #: Request endings a middleware keeps at hand (method x route x status: bounded by the app).
 _CACHE_LIMIT = 4096
-#: (route object, route template, status text, request count cell, duration cell, span name
-#: or None when no route matched, end attributes): see ObscodeMiddleware._ending.
-_Ending = tuple[Any, str, str, list[Any], list[Any], str | None, dict[str, str | int]]
 #: Request kinds (method, URL path, host...) whose attributes a middleware keeps; cleared when full.
 _ATTRIBUTE_CACHE_LIMIT = 1024
 #: Longer URL paths (and any with a query string) are not cached.
 _CACHED_PATH_LENGTH = 256
+
+
+class Ending:
+    """What ends a request of one method, served by one route, with one status; kept per
+    (method, route, status), since the app bounds them (see ``ObscodeMiddleware._ending``)."""
+
+    __slots__ = ("route_object", "route", "status_text", "requests", "duration", "span_name", "end_attributes")
+
+    def __init__(
+        self,
+        route_object: Any,
+        route: str,
+        status_text: str,
+        requests: CounterCell,
+        duration: HistogramCell,
+        span_name: str | None,
+        end_attributes: dict[str, str | int],
+    ) -> None:
+        #: Kept, so its id (part of the cache key) is not reused while the entry lives.
+        self.route_object = route_object
+        self.route = route
+        self.status_text = status_text
+        #: The request-count and duration series, through the series limiters.
+        self.requests = requests
+        self.duration = duration
+        #: ``METHOD /route/template``, or ``None`` when no route matched (the name stays ``METHOD``).
+        self.span_name = span_name
+        #: Attributes the span gets when it ends; shared by every such request, never mutated.
+        self.end_attributes = end_attributes
+
+
+class Exchange:
+    """One request in flight: what the middleware learned when it started, then its response."""
+
+    __slots__ = (
+        "scope", "span", "method", "start", "headers", "trace_id", "span_context", "in_progress",
+        "outer", "downstream", "trace_value", "middleware", "status", "responded", "error",
+        "route", "seconds",
+    )
+
+    def __init__(
+        self,
+        middleware: ObscodeMiddleware,
+        scope: Scope,
+        span: Any,
+        method: str,
+        start: float,
+        headers: dict[bytes, bytes],
+        in_progress: CounterCell,
+        outer: Context,
+        downstream: Send,
+    ) -> None:
+        self.middleware = middleware
+        self.scope = scope
+        self.span = span
+        #: The method as counted (``_OTHER`` for non-standard ones).
+        self.method = method
+        #: ``time.perf_counter()`` when the request arrived.
+        self.start = start
+        #: The request headers the middleware reads (lower-case names), raw.
+        self.headers = headers
+        self.in_progress = in_progress
+        #: The context current before the request's, restored for the last body.
+        self.outer = outer
+        self.downstream = downstream
+        context = span.get_span_context()
+        self.span_context = context
+        self.trace_id: str | None = "%032x" % context.trace_id if context.is_valid else None
+        header = middleware.trace_header
+        self.trace_value = self.trace_id.encode("ascii") if header and self.trace_id else b""
+        #: 500 until the app starts a response (an exception before it is a 500).
+        self.status = 500
+        self.responded = False
+        self.error: BaseException | None = None
+        #: Set when the request ends: its route template and duration.
+        self.route = ""
+        self.seconds = 0.0
+
+    def send(self, message: Message) -> Awaitable[None]:
+        """The app's ``send``: notes the status, adds the trace-id header, and sends the last body
+        outside the request's context. A plain function returning the server's awaitable: one
+        coroutine fewer per message than an ``async def`` wrapper."""
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+            self.responded = True
+            if self.trace_value:
+                message["headers"] = [*message.get("headers", ()), (self.middleware.trace_header, self.trace_value)]
+        elif kind == "http.response.body" and not message.get("more_body", False):
+            return self.middleware._send_in(self.outer, self.downstream, message)  # noqa: SLF001
+        return self.downstream(message)
 
 
 class ObscodeMiddleware:
@@ -96,8 +184,8 @@ class ObscodeMiddleware:
         self.duration_series = metrics.limiter(HTTP_REQUEST_DURATION, collapse=("path",))
         self.method_attrs = {m: {"method": m} for m in (*_KNOWN_METHODS, OTHER_METHOD)}
         #: method -> its in-progress cell; (method, id(route), status) -> see _ending.
-        self._in_progress_cells: dict[str, list[Any]] = {}
-        self._endings: dict[tuple[str, int, int], _Ending] = {}
+        self._in_progress_cells: dict[str, CounterCell] = {}
+        self._endings: dict[tuple[str, int, int], Ending] = {}
         #: Request attributes that do not change between requests of one kind (all but the client).
         self._attribute_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.access_logger = AccessLog()
@@ -148,44 +236,22 @@ class ObscodeMiddleware:
         scope[SCOPE_KEY] = span
         in_progress = self._in_progress_cells.get(method) or self._in_progress_cell(method)
         with self._lock:
-            in_progress[1] += 1
+            in_progress.value += 1
         if self.request_hook is not None:
             try:
                 self.request_hook(span, scope)
             except Exception as error:  # noqa: BLE001 - a user hook must not fail the request
                 errors.report("hook", error)
 
-        status = 500
-        responded = False
-        # A SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
-        ctx = span.get_span_context()
-        trace_id = "%032x" % ctx[0] if ctx[5] else None
-        trace_header = self.trace_header
-        trace_value = trace_id.encode("ascii") if trace_header and trace_id else b""
-
-        def send_with_status(message: Message) -> Awaitable[None]:
-            # A plain function returning the server's send awaitable: one coroutine fewer per
-            # message than an ``async def`` wrapper, for callers that ``await send(message)``.
-            nonlocal status, responded
-            kind = message["type"]
-            if kind == "http.response.start":
-                status = message["status"]
-                responded = True
-                if trace_value:
-                    message["headers"] = [*message.get("headers", ()), (trace_header, trace_value)]
-            elif kind == "http.response.body" and not message.get("more_body", False):
-                return self._send_in(outer, send, message)
-            return send(message)
-
-        error: BaseException | None = None
+        exchange = Exchange(self, scope, span, method, start, wanted, in_progress, outer, send)
         try:
-            await self.app(scope, receive, send_with_status)
+            await self.app(scope, receive, exchange.send)
         except BaseException as exc:
-            error = exc
+            exchange.error = exc
             raise
         finally:
             try:
-                self._finish(scope, span, method, status, responded, start, error, wanted, trace_id, ctx, in_progress)
+                self._finish(exchange)
             except Exception as failure:  # noqa: BLE001 - instrumentation must not fail the request
                 errors.report("middleware", failure)
                 try:
@@ -195,82 +261,75 @@ class ObscodeMiddleware:
             finally:
                 self._detach(token)
 
-    def _finish(
-        self,
-        scope: Scope,
-        span: Any,
-        method: str,
-        status: int,
-        responded: bool,
-        start: float,
-        error: BaseException | None,
-        wanted: dict[bytes, bytes],
-        trace_id: str | None,
-        ctx: Any,
-        in_progress: list[Any],
-    ) -> None:
+    def _finish(self, exchange: Exchange) -> None:
         """Count and time the request, write its access line and end its span."""
-        seconds = time.perf_counter() - start
+        seconds = exchange.seconds = time.perf_counter() - exchange.start
+        scope = exchange.scope
+        method = exchange.method
+        status = exchange.status
         route_object = scope.get("route")
         try:
             ending = self._endings.get((method, id(route_object), status))
-            if ending is None or ending[0] is not route_object:
+            if ending is None or ending.route_object is not route_object:
                 ending = self._ending(scope, method, route_object, status)
         except BaseException:
             with self._lock:  # the request is over whatever failed here
-                in_progress[1] -= 1
+                exchange.in_progress.value -= 1
             raise
-        _, route, status_text, requests, duration, span_name, end_attributes = ending
+        exchange.route = ending.route
         index = bisect_left(self._bounds, seconds)  # le semantics, as HistogramValues.record_in
+        duration = ending.duration
         with self._lock:
-            in_progress[1] -= 1
-            requests[1] += 1
-            duration[1][index] += 1
-            duration[2] += seconds
+            exchange.in_progress.value -= 1
+            ending.requests.value += 1
+            duration.counts[index] += 1
+            duration.total += seconds
 
+        span = exchange.span
+        error = exchange.error
         # The access line goes out while the request's span is still open (and current).
         if self.access_log:
+            trace_id = exchange.trace_id
             self.access_logger.write(
-                scope, method, route, status, seconds, error, wanted.get(b"user-agent"),
-                trace_id, "%016x" % ctx[1] if trace_id is not None else None,
+                scope, method, ending.route, status, seconds, error, exchange.headers.get(b"user-agent"),
+                trace_id, "%016x" % exchange.span_context.span_id if trace_id is not None else None,
             )
         end_request = getattr(span, "end_request", None)
         if end_request is not None and error is None and status < 500:
             # The common case, in one step: a lean request span that needs no error status.
-            end_request(span_name, end_attributes)  # copies the attributes; the dict is shared
+            end_request(ending.span_name, ending.end_attributes)  # copies the attributes
             return
 
         if span.is_recording():
-            end_attributes = dict(end_attributes)  # the cached one is shared
-            if span_name is not None:
-                span.update_name(span_name)
+            end_attributes = dict(ending.end_attributes)  # the cached one is shared
+            if ending.span_name is not None:
+                span.update_name(ending.span_name)
             if isinstance(error, Exception):  # not cancellation or exit
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
                 # Semantic conventions: the status code once one was sent, else the exception type.
-                end_attributes["error.type"] = status_text if responded else type(error).__qualname__
+                end_attributes["error.type"] = ending.status_text if exchange.responded else type(error).__qualname__
             elif status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
-                end_attributes["error.type"] = status_text
+                end_attributes["error.type"] = ending.status_text
             add_attributes(span, end_attributes)
         span.end()
 
-    def _in_progress_cell(self, method: str) -> list[Any]:
+    def _in_progress_cell(self, method: str) -> CounterCell:
         cell = self.in_progress.cell(self.method_attrs[method])
         self._in_progress_cells[method] = cell
         return cell
 
-    def _ending(self, scope: Scope, method: str, route_object: Any, status: int) -> _Ending:
-        """What ends a request of ``method`` served by ``route_object`` with ``status``: its
-        route template, status text, request and duration series (through the series
-        limiters), span name and end attributes; cached per (method, route, status)."""
+    def _ending(self, scope: Scope, method: str, route_object: Any, status: int) -> Ending:
+        """The :class:`Ending` of a request of ``method`` served by ``route_object`` with
+        ``status``; cached per (method, route, status)."""
         route = self.routes.template(scope)
         status_text = _STATUS_TEXT.get(status) or str(status)
         end_attributes: dict[str, str | int] = {"http.response.status_code": status}
         if route_object is not None:
             end_attributes["http.route"] = route
-        ending = (
-            route_object,  # kept, so its id is not reused while the entry lives
+        ending = Ending(
+            route_object,
             route,
             status_text,
             self.requests.cell(self.requests_series.attributes((method, route, status_text))),
