@@ -16,7 +16,7 @@ import time
 from collections.abc import MutableMapping
 from typing import Any
 
-from instrumentation.logs import ACCESS_LOGGER, AccessInfo, StructuredFormatter, StructuredHandler
+from instrumentation.logs import ACCESS_LOGGER, AccessInfo, StructuredFormatter, StructuredHandler, queued_access_line
 
 
 class AccessLog:
@@ -51,10 +51,12 @@ class AccessLog:
             if handler is not None:
                 formatter: StructuredFormatter = handler.formatter  # type: ignore[assignment]
                 if formatter.mode == "json" and not formatter.access_headers:
-                    fields = (formatter, method, route, status, duration_ms, address, trace_id, span_id, time.time())
-                    if handler.write_later(fields):
+                    queued = queued_access_line(
+                        (formatter, method, route, status, duration_ms, address, trace_id, span_id, time.time())
+                    )
+                    if handler.write_later(queued):
                         return
-                    line = formatter.json_access_line(*fields[1:])
+                    line = queued.text()
                 else:
                     info = _info(scope, method, route, status, duration_ms, address, user_agent)
                     line = formatter.access_line(info, trace_id, span_id, time.time())

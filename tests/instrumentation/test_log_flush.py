@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from instrumentation.config import ConfigError, InstrumentationConfig
-from instrumentation.logs import StructuredFormatter, StructuredHandler
+from instrumentation.logs import QueuedAccessLine, StructuredFormatter, StructuredHandler
 
 
 def handler_on(path: Path, interval: float) -> StructuredHandler:
@@ -157,9 +157,9 @@ def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_
     handler = handler_on(path, 0.0)
     formatter = handler.formatter
     access = [
-        (formatter, "GET", "/items/{item_id}", 200, 1.25, "10.0.0.1", "0af7651916cd43dd8448eb211c80319c",
-         "b7ad6b7169203331", 1700000000.5),
-        (formatter, "POST", "/items", 201, 0.5, None, None, None, 1700000001.25),
+        QueuedAccessLine(formatter, "GET", "/items/{item_id}", 200, 1.25, "10.0.0.1",
+                         "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1700000000.5),
+        QueuedAccessLine(formatter, "POST", "/items", 201, 0.5, None, None, None, 1700000001.25),
     ]
 
     async def one_pass() -> str:
@@ -189,7 +189,7 @@ def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_
 def test_queued_access_lines_are_written_on_close(tmp_path):
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
-    fields = (handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
+    fields = QueuedAccessLine(handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
 
     async def queue_and_close() -> None:
         assert handler.write_later(fields)
@@ -210,8 +210,8 @@ def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
     formatter = handler.formatter
-    odd_client = (formatter, "GET", "/", 200, 1.0, ipaddress.ip_address("10.0.0.1"), None, None, 1700000000.0)
-    broken = (formatter, "GET")  # too few fields: formatting raises
+    odd_client = QueuedAccessLine(formatter, "GET", "/", 200, 1.0, ipaddress.ip_address("10.0.0.1"), None, None, 1700000000.0)
+    broken = QueuedAccessLine(None, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)  # no formatter: raises
 
     async def one_pass() -> None:
         handler.write_line('{"n":1}')
@@ -234,7 +234,7 @@ def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written
 def test_nothing_is_queued_on_a_closed_handler(tmp_path):
     handler = handler_on(tmp_path / "access.log", 0.0)
     handler.close()
-    fields = (handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
+    fields = QueuedAccessLine(handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
 
     async def after_close() -> bool:
         return handler.write_later(fields)
