@@ -22,6 +22,9 @@ DEFAULT_REDACT: tuple[str, ...] = (
     "authorization", "cookie", "set-cookie", "password", "token", "api_key", "secret",
 )
 
+#: Series per metric before new label sets collapse into the overflow series.
+DEFAULT_SERIES_LIMIT = 2000
+
 #: Samplers understood in ``OTEL_TRACES_SAMPLER`` (the OpenTelemetry names).
 SAMPLERS = (
     "always_on", "always_off", "traceidratio",
@@ -52,8 +55,8 @@ class InstrumentationConfig:
     metrics_port: int | None = None
     #: Address the separate metrics port binds to.
     metrics_addr: str = "0.0.0.0"
-    #: Series per metric before new label sets go to the overflow series.
-    series_limit: int = 2000
+    #: Series per metric before new label sets go to the overflow series (at least 1).
+    series_limit: int = DEFAULT_SERIES_LIMIT
     #: Shared directory for multi-worker metrics (see docs/instrumentation.md).
     multiproc_dir: str | None = None
     #: Seconds between a worker's snapshots into ``multiproc_dir``.
@@ -74,6 +77,9 @@ class InstrumentationConfig:
     trace_id_header: str = "x-trace-id"
     #: Paths (exact) that get no span, metrics or access log, e.g. health checks.
     excluded_paths: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_series_limit(self.series_limit, "series_limit")
 
     def with_overrides(self, **overrides: Any) -> InstrumentationConfig:
         """A copy with the given fields replaced; unknown names raise :class:`ConfigError`."""
@@ -130,7 +136,7 @@ class InstrumentationConfig:
             metrics_path=None if metrics_path in ("", "off") else metrics_path,
             metrics_port=_int(env, "OBSCODE_METRICS_PORT", None),
             metrics_addr=env.get("OBSCODE_METRICS_ADDR", cls.metrics_addr).strip() or cls.metrics_addr,
-            series_limit=_int(env, "OBSCODE_SERIES_LIMIT", cls.series_limit) or cls.series_limit,
+            series_limit=series_limit_from_env(env),
             multiproc_dir=env.get("OBSCODE_MULTIPROC_DIR") or None,
             multiproc_interval=_float(env, "OBSCODE_MULTIPROC_INTERVAL", cls.multiproc_interval),
             log_format=log_format,  # type: ignore[arg-type]
@@ -158,7 +164,7 @@ ENV_VARS: dict[str, str] = {
     "OBSCODE_METRICS_PATH": "path of the exposition served by the app; `off` to not serve it; default /metrics",
     "OBSCODE_METRICS_PORT": "serve the exposition on this port instead (single-process services)",
     "OBSCODE_METRICS_ADDR": "address the separate metrics port binds to; default 0.0.0.0",
-    "OBSCODE_SERIES_LIMIT": "series per metric before the overflow series; default 2000",
+    "OBSCODE_SERIES_LIMIT": f"series per metric before the overflow series (at least 1); default {DEFAULT_SERIES_LIMIT}",
     "OBSCODE_MULTIPROC_DIR": "shared empty directory: enables multi-worker metrics aggregation",
     "OBSCODE_MULTIPROC_INTERVAL": "seconds between a worker's metric snapshots; default 1",
     "OBSCODE_LOG_FORMAT": "json (seed fields), ecs (Elastic Common Schema) or off; default json",
@@ -171,7 +177,28 @@ ENV_VARS: dict[str, str] = {
     "OBSCODE_LOG_REDACT": "comma-separated keys whose values are masked; default " + ",".join(DEFAULT_REDACT),
     "OBSCODE_TRACE_ID_HEADER": "response header carrying the trace id; empty for none; default x-trace-id",
     "OBSCODE_EXCLUDED_PATHS": "comma-separated paths that are not traced, measured or logged",
+    "OBSCODE_OTEL_FAST": "0: take the public OpenTelemetry SDK path instead of the fast path "
+    "(read by instrumentation.fast.compat when imported); default: the fast path where the installed SDK allows it",
 }
+
+
+def series_limit_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """``OBSCODE_SERIES_LIMIT``: a whole number of at least 1; unset or empty: the default.
+
+    The one reading of the variable, for :meth:`InstrumentationConfig.from_env` and the
+    process-wide metrics pipeline alike.
+    """
+    env = os.environ if environ is None else environ
+    limit = _int(env, "OBSCODE_SERIES_LIMIT", DEFAULT_SERIES_LIMIT)
+    assert limit is not None
+    return check_series_limit(limit, "OBSCODE_SERIES_LIMIT")
+
+
+def check_series_limit(limit: int, name: str) -> int:
+    """``limit`` if it is a valid series limit, else :class:`ConfigError` naming ``name``."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigError(f"{name}={limit!r} must be a whole number of at least 1 (series per metric)")
+    return limit
 
 
 def _parse_resource_attributes(raw: str) -> dict[str, str]:

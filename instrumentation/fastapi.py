@@ -105,11 +105,20 @@ def instrument(
         options["service"] = service
     cfg = base.with_overrides(**options) if options else base
 
+    if metrics is None:
+        pipeline = default_pipeline(cfg.series_limit)
+    else:
+        pipeline = metrics
+        if "series_limit" in options and options["series_limit"] != metrics.series_limit:
+            raise ConfigError(
+                f"series_limit={options['series_limit']} differs from the series_limit={metrics.series_limit} "
+                "of the metrics pipeline passed; give it to MetricsPipeline(series_limit=...) instead"
+            )
+
     owns_provider = tracer_provider is None
     provider = tracer_provider or build_tracer_provider(cfg, span_exporter)
     if owns_provider:
         _offer_global_provider(provider)
-    pipeline = metrics or default_pipeline()
     errors.register(pipeline, pipeline.instrument(INSTRUMENTATION_ERRORS))
 
     multiproc = None

@@ -19,7 +19,6 @@ through a collector on the same registry, in exactly the exporter's format.
 
 from __future__ import annotations
 
-import os
 import threading
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -42,11 +41,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import HistogramMetricFamily
 
 from instrumentation.catalog import OVERFLOW_VALUE, MetricSpec
+from instrumentation.config import DEFAULT_SERIES_LIMIT, ConfigError, check_series_limit, series_limit_from_env
 from instrumentation.fast.compat import gauge_instrument_type
-
-#: Series per metric before new label sets collapse into the overflow series.
-DEFAULT_SERIES_LIMIT = 2000
-
 
 class MetricsPipeline:
     """One meter provider, one registry, instruments created once per catalog entry."""
@@ -59,7 +55,7 @@ class MetricsPipeline:
         series_limit: int = DEFAULT_SERIES_LIMIT,
     ) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
-        self.series_limit = series_limit
+        self.series_limit = check_series_limit(series_limit, "series_limit")
         # Above the limiter's ceiling, so the SDK's own overflow (which adds an
         # undeclared otel_metric_overflow label) only fires for unguarded instruments.
         backstop = 2 * series_limit + 1000
@@ -370,24 +366,26 @@ _default: MetricsPipeline | None = None
 _default_lock = threading.Lock()
 
 
-def default_pipeline() -> MetricsPipeline:
-    """The process-wide pipeline services and model monitors share."""
+def default_pipeline(series_limit: int | None = None) -> MetricsPipeline:
+    """The process-wide pipeline services and model monitors share.
+
+    Created with ``series_limit`` (default: ``OBSCODE_SERIES_LIMIT``, read by
+    :func:`~instrumentation.config.series_limit_from_env`). Asking for another limit once it
+    exists raises :class:`~instrumentation.config.ConfigError`: its series are already bounded.
+    """
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = MetricsPipeline(series_limit=_series_limit_from_env())
+                limit = series_limit if series_limit is not None else series_limit_from_env()
+                _default = MetricsPipeline(series_limit=limit)
+    if series_limit is not None and series_limit != _default.series_limit:
+        raise ConfigError(
+            f"series_limit={series_limit}: the process-wide metrics pipeline already exists with "
+            f"series_limit={_default.series_limit}; set OBSCODE_SERIES_LIMIT (or the same series_limit) "
+            "everywhere in the process, or pass instrument(app, metrics=MetricsPipeline(series_limit=...))"
+        )
     return _default
-
-
-def _series_limit_from_env() -> int:
-    raw = os.environ.get("OBSCODE_SERIES_LIMIT", "").strip()
-    if not raw:
-        return DEFAULT_SERIES_LIMIT
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"OBSCODE_SERIES_LIMIT={raw!r} is not an integer") from None
 
 
 def reset_default_pipeline() -> None:

@@ -11,6 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: Default family-wise significance level of the ``ks`` and chi-square tests.
+DEFAULT_ALPHA = 0.05
+#: Default drift thresholds of the score methods (``ks`` uses ``alpha`` instead).
+DEFAULT_SCORE_THRESHOLDS: dict[str, float] = {"js": 0.1, "psi": 0.2}
+
 
 class MonitorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -25,9 +30,9 @@ class MonitorConfig(BaseModel):
     min_samples_for_drift: int = Field(default=100, ge=1)
     drift_method: Literal["ks", "js", "psi"] = "ks"
     #: Family-wise significance level of the ``ks`` (and chi-square) tests.
-    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+    alpha: float = Field(default=DEFAULT_ALPHA, gt=0.0, lt=1.0)
     #: Threshold of ``drift_method``: alpha for ``ks``, the score threshold for ``js`` and
-    #: ``psi``. None (and for other methods): ``alpha`` for ``ks``, 0.1 for ``js``, 0.2 for ``psi``.
+    #: ``psi``. None (and for other methods): ``alpha`` for ``ks``, DEFAULT_SCORE_THRESHOLDS for the others.
     drift_threshold: float | None = Field(default=None, gt=0.0)
     correction: Literal["bonferroni", "bh", "none"] = "bonferroni"
     #: Reference-quantile bins for ``js`` and ``psi`` (plus a bin below and above the range).
@@ -69,4 +74,4 @@ class MonitorConfig(BaseModel):
         """The decision threshold ``detect_drift`` uses for ``method`` by default."""
         if self.drift_threshold is not None and method == self.drift_method:
             return self.drift_threshold
-        return {"ks": self.alpha, "js": 0.1, "psi": 0.2}[method]
+        return self.alpha if method == "ks" else DEFAULT_SCORE_THRESHOLDS[method]

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
+from instrumentation.monitor.config import DEFAULT_ALPHA
 from instrumentation.monitor.ks import ks_pvalues, ks_statistic_sorted
 from instrumentation.monitor.reference import CategoricalReference, NumericReference, ReferenceProfile
 
@@ -35,8 +36,6 @@ DriftMethod = Literal["ks", "js", "psi"]
 Correction = Literal["bonferroni", "bh", "none"]
 FeatureStatus = Literal["ok", "constant", "no_reference_data", "no_current_data", "insufficient_data"]
 
-#: Default drift thresholds of the score methods (``ks`` uses ``alpha`` instead).
-DEFAULT_SCORE_THRESHOLDS: dict[str, float] = {"js": 0.1, "psi": 0.2}
 #: Share given to an empty bin in PSI, so ln(q/p) stays finite.
 PSI_EPSILON = 1e-4
 
@@ -104,7 +103,7 @@ def check_drift(
     window: np.ndarray,
     *,
     method: DriftMethod = "ks",
-    threshold: float = 0.05,
+    threshold: float = DEFAULT_ALPHA,
     correction: Correction = "bonferroni",
     min_samples: int = 1,
     threads: int = 1,

@@ -54,6 +54,9 @@ def test_obscode_variables_are_read():
         ({"OBSCODE_ACCESS_LOG": "maybe"}, "OBSCODE_ACCESS_LOG='maybe' must be true or false"),
         ({"OBSCODE_LOG_FORMAT": "xml"}, "OBSCODE_LOG_FORMAT='xml' must be one of json, ecs, off"),
         ({"OBSCODE_METRICS_PORT": "http"}, "OBSCODE_METRICS_PORT='http' is not an integer"),
+        ({"OBSCODE_SERIES_LIMIT": "0"}, "OBSCODE_SERIES_LIMIT=0 must be a whole number of at least 1"),
+        ({"OBSCODE_SERIES_LIMIT": "-3"}, "OBSCODE_SERIES_LIMIT=-3 must be a whole number of at least 1"),
+        ({"OBSCODE_SERIES_LIMIT": "lots"}, "OBSCODE_SERIES_LIMIT='lots' is not an integer"),
     ],
 )
 def test_bad_environment_values_name_the_variable(env, message):
@@ -72,3 +75,18 @@ def test_importing_the_catalog_does_not_load_opentelemetry():
            "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'fastapi'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_series_limit_below_one_is_refused_as_an_argument_too():
+    with pytest.raises(ConfigError) as error:
+        InstrumentationConfig(series_limit=0)
+    assert str(error.value) == "series_limit=0 must be a whole number of at least 1 (series per metric)"
+
+
+def test_the_series_limit_variable_is_read_by_one_function_with_one_default():
+    from instrumentation.config import DEFAULT_SERIES_LIMIT, series_limit_from_env
+
+    assert series_limit_from_env({}) == DEFAULT_SERIES_LIMIT == InstrumentationConfig().series_limit
+    assert series_limit_from_env({"OBSCODE_SERIES_LIMIT": " "}) == DEFAULT_SERIES_LIMIT
+    assert series_limit_from_env({"OBSCODE_SERIES_LIMIT": "7"}) == 7
+    assert InstrumentationConfig.from_env({"OBSCODE_SERIES_LIMIT": "7"}).series_limit == 7

@@ -238,3 +238,68 @@ def test_pre_aggregated_values_of_one_pipeline_share_one_lock():
     finally:
         pipeline.shutdown()
         other.shutdown()
+
+
+@pytest.fixture
+def fresh_default_pipeline():
+    from instrumentation.metrics import reset_default_pipeline
+
+    reset_default_pipeline()
+    yield
+    reset_default_pipeline()
+
+
+def test_series_limit_given_to_instrument_reaches_the_process_wide_pipeline(fresh_default_pipeline):
+    from opentelemetry.sdk.trace import TracerProvider
+
+    app = FastAPI()
+    for index in range(5):
+        app.add_api_route(f"/r{index}", lambda: {"ok": True}, methods=["GET"])
+    handle = instrument(app, series_limit=3, tracer_provider=TracerProvider(), access_log=False, log_format="off")
+    try:
+        assert handle.metrics.series_limit == 3
+        asyncio.run(_drive(app, [f"/r{index}" for index in range(5)]))
+        counts = samples(handle.metrics.exposition().decode(), "http_requests_total")
+    finally:
+        handle.uninstrument()
+    assert counts[(("method", "GET"), ("path", OVERFLOW_VALUE), ("status", "200"))] == 2.0
+
+
+def test_the_process_wide_pipeline_reads_the_series_limit_as_the_config_does(monkeypatch, fresh_default_pipeline):
+    from instrumentation.config import ConfigError, InstrumentationConfig
+    from instrumentation.metrics import default_pipeline
+
+    monkeypatch.setenv("OBSCODE_SERIES_LIMIT", "7")
+    assert default_pipeline().series_limit == 7 == InstrumentationConfig.from_env().series_limit
+    monkeypatch.setenv("OBSCODE_SERIES_LIMIT", "0")
+    from instrumentation.metrics import reset_default_pipeline
+
+    reset_default_pipeline()
+    for read in (default_pipeline, InstrumentationConfig.from_env):
+        with pytest.raises(ConfigError) as error:
+            read()
+        assert str(error.value).startswith("OBSCODE_SERIES_LIMIT=0 must be a whole number of at least 1")
+
+
+def test_a_second_series_limit_for_the_existing_process_wide_pipeline_is_refused(fresh_default_pipeline):
+    from instrumentation.config import ConfigError
+    from instrumentation.metrics import default_pipeline
+
+    assert default_pipeline(50).series_limit == 50
+    assert default_pipeline(50) is default_pipeline()
+    with pytest.raises(ConfigError) as error:
+        default_pipeline(3)
+    assert str(error.value).startswith(
+        "series_limit=3: the process-wide metrics pipeline already exists with series_limit=50;"
+    )
+
+
+def test_a_series_limit_that_differs_from_the_pipeline_passed_is_refused():
+    from instrumentation.config import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        instrument(FastAPI(), metrics=MetricsPipeline(series_limit=10), series_limit=3, log_format="off")
+    assert str(error.value) == (
+        "series_limit=3 differs from the series_limit=10 of the metrics pipeline passed; "
+        "give it to MetricsPipeline(series_limit=...) instead"
+    )
