@@ -45,9 +45,17 @@ class Unchecked:
             self.undeclared.add(job)  # check_query called alone, without run's first pass
 
 
-def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error") -> Problem:
+#: Where a message shows the selector; the finding's cause is the message without it, so the
+#: same mistake in many queries is reported once with its locations.
+_AT = "\x00"
+
+
+def _problem(ctx: CheckContext, query: Query, message: str, severity: str = "error",
+             selector: Selector | None = None) -> Problem:
+    shown = f" (selector {display(selector.text)})" if selector is not None else ""
     return Problem(check=CHECK_ID, stack=ctx.name, file=query.file, obj=query.obj, field=query.field,
-                   message=message, severity=severity, source=query.source)  # type: ignore[arg-type]
+                   message=message.replace(_AT, shown), severity=severity,  # type: ignore[arg-type]
+                   source=query.source, cause=message.replace(_AT, "") if _AT in message else "")
 
 
 def _sources(series: Series) -> str:
@@ -103,7 +111,7 @@ def _certain(catalog: StackCatalog, selector: Selector, closed: bool) -> str | N
 
 def _missing(catalog: StackCatalog, selector: Selector, reason: str) -> str:
     name = selector.name or ""
-    message = f"metric {name} is not emitted by any catalog of this stack (selector {display(selector.text)})"
+    message = f"metric {name} is not emitted by any catalog of this stack{_AT}"
     if reason:
         message += f": {reason}"
     suggestion = catalog.suggest(name)
@@ -142,13 +150,12 @@ def _unknown(ctx: CheckContext, catalog: StackCatalog, query: Query, selector: S
     renamed = _renamed(catalog, name)
     reason = _certain(catalog, selector, closed)
     if reason is not None:
-        yield _problem(ctx, query, renamed or _missing(catalog, selector, reason))
+        yield _problem(ctx, query, renamed or _missing(catalog, selector, reason), selector=selector)
         return
     suggestion = None if renamed else catalog.suggest(name)
     if renamed or suggestion:  # very likely a mistake, though a job without a catalog could emit it
-        hint = renamed or (f"metric {name} is not in any catalog of this stack (selector {display(selector.text)}); "
-                           f"did you mean {suggestion}?")
-        yield _problem(ctx, query, f"{hint} (unless a job without a catalog emits it)", "warning")
+        hint = renamed or f"metric {name} is not in any catalog of this stack{_AT}; did you mean {suggestion}?"
+        yield _problem(ctx, query, f"{hint} (unless a job without a catalog emits it)", "warning", selector)
         return
     unchecked.add(query, selector, catalog)
 
@@ -180,8 +187,8 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
             if catalog.undeclared(job) and selector.name in PER_TARGET_SERIES:
                 continue  # Prometheus writes up and scrape_* for every job, declared or not
             if catalog.catalogued(job) or (closed and not catalog.undeclared(job)):
-                yield _problem(ctx, query, f"metric {selector.name} is not emitted by job {job!r} "
-                                           f"(selector {display(selector.text)}); it comes from {_sources(series)}")
+                yield _problem(ctx, query, f"metric {selector.name} is not emitted by job {job!r}{_AT}; "
+                                           f"it comes from {_sources(series)}", selector=selector)
             else:
                 unchecked.add(query, selector, catalog)
             continue

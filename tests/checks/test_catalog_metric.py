@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from obscode import RecordingRule
-from tests.catalog.helpers import alert, dashboard, messages, stack
+from tests.catalog.helpers import alert, dashboard, messages, problems, stack
 
 CHECK = "catalog/metric"
 
@@ -124,3 +124,13 @@ def test_a_counter_named_count_is_not_taken_for_a_histogram_part() -> None:
     assert len(found) == 1, found
     assert "is a counter, query" not in found[0]
     assert "metric batch_runs is not emitted by any catalog of this stack" in found[0]
+
+
+def test_one_unknown_metric_in_many_selectors_has_one_cause() -> None:
+    found = problems(CHECK, stack([alert('http_request_total{path="/a"} > 1', name="A"),
+                                   alert('http_request_total{path="/b"} > 1', name="B")]))
+    assert len(found) == 2, found
+    assert len({p.group_key() for p in found}) == 1
+    assert found[0].reason == ("metric http_request_total is not emitted by any catalog of this stack; "
+                               "did you mean http_requests_total?")
+    assert '(selector http_request_total{path="/a"})' in found[0].message + found[1].message
