@@ -315,11 +315,10 @@ class StackCatalog:
         if series.interval_seconds is not None:
             return series.interval_seconds
         jobs = self.providers(series, selector)
-        if not jobs:
-            return None
+        if not jobs or any(j not in self.jobs for j in jobs):
+            return None  # a job of a Prometheus configured elsewhere: its interval is unknown
         global_ = self.stack.global_config
-        return max(self.jobs[j].interval_ms(global_) if j in self.jobs else parse_duration(global_.scrape_interval)
-                   for j in jobs) / 1000
+        return max(self.jobs[j].interval_ms(global_) for j in jobs) / 1000
 
 
 #: Words a name may gain, lose or swap for another without becoming a different metric:

@@ -23,6 +23,8 @@ from typing import Any
 
 import promql_parser as pp
 
+from obscode.model.rules import parseable
+
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 #: Functions whose output carries no labels of their argument.
@@ -40,8 +42,9 @@ _KEEP_NAME = {"label_replace", "label_join", "sort", "sort_desc", "sort_by_label
 
 @functools.lru_cache(maxsize=65536)
 def parse(expr: str) -> Any:
-    """The promql-parser AST of ``expr`` (cached: stacks repeat expressions a lot)."""
-    return pp.parse(expr)
+    """The promql-parser AST of ``expr`` (cached: stacks repeat expressions a lot), in the
+    grammar of every target Prometheus (``holt_winters`` read as its Prometheus 3 name)."""
+    return pp.parse(parseable(expr))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ least twice the scrape interval of the job that writes the series (four times is
 
 A gauge goes up and down, so rate() over it reads every drop as a counter reset; use
 ``deriv()`` or ``delta()``. A range shorter than two scrapes often holds a single sample
-and returns nothing. Ranges Grafana fills in (``$__rate_interval``) are not checked."""
+and returns nothing. Ranges Grafana fills in (``$__rate_interval``) are not checked, nor
+ranges over series whose scrape interval the stack does not know (a job of a Prometheus
+configured elsewhere)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from obscode.catalog_index import StackCatalog, index
 from obscode.checks import CheckContext, Problem
 from obscode.promql import calls, range_argument
-from obscode.queries import VARIABLE_RANGE_SECONDS, Query, collect, display
+from obscode.queries import Query, collect, display, is_variable_range
 
 CHECK_ID = "promql/rate"
 FUNCTIONS = ("rate", "irate", "increase")
@@ -44,7 +46,7 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
                             f"{function}() treats every drop as a counter reset; use {alternative} "
                             f"(in {display(selector.text)})", source=query.source)
                 continue
-            if range_seconds is None or range_seconds == VARIABLE_RANGE_SECONDS:
+            if range_seconds is None or is_variable_range(range_seconds):
                 continue
             interval = catalog.scrape_interval_seconds(series, selector)
             if interval is None or range_seconds >= 2 * interval:

@@ -61,3 +61,16 @@ def test_recording_rule_output_range_uses_group_interval() -> None:
     s.rule_files.append(RuleFile(name="records", groups=[group]))
     found = messages(CHECK, s)
     assert len(found) == 1 and "written by rule evaluation every 1m" in found[0]
+
+
+def test_second_grafana_range_variable_is_not_range_checked_either() -> None:
+    files = dashboard(("rate(node_cpu_seconds_total[$__rate_interval])", None),
+                      ("rate(node_cpu_seconds_total[$__interval])", None))
+    assert messages(CHECK, stack(), files) == []
+
+
+def test_range_over_a_job_of_a_prometheus_configured_elsewhere_is_not_checked() -> None:
+    # prometheus/dashboards: rate(...[1m]) is fine at the 15s interval the mixin expects;
+    # a stack without Prometheus configuration does not know the job's interval.
+    rules_only = stack([alert("rate(node_cpu_seconds_total[20s]) > 0")], prometheus=None)
+    assert messages(CHECK, rules_only) == []
