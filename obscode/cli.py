@@ -171,7 +171,9 @@ def check(stacks: tuple[str, ...], profile: str | None, stale: bool, generated_r
     for item in built:
         problems.extend(item.check())
         if not no_tools:
-            found, tool_notes = run_tools(item.name, item.files)
+            stack = item.loaded.stack
+            found, tool_notes = run_tools(item.name, item.files, {"promtool": stack.prometheus_version,
+                                                                  "amtool": stack.alertmanager_version})
             problems.extend(found)
             notes.extend(tool_notes)
         if stale:
