@@ -8,6 +8,7 @@ from pathlib import Path
 from obscode import emit, loader
 from obscode.checks import CheckContext, Problem, run_checks
 from obscode.errors import DefinitionError
+from obscode.tools import run_tools
 
 
 @dataclass
@@ -24,6 +25,12 @@ class Built:
 
     def check(self) -> list[Problem]:
         return run_checks(self.context())
+
+    def run_tools(self) -> tuple[list[Problem], list[str]]:
+        """promtool and amtool on the output, where they can judge the targeted releases."""
+        stack = self.loaded.stack
+        return run_tools(self.name, self.files, {"promtool": stack.prometheus_version,
+                                                 "amtool": stack.alertmanager_version})
 
 
 def stack_args(args: tuple[str, ...] | list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from obscode.checks import Problem, group_problems
 from obscode.errors import DefinitionError, UsageError
 from obscode.output import differences, read_tree, write_atomic
 from obscode.suppression import Suppressor
-from obscode.tools import missing_tools, run_tools
+from obscode.tools import missing_tools
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT = Path("generated")
@@ -171,9 +171,7 @@ def check(stacks: tuple[str, ...], profile: str | None, stale: bool, generated_r
     for item in built:
         problems.extend(item.check())
         if not no_tools:
-            stack = item.loaded.stack
-            found, tool_notes = run_tools(item.name, item.files, {"promtool": stack.prometheus_version,
-                                                                  "amtool": stack.alertmanager_version})
+            found, tool_notes = item.run_tools()
             problems.extend(found)
             notes.extend(tool_notes)
         if stale:
