@@ -266,6 +266,22 @@ def extract(git: Git, rev: str, report: dict) -> dict[str, Metric]:
     return out
 
 
+#: Families a collector emits only with an extra flag (off by default): family -> the flag's
+#: name after --collector. (hand-written from the flags' help texts, which name the families).
+#: Such a family's collector is the flag, e.g. "cpu.info", so a stack can enable it by that name.
+FLAG_GATED = {
+    "node_cpu_info": "cpu.info", "node_cpu_flag_info": "cpu.info", "node_cpu_bug_info": "cpu.info",
+    "node_softirqs_total": "stat.softirq",
+    "node_bcache_priority_stats_metadata_percent": "bcache.priorityStats",
+    "node_bcache_priority_stats_unused_percent": "bcache.priorityStats",
+    "node_network_address_info": "netdev.address-info",
+    "node_systemd_unit_tasks_current": "systemd.enable-task-metrics",
+    "node_systemd_unit_tasks_max": "systemd.enable-task-metrics",
+    "node_systemd_service_restart_total": "systemd.enable-restarts-metrics",
+    "node_systemd_unit_start_time_seconds": "systemd.enable-start-time-metrics",
+}
+
+
 #: hwmon sysfs elements per sensor type, from the kernel's hwmon sysfs-interface
 #: documentation (Documentation/hwmon/sysfs-interface.rst): the hwmon collector names a family
 #: after each element file it finds, so these stand for "what a chip may have".
@@ -414,6 +430,12 @@ def build(repos: dict[str, Git]) -> Built:
     for name, metric in list(metrics.items()):
         if metric.collector and metric.collector not in collectors:
             collectors[metric.collector] = Collector(default=False, condition="removed: " + metric.collector)
+    for name, flag in FLAG_GATED.items():
+        if name in metrics:
+            parent = flag.split(".", 1)[0]
+            metrics[name] = metrics[name].model_copy(update={"collector": flag})
+            collectors[flag] = Collector(default=False, condition=f"flag: --collector.{flag} (collector {parent} "
+                                                                  f"enabled too)")
     cg = repos[go_runtime.REPOSITORY]
     runtime, rt_skipped, rt_files, cg_tags = go_runtime.build_all(cg)
     cg_tag = cg_tags[-1]

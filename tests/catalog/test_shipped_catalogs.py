@@ -74,6 +74,7 @@ def _family(catalog: str, name: str) -> tuple[Metric, Catalog]:
     ("node-exporter", "node_tcp_connection_states", "gauge", {"state"}, "tcpstat", False, ""),
     ("node-exporter", "node_network_receive_bytes_total", "counter", {"device"}, "netdev", True, ""),
     ("node-exporter", "go_goroutines", "gauge", set(), "go", True, ""),
+    ("node-exporter", "node_cpu_info", "gauge", {"cpu", "model_name"}, "cpu.info", False, "flag: --collector.cpu.info"),
     ("kube-state-metrics", "kube_pod_info", "gauge", {"pod", "namespace", "node", "host_ip", "uid"}, "pods", True, ""),
     ("kube-state-metrics", "kube_deployment_status_replicas_available", "gauge", {"deployment", "namespace"},
      "deployments", True, ""),
