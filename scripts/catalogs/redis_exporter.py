@@ -75,6 +75,23 @@ def extract(git: Git, rev: str, report: dict) -> dict[str, Metric]:
             emitted.setdefault(m.group(2), (collector, kind))
         for m in re.finditer(r"registerConstMetric\(\s*ch,\s*\"(\w+)\"\s*,[^,]*,\s*prometheus\.(Counter|Gauge)Value", text):
             emitted[m.group(1)] = (collector, m.group(2).lower())
+    # createMetricDescription("name", labels) at the call site: a literal, or a []string
+    # variable of the same file plus whatever append(var, "x") adds to it.
+    for path, text in texts.items():
+        for m in re.finditer(r"createMetricDescription\(\s*\"(\w+)\"\s*,\s*([^)]*?)\)", text):
+            name, arg = m.group(1), m.group(2).strip()
+            labels = re.findall(r'"(\w+)"', arg) if arg.startswith("[]string") else []
+            if re.fullmatch(r"[A-Za-z_]\w*", arg) and arg != "nil":
+                decl = re.search(r"\b" + arg + r"\s*:?=\s*\[\]string\s*\{", text)
+                if decl:
+                    body = text[decl.end():matching(text, decl.end() - 1) - 1]
+                    labels = re.findall(r'"(\w+)"', body)
+                    for am in re.finditer(r"\b" + arg + r"\s*=\s*append\(\s*" + arg + r"\s*,([^)]*)\)", text):
+                        labels += re.findall(r'"(\w+)"', am.group(1))
+                else:
+                    continue
+            old_help, old_labels = described.get(name, ("", []))
+            described[name] = (old_help, sorted(set(old_labels) | set(labels)))
     for field, mtype in ((gauges, "gauge"), (counters, "counter")):
         for source, name in field.items():
             full = f"{NAMESPACE}_{name}"
