@@ -101,16 +101,16 @@ def scrape_jobs(path: Path) -> list[str] | None:
     return jobs
 
 
-def catalogs_source(job_catalogs: dict[str, list[str]], without: list[str], target_labels: list[str]) -> str:
+def catalogs_source(job_catalogs: dict[str, list[str]], target_labels: list[str]) -> str:
     doc = (f"Shipped catalogs of what each job emits, {MARKER}.\n\n"
            "Suggested from the jobs and metric names the imported queries select (each import merges its\n"
-           "suggestions here). Jobs it found no shipped catalog for are listed in jobs_without_catalog:\n"
-           "give them one (`obscode catalog scrape URL -o catalogs/JOB.yml`) and add it here.\n\n"
+           "suggestions here). A job with [] is one no shipped catalog describes: it may emit anything,\n"
+           "so metrics no catalog lists are not errors; give it one (`obscode catalog scrape URL -o\n"
+           "catalogs/JOB.yml`) and name the file here to have its queries checked.\n\n"
            "target_labels: labels the queries use that service discovery or relabelling conventionally\n"
            "adds to every target (cluster, namespace, pod, ...); they count as labels of every job's\n"
            "series. Remove those your Prometheus does not add, and the checks report their uses.")
     body = pycode.assignment("job_catalogs", {job: list(refs) for job, refs in sorted(job_catalogs.items())})
-    body += "\n" + pycode.assignment("jobs_without_catalog", sorted(without))
     body += "\n" + pycode.assignment("target_labels", sorted(target_labels))
     return pycode.docstring(doc) + "\n" + body
 
@@ -153,19 +153,19 @@ def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[st
     files = {f"{module}.py": source.encode("utf-8"), **extra}
     present = {m for m, _, _ in MODULES if (out / f"{m}.py").is_file()} | {module, "catalogs"}
     job_catalogs = read_job_catalogs(out / "catalogs.py")
-    without = set(_literal(out / "catalogs.py", "jobs_without_catalog") or [])
     target_labels = set(_literal(out / "catalogs.py", "target_labels") or [])
     if suggestion is not None:
         for job, refs in suggestion.job_catalogs.items():
             job_catalogs[job] = sorted(set(job_catalogs.get(job, [])) | set(refs))
-        without |= set(suggestion.without)
+        for job in suggestion.without:
+            job_catalogs.setdefault(job, [])
         target_labels |= set(suggestion.target_labels)
-    without -= set(job_catalogs)
     jobs = scrape_jobs(out / "scrape.py") if module != "scrape" else _scrape_jobs_of(source)
     if jobs is not None:
         for job in sorted(set(job_catalogs) - set(jobs)):
-            notes.append(f"job {job} is queried but is not a scrape job of scrape.py: its catalogs "
-                         f"({', '.join(job_catalogs[job])}) are not listed in job_catalogs")
+            if job_catalogs[job]:
+                notes.append(f"job {job} is queried but is not a scrape job of scrape.py: its catalogs "
+                             f"({', '.join(job_catalogs[job])}) are not listed in job_catalogs")
             del job_catalogs[job]
     existing = out / "catalogs.py"
     if existing.is_file() and not isinstance(_literal(existing, "job_catalogs"), dict):
@@ -174,7 +174,7 @@ def compose(out: Path, stack_name: str, module: str, source: str, extra: dict[st
             notes.append(f"{existing} is not a plain job_catalogs literal, so it is kept as it is; add by hand: "
                          + ", ".join(f"{job}: {refs}" for job, refs in sorted(suggestion.job_catalogs.items())))
     else:
-        files["catalogs.py"] = catalogs_source(job_catalogs, sorted(without), sorted(target_labels)).encode("utf-8")
+        files["catalogs.py"] = catalogs_source(job_catalogs, sorted(target_labels)).encode("utf-8")
     targets = init_versions(out / "__init__.py")
     for field, (version, why) in (versions or {}).items():
         if field not in targets or parse_version(version) > parse_version(targets[field][0]):

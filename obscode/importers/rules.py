@@ -162,11 +162,11 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
         report.error(file, data.line_of("limit"), f"limit must be a whole number >= 0, not {data.text('limit')!r}")
         ok = False
     rules_data = data.get("rules")
-    if rules_data is None or rules_data == []:
-        # Prometheus loads an empty group; obscode's RuleGroup needs a rule, and an empty group does nothing.
-        report.warning(file, data.line, f"group {name} has no rules: skipped (it evaluates nothing)")
-        return None
-    if not isinstance(rules_data, Sequence):
+    if rules_data is None or rules_data == []:  # Prometheus loads a group without rules
+        report.note(f"{file}:{data.line}: group {name} has no rules: imported as an empty group "
+                    "(it evaluates nothing)")
+        rules_data = []
+    elif not isinstance(rules_data, Sequence):
         report.error(file, data.line_of("rules"), f"group {name}: rules must be a list of rules")
         return None
     rules = [_rule(item, rules_data.line_of(i), file, report) for i, item in enumerate(rules_data)]

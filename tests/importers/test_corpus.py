@@ -21,12 +21,7 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "mixins"
 MIXINS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
 
 #: Round-trip differences that are expected, by mixin, each with its reason.
-EXCEPTIONS: dict[str, list[str]] = {
-    # thanos/rules.yaml holds `- name: thanos-bucket-replicate.rules` with `rules: []`. Prometheus
-    # loads an empty group; obscode's RuleGroup needs a rule, and an empty group evaluates
-    # nothing, so the import skips it with a warning naming the line.
-    "thanos": ["rules.yaml: group 'thanos-bucket-replicate.rules' is not in the output"],
-}
+EXCEPTIONS: dict[str, list[str]] = {}
 
 
 def _is_empty(path: Path) -> bool:
@@ -79,8 +74,7 @@ def test_every_rule_file_of_the_corpus_imports_into_one_stack_that_promtool_acce
     # Every mixin names its files alerts.yaml and rules.yaml: each rule file takes its folder's name.
     assert result.output.count("rule file named") == sum(not _is_empty(f) for f in files)
     out = generated(tmp_path / "stack", tmp_path / "out")
-    assert roundtrip.rules_round_trip(files, out) == [
-        f"{CORPUS}/thanos/rules.yaml: group 'thanos-bucket-replicate.rules' is not in the output"]  # see EXCEPTIONS
+    assert roundtrip.rules_round_trip(files, out) == []
     rule_files = sorted((out / "prometheus" / "rules").glob("*.yml"))
     # --lint=none: six mixins hold rules promtool's duplicate-rules lint names (so does their input).
     check = subprocess.run([promtool, "check", "rules", "--lint=none", *map(str, rule_files)],

@@ -97,7 +97,15 @@ def test_jobs_are_mapped_to_the_shipped_catalog_that_owns_their_metrics(tmp_path
                       stack=tmp_path / "stack")
     assert "catalogs: job node -> node-exporter" in result.output
     assert "catalogs: no shipped catalog for job(s) app (build one with `obscode catalog scrape URL`)" in result.output
-    assert 'job_catalogs = {"node": ["node-exporter"]}' in (tmp_path / "stack" / "catalogs.py").read_text()
+    assert 'job_catalogs = {"app": [], "node": ["node-exporter"]}' in (tmp_path / "stack" / "catalogs.py").read_text()
+
+
+def test_a_job_without_a_catalog_keeps_metrics_no_catalog_lists_from_being_errors(tmp_path: Path) -> None:
+    rules = ALERTS.replace('up{job="node"} == 0', 'up{job="app"} == 0 or app_queue_depth > 10')
+    imported("rules", write(tmp_path / "alerts.yaml", rules), stack=tmp_path / "stack")
+    result = obscode("check", "--no-tools", tmp_path / "stack")
+    assert "error[catalog/metric]" not in result.output, result.output
+    assert "app_queue_depth" in result.output  # named in the warning on what is not checked
 
 
 def test_catalogs_of_jobs_that_are_not_scrape_jobs_are_left_out(tmp_path: Path) -> None:

@@ -250,10 +250,12 @@ def test_a_feature_newer_than_the_default_target_raises_the_stacks_target_versio
             in (tmp_path / "stack" / "__init__.py").read_text())
 
 
-def test_a_group_without_rules_is_skipped_with_a_warning(tmp_path: Path) -> None:
+def test_a_group_without_rules_is_imported_as_prometheus_loads_it(tmp_path: Path) -> None:
     source = write(tmp_path / "r.yaml", "groups:\n- name: empty\n  rules: []\n- name: g\n  rules:\n  - record: a\n    expr: up\n")
     result = imported("rules", source, stack=tmp_path / "stack")
-    assert "r.yaml:2: warning: group empty has no rules: skipped (it evaluates nothing)" in result.output
+    assert "r.yaml:2: group empty has no rules: imported as an empty group (it evaluates nothing)" in result.output
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    assert roundtrip.rules_round_trip([source], out) == []
 
 
 def test_files_of_the_same_name_get_their_folder_as_prefix(tmp_path: Path) -> None:
