@@ -34,7 +34,7 @@ def test_every_exporter_has_a_shipped_catalog() -> None:
 def test_built_catalog_records_its_source_and_is_consistent(name: str) -> None:
     catalog = shipped(name)
     # kubelet: single files of kubernetes/kubernetes at a commit (the repository is too big to clone).
-    version = r"master" if name == "kubelet" else r"v?\d+\.\d+\.\d+"
+    version = r"single-files" if name == "kubelet" else r"v?\d+\.\d+\.\d+"
     assert re.search(r"\S+/\S+ " + version + r" \(commit [0-9a-f]{40}[,)]", catalog.built_from), catalog.built_from
     assert "files: " in catalog.built_from
     assert catalog.namespaces and all(n for n in catalog.namespaces)
