@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from instrumentation.logs import configure_logging, remove_logging
 from instrumentation.metrics import MetricsPipeline, default_pipeline
 from instrumentation.middleware import ObscodeMiddleware, RequestHook
 from instrumentation.multiproc import MultiprocessMetrics
+from instrumentation.request_metrics import RequestMetric
 from instrumentation.routes import RouteTemplates
 from instrumentation.tracing import build_tracer_provider
 
@@ -88,6 +90,7 @@ def instrument(
     span_exporter: SpanExporter | None = None,
     metrics: MetricsPipeline | None = None,
     request_hook: RequestHook | None = None,
+    request_metrics: Sequence[RequestMetric] = (),
     **options: Any,
 ) -> Instrumentation:
     """Trace, measure and log every HTTP request ``app`` serves.
@@ -95,7 +98,8 @@ def instrument(
     ``service`` and ``options`` (any :class:`InstrumentationConfig` field, e.g.
     ``log_format="ecs"``) override ``config``, which defaults to the environment.
     ``tracer_provider`` or ``span_exporter`` replace the OTLP setup; ``metrics`` replaces
-    the process-wide pipeline (give each test app its own).
+    the process-wide pipeline (give each test app its own). ``request_metrics`` are metrics
+    of your own recorded once per request (:mod:`instrumentation.request_metrics`).
     """
     existing = getattr(app, _APP_ATTR, None)
     if existing is not None:
@@ -152,6 +156,7 @@ def instrument(
             trace_id_header=cfg.trace_id_header,
             access_log=cfg.access_log,
             request_hook=request_hook,
+            request_metrics=request_metrics,
         )
 
     handle._original_build = original_build

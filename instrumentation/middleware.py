@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from opentelemetry import trace
@@ -29,6 +29,7 @@ from instrumentation.catalog import (
 from instrumentation.access_log import AccessLog
 from instrumentation.fast import ServerSpans, add_attributes, compat
 from instrumentation.metrics import CounterCell, HistogramCell, MetricsPipeline
+from instrumentation.request_metrics import RequestMetric
 from instrumentation.routes import RouteTemplates
 
 Scope = MutableMapping[str, Any]
@@ -162,6 +163,7 @@ class ObscodeMiddleware:
         trace_id_header: str = "x-trace-id",
         access_log: bool = True,
         request_hook: RequestHook | None = None,
+        request_metrics: Sequence[RequestMetric] = (),
     ) -> None:
         self.app = app
         self.tracer = tracer
@@ -173,6 +175,10 @@ class ObscodeMiddleware:
         self.trace_header = trace_id_header.lower().encode("latin-1") if trace_id_header else b""
         self.access_log = access_log
         self.request_hook = request_hook
+        #: Metrics of the user's own, recorded once per request (instrumentation.request_metrics).
+        self.request_metrics = tuple(metric.bind(metrics) for metric in request_metrics)
+        #: Request headers read per request: ours and those the request metrics name.
+        self.wanted_headers = _WANTED_HEADERS.union(*(metric.headers for metric in request_metrics))
         # Counters and the histogram are aggregated here and read at scrape: a few list
         # operations per request instead of the SDK's measurement path
         # (see docs/instrumentation.md, Performance).
@@ -217,8 +223,9 @@ class ObscodeMiddleware:
         raw_method = scope["method"]
         method = raw_method if raw_method in _KNOWN_METHODS else OTHER_METHOD
         wanted: dict[bytes, bytes] = {}
+        wanted_headers = self.wanted_headers
         for name, value in scope["headers"]:
-            if name in _WANTED_HEADERS:
+            if name in wanted_headers:
                 wanted[name] = value
 
         outer = self._current_context()
@@ -284,6 +291,11 @@ class ObscodeMiddleware:
             ending.requests.value += 1
             duration.counts[index] += 1
             duration.total += seconds
+        for metric in self.request_metrics:
+            try:
+                metric.record(exchange)
+            except Exception as failure:  # noqa: BLE001 - user code must not fail the request
+                errors.report("hook", failure)
 
         span = exchange.span
         error = exchange.error
