@@ -121,10 +121,13 @@ class StackCatalog:
         #: Jobs whose targets no catalog describes: they may emit anything.
         self.uncatalogued_jobs = sorted(j for j in stack.scrape_jobs() if not stack.job_catalogs.get(j))
         #: Every job has catalogs, so a metric none of them lists is emitted by nobody.
-        self.closed_world = bool(stack.scrape_jobs()) and not self.uncatalogued_jobs
+        partial = any(c.partial for catalogs in stack.job_catalogs.values() for c in catalogs)
+        self.closed_world = (bool(stack.scrape_jobs()) and not self.uncatalogued_jobs and not stack.unlisted_jobs
+                             and not partial)
         #: Name prefix -> catalog owning it (``node_`` -> node-exporter), for the catalogs in use.
         self.namespaces: dict[str, str] = {prefix: catalog.name for catalogs in stack.job_catalogs.values()
-                                           for catalog in catalogs for prefix in catalog.namespaces}
+                                           for catalog in catalogs if not catalog.partial
+                                           for prefix in catalog.namespaces}
         self.open_labels: dict[str, bool] = {}
         self._suggestions: dict[str, str | None] = {}
         self._names: tuple[list[NameIndex], frozenset[str]] | None = None
@@ -233,8 +236,9 @@ class StackCatalog:
         return None
 
     def catalogued(self, job: str) -> bool:
-        """``job`` is a job of the stack and has at least one catalog."""
-        return bool(self.stack.job_catalogs.get(job))
+        """``job`` is a job of the stack whose catalogs list all it emits (at least one, none partial)."""
+        catalogs = self.stack.job_catalogs.get(job)
+        return bool(catalogs) and not any(c.partial for c in catalogs)
 
     def undeclared(self, job: str) -> bool:
         """``job`` is not among the jobs a stack without a Prometheus configuration names, so

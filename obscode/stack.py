@@ -51,6 +51,10 @@ class Stack(Model):
     #: name ("node-exporter", "postgres-exporter") or a YAML file. Prometheus' own series
     #: (up, scrape_*, ALERTS) and recording rule outputs are added automatically.
     job_catalogs: dict[str, list[Catalog]] = Field(default_factory=dict)
+    #: For a stack without ``prometheus``: the Prometheus it runs on has jobs that
+    #: ``job_catalogs`` does not list, so a metric no catalog lists may come from one of them
+    #: (a warning, not an error). ``obscode import`` sets it: it sees only the jobs the queries name.
+    unlisted_jobs: bool = False
     #: Collectors each job runs, where they differ from the exporter's defaults
     #: ({"node": {"systemd": True, "hwmon": False}}); names come from the job's catalogs.
     #: True also says a collector's condition (e.g. the hardware it reads) holds on every target.
@@ -86,6 +90,9 @@ class Stack(Model):
     @model_validator(mode="after")
     def _consistent(self) -> "Stack":
         jobs = [job.job_name for job in self.prometheus.scrape_configs] if self.prometheus else list(self.job_catalogs)
+        if self.unlisted_jobs and self.prometheus is not None:
+            raise FieldError("unlisted_jobs", "unlisted_jobs is for a stack without prometheus: a stack with its "
+                                              "own Prometheus configuration lists every job")
         for job in self.job_catalogs:
             if job not in jobs:
                 raise FieldError("job_catalogs",

@@ -205,7 +205,15 @@ def _summary(ctx: CheckContext, catalog: StackCatalog, unchecked: Unchecked) -> 
     listed = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
     they, them, are = ("it", "it", "is") if len(names) == 1 else ("they", "them", "are")
     jobs = sorted(set(catalog.uncatalogued_jobs) | unchecked.undeclared)
-    if len(jobs) == 1:
+    partial = sorted({c.name for cs in ctx.stack.job_catalogs.values() for c in cs if c.partial})
+    if partial and not jobs:
+        why = (f"catalog{'s' if len(partial) > 1 else ''} {', '.join(partial)} list{'' if len(partial) > 1 else 's'} "
+               f"only part of what {'their exporters emit' if len(partial) > 1 else 'its exporter emits'}, "
+               f"so {they} may exist")
+    elif ctx.stack.unlisted_jobs and not jobs:
+        why = (f"the stack's Prometheus has jobs job_catalogs does not list (unlisted_jobs=True), which may emit "
+               f"{them}; list every job with its catalogs and drop unlisted_jobs to check {them}")
+    elif len(jobs) == 1:
         why = f"job {jobs[0]} has no catalog and may emit {them}; give it one in job_catalogs to check {them}"
     elif jobs:
         why = (f"jobs {', '.join(jobs)} have no catalog and may emit {them}; give them catalogs in job_catalogs "

@@ -60,6 +60,10 @@ def init_source(stack_name: str, modules: set[str], versions: dict[str, tuple[st
             kwargs.append(("prometheus", pycode.Commented(
                 None, "No scrape configuration: these rules and dashboards run on a Prometheus configured\n"
                       "elsewhere (`obscode import prometheus FILE` adds one)")))
+            kwargs.append(("unlisted_jobs", pycode.Commented(
+                True, "The import sees only the jobs its queries name, so a metric no catalog lists may come\n"
+                      "from another job: a warning, not an error. List every job in catalogs.py and remove\n"
+                      "this line to have such metrics checked.")))
     for field, (version, why) in sorted((versions or {}).items()):
         kwargs.append((field, pycode.Commented(version, f"The input uses {why}.")))
     lines.append("\n" + pycode.assignment("stack", pycode.Call("Stack", kwargs)))

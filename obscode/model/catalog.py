@@ -191,6 +191,9 @@ class Catalog(Model):
     #: Metric name prefixes this exporter owns (e.g. ``node_``): an unknown metric with one of
     #: them cannot come from another job.
     namespaces: list[str] = Field(default_factory=list)
+    #: The catalog lists only part of what the exporter emits (its build could not read every
+    #: source): a metric it lacks may still exist, so its namespaces and jobs prove nothing absent.
+    partial: bool = False
     #: The exporter's collectors by name; ``Metric.collector`` refers to them.
     collectors: dict[str, Collector] = Field(default_factory=dict)
     metrics: list[Metric] = Field(default_factory=list)
@@ -220,6 +223,8 @@ class Catalog(Model):
             data["built_from"] = self.built_from
         if self.namespaces:
             data["namespaces"] = list(self.namespaces)
+        if self.partial:
+            data["partial"] = True
         if self.collectors:
             data["collectors"] = {k: v.as_yaml() for k, v in sorted(self.collectors.items())}
         data["metrics"] = [m.as_yaml() for m in sorted(self.metrics, key=lambda m: m.name)]

@@ -31,6 +31,8 @@ class Built:
     #: Tags sampled for since/until, oldest first.
     sampled: list[str] = field(default_factory=list)
     extra_sources: list[str] = field(default_factory=list)
+    #: The sources read cover only part of the exporter's metrics (Catalog.partial).
+    partial: bool = False
 
     def catalog(self) -> Catalog:
         files = ", ".join(self.files)
@@ -39,7 +41,7 @@ class Built:
             parts.append("since/until from tags " + ", ".join(self.sampled))
         parts += self.extra_sources
         return Catalog(name=self.name, description=self.description, built_from="; ".join(parts),
-                       namespaces=sorted(self.namespaces), collectors=self.collectors,
+                       namespaces=sorted(self.namespaces), partial=self.partial, collectors=self.collectors,
                        metrics=sorted(self.metrics.values(), key=lambda m: m.name))
 
 

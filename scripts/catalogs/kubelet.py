@@ -55,7 +55,7 @@ def build(repos: dict[str, Git]) -> Built:
         description="the kubelet's own /metrics (kubelet_*); its /metrics/cadvisor families are the cadvisor "
                     "catalog; storage_operation_*, volume_manager_* and the certificate manager's are not read",
         repository=REPOSITORY, tag="single-files", commit=", ".join(commits),
-        files=[f"{p} at {SOURCES[p][0]}" for p in texts], namespaces=["kubelet_"],
+        files=[f"{p} at {SOURCES[p][0]}" for p in texts], namespaces=["kubelet_"], partial=True,
         collectors=collectors, metrics=metrics, skipped=skipped, typed_by_name=typed_by_name,
         extra_sources=[f"{go_runtime.REPOSITORY} {cg_tags[-1]} (commit {cg.commit(cg_tags[-1])}) and older tags "
                        f"{', '.join(cg_tags[:-1])}; files: {', '.join(rt_files)}"],

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from obscode import Stack
+from obscode.errors import DefinitionError
 from tests.catalog.helpers import alert, dashboard, messages, problems, stack
 from tests.checks._node_catalog import NODE, node_stack
 
@@ -188,3 +191,33 @@ def test_a_query_naming_an_undeclared_job_opens_a_stack_without_prometheus() -> 
     assert found[0][2] == (
         "1 metric is not checked against a catalog (1 use, the first here): kubelet_running_pods; job kubelet has "
         "no catalog and may emit it; give it one in job_catalogs to check it")
+
+
+def test_unlisted_jobs_keep_a_stack_without_prometheus_open() -> None:
+    rules = stack([alert("redis_blocked_clients > 0")]).rule_files
+    found = _found(Stack(name="t", rule_files=rules, job_catalogs={"node": [NODE]}, unlisted_jobs=True))
+    assert [f[0] for f in found] == ["warning"]
+    assert "the stack's Prometheus has jobs job_catalogs does not list (unlisted_jobs=True)" in found[0][2]
+
+
+def test_unlisted_jobs_with_a_prometheus_configuration_is_refused() -> None:
+    with pytest.raises(DefinitionError, match="unlisted_jobs is for a stack without prometheus"):
+        stack(unlisted_jobs=True)
+
+
+PARTIAL_NODE = NODE.model_copy(update={"partial": True})
+
+
+def test_a_partial_catalog_proves_nothing_absent() -> None:
+    # The kubelet catalog lists only the files its build could read (docs/catalog.md).
+    the_stack = node_stack('node_made_up_metric{job="node"} > 0', "node_other_made_up > 0",
+                           job_catalogs={"node": [PARTIAL_NODE], "edge": [PARTIAL_NODE]})
+    found = _found(the_stack)
+    assert [f[0] for f in found] == ["warning"], found
+    assert "node_made_up_metric" in found[0][2] and "node_other_made_up" in found[0][2]
+    assert found[0][2].endswith("catalog node-exporter lists only part of what its exporter emits, so they may exist")
+
+
+def test_the_same_catalog_complete_makes_both_errors() -> None:
+    found = _found(node_stack('node_made_up_metric{job="node"} > 0', "node_other_made_up > 0"))
+    assert [f[0] for f in found] == ["error", "error"], found
