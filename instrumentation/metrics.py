@@ -19,6 +19,7 @@ through a collector on the same registry, in exactly the exporter's format.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -59,12 +60,10 @@ class MetricsPipeline:
         # Above the limiter's ceiling, so the SDK's own overflow (which adds an
         # undeclared otel_metric_overflow label) only fires for unguarded instruments.
         backstop = 2 * series_limit + 1000
-        self.reader = PrometheusMetricReader(
-            disable_target_info=True,
-            scope_info_enabled=False,
-            registry=self.registry,
-            cardinality_limits={kind: backstop for kind in _instrument_kinds()},
-        )
+        options: dict[str, Any] = {"disable_target_info": True, "scope_info_enabled": False, "registry": self.registry}
+        if _READER_TAKES_LIMITS:  # exporter 0.66b2 and later; before, the SDK's default limit applies
+            options["cardinality_limits"] = {kind: backstop for kind in _instrument_kinds()}
+        self.reader = PrometheusMetricReader(**options)
         self.provider = MeterProvider(
             metric_readers=[self.reader],
             resource=resource or Resource.create({}),
@@ -323,6 +322,10 @@ class HistogramValues:
     def _family(self) -> HistogramMetricFamily:
         spec = self.spec
         return HistogramMetricFamily(spec.prometheus_name, spec.help, labels=spec.labels, unit=spec.prometheus_unit)
+
+
+#: Whether the installed Prometheus exporter takes per-instrument cardinality limits (public API).
+_READER_TAKES_LIMITS = "cardinality_limits" in inspect.signature(PrometheusMetricReader.__init__).parameters
 
 
 def _instrument_kinds() -> tuple[type, ...]:
