@@ -41,6 +41,9 @@ class Series:
     interval_seconds: float | None = None
     #: job -> the (catalog, family) pairs through which that job emits it.
     sources: dict[str, list[tuple[Catalog, Metric]]] = field(default_factory=dict)
+    #: Prefixes of labels made from user data (``label_`` of kube_pod_labels): any label
+    #: name with one of them may be present.
+    label_prefixes: frozenset[str] = frozenset()
 
     @property
     def counter_like(self) -> bool:
@@ -148,6 +151,7 @@ class StackCatalog:
                     {k: list(v) for k, v in metric.label_values.items()})
             else:
                 found.labels = found.labels | frozenset(labels)
+            found.label_prefixes |= frozenset(metric.label_prefixes)
             found.jobs |= jobs
             found.catalogs.add(catalog.name)
             for job in jobs:
@@ -293,7 +297,8 @@ class StackCatalog:
         if series is None:
             return UNKNOWN
         names = set(series.labels)
-        opened = self.open_labels.get(series.name, False)
+        # Labels made from user data (label_*): their names are open, as an unknown set is.
+        opened = self.open_labels.get(series.name, False) or bool(series.label_prefixes)
         for job in self.providers(series, selector):
             names |= self.job_labels[job].names
             opened = opened or self.job_labels[job].open

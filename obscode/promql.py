@@ -141,7 +141,8 @@ class LabelUse:
     selector: Selector | None = None
     #: The matcher, for matcher uses.
     matcher: Matcher | None = None
-    #: "matcher", "grouping" (by/without), "matching" (on/ignoring, against both sides),
+    #: "matcher", "grouping" (by), "dropping" (without), "matching" (on, against both sides),
+    #: "ignoring" (ignoring, against both sides),
     #: "include" (group_left/group_right), "source" (label_replace/label_join).
     kind: str = ""
 
@@ -297,7 +298,7 @@ def _aggregate(node: Any, resolve: Resolver, uses: list[LabelUse]) -> LabelSet:
     by = modifier is not None and modifier.type == pp.AggModifierType.By
     clause = f"{'by' if by else 'without'} ({', '.join(grouping)})"
     for label in grouping:
-        uses.append(LabelUse(label, f"{op} {clause}", inner, kind="grouping"))
+        uses.append(LabelUse(label, f"{op} {clause}", inner, kind="grouping" if by else "dropping"))
     if op in _SELECTING_AGGREGATIONS:
         return inner
     if modifier is None:
@@ -362,7 +363,8 @@ def _binary(node: Any, resolve: Resolver, uses: list[LabelUse]) -> LabelSet:
         # exist on one side at least.
         clause = f"{'on' if on else 'ignoring'} ({', '.join(match_labels)}) of {op}"
         for label in match_labels:
-            uses.append(LabelUse(label, f"{clause}, on either side", lhs.union(rhs), kind="matching"))
+            uses.append(LabelUse(label, f"{clause}, on either side", lhs.union(rhs),
+                                 kind="matching" if on else "ignoring"))
     if op in _SET_OPS:
         return lhs.union(rhs) if op == "or" else lhs
     card = str(modifier.card) if modifier is not None else "VectorMatchCardinality.OneToOne"

@@ -219,6 +219,11 @@ def _use_problem(ctx: CheckContext, query: Query, resolver: _Resolver, use: Labe
                        f"without it, so it selects all of them, but it looks like a typo: did you mean "
                        f"{suggestion}? (labels available: {_listed(use.available)})")
             return _problem(ctx, query, display(message), "warning")
+    if use.kind in ("dropping", "ignoring") and use.label not in use.available.names:
+        # without () or ignoring () of a label the series lack removes or ignores nothing; it is
+        # a mistake only as a typo of a label they have (the match or grouping then differs).
+        if use.available.open or closest(use.label, use.available.names) is None:
+            return None
     found = missing_label(use.label, use.available, use.where)
     if found:
         cause = (_cause(use.label, resolver.jobs(use.selector), found[1]) if use.kind == "matcher"
@@ -249,6 +254,8 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
         if found:
             yield found
     output = analysis.labels
+    if any(name.startswith(VARIABLE_VALUE) for name in output.names):
+        output = LabelSet(output.names, open=True)  # by ($grouping): Grafana picks the labels kept
     if query.legend and not output.scalar:
         for label in dict.fromkeys(_LEGEND.findall(query.legend)):
             found_label = missing_label(label, output, f"legend {query.legend!r}; the query's result does not keep it")

@@ -90,7 +90,7 @@ def extract(git: Git, rev: str, report: dict) -> dict[str, Metric]:
             kind = row.get("metric type", "gauge").strip().lower()
             mtype = _TYPES.get(kind.split()[0] if kind else "gauge", "gauge")
             labels, prefixes = set(), set()
-            for label in re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", row.get("labels/tags", "")):
+            for label in re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)=?`", row.get("labels/tags", "")):
                 pm = _PLACEHOLDER.match(label)
                 if pm and label != label.lower():
                     prefixes.add(pm.group(1) or "")

@@ -76,6 +76,8 @@ def _family(catalog: str, name: str) -> tuple[Metric, Catalog]:
     ("node-exporter", "go_goroutines", "gauge", set(), "go", True, ""),
     ("node-exporter", "node_cpu_info", "gauge", {"cpu", "model_name"}, "cpu.info", False, "flag: --collector.cpu.info"),
     ("kube-state-metrics", "kube_pod_info", "gauge", {"pod", "namespace", "node", "host_ip", "uid"}, "pods", True, ""),
+    # docs write these two labels as `value=`&lt;taint-value&gt;, the `=` inside the backticks
+    ("kube-state-metrics", "kube_node_spec_taint", "gauge", {"node", "key", "value", "effect"}, "nodes", True, ""),
     ("kube-state-metrics", "kube_deployment_status_replicas_available", "gauge", {"deployment", "namespace"},
      "deployments", True, ""),
     ("kube-state-metrics", "kube_pod_container_resource_requests", "gauge", {"resource", "unit", "container"},

@@ -40,3 +40,15 @@ def test_absent_of_up_still_drops_instance() -> None:
 def test_a_stack_that_declares_every_job_keeps_its_closed_label_sets() -> None:
     found = _template_findings(stack([_down('sum by (job) (up{job="node"}) == 0', "{{ $labels.instance }}")]))
     assert any("label instance" in m for m in found), found
+
+
+def test_labels_made_from_user_data_are_open() -> None:
+    # kubernetes/alerts.yaml KubePersistentVolumeFillingUp: kube-state-metrics turns the
+    # PVC's Kubernetes labels into label_* labels (--metric-labels-allowlist).
+    expr = 'kube_persistentvolumeclaim_labels{label_excluded_from_alerts="true"} == 1'
+    the_stack = Stack(name="t", rule_files=[RuleFile(name="r", groups=[RuleGroup(name="g", rules=[alert(expr)])])],
+                      job_catalogs={"kube-state-metrics": ["kube-state-metrics"]})
+    assert _template_findings(the_stack) == []
+    typo = expr.replace("kube_persistentvolumeclaim_labels{label_excluded_from_alerts", "kube_persistentvolumeclaim_info{label_excluded_from_alerts")
+    the_stack.rule_files[0].groups[0].rules[0] = alert(typo)
+    assert any("label label_excluded_from_alerts" in m for m in _template_findings(the_stack))

@@ -149,12 +149,21 @@ MIXIN_PASSING = [
     ("!= matches series without the label", 'prometheus_remote_storage_shards{cluster!="dev"} > 0'),
     ('=~ "" matches series without the label', 'prometheus_remote_storage_shards{cluster=~"|prod"} > 0'),
     ("by (__name__) keeps the name", 'count by (__name__) ({__name__=~"node_cpu.*", job="node"}) > 0'),
+    # kubernetes/alerts.yaml CPUThrottlingHigh removes labels only some setups add.
+    ("without a label the series lack removes nothing",
+     'sum without (id, metrics_path, endpoint) (rate(cortex_ingester_memory_series[5m])) > 0'),
+    # kubernetes/alerts.yaml KubeNodeUnreachable ignores value, which one setup's series lack.
+    ("ignoring a label neither side has, not like any they have",
+     'cortex_ingester_memory_series unless ignoring(value) cortex_ingester_instance_limits'),
 ]
 
 MIXIN_FAILING = [
-    ("ignoring a label neither side has",
+    ("ignoring a typo of a label one side has",
      'cortex_ingester_memory_series / ignoring(limt) cortex_ingester_instance_limits{limit="max_series"} > 0.8',
      "label limt (ignoring (limt) of /, on either side) does not exist there; did you mean limit?"),
+    ("without a typo of a label the series have",
+     'sum without (instnace) (rate(cortex_ingester_memory_series[5m])) > 0',
+     "label instnace (sum without (instnace)) does not exist there; did you mean instance?"),
     # prometheus/dashboards/prometheus.json writes cluster=~".+" as its "All": that needs the label.
     (".+ needs the label", 'prometheus_remote_storage_shards{cluster=~".+"} > 0',
      'label cluster (matcher cluster=~".+" of prometheus_remote_storage_shards{cluster=~".+"}) does not exist'),
@@ -177,6 +186,13 @@ def test_a_typo_in_a_matcher_that_matches_empty_is_a_warning() -> None:
     found = messages(CHECK, stack([alert('rate(http_requests_total{stauts!="500"}[5m]) > 1')]))
     assert len(found) == 1 and "warning[catalog/label]" in found[0], found
     assert "label stauts" in found[0] and "did you mean status?" in found[0]
+
+
+def test_legend_after_grouping_by_a_grafana_variable_is_not_checked() -> None:
+    # argocd/dashboards: by ($grouping) keeps whichever label the viewer picks.
+    expr = 'sum(rate(http_requests_total{job="api"}[$__rate_interval])) by ($grouping)'
+    variable = {"name": "grouping", "type": "custom", "query": "namespace,name,project"}
+    assert messages(CHECK, stack(), dashboard((expr, "{{path}}: {{$grouping}}"), variables=[variable])) == []
 
 
 def test_legend_name_of_a_plain_selector_passes() -> None:
