@@ -39,6 +39,36 @@ def _dropping_aggregation(arg: object, catalog: StackCatalog) -> str | None:
     return found
 
 
+def _value_side(node: object) -> object:
+    """The part of ``node`` whose series make its result: a binary operation's result series
+    are its left side's (its right side's under group_right; both sides' for ``or``), the other
+    side only filters or scales them (kubernetes' ``buckets * on (instance) group_left (node)
+    kubelet_node_name``)."""
+    if isinstance(node, pp.ParenExpr):
+        return _value_side(node.expr)
+    if isinstance(node, pp.BinaryExpr):
+        if str(node.op) == "or":
+            return node
+        modifier = node.modifier
+        if modifier is not None and str(modifier.card).endswith("OneToMany"):
+            return _value_side(node.rhs)
+        if isinstance(node.lhs, pp.NumberLiteral):
+            return _value_side(node.rhs)
+        return _value_side(node.lhs)
+    return node
+
+
+def _buckets(arg: object) -> list[object]:
+    """The selectors whose series ``histogram_quantile`` reads as buckets: those on the value
+    side of every binary operation down to the functions (aggregations pass through)."""
+    side = _value_side(arg)
+    if isinstance(side, pp.BinaryExpr):  # or: both sides
+        return _buckets(side.lhs) + _buckets(side.rhs)
+    if isinstance(side, pp.AggregateExpr):
+        return _buckets(side.expr)
+    return list(selectors(side))  # a function call or selector: as written, so rate() is seen
+
+
 def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Iterator[Problem]:
     if query.ast is None:
         return
@@ -47,7 +77,7 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
             continue
         arg = call.args[1]
         not_buckets = False
-        for selector in selectors(arg):
+        for selector in _buckets(arg):
             series = catalog.lookup(selector.name) if selector.name else None
             if series is None:
                 continue

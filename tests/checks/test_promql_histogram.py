@@ -15,6 +15,11 @@ PASSING = [
     ("without keeps le", "histogram_quantile(0.5, sum without (instance) (rate(http_request_duration_seconds_bucket[5m])))"),
     ("no aggregation", "histogram_quantile(0.5, rate(http_request_duration_seconds_bucket[5m]))"),
     ("recorded buckets by le", "histogram_quantile(0.9, le:http_request_duration_seconds_bucket:rate5m)"),
+    # kubernetes/rules.yaml node_quantile:kubelet_pleg_relist_duration_seconds:histogram_quantile:
+    # the gauge on the right only adds a label to the buckets.
+    ("buckets joined with a gauge for one label",
+     "histogram_quantile(0.5, sum(rate(http_request_duration_seconds_bucket[5m])) by (instance, le)"
+     " * on (instance) group_left (team) max by (instance, team) (model_drift_score))"),
 ]
 
 FAILING = [
@@ -28,6 +33,10 @@ FAILING = [
      "which is the count of a histogram", "error"),
     ("without rate", "histogram_quantile(0.95, sum by (le) (http_request_duration_seconds_bucket))",
      "without rate()", "warning"),
+    ("a gauge that group_right makes the value side",
+     "histogram_quantile(0.5, sum(rate(http_request_duration_seconds_bucket[5m])) by (instance, le)"
+     " * on (instance) group_right max by (instance) (model_drift_score))",
+     "over model_drift_score, which is a gauge", "error"),
 ]
 
 
