@@ -39,14 +39,31 @@ def _with_values(expr: str, interval_vars: set[str]) -> str:
     return substitute(expr)
 
 
-def parse_error(expr: str, interval_vars: set[str], prometheus_version: str | None = None) -> str | None:
+def _with_custom_values(expr: str, custom: dict[str, str]) -> str:
+    """``expr`` with custom variables written as their current value, as Grafana sends them."""
+    for name, value in custom.items():
+        expr = re.sub(rf"\$\{{{name}(?::\w+)?\}}|\[\[{name}\]\]|\${name}\b", lambda _m: value, expr)
+    return expr
+
+
+def parse_error(expr: str, interval_vars: set[str], prometheus_version: str | None = None,
+                custom: dict[str, str] | None = None) -> str | None:
     """Why ``expr`` does not parse once variables are substituted (or, given the target
-    version, why that Prometheus cannot run it), or None."""
+    version, why that Prometheus cannot run it), or None. ``custom`` maps custom variables to
+    their current value: a query that parses only with them written in (``x $op y`` where
+    ``$op`` is ``or`` or ``unless``) parses as Grafana sends it."""
     text = _with_values(expr, interval_vars)
     try:
         ast = promql_parser.parse(parseable(text))
     except ValueError as exc:
-        return f"PromQL does not parse: {exc}"
+        used = {n: v for n, v in (custom or {}).items() if re.search(rf"\$\{{?{n}\b|\[\[{n}\]\]", expr)}
+        if not used:
+            return f"PromQL does not parse: {exc}"
+        text = _with_values(_with_custom_values(expr, used), interval_vars)
+        try:
+            ast = promql_parser.parse(parseable(text))
+        except ValueError:
+            return f"PromQL does not parse: {exc}"
     found = function_problems(text, prometheus_version, ast) if prometheus_version else []
     return found[0] if found else None
 
@@ -63,6 +80,21 @@ def _is_prometheus(ref: Any, datasource_vars: dict[str, str]) -> bool:
         plugin = datasource_vars.get(match.group(1) or match.group(2))
         return plugin in (None, "prometheus")
     return True
+
+
+def _custom_values(dashboard: dict[str, Any]) -> dict[str, str]:
+    """Custom variables' current values (their first option when none is chosen)."""
+    found = {}
+    for variable in variables(dashboard):
+        if variable.get("type") != "custom" or not isinstance(variable.get("name"), str):
+            continue
+        current = (variable.get("current") or {}).get("value")
+        options = [o.get("value") for o in variable.get("options") or [] if isinstance(o, dict)]
+        value = current if isinstance(current, str) and current not in ("", "$__all") else next(
+            (o for o in options if isinstance(o, str) and o), None)
+        if value is not None:
+            found[variable["name"]] = value
+    return found
 
 
 def _datasource_variables(dashboard: dict[str, Any]) -> dict[str, str]:
@@ -90,6 +122,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
     for dash in dashboards(ctx):
         datasource_vars = _datasource_variables(dash.data)
         interval_vars = {v["name"] for v in variables(dash.data) if v.get("type") == "interval" and v.get("name")}
+        custom = _custom_values(dash.data)
         for panel in panels(dash.data):
             for target in targets(panel):
                 if "expr" not in target or not _is_prometheus(target.get("datasource"), datasource_vars):
@@ -102,7 +135,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
                                   message="query is empty: Grafana runs nothing for it; write a PromQL expression "
                                           "or remove the target")
                     continue
-                error = parse_error(expr, interval_vars, version)
+                error = parse_error(expr, interval_vars, version, custom)
                 if error:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
                                   field=field, message=f"{error} (query: {expr})")
@@ -110,7 +143,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
             if variable.get("type") != "query" or not _is_prometheus(variable.get("datasource"), datasource_vars):
                 continue
             inner = _variable_query(variable)
-            error = parse_error(inner, interval_vars, version) if inner is not None else None
+            error = parse_error(inner, interval_vars, version, custom) if inner is not None else None
             if error:
                 yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path,
                               obj=f"{dash.label} variable {variable.get('name')}", field="query",

@@ -77,3 +77,23 @@ def test_logql_behind_a_loki_datasource_variable_is_not_parsed_as_promql(tmp_pat
                  '"expr": "{job=\\"api\\"} |= \\"error\\" | logfmt"}]}]}]')
     _, problems = check(tmp_path, dashboard)
     assert problems_of(problems, CHECK) == []
+
+
+def _with_operator_variable(expr):
+    # hass/dashboards: a custom variable whose values are PromQL set operators.
+    return ('[{"uid": "ops", "title": "Ops", "templating": {"list": [{"name": "Inactive", "type": "custom", '
+            '"current": {"text": "Include", "value": "or"}, "options": [{"text": "Include", "value": "or"}, '
+            '{"text": "Exclude", "value": "unless"}], "query": "Include : or, Exclude : unless"}]}, '
+            '"panels": [{"type": "timeseries", "title": "States", "id": 1, "gridPos": {"h": 8, "w": 24, "x": 0, '
+            f'"y": 0}}, "targets": [{{"refId": "A", "expr": {expr!r}}}]}}]}}]').replace("'", '"')
+
+
+def test_a_custom_variable_written_as_promql_syntax_parses_with_its_value(tmp_path):
+    _, problems = check(tmp_path, _with_operator_variable("up $Inactive on (job) process_start_time_seconds"))
+    assert problems_of(problems, CHECK) == []
+
+
+def test_a_query_broken_whatever_its_custom_variables_hold_still_fails(tmp_path):
+    _, problems = check(tmp_path, _with_operator_variable("up $Inactive on (job) (process_start_time_seconds"))
+    found = problems_of(problems, CHECK)
+    assert len(found) == 1 and found[0]["message"].startswith("PromQL does not parse:"), found
