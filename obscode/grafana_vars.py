@@ -31,9 +31,12 @@ HIDDEN = 2
 
 
 def variables_used(expr: str) -> list[str]:
-    """Names of the template variables ``expr`` references, in order, built-ins excluded."""
+    """Names of the template variables ``expr`` references, in order, built-ins excluded. A
+    dollar escaped for a regex (``topic!~"\\$SYS.*"``) is text, not a reference."""
     names = []
     for match in _VARIABLE.finditer(expr):
+        if match.start() > 0 and expr[match.start() - 1] == "\\" and match.group(0).startswith("$"):
+            continue
         name = match.group(1) or match.group(2) or match.group(3)
         if name not in BUILTIN_DURATIONS and name not in names:
             names.append(name)

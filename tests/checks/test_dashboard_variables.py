@@ -68,3 +68,10 @@ def test_an_undefined_variable_only_in_a_title_is_a_warning(tmp_path):
     assert code == 0
     assert [(p["severity"], p["object"]) for p in found] == [("warning", 'dashboard v panel "Rate of ${service}"')]
     assert found[0]["message"].startswith("shows $service in its title or links")
+
+
+def test_a_dollar_escaped_in_a_regex_is_no_variable(tmp_path):
+    # ibm-mq/dashboards: topics named $SYS... are excluded with a regex-escaped dollar.
+    expr = r'sum(ibmmq_topic_subscriber_count{job=~"$job",topic!~"SYSTEM.*|\\$SYS.*"})'
+    _, problems = check(tmp_path, f'[dash(uid="v", variables=[{JOB}], panels=[ts("Topics", expr={expr!r})])]')
+    assert problems_of(problems, CHECK) == []
