@@ -89,7 +89,7 @@ class Exchange:
     """One request in flight: what the middleware learned when it started, then its response."""
 
     __slots__ = (
-        "scope", "span", "method", "start", "headers", "trace_id", "span_context", "in_progress",
+        "scope", "span", "method", "start", "headers", "trace_id", "span_id", "in_progress",
         "outer", "downstream", "trace_value", "middleware", "status", "responded", "error",
         "route", "seconds",
     )
@@ -119,9 +119,9 @@ class Exchange:
         #: The context current before the request's, restored for the last body.
         self.outer = outer
         self.downstream = downstream
-        context = span.get_span_context()
-        self.span_context = context
-        self.trace_id: str | None = "%032x" % context.trace_id if context.is_valid else None
+        trace_id, span_id, valid = middleware.span_context_ids(span.get_span_context())
+        self.span_id: int = span_id
+        self.trace_id: str | None = "%032x" % trace_id if valid else None
         header = middleware.trace_header
         self.trace_value = self.trace_id.encode("ascii") if header and self.trace_id else b""
         #: 500 until the app starts a response (an exception before it is a 500).
@@ -206,6 +206,7 @@ class ObscodeMiddleware:
         self._attach = compat.attach_context
         self._detach = compat.detach_context
         self._span_key = compat.SPAN_KEY
+        self.span_context_ids = compat.span_context_ids
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or SCOPE_KEY in scope:
@@ -304,7 +305,7 @@ class ObscodeMiddleware:
             trace_id = exchange.trace_id
             self.access_logger.write(
                 scope, method, ending.route, status, seconds, error, exchange.headers.get(b"user-agent"),
-                trace_id, "%016x" % exchange.span_context.span_id if trace_id is not None else None,
+                trace_id, "%016x" % exchange.span_id if trace_id is not None else None,
             )
         end_request = getattr(span, "end_request", None)
         if end_request is not None and error is None and status < 500:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+import operator
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -228,6 +229,8 @@ attach_context: Callable[[Context], Any]
 detach_context: Callable[[Any], None]
 #: The context key of the current span (``None`` on the public path).
 SPAN_KEY: Any = None
+#: ``span_context_ids(span_context)``: its ``(trace_id, span_id, is_valid)``.
+span_context_ids: Callable[[SpanContext], tuple[int, int, bool]]
 _context_logger = logging.getLogger("opentelemetry.context")
 
 
@@ -257,6 +260,9 @@ def _bind_context(fast: bool) -> None:
         SPAN_KEY = _SPAN_KEY
     else:
         SPAN_KEY = None
+    global span_context_ids
+    # By position where the probe checked SpanContext's tuple layout: one C call, not three properties.
+    span_context_ids = operator.itemgetter(0, 1, 5) if fast else operator.attrgetter("trace_id", "span_id", "is_valid")
 
 
 def context_with_span(base: Context, span: trace_api.Span) -> Context:
@@ -264,14 +270,6 @@ def context_with_span(base: Context, span: trace_api.Span) -> Context:
     if SPAN_KEY is not None:
         return Context({**base, SPAN_KEY: span})
     return trace_api.set_span_in_context(span, base)
-
-
-def span_in(context: Context | None) -> Any:
-    """The span ``context`` (or the current context) holds, or ``None``."""
-    if SPAN_KEY is not None:
-        return (context if context is not None else current_context()).get(SPAN_KEY)
-    span = trace_api.get_current_span(context)
-    return None if span is trace_api.INVALID_SPAN else span
 
 
 # --- tracers, processors, samplers -----------------------------------------------------------
@@ -303,9 +301,9 @@ def tracer_internals(tracer: Any) -> TracerInternals | None:
         return None
 
 
-def span_processors(multi: Any) -> Any:
-    """The processors of the tracer's ``SynchronousMultiSpanProcessor`` (identity changes with them)."""
-    return getattr(multi, "_span_processors", None)
+#: ``span_processors(multi)``: the processors of a tracer's ``SynchronousMultiSpanProcessor``
+#: (a new tuple when they change), read per request; a C-level getter, not a Python call.
+span_processors: Callable[[Any], Any] = operator.attrgetter("_span_processors")
 
 
 def sampling_bounds(sampler: Any) -> tuple[int, int, int, int, int] | None:
@@ -544,7 +542,7 @@ class RequestSpan(Span):
         """Hand the just-ended span to the self-metrics and the processors."""
         if self._record_end_metrics is not noop:
             self._record_end_metrics()
-        if not self._context.trace_flags & _SAMPLED:  # unsampled spans are not exported
+        if not self._context[3] & _SAMPLED:  # trace flags (layout checked by the probe); unsampled: not exported
             return
         for sink, emit, origin in self._emitters:
             packed = pack_request(self, origin) if emit is not None else None
@@ -678,18 +676,22 @@ def pack_request(span: Any, origin: int, kind: int = _SERVER) -> tuple[Any, ...]
     ) + tuple(attributes) + tuple(attributes.values())  # fewer steps than a tuple display with *
 
 
-def unpack(packed: tuple[Any, ...], origin: tuple[Any, Any, Any]) -> ReadableSpan:
+def unpack(packed: tuple[Any, ...], origins: Sequence[tuple[Any, Any, Any]]) -> ReadableSpan:
     """The ``ReadableSpan`` :func:`pack` was given (equal in every field an exporter reads);
-    ``origin`` is its ``(resource, instrumentation scope, instrumentation info)``."""
+    ``origins`` holds the ``(resource, instrumentation scope, instrumentation info)`` of each
+    origin number."""
     (name, trace_id, span_id, flags, parent_trace_id, parent_span_id, parent_flags, parent_remote,
-     kind, code, description, start, end, _) = packed[:_HEADER]
-    resource, scope, info = origin
+     kind, code, description, start, end, origin) = packed[:_HEADER]
+    resource, scope, info = origins[origin]
     middle = _HEADER + (len(packed) - _HEADER) // 2
+    # The fields SpanContext.__new__ would store (as new_span_context, inline: once per exported span).
     return ReadableSpan(
         name,
-        new_span_context(trace_id, span_id, flags),
-        None if parent_trace_id is None else new_span_context(
-            parent_trace_id, parent_span_id, parent_flags, is_remote=parent_remote,
+        _new_tuple(SpanContext, (trace_id, span_id, False, TRACE_FLAGS[flags], DEFAULT_TRACE_STATE,
+                                 bool(trace_id and span_id))),
+        None if parent_trace_id is None else _new_tuple(
+            SpanContext, (parent_trace_id, parent_span_id, parent_remote, TRACE_FLAGS[parent_flags],
+                          DEFAULT_TRACE_STATE, bool(parent_trace_id and parent_span_id)),
         ),
         resource,
         dict(zip(packed[_HEADER:middle], packed[middle:])),
@@ -702,11 +704,6 @@ def unpack(packed: tuple[Any, ...], origin: tuple[Any, Any, Any]) -> ReadableSpa
         end,
         scope,
     )
-
-
-def packed_origin(packed: tuple[Any, ...]) -> int:
-    """The origin number a packed span carries."""
-    return packed[_HEADER - 1]
 
 
 # --- the batch processor's queue -------------------------------------------------------------

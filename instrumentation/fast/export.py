@@ -109,7 +109,7 @@ def pack(span: ReadableSpan, origins: Origins) -> tuple[Any, ...] | None:
 
 def unpack(packed: tuple[Any, ...], origins: Origins) -> ReadableSpan:
     """The ``ReadableSpan`` :func:`pack` was given (equal in every field an exporter reads)."""
-    return compat.unpack(packed, origins.items[compat.packed_origin(packed)])
+    return compat.unpack(packed, origins.items)
 
 
 class UnpackedSpans(Sequence[ReadableSpan]):

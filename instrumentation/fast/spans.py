@@ -53,7 +53,9 @@ class ServerSpans:
         self.lean = self.internals is not None
         self._processors: Any = None
         self._request_type: type[compat.RequestSpan] | None = None
-        self._span_in = compat.span_in
+        # The current span is read from the context by its key (fast path only: bounds need internals).
+        self._span_key = compat.SPAN_KEY
+        self._current_context = compat.current_context
         #: Sampling bounds when the whole decision can be made here (see compat.sampling_bounds).
         self.bounds = (
             compat.sampling_bounds(tracer.sampler)  # type: ignore[attr-defined]
@@ -170,7 +172,7 @@ class ServerSpans:
         Same ids (the SDK's random source, trace id first), flags, trace state and decision
         as the SDK path; tests compare the two over random parents and ratios.
         """
-        current = self._span_in(context)
+        current = (context if context is not None else self._current_context()).get(self._span_key)
         parent = (
             current.get_span_context() if current is not None and isinstance(current, trace_api.Span) else None
         )

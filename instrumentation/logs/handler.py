@@ -151,8 +151,8 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 if type(item) is str:
                     lines.append(item)
                     continue
-                try:  # a QueuedAccessLine (see write_later)
-                    lines.append(item.text())
+                try:  # a QueuedAccessLine (see write_later); its text, without a call per line
+                    lines.append(item.formatter.json_access_line(*item[1:]))
                 except Exception as error:  # noqa: BLE001 - logging must never break the caller
                     errors.report("log_sink", error)  # counted; the other lines are written
         finally:
