@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ROOT / "docs" / "benchmarks"
-ORDER = ["generate", "check", "http", "monitor"]
+ORDER = ["generate", "check", "corpus", "http", "monitor"]
 
 HEADER = """# Benchmarks
 
