@@ -204,6 +204,18 @@ MODEL_MONITOR_ALERTS = MetricSpec(
     label_values={"outcome": ("sent", "failed", "dropped", "deduplicated", "retried")},
 )
 
+#: The semantic conventions' ``http.client.request.duration``, recorded by the HTTP client
+#: instrumentation (``instrumentation.clients``) for every outgoing httpx or requests call.
+HTTP_CLIENT_REQUEST_DURATION = MetricSpec(
+    name="http_client_request_duration",
+    type="histogram",
+    unit="s",
+    help="Outgoing HTTP request duration in seconds (until the response headers), "
+    "by method, server, status code and error type.",
+    labels=("http_request_method", "server_address", "server_port", "http_response_status_code", "error_type"),
+    buckets=SECONDS_BUCKETS,
+)
+
 #: What an instrumented FastAPI service emits.
 HTTP_METRICS: tuple[MetricSpec, ...] = (
     HTTP_REQUESTS,
@@ -232,8 +244,11 @@ MODEL_METRICS: tuple[MetricSpec, ...] = (
     MODEL_MONITOR_ALERTS,
 )
 
+#: What an instrumented service adds once it makes outgoing HTTP calls (httpx, requests).
+HTTP_CLIENT_METRICS: tuple[MetricSpec, ...] = (HTTP_CLIENT_REQUEST_DURATION,)
+
 #: Every metric the package can create.
-ALL_METRICS: tuple[MetricSpec, ...] = HTTP_METRICS + MODEL_METRICS
+ALL_METRICS: tuple[MetricSpec, ...] = HTTP_METRICS + HTTP_CLIENT_METRICS + MODEL_METRICS
 
 
 def by_name(name: str) -> MetricSpec:

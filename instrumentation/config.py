@@ -70,6 +70,8 @@ class InstrumentationConfig:
     #: WARNING and above always flush at once, with everything before them.
     log_flush_interval: float = 0.0
     access_log: bool = True
+    #: Client spans and W3C trace-context headers for outgoing httpx and requests calls.
+    trace_clients: bool = True
     #: Add redacted request headers to each access-log line.
     access_log_headers: bool = False
     redact: tuple[str, ...] = DEFAULT_REDACT
@@ -144,6 +146,7 @@ class InstrumentationConfig:
             log_level=env.get("OBSCODE_LOG_LEVEL", cls.log_level).upper(),
             log_flush_interval=flush_interval,
             access_log=_bool(env, "OBSCODE_ACCESS_LOG", True),
+            trace_clients=_bool(env, "OBSCODE_TRACE_CLIENTS", True),
             access_log_headers=_bool(env, "OBSCODE_ACCESS_LOG_HEADERS", False),
             redact=_csv(redact) if redact is not None else DEFAULT_REDACT,
             trace_id_header=env.get("OBSCODE_TRACE_ID_HEADER", cls.trace_id_header).strip().lower(),
@@ -173,6 +176,8 @@ ENV_VARS: dict[str, str] = {
     "OBSCODE_LOG_FLUSH_INTERVAL": "seconds INFO lines may wait in the buffer (WARNING and above flush at once); "
     "default 0: lines written on an event loop are flushed at the end of its pass, others at once",
     "OBSCODE_ACCESS_LOG": "one access-log line per request: true/false; default true",
+    "OBSCODE_TRACE_CLIENTS": "client spans and W3C trace-context headers for outgoing httpx and requests calls: "
+    "true/false; default true",
     "OBSCODE_ACCESS_LOG_HEADERS": "add the (redacted) request headers to access-log lines; default false",
     "OBSCODE_LOG_REDACT": "comma-separated keys whose values are masked; default " + ",".join(DEFAULT_REDACT),
     "OBSCODE_TRACE_ID_HEADER": "response header carrying the trace id; empty for none; default x-trace-id",

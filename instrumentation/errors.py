@@ -13,7 +13,7 @@ import weakref
 from typing import Any, Protocol
 
 #: Components that can fail; each gets a zero-valued series at start so alerts can use rate().
-COMPONENTS: tuple[str, ...] = ("span_exporter", "log_sink", "hook", "metrics", "middleware")
+COMPONENTS: tuple[str, ...] = ("span_exporter", "log_sink", "hook", "metrics", "middleware", "http_client")
 
 
 class _Counter(Protocol):

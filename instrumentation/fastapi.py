@@ -55,6 +55,7 @@ class Instrumentation:
     _logging: bool = False
     _original_build: Any = field(default=None, repr=False)
     _native_saved: dict[str, Any] | None = field(default=None, repr=False)
+    _clients: Any = field(default=None, repr=False)
 
     def exposition(self) -> bytes:
         """What ``/metrics`` serves (merged over workers in multi-worker mode)."""
@@ -77,6 +78,8 @@ class Instrumentation:
             self.multiproc.stop()
         if self._logging:
             remove_logging()
+        if self._clients is not None:
+            self._clients.uninstrument()
         if self._owns_provider:
             self.tracer_provider.shutdown()
 
@@ -139,6 +142,10 @@ def instrument(
                 multiproc.stop()
             raise
     handle._logging = configure_logging(cfg) is not None
+    if cfg.trace_clients:
+        from instrumentation.clients import instrument_http_clients
+
+        handle._clients = instrument_http_clients(provider, metrics=pipeline, redact=cfg.redact)
 
     tracer = provider.get_tracer("obscode.instrumentation")
     routes = RouteTemplates(app)
