@@ -12,7 +12,7 @@ from obscode.importers import pycode
 from obscode.importers.fields import Context, Field, read_object
 from obscode.importers.problems import Collector
 from obscode.importers.spec import Obj, Var, build, failed
-from obscode.importers.yaml_lines import Mapping, load_documents, report_duplicates
+from obscode.importers.yaml_lines import Mapping, load_mapping
 from obscode.model.alertmanager import (
     AlertmanagerConfig, AlertmanagerGlobal, EmailConfig, InhibitRule, Matcher, PagerdutyConfig, Receiver,
     Route, SlackConfig, TimeInterval, TimeRange, WebhookConfig,
@@ -201,14 +201,9 @@ _GLOBAL = {
 def read_file(path: Path, report: Collector) -> Obj | None:
     """The AlertmanagerConfig of ``path``, validated object by object; None after reporting."""
     file = str(path)
-    documents = load_documents(path, report)
-    if documents is None:
+    data = load_mapping(path, report, "an Alertmanager configuration is one YAML mapping with route and receivers")
+    if data is None:
         return None
-    if len(documents) != 1 or not isinstance(documents[0], Mapping):
-        report.error(file, None, "an Alertmanager configuration is one YAML mapping with route and receivers")
-        return None
-    data = documents[0]
-    report_duplicates(data, file, report)
     ctx = Context(file, report, SECRETS_DIR, taken=set())
     if "mute_time_intervals" in data and "time_intervals" not in data:
         report.note(f"{file}: top-level mute_time_intervals is written as time_intervals (its name since Alertmanager 0.24)")

@@ -11,7 +11,7 @@ from obscode.importers import pycode
 from obscode.importers.fields import Context, Field, read_object
 from obscode.importers.problems import Collector
 from obscode.importers.spec import Obj, Var, build, failed, to_code
-from obscode.importers.yaml_lines import Mapping, load_documents, report_duplicates
+from obscode.importers.yaml_lines import Mapping, load_mapping
 from obscode.model.scrape import (
     AlertmanagerEndpoint, BasicAuth, GlobalConfig, KubernetesSDConfig, PrometheusConfig, RelabelConfig,
     ScrapeConfig, StaticConfig,
@@ -118,14 +118,9 @@ def _global(data: Any, ctx: Context, line: int) -> Obj | None:
 def read_file(path: Path, report: Collector) -> Obj | None:
     """The PrometheusConfig of ``path``, validated object by object; None after reporting."""
     file = str(path)
-    documents = load_documents(path, report)
-    if documents is None:
+    data = load_mapping(path, report, "a Prometheus configuration is one YAML mapping with scrape_configs")
+    if data is None:
         return None
-    if len(documents) != 1 or not isinstance(documents[0], Mapping):
-        report.error(file, None, "a Prometheus configuration is one YAML mapping with scrape_configs")
-        return None
-    data = documents[0]
-    report_duplicates(data, file, report)
     ctx = Context(file, report, SECRETS_DIR, taken=set())
     if "rule_files" in data:
         files = ", ".join(str(f) for f in data.get("rule_files") or [])

@@ -118,3 +118,17 @@ def report_duplicates(data: Any, file: str, report: Collector) -> None:
     elif isinstance(data, list):
         for value in data:
             report_duplicates(value, file, report)
+
+
+def load_mapping(path: Path, report: Collector, expected: str) -> Mapping | None:
+    """The one YAML mapping of a configuration file (its duplicate keys reported), or ``None``
+    after reporting that the file is not ``expected`` (e.g. "an Alertmanager configuration is
+    one YAML mapping with route and receivers")."""
+    documents = load_documents(path, report)
+    if documents is None:
+        return None
+    if len(documents) != 1 or not isinstance(documents[0], Mapping):
+        report.error(str(path), None, expected)
+        return None
+    report_duplicates(documents[0], str(path), report)
+    return documents[0]
