@@ -14,18 +14,15 @@ import pytest
 from obscode.importers import roundtrip
 from obscode.importers.dashboards import read_files
 from obscode.importers.problems import Collector
-from tests.conftest import ROOT, require_tool
+from tests.conftest import require_tool
 from tests.importers.helpers import generated, obscode
+from tests.realworld import harness
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "mixins"
-MIXINS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
+CORPUS = harness.CORPUS
+MIXINS = [p.name for p in harness.mixins()]
 
 #: Round-trip differences that are expected, by mixin, each with its reason.
 EXCEPTIONS: dict[str, list[str]] = {}
-
-
-def _is_empty(path: Path) -> bool:
-    return path.read_text().strip() in ("null", "{}", "groups: []")
 
 
 def test_the_corpus_is_there() -> None:
@@ -44,12 +41,12 @@ def test_a_mixin_imports_generates_and_round_trips(name: str, tmp_path: Path) ->
     rules = [p for p in (mixin / "alerts.yaml", mixin / "rules.yaml") if p.is_file()]
     dashboards = sorted((mixin / "dashboards").iterdir()) if (mixin / "dashboards").is_dir() else []
     result = obscode("import", "rules", *rules, "--stack", "corpus", "--out", stack)
-    if all(_is_empty(p) for p in rules):
+    if all(harness.is_empty(p) for p in rules):
         # Files holding only null, {} or `groups: []` are reported empty; with nothing else, nothing is written.
         assert result.exit_code == 2 and result.output.count("holds no rule groups: nothing to import") == len(rules)
     else:
         assert result.exit_code == 0, result.output
-        assert result.output.count("holds no rule groups (empty): skipped") == sum(map(_is_empty, rules))
+        assert result.output.count("holds no rule groups (empty): skipped") == sum(map(harness.is_empty, rules))
     if dashboards:
         result = obscode("import", "dashboard", *dashboards, "--stack", "corpus", "--out", stack)
         assert result.exit_code == 0, result.output
@@ -72,7 +69,7 @@ def test_every_rule_file_of_the_corpus_imports_into_one_stack_that_promtool_acce
     result = obscode("import", "rules", *files, "--stack", "corpus", "--out", tmp_path / "stack")
     assert result.exit_code == 0, result.output
     # Every mixin names its files alerts.yaml and rules.yaml: each rule file takes its folder's name.
-    assert result.output.count("rule file named") == sum(not _is_empty(f) for f in files)
+    assert result.output.count("rule file named") == sum(not harness.is_empty(f) for f in files)
     out = generated(tmp_path / "stack", tmp_path / "out")
     assert roundtrip.rules_round_trip(files, out) == []
     rule_files = sorted((out / "prometheus" / "rules").glob("*.yml"))

@@ -37,14 +37,14 @@ def mixins() -> list[Path]:
     return sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
 
 
+def is_empty(path: Path) -> bool:
+    """A published rule file that holds nothing: null, {} or groups: []."""
+    return path.read_text(encoding="utf-8").strip() in ("null", "{}", "groups: []")
+
+
 def rule_files(mixin: Path) -> list[Path]:
-    """alerts.yaml and rules.yaml, unless they hold nothing (null, {} or groups: [])."""
-    found = []
-    for name in ("alerts.yaml", "rules.yaml"):
-        path = mixin / name
-        if path.is_file() and path.read_text(encoding="utf-8").strip() not in ("null", "{}", "groups: []"):
-            found.append(path)
-    return found
+    """alerts.yaml and rules.yaml, unless they hold nothing."""
+    return [p for p in (mixin / "alerts.yaml", mixin / "rules.yaml") if p.is_file() and not is_empty(p)]
 
 
 def dashboard_files(mixin: Path) -> list[Path]:
