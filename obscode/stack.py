@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from obscode.model.alert_tests import AlertTest
 from obscode.model.alertmanager import AlertmanagerConfig
 from obscode.model.base import CheckIds, FieldError, Model
 from obscode.model.catalog import Catalog, resolve as resolve_catalog
+from obscode.model.duration import Duration
 from obscode.model.dashboards import Datasource, GrafanaSettings
 from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
@@ -42,6 +44,19 @@ class Stack(Model):
     alertmanager_version: str = DEFAULT_ALERTMANAGER_VERSION
     grafana_version: str = DEFAULT_GRAFANA_VERSION
     rule_files: list[RuleFile] = Field(default_factory=list)
+    #: Unit tests of the alerts (promtool's test format, typed), written to
+    #: prometheus/tests/<name>.yml and run by ``obscode check`` with ``promtool test rules``.
+    alert_tests: list[AlertTest] = Field(default_factory=list)
+    #: Also synthesise a test from the catalog for every alert of a simple shape that no
+    #: AlertTest covers (series that cross the threshold fire after ``for``; just below, none).
+    synthesise_alert_tests: bool = True
+    #: An alert whose ``for`` is longer than this is a warning (checked by alerts/for) ...
+    alert_for_warning: Duration = "1d"
+    #: ... and longer than this an error: the condition would have to hold unbroken that long.
+    alert_for_max: Duration = "7d"
+    #: How a recording rule name outside the ``level:metric:operations`` form is reported
+    #: (checked by rules/naming): "warning", "error" or "off".
+    recording_rule_naming: Literal["warning", "error", "off"] = "warning"
     alertmanager: AlertmanagerConfig | None = None
     #: grafanalib or Grafana Foundation SDK dashboards, or dashboard JSON (obscode.model.dashboards).
     dashboards: list[Any] = Field(default_factory=list)
