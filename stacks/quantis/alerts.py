@@ -16,8 +16,10 @@ def _human(duration: str) -> str:
     return f"{number} {unit}{'' if number == 1 else 's'}"
 
 
-def _labels(severity: str, category: str) -> dict[str, str]:
-    return {"severity": severity, "category": category}
+def _labels(severity: str, category: str, service: str) -> dict[str, str]:
+    """Routing labels: the route tree matches severity and category, and groups (and
+    inhibits) by alertname and service, so every alert says which service it is about."""
+    return {"severity": severity, "category": category, "service": service}
 
 
 def system_alerts(config=CONFIG) -> RuleFile:
@@ -27,7 +29,7 @@ def system_alerts(config=CONFIG) -> RuleFile:
             alert="HighCpuUsage",
             expr=f'avg by(instance) (rate(node_cpu_seconds_total{{mode="idle"}}[5m])) < {t.cpu_idle_ratio_below}',
             for_=f.high_cpu,
-            labels=_labels("warning", "system"),
+            labels=_labels("warning", "system", config.node.name),
             annotations={
                 "summary": "High CPU usage on {{ $labels.instance }}",
                 "description": f"CPU usage is above {round((1 - t.cpu_idle_ratio_below) * 100)}% for {_human(f.high_cpu)}",
@@ -38,7 +40,7 @@ def system_alerts(config=CONFIG) -> RuleFile:
             expr="(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes"
                  f" > {t.memory_used_ratio_above}",
             for_=f.high_memory,
-            labels=_labels("warning", "system"),
+            labels=_labels("warning", "system", config.node.name),
             annotations={
                 "summary": "High memory usage on {{ $labels.instance }}",
                 "description": f"Memory usage is above {round(t.memory_used_ratio_above * 100)}% for {_human(f.high_memory)}",
@@ -48,7 +50,8 @@ def system_alerts(config=CONFIG) -> RuleFile:
             alert="ServiceDown",
             expr="up == 0",
             for_=f.service_down,
-            labels=_labels("critical", "system"),
+            # Label values are templates: the service is the job whose target is down.
+            labels=_labels("critical", "system", "{{ $labels.job }}"),
             annotations={
                 "summary": "Service {{ $labels.job }} is down",
                 "description": f"Service has been down for more than {_human(f.service_down)}",
@@ -64,7 +67,7 @@ def model_alerts(config=CONFIG) -> RuleFile:
             alert="HighModelError",
             expr=f'model_prediction_error{{metric_type="mape"}} > {t.model_mape_percent_above:g}',
             for_=f.high_model_error,
-            labels=_labels("warning", "model"),
+            labels=_labels("warning", "model", config.model_service.name),
             annotations={
                 "summary": "High error rate for model {{ $labels.model_id }}",
                 "description": f"MAPE is above {t.model_mape_percent_above:g}% for {_human(f.high_model_error)}",
@@ -76,7 +79,7 @@ def model_alerts(config=CONFIG) -> RuleFile:
             # corrected statistical test and exports the decision per feature.
             expr="max by(model_id, feature_name) (model_feature_drifted) == 1",
             for_=f.data_drift,
-            labels=_labels("warning", "model"),
+            labels=_labels("warning", "model", config.model_service.name),
             annotations={
                 "summary": "Data drift detected for model {{ $labels.model_id }}",
                 "description": "Feature {{ $labels.feature_name }} shows significant drift",
@@ -87,7 +90,7 @@ def model_alerts(config=CONFIG) -> RuleFile:
             expr="histogram_quantile(0.95, sum(rate(model_prediction_latency_seconds_bucket[5m])) by (le, model_id))"
                  f" > {t.prediction_p95_seconds_above}",
             for_=f.slow_predictions,
-            labels=_labels("warning", "model"),
+            labels=_labels("warning", "model", config.model_service.name),
             annotations={
                 "summary": "Slow predictions for model {{ $labels.model_id }}",
                 "description": f"95th percentile prediction latency is above "
