@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from obscode.errors import DefinitionError, SourceLocation, UsageError, traceback_location
+from obscode.grafana.origins import recording
 from obscode.stack import Stack
 
 STACKS_DIR = Path("stacks")
@@ -61,7 +62,8 @@ def _import(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("obscode_stacks", ModuleType("obscode_stacks"))
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    with recording():  # dashboards, panels and targets remember their line (obscode.grafana.origins)
+        spec.loader.exec_module(module)
     return module
 
 
@@ -90,7 +92,8 @@ def load(arg: str | Path, profile: str | None = None) -> LoadedStack:
             known = ", ".join(sorted(profiles)) or "none"
             raise UsageError(f"stack {label} has no profile {profile!r} (profiles: {known})")
         try:
-            stack = profiles[profile](stack)
+            with recording():
+                stack = profiles[profile](stack)
         except DefinitionError as exc:
             exc.stack = exc.stack or label
             exc.source = exc.source or traceback_location(exc.__traceback__)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from obscode import grafana_vars
 from obscode.errors import SourceLocation
+from obscode.grafana.origins import locator
 from obscode.grafana_vars import Reference, Variable
 from obscode.model.rules import AlertRule, RecordingRule
 from obscode.promql import Matcher, parse
@@ -225,8 +226,12 @@ def _used(expr: str, defined: Mapping[str, Variable], numeric: Mapping[str, str]
             tuple((n, numeric[n]) for n in names if n in numeric))
 
 
-def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
+def dashboard_queries(path: str, dashboard: dict[str, Any],
+                      where: Callable[[Any], SourceLocation | None] | None = None) -> list[Query]:
+    """The queries of ``dashboard`` (written to ``path``); ``where`` gives the source line of a
+    target or variable (see :func:`obscode.grafana.origins.where`)."""
     found: list[Query] = []
+    where = where or (lambda _node: None)
     uid = dashboard.get("uid") or path
     defined = grafana_vars.dashboard_variables(dashboard)
     numeric = {name: value for name, value in ((n, grafana_vars.number(v)) for n, v in defined.items())
@@ -245,7 +250,7 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
             parsed = substitute(expr, numbers)
             found.append(Query("panel", path, f'dashboard {uid} panel "{title}" target {ref}', expr,
                                _parse(parsed), legend=target.get("legendFormat"), parsed=parsed,
-                               variables=used))
+                               variables=used, source=where(target)))
     for variable in (dashboard.get("templating") or {}).get("list", []) or []:
         if not isinstance(variable, dict) or variable.get("type") != "query":
             continue
@@ -271,7 +276,7 @@ def dashboard_queries(path: str, dashboard: dict[str, Any]) -> list[Query]:
         used, numbers = _used(expr, defined, numeric)
         parsed = substitute(expr, numbers)
         found.append(Query("variable", path, obj, expr, _parse(parsed), required_labels=required, parsed=parsed,
-                           variables=used, defines=defined.get(str(variable.get("name")))))
+                           variables=used, defines=defined.get(str(variable.get("name"))), source=where(variable)))
     return found
 
 
@@ -285,6 +290,6 @@ def collect(ctx: Any) -> list[Query]:
             except ValueError:
                 continue  # the dashboard checks report JSON that does not load
             if isinstance(dashboard, dict):
-                found.extend(dashboard_queries(path, dashboard))
+                found.extend(dashboard_queries(path, dashboard, locator(ctx, path)))
         ctx.cache["queries"] = found
     return ctx.cache["queries"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from obscode.checks import CheckContext, Problem
 from obscode.emit.grafana import DATASOURCES_FILE
+from obscode.grafana.origins import where
 from obscode.grafana.walk import RenderedDashboard, dashboards, panels, targets, variables
 from obscode.model.dashboards import BUILTIN_DATASOURCE_UIDS
 
@@ -50,29 +51,31 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
     for dash in dashboards(ctx):
         datasource_vars = {v.get("name") for v in variables(dash.data) if v.get("type") == "datasource"}
 
-        def check(ref: Any, obj: str, field: str, dash: RenderedDashboard = dash) -> Iterator[Problem]:
+        def check(ref: Any, obj: str, field: str, node: Any, dash: RenderedDashboard = dash) -> Iterator[Problem]:
             message = _problem(ref, known, datasource_vars)
             if message:
-                yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=obj, field=field, message=message)
+                yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=obj, field=field, message=message,
+                              source=where(ctx, dash.path, node))
 
         for panel in panels(dash.data):
             label = dash.panel_label(panel)
             if panel.get("type") == "row":
                 continue
             if "datasource" in panel:
-                yield from check(panel["datasource"], label, "datasource")
+                yield from check(panel["datasource"], label, "datasource", panel)
             elif list(targets(panel)):
                 yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=label, field="datasource",
-                              message="panel has queries but no datasource")
+                              message="panel has queries but no datasource", source=where(ctx, dash.path, panel))
             for target in targets(panel):
                 if "datasource" in target:
-                    yield from check(target["datasource"], label, f"targets[{target.get('refId')}].datasource")
+                    yield from check(target["datasource"], label, f"targets[{target.get('refId')}].datasource",
+                                     target)
         for variable in variables(dash.data):
             if "datasource" in variable:
                 yield from check(variable["datasource"], f"{dash.label} variable {variable.get('name')}",
-                                 "datasource")
+                                 "datasource", variable)
         annotations = dash.data.get("annotations", {}).get("list") or []
         for annotation in annotations:
             if isinstance(annotation, dict) and "datasource" in annotation:
                 yield from check(annotation["datasource"], f"{dash.label} annotation {annotation.get('name')!r}",
-                                 "datasource")
+                                 "datasource", None)

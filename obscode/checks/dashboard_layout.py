@@ -14,6 +14,7 @@ from typing import Any
 
 from obscode.checks import CheckContext, Problem
 from obscode.grafana.legacy import GRID_COLUMNS
+from obscode.grafana.origins import where
 from obscode.grafana.walk import RenderedDashboard, dashboards
 
 CHECK_ID = "dashboard/layout"
@@ -91,7 +92,8 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         def problem(panel: dict[str, Any], field: str, message: str, severity: str,
                     dash: RenderedDashboard = dash) -> None:
             found.append(Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
-                                 field=field, message=message, severity=severity))  # type: ignore[arg-type]
+                                 field=field, message=message, severity=severity,  # type: ignore[arg-type]
+                                 source=where(ctx, dash.path, panel)))
 
         _layer(dash.data.get("panels") or [], problem)
     return iter(found)

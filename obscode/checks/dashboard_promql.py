@@ -15,6 +15,7 @@ from typing import Any
 import promql_parser
 
 from obscode.checks import CheckContext, Problem
+from obscode.grafana.origins import where
 from obscode.grafana.walk import dashboards, panels, targets, variables
 from obscode.grafana_vars import substitute
 from obscode.model.rules import parseable
@@ -133,12 +134,13 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
                                   field=field, severity="warning",
                                   message="query is empty: Grafana runs nothing for it; write a PromQL expression "
-                                          "or remove the target")
+                                          "or remove the target", source=where(ctx, dash.path, target))
                     continue
                 error = parse_error(expr, interval_vars, version, custom)
                 if error:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
-                                  field=field, message=f"{error} (query: {expr})")
+                                  field=field, message=f"{error} (query: {expr})",
+                                  source=where(ctx, dash.path, target))
         for variable in variables(dash.data):
             if variable.get("type") != "query" or not _is_prometheus(variable.get("datasource"), datasource_vars):
                 continue
@@ -147,4 +149,4 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
             if error:
                 yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path,
                               obj=f"{dash.label} variable {variable.get('name')}", field="query",
-                              message=f"{error} (query: {inner})")
+                              message=f"{error} (query: {inner})", source=where(ctx, dash.path, variable))

@@ -10,6 +10,7 @@ wrong type (``"max": "lots"``) or a missing required value is an error."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from obscode.grafana.schema import (
     DEPRECATED_PANEL_TYPES, PANEL_OPTIONS, PANEL_TYPES, Dashboard, Panel, PrometheusTarget, RowPanel,
     dashboard_key_findings, panel_key_findings,
 )
+from obscode.grafana.origins import where
 from obscode.grafana.walk import RenderedDashboard, dashboards, panels
 from obscode.versions import grafana_schema_version
 
@@ -27,6 +29,8 @@ CHECK_ID = "dashboard/schema"
 Finding = tuple[str, str, Severity]
 #: What Grafana gives a panel whose gridPos lacks a member (PanelModel defaults).
 _GRID_DEFAULTS = {"x": 0, "y": 0, "h": 3, "w": 6}
+#: A finding's field naming one target of the panel: ``targets[2].expr``.
+_TARGET_FIELD = re.compile(r"^targets\[(\d+)\]")
 
 
 def _messages(model: type[BaseModel], data: Any, prefix: str = "") -> list[Finding]:
@@ -94,16 +98,25 @@ def _dashboard_findings(data: dict[str, Any], grafana: str) -> list[Finding]:
     return found + [(f.field, f.message, f.severity) for f in dashboard_key_findings(data, grafana)]
 
 
+def _node_of(panel: dict[str, Any], field: str) -> Any:
+    """The target a panel finding's field names (``targets[1].expr``), else the panel."""
+    match = _TARGET_FIELD.match(field or "")
+    found = panel.get("targets") if match else None
+    if match and isinstance(found, list) and int(match.group(1)) < len(found):
+        return found[int(match.group(1))]
+    return panel
+
+
 def run(ctx: CheckContext) -> Iterator[Problem]:
     grafana = ctx.stack.grafana_version
     for dash in dashboards(ctx):
-        def problem(obj: str, finding: Finding, dash: RenderedDashboard = dash) -> Problem:
+        def problem(obj: str, finding: Finding, node: Any = None, dash: RenderedDashboard = dash) -> Problem:
             field, message, severity = finding
             return Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=obj, field=field or None,
-                           message=message, severity=severity)
+                           message=message, severity=severity, source=where(ctx, dash.path, node))
 
         for finding in _dashboard_findings(dash.data, grafana):
             yield problem(dash.label, finding)
         for panel in panels(dash.data):
             for finding in _panel_findings(panel, grafana):
-                yield problem(dash.panel_label(panel), finding)
+                yield problem(dash.panel_label(panel), finding, _node_of(panel, finding[0]))

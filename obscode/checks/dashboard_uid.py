@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obscode.checks import CheckContext, Problem
+from obscode.grafana.origins import where
 from obscode.grafana.walk import dashboards
 from obscode.model.dashboards import UID_MAX_LENGTH, UID_PATTERN
 
@@ -23,7 +24,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
 
         def problem(message: str) -> Problem:
             return Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.label,
-                           field="uid", message=message)
+                           field="uid", message=message, source=where(ctx, dash.path))
 
         if not isinstance(uid, str) or not uid:
             yield problem(f"dashboard {title!r} has no uid; set Dashboard(uid=...) to a short fixed id "

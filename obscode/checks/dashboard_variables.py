@@ -4,7 +4,10 @@
 An undefined ``$instance`` in a query or datasource reaches Prometheus literally and matches
 nothing, so the panel is silently empty (error); elsewhere (a title, a link) it shows as
 written (warning). A variable nothing uses is a dropdown that changes nothing (warning). Uses are counted in queries, titles, repeats, datasource references
-and other variables' queries (so a ``job`` that filters ``instance`` is used)."""
+and other variables' queries (so a ``job`` that filters ``instance`` is used).
+
+A variable name defined twice is an error: ``$name`` (and the URL's ``var-name``) can stand for
+only one of the two, so one dropdown changes nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from obscode.checks import CheckContext, Problem
-from obscode.grafana.walk import dashboards, panels, variables
+from obscode.grafana.origins import where
+from obscode.grafana.walk import RenderedDashboard, dashboards, panels, variables
 from obscode.grafana_vars import variables_used
 
 CHECK_ID = "dashboard/variables"
@@ -53,8 +57,26 @@ def _panel_uses(panel: dict[str, Any]) -> tuple[list[str], list[str]]:
     return queried, shown
 
 
+def _duplicates(ctx: CheckContext, dash: RenderedDashboard) -> Iterator[Problem]:
+    """A name defined again: ``$name`` and the URL's ``var-name`` can stand for only one of them."""
+    first: dict[str, int] = {}
+    for position, variable in enumerate(variables(dash.data), start=1):
+        name = variable.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        if name not in first:
+            first[name] = position
+            continue
+        yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=f"{dash.label} variable {name}",
+                      field="name", source=where(ctx, dash.path, variable), cause=f"variable {name} is defined twice",
+                      message=f"variable {name} is defined twice (variables {first[name]} and {position} of "
+                              f"templating): ${name} and the URL's var-{name} can stand for only one of them, so "
+                              "one dropdown changes nothing; rename or remove one")
+
+
 def run(ctx: CheckContext) -> Iterator[Problem]:
     for dash in dashboards(ctx):
+        yield from _duplicates(ctx, dash)
         defined = [v.get("name") for v in variables(dash.data) if isinstance(v.get("name"), str)]
         available = ", ".join(defined) or "none"
         used: set[str] = set()
@@ -67,10 +89,11 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
                 if name in queried:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
                                   field=None, message=f"uses ${name}, which the dashboard does not define "
-                                  f"(defined: {available}); add a Template(name={name!r}, ...) or fix the name")
+                                  f"(defined: {available}); add a Template(name={name!r}, ...) or fix the name",
+                                  source=where(ctx, dash.path, panel))
                 else:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=dash.panel_label(panel),
-                                  field=None, severity="warning",
+                                  field=None, severity="warning", source=where(ctx, dash.path, panel),
                                   message=f"shows ${name} in its title or links, which the dashboard does not "
                                   f"define (defined: {available}), so it appears as written; add a "
                                   f"Template(name={name!r}, ...) or fix the name")
@@ -83,11 +106,13 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
                 if name not in defined:
                     yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path,
                                   obj=f"{dash.label} variable {own}", field="query",
-                                  message=f"uses ${name}, which the dashboard does not define (defined: {available})")
+                                  message=f"uses ${name}, which the dashboard does not define (defined: {available})",
+                                  source=where(ctx, dash.path, variable))
         for name in _names({k: v for k, v in dash.data.items() if k in ("title", "links", "description")}):
             used.add(name)
-        for name in defined:
-            if name not in used:
+        for variable in variables(dash.data):
+            name = variable.get("name")
+            if isinstance(name, str) and name not in used:
                 yield Problem(check=CHECK_ID, stack=ctx.name, file=dash.path, obj=f"{dash.label} variable {name}",
-                              field="name", severity="warning",
+                              field="name", severity="warning", source=where(ctx, dash.path, variable),
                               message="no panel, title or other variable uses this variable; use it or remove it")

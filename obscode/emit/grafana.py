@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from obscode.emit.yaml_out import dump, header_for
+from obscode.grafana import origins
 from obscode.grafana.normalise import DatasourceIndex, normalise
 from obscode.grafana.source import dashboard_json
 from obscode.model.dashboards import UID_MAX_LENGTH, UID_PATTERN
@@ -38,14 +39,38 @@ def _file_name(dashboard: dict[str, Any], position: int, taken: set[str]) -> str
 
 def normalised_dashboards(stack: Stack) -> list[dict[str, Any]]:
     """Every dashboard of ``stack`` as normalised JSON, in the order the stack lists them."""
+    return [dashboard for dashboard, _built in _rendered(stack)]
+
+
+def _rendered(stack: Stack) -> list[tuple[dict[str, Any], list[origins.Built]]]:
+    """Each dashboard's normalised JSON, with the objects in it whose building was recorded."""
     index = DatasourceIndex(tuple(stack.datasources()))
     out = []
-    for position, obj in enumerate(stack.dashboards, start=1):
-        try:
-            raw = dashboard_json(obj)
-        except TypeError as exc:
-            raise ValueError(f"dashboards[{position - 1}]: {exc}") from None
-        out.append(normalise(raw, index))
+    saved = origins.keep_frames_on_evolve()  # grafanalib evolves panels while writing JSON
+    try:
+        for position, obj in enumerate(stack.dashboards, start=1):
+            marks = origins.mark()
+            try:
+                raw = dashboard_json(obj, marks)
+            except TypeError as exc:
+                raise ValueError(f"dashboards[{position - 1}]: {exc}") from None
+            dashboard = normalise(raw, index)
+            out.append((dashboard, origins.harvest(dashboard, marks)))
+    finally:
+        origins.restore_evolve(saved)
+    return out
+
+
+def _lines(stack: Stack, built: list[list[origins.Built]]) -> list[dict[str, Any]]:
+    """Each dashboard's source line by JSON path; a dashboard without one has the ``Stack(...)`` line."""
+    every = [b for dashboard in built for b in dashboard]
+    chosen = iter(origins.choose(every))
+    out = []
+    for dashboard in built:
+        lines = {b.path: next(chosen) for b in dashboard}
+        if "" not in lines and stack.source is not None:
+            lines[""] = stack.source
+        out.append(lines)
     return out
 
 
@@ -64,6 +89,12 @@ def emit(stack: Stack) -> dict[str, bytes]:
         PROVIDERS_FILE: dump(_providers(stack), header),
     }
     taken: set[str] = set()
-    for position, dashboard in enumerate(normalised_dashboards(stack), start=1):
-        files[f"{DASHBOARDS_DIR}/{_file_name(dashboard, position, taken)}"] = dashboard_bytes(dashboard)
+    rendered = _rendered(stack)
+    recorded = {}
+    for position, ((dashboard, _built), lines) in enumerate(
+            zip(rendered, _lines(stack, [b for _d, b in rendered]), strict=True), start=1):
+        path = f"{DASHBOARDS_DIR}/{_file_name(dashboard, position, taken)}"
+        files[path] = dashboard_bytes(dashboard)
+        recorded[path] = origins.FileOrigins(files[path], lines)
+    origins.record(stack, recorded)
     return files

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from obscode.grafana.origins import ORIGIN_KEY
+
 #: Keys of the pre-7 ``fieldOptions`` block that are not per-field defaults.
 _REDUCE_KEYS = ("calcs", "limit", "values")
 _FIELD_OPTION_KEYS = ("calcs", "limit", "values", "override", "mappings", "thresholds", "defaults")
@@ -107,7 +109,8 @@ def rows_to_panels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         height = _height_units(row.get("height"))
         if row.get("showTitle") or row.get("title") and len(rows) > 1:
             panels.append({"type": "row", "title": row.get("title") or "", "collapsed": bool(row.get("collapse")),
-                           "gridPos": {"h": 1, "w": GRID_COLUMNS, "x": 0, "y": y}, "panels": []})
+                           "gridPos": {"h": 1, "w": GRID_COLUMNS, "x": 0, "y": y}, "panels": [],
+                           **{k: row[k] for k in (ORIGIN_KEY,) if k in row}})
             y += 1
         children = [dict(p) for p in row.get("panels") or []]
         x = 0
