@@ -196,8 +196,10 @@ def check(stacks: tuple[str, ...], profile: str | None, stale: bool, generated_r
     for note in notes + outcome.notes:
         click.echo(note, err=True)
     errors = sum(p.severity == "error" for p in outcome.shown)
-    warnings = len(outcome.shown) - errors
-    click.echo(f"checked {names}: {errors} error(s), {warnings} warning(s){outcome.summary()}", err=True)
+    warnings = sum(p.severity == "warning" for p in outcome.shown)
+    infos = len(outcome.shown) - errors - warnings
+    also = f", {infos} note(s)" if infos else ""
+    click.echo(f"checked {names}: {errors} error(s), {warnings} warning(s){also}{outcome.summary()}", err=True)
     if baseline is not None:
         stale_entries = baseline.stale(outcome.baselined, [b.name for b in built])
         if stale_entries:

@@ -18,7 +18,8 @@ import yaml
 from obscode.errors import SourceLocation
 from obscode.stack import Stack
 
-Severity = Literal["error", "warning"]
+#: error: the configuration cannot work; warning: it may not; info: worth knowing, never a failure.
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)

@@ -35,17 +35,17 @@ def system_alerts(config=CONFIG) -> RuleFile:
                 "description": f"CPU usage is above {round((1 - t.cpu_idle_ratio_below) * 100)}% for {_human(f.high_cpu)}",
             },
         ),
-        AlertRule(
+        *(AlertRule(
             alert="HighMemoryUsage",
             expr="(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes"
-                 f" > {t.memory_used_ratio_above}",
+                 f" > {ratio}",
             for_=f.high_memory,
-            labels=_labels("warning", "system", config.node.name),
+            labels=_labels(severity, "system", config.node.name),
             annotations={
                 "summary": "High memory usage on {{ $labels.instance }}",
-                "description": f"Memory usage is above {round(t.memory_used_ratio_above * 100)}% for {_human(f.high_memory)}",
+                "description": f"Memory usage is above {round(ratio * 100)}% for {_human(f.high_memory)}",
             },
-        ),
+        ) for severity, ratio in (("warning", t.memory_used_ratio_above), ("critical", t.memory_used_ratio_critical))),
         AlertRule(
             alert="ServiceDown",
             expr="up == 0",

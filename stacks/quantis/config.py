@@ -18,7 +18,8 @@ class Job:
 @dataclass(frozen=True)
 class Thresholds:
     cpu_idle_ratio_below: float = 0.2          # HighCpuUsage: idle < 20% = busy > 80%
-    memory_used_ratio_above: float = 0.9       # HighMemoryUsage
+    memory_used_ratio_above: float = 0.9       # HighMemoryUsage (warning)
+    memory_used_ratio_critical: float = 0.97   # HighMemoryUsage (critical: pages; mutes the warning)
     model_mape_percent_above: float = 15       # HighModelError
     # Drift panels draw this line on the KS statistic D (0-1) for the eye. The DataDriftDetected
     # alert does not compare scores: it fires on the monitor's test decision

@@ -16,8 +16,10 @@ BASE = {
     "JOBS": 'ScrapeConfig(job_name="api", scrape_interval="5s", static_configs=[StaticConfig(targets=["api:8000"])])',
     "GLOBAL": 'GlobalConfig(scrape_interval="15s", evaluation_interval="15s")',
     "RULES": (
-        'AlertRule(alert="ServiceDown", expr="up == 0", for_="1m", labels={"severity": "critical"}, '
-        'annotations={"summary": "{{ $labels.job }} is down", "description": "Down for 1 minute"})'
+        'AlertRule(alert="ServiceDown", expr="up == 0", for_="1m", labels={"severity": "warning"}, '
+        'annotations={"summary": "{{ $labels.job }} is down", "description": "Down for 1 minute"}), '
+        'AlertRule(alert="ServiceDown", expr="up == 0", for_="5m", labels={"severity": "critical"}, '
+        'annotations={"summary": "{{ $labels.job }} is down", "description": "Down for 5 minutes"})'
     ),
     "GROUPS": 'RuleGroup(name="system", rules=[RULES])',
     "FILES": 'RuleFile(name="system_alerts", groups=[GROUPS])',

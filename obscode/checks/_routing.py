@@ -1,0 +1,67 @@
+"""What the routing checks share: the alert shapes of a stack, and a suggestion for a
+label name or value nobody carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from obscode.alert_labels import AlertShape, Truth, shapes
+from obscode.checks import CheckContext
+from obscode.model.alertmanager import Matcher
+
+ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
+
+
+def alert_shapes(ctx: CheckContext) -> list[AlertShape]:
+    """Every alert's label shape (computed once per check run)."""
+    if "alert_shapes" not in ctx.cache:
+        from obscode.catalog_index import index
+
+        ctx.cache["alert_shapes"] = shapes(ctx.stack, index(ctx).resolve)
+    return ctx.cache["alert_shapes"]
+
+
+def suggest(written: str, candidates: Iterable[str]) -> str:
+    """``; did you mean X?`` for the candidate ``written`` most looks like (typos, swapped
+    letters, case, a stray space or newline), or "" when none is close."""
+    import difflib
+
+    pool = sorted(set(candidates) - {written})
+    for candidate in pool:
+        if candidate.lower() == written.strip().lower():
+            return f"; did you mean {candidate}?"
+    close = difflib.get_close_matches(written, pool, n=1, cutoff=0.7)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def listing(values: Iterable[str], limit: int = 12) -> str:
+    items = sorted(set(values))
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "") if items else "none"
+
+
+def positive(matcher: Matcher) -> bool:
+    """Whether the matcher needs the label to be present (it does not match the empty value)."""
+    return not matcher.matches({})
+
+
+def matcher_problem(matcher: Matcher, alerts: list[AlertShape]) -> tuple[str, str] | None:
+    """Why ``matcher`` cannot tell alerts of ``alerts`` apart, as (severity, message): a
+    label no alert carries (error; a negative matcher on it holds for every alert: warning),
+    or a value no alert has (error). None when some alert may satisfy it."""
+    if not alerts:
+        return None
+    names = {n for a in alerts for n in a.names}
+    carried = any(a.carries(matcher.name) is not Truth.NO for a in alerts)
+    if not carried:
+        hint = suggest(matcher.name, names)
+        if positive(matcher):
+            return "error", (f"matches label {matcher.name}, which no alert carries{hint} "
+                             f"(labels alerts carry: {listing(names)})")
+        return "warning", (f"{matcher} matches label {matcher.name}, which no alert carries, so it holds "
+                           f"for every alert{hint} (labels alerts carry: {listing(names)})")
+    if any(a.matches(matcher) is not Truth.NO for a in alerts):
+        return None
+    values = {a.values[matcher.name] for a in alerts if matcher.name in a.values}
+    hint = suggest(matcher.value, values) if matcher.op in ("=", "!=") else ""
+    return "error", f"{matcher} matches no alert: {matcher.name} is only ever {listing(values)}{hint}"
