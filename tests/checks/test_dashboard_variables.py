@@ -75,3 +75,30 @@ def test_a_dollar_escaped_in_a_regex_is_no_variable(tmp_path):
     expr = r'sum(ibmmq_topic_subscriber_count{job=~"$job",topic!~"SYSTEM.*|\\$SYS.*"})'
     _, problems = check(tmp_path, f'[dash(uid="v", variables=[{JOB}], panels=[ts("Topics", expr={expr!r})])]')
     assert problems_of(problems, CHECK) == []
+
+
+def test_a_variable_defined_twice_fails_check(tmp_path):
+    expr = 'sum(rate(http_requests_total{job=~"$job"}[5m]))'
+    code, problems = check(tmp_path, f'[dash(uid="v", variables=[{JOB}, {JOB}], panels=[ts("Rate", expr={expr!r})])]')
+    found = [p for p in problems_of(problems, CHECK) if p["severity"] == "error"]
+    assert code == 1
+    assert [(p["object"], p["field"], p["message"]) for p in found] == [(
+        "dashboard v variable job", "name",
+        "variable job is defined twice (variables 1 and 2 of templating): $job and the URL's var-job can stand for "
+        "only one of them, so one dropdown changes nothing; rename or remove one")]
+
+
+def test_a_variable_defined_twice_in_dashboard_json_names_both_positions(tmp_path):
+    variables = ('[{"name": "job", "type": "custom", "query": "a,b"}, {"name": "env", "type": "custom", '
+                 '"query": "x"}, {"name": "job", "type": "query", "query": "label_values(up, job)"}]')
+    dashboards = ('[{"uid": "j", "title": "J $job $env", "templating": {"list": ' + variables + '}, "panels": []}]')
+    code, problems = check(tmp_path, dashboards)
+    found = [p for p in problems_of(problems, CHECK) if p["severity"] == "error"]
+    assert code == 1
+    assert [p["message"].split(":")[0] for p in found] == ["variable job is defined twice (variables 1 and 3 of templating)"]
+
+
+def test_distinct_variable_names_pass_the_duplicate_rule(tmp_path):
+    instance = 'g.Template(name="instance", query=\'label_values(up{job=~"$job"}, instance)\')'
+    _, problems = check(tmp_path, f'[dash(uid="v", variables=[{JOB}, {instance}])]')
+    assert [p for p in problems_of(problems, CHECK) if "defined twice" in p["message"]] == []
