@@ -30,7 +30,7 @@ class Built:
         """promtool and amtool on the output, where they can judge the targeted releases."""
         stack = self.loaded.stack
         return run_tools(self.name, self.files, {"promtool": stack.prometheus_version,
-                                                 "amtool": stack.alertmanager_version})
+                                                 "amtool": stack.alertmanager_version}, stack)
 
 
 def stack_args(args: tuple[str, ...] | list[str]) -> list[str]:

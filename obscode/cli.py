@@ -120,25 +120,40 @@ def _suppress(built: list[pipeline.Built], problems: list[Problem],
               help="Output root; each stack goes to OUT/<stack>/. Default: generated/ (out/<profile>/ with --profile).")
 @click.option("--profile", default=None, help="Apply the stack's named profile (e.g. local) before generating.")
 @click.option("--no-checks", is_flag=True, help="Write even if static checks find errors.")
+@click.option("--no-tools", is_flag=True, help="Do not run promtool and amtool (and the alert tests) on the output.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Ignore the findings listed in this baseline file (see `obscode check --write-baseline`).")
-def generate(stacks: tuple[str, ...], out: Path | None, profile: str | None, no_checks: bool,
+def generate(stacks: tuple[str, ...], out: Path | None, profile: str | None, no_checks: bool, no_tools: bool,
              baseline_path: Path | None) -> None:
     """Write the configuration of STACKS (default: every folder under stacks/).
 
-    Output is deterministic; a stack's folder is replaced whole or not at all, and
-    nothing is written if any stack fails to load or has check errors (findings suppressed
-    inline, by ignore= or by --baseline do not count)."""
+    As strict as `obscode check`: the static checks run, then promtool and amtool (when on
+    PATH) and the alert tests on the output. Output is deterministic; a stack's folder is
+    replaced whole or not at all, and nothing is written if any stack fails to load or has
+    errors (findings suppressed inline, by ignore= or by --baseline do not count)."""
     root = out or (Path("out") / profile if profile else DEFAULT_OUT)
     baseline = baselines.load(baseline_path) if baseline_path else None
     built = _build_all(stacks, profile)
+    problems: list[Problem] = []
+    notes: list[str] = []
     if not no_checks:
-        outcome = _suppress(built, [p for b in built for p in b.check()], baseline)
+        problems.extend(p for b in built for p in b.check())
+    if not no_tools:
+        for item in built:
+            found, tool_notes = item.run_tools()
+            problems.extend(found)
+            notes.extend(tool_notes)
+    if problems:
+        outcome = _suppress(built, problems, baseline)
         errors = [p for p in outcome.shown if p.severity == "error"]
         if errors:
             _report(errors, "text")
-            click.echo(f"generate: {len(errors)} check error(s); nothing written (see `obscode check`)", err=True)
+            for note in notes:
+                click.echo(note, err=True)
+            click.echo(f"generate: {len(errors)} error(s); nothing written (see `obscode check`)", err=True)
             sys.exit(EXIT_PROBLEMS)
+    for note in notes:
+        click.echo(note, err=True)
     for item in built:
         write_atomic(root / item.name, item.files)
         click.echo(f"{item.name}: wrote {len(item.files)} files to {root / item.name}")

@@ -24,7 +24,7 @@ from typing import Any
 from obscode.errors import SourceLocation
 
 #: Check ids that are not check modules: the external tools and the staleness check.
-EXTRA_CHECK_IDS = ("generated/stale", "tools/amtool", "tools/promtool")
+EXTRA_CHECK_IDS = ("generated/stale", "tools/amtool", "tools/promtool", "tools/promtool-test")
 DASHBOARDS_DIR = "grafana/dashboards/"
 #: Fields ignore= is not looked for in: catalogs (large, findings never point at them) and
 #: dashboards (JSON or grafanalib objects: Stack.dashboard_ignore names them).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from obscode.checks import Problem
+from obscode.stack import Stack
 
 PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
 ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
@@ -62,18 +64,112 @@ def _too_old(tool: str, target: str | None) -> str | None:
     return f"{tool} here is {installed}, older than the targeted {target}"
 
 
-def run_tools(stack: str, files: dict[str, bytes], targets: dict[str, str] | None = None
-              ) -> tuple[list[Problem], list[str]]:
+_RULE_LINE = re.compile(r'^(?P<file>\S+?\.ya?ml): group "(?P<group>(?:[^"\\]|\\.)*)", rule (?P<index>\d+), '
+                        r'"(?P<name>(?:[^"\\]|\\.)*)": (?P<message>.*)$')
+_CHECKING = re.compile(r"^Checking .*?(?:\s+FAILED:\s*|\s*$)")
+_NOISE = ("amtool: error: failed to validate", "SUCCESS", "  FAILED:")
+
+
+def _clean(out: str) -> str:
+    """A tool's message without its progress lines, once, on one line per problem."""
+    lines = []
+    for line in out.splitlines():
+        line = _CHECKING.sub("", line).strip() if line.startswith("Checking ") else line.strip()
+        if not line or any(line.startswith(n.strip()) for n in _NOISE) or line in lines:
+            continue
+        lines.append(line)
+    return "; ".join(lines)
+
+
+def _rule_problems(stack_name: str, out: str, stack: Stack | None) -> list[Problem]:
+    """promtool check rules output as one problem per rule it names (with the rule's line)."""
+    rules: dict[tuple[str, str, int], object] = {}
+    if stack is not None:
+        for rule_file in stack.rule_files:
+            for group in rule_file.groups:
+                for index, rule in enumerate(group.rules, start=1):
+                    rules[(rule_file.path.split("/")[-1], group.name, index)] = rule
+    problems, loose = [], []
+    for line in out.splitlines():
+        found = _RULE_LINE.match(line.strip())
+        if not found:
+            loose.append(line)
+            continue
+        file = found["file"].split("/")[-1]
+        rule = rules.get((file, found["group"], int(found["index"])))
+        kind = "recording rule" if rule is not None and hasattr(rule, "record") else "alert"
+        field, _, message = found["message"].partition(": ")
+        field_name = None
+        if field.startswith(("annotation ", "label ")):
+            field_name = field.split(" ", 1)[0] + "s." + field.split(" ", 1)[1].strip('"')
+        else:
+            message = found["message"]
+        problems.append(Problem("tools/promtool", stack_name, f"prometheus/rules/{file}",
+                                f"{kind} {found['name']} in group {found['group']}", f"promtool: {message}",
+                                field=field_name, source=getattr(rule, "source", None),
+                                cause=f"promtool check rules: {message}"))
+    rest = _clean("\n".join(loose))
+    if rest and not problems:
+        problems.append(Problem("tools/promtool", stack_name, "prometheus/rules", "promtool check rules", rest))
+    return problems
+
+
+def _receiver_at_fault(root: Path, config: dict, names: list[str]) -> list[str]:
+    """The receivers amtool rejects on their own (each alone in a copy of the config)."""
+    guilty = []
+    for name in names:
+        alone = dict(config)
+        alone["route"] = {"receiver": name}
+        alone["receivers"] = [r for r in config.get("receivers", []) if r.get("name") == name]
+        alone.pop("inhibit_rules", None)
+        alone.pop("time_intervals", None)
+        alone.pop("mute_time_intervals", None)
+        copy = root / "alertmanager" / f"alone-{len(guilty)}.yml"
+        copy.write_text(yaml.safe_dump(alone, sort_keys=False))
+        code, _out = _run(["amtool", "check-config", str(copy)], root)
+        copy.unlink()
+        if code != 0:
+            guilty.append(name)
+    return guilty
+
+
+def _amtool_problems(stack_name: str, root: Path, out: str, stack: Stack | None) -> list[Problem]:
+    message = _clean(out.replace(str(root / ALERTMANAGER_CONFIG), ALERTMANAGER_CONFIG))
+    config = yaml.safe_load((root / ALERTMANAGER_CONFIG).read_text()) or {}
+    names = [r.get("name") for r in config.get("receivers", []) if isinstance(r, dict)]
+    guilty = _receiver_at_fault(root, config, names) if names else []
+    if len(names) > 1 and len(guilty) == len(names):
+        guilty = []  # every receiver fails alone: the fault is in what they share (global)
+    if not guilty:
+        source = stack.alertmanager.source if stack is not None and stack.alertmanager is not None else None
+        return [Problem("tools/amtool", stack_name, ALERTMANAGER_CONFIG, "amtool check-config",
+                        f"amtool: {message}", source=source)]
+    problems = []
+    for name in guilty:
+        receiver = None
+        if stack is not None and stack.alertmanager is not None:
+            receiver = next((r for r in stack.alertmanager.receivers if r.name == name), None)
+        problems.append(Problem("tools/amtool", stack_name, ALERTMANAGER_CONFIG, f"receiver {name}",
+                                f"amtool: {message}", source=getattr(receiver, "source", None),
+                                cause=f"amtool check-config: {message}"))
+    return problems
+
+
+def run_tools(stack_name: str, files: dict[str, bytes], targets: dict[str, str] | None = None,
+              stack: Stack | None = None) -> tuple[list[Problem], list[str]]:
     """Problems promtool/amtool report on the output, and notes for the user. ``targets``
     maps ``promtool``/``amtool`` to the version the stack targets: a tool older than its
-    target would refuse what the target accepts, so it is skipped with a note."""
+    target would refuse what the target accepts, so it is skipped with a note. With
+    ``stack``, each problem names the object it is about (the rule, the receiver) with its
+    definition line; the stack's alert tests (prometheus/tests/) run with promtool too."""
     problems: list[Problem] = []
     notes: list[str] = []
     targets = targets or {}
     old_promtool, old_amtool = _too_old("promtool", targets.get("promtool")), _too_old("amtool", targets.get("amtool"))
-    for why, what in ((old_promtool, "prometheus.yml and the rule files"), (old_amtool, "alertmanager.yml")):
+    for why, what in ((old_promtool, "prometheus.yml, the rule files and the alert tests"),
+                      (old_amtool, "alertmanager.yml")):
         if why:
-            notes.append(f"{stack}: {why}; {what} were checked by obscode's typed model only "
+            notes.append(f"{stack_name}: {why}; {what} were checked by obscode's typed model only "
                          "(install a newer release to check them with the real tool)")
     with tempfile.TemporaryDirectory(prefix="obscode-check-") as tmp:
         root = Path(tmp)
@@ -85,21 +181,27 @@ def run_tools(stack: str, files: dict[str, bytes], targets: dict[str, str] | Non
             if code != 0 and "kubernetes_sd_configs" in out:
                 copy, dropped = _without_kubernetes_sd(config)
                 notes.append(
-                    f"{stack}: promtool here has no Kubernetes discovery; checked prometheus.yml without "
+                    f"{stack_name}: promtool here has no Kubernetes discovery; checked prometheus.yml without "
                     f"job(s) {', '.join(dropped)} (their fields are checked by the typed model)"
                 )
                 code, out = _run(["promtool", "check", "config", copy.name], prom_dir)
             if code != 0:
-                problems.append(Problem("tools/promtool", stack, PROMETHEUS_CONFIG, "promtool check config", out))
+                source = stack.prometheus.source if stack is not None and stack.prometheus is not None else None
+                problems.append(Problem("tools/promtool", stack_name, PROMETHEUS_CONFIG, "promtool check config",
+                                        f"promtool: {_clean(out)}", source=source))
         rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
+        rules_ok = True
         if rules and shutil.which("promtool") and not old_promtool:
             code, out = _run(["promtool", "check", "rules", *[str(root / r) for r in rules]], root)
             if code != 0:
-                problems.append(Problem("tools/promtool", stack, "prometheus/rules", "promtool check rules",
-                                        out.replace(str(root) + "/", "")))
+                rules_ok = False
+                problems.extend(_rule_problems(stack_name, out.replace(str(root) + "/", ""), stack))
         if ALERTMANAGER_CONFIG in files and shutil.which("amtool") and not old_amtool:
             code, out = _run(["amtool", "check-config", str(root / ALERTMANAGER_CONFIG)], root)
             if code != 0:
-                problems.append(Problem("tools/amtool", stack, ALERTMANAGER_CONFIG, "amtool check-config",
-                                        out.replace(str(root) + "/", "")))
+                problems.extend(_amtool_problems(stack_name, root, out, stack))
+    if rules_ok and not old_promtool:
+        from obscode.alert_tests.run import run_alert_tests
+
+        problems.extend(run_alert_tests(stack_name, files, stack))
     return problems, notes
