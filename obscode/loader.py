@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from obscode.errors import DefinitionError, SourceLocation, UsageError, traceback_location
-from obscode.grafana.origins import recording
+from obscode.grafana.recording import recording
 from obscode.stack import Stack
 
 STACKS_DIR = Path("stacks")
@@ -62,7 +62,7 @@ def _import(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("obscode_stacks", ModuleType("obscode_stacks"))
     sys.modules[module_name] = module
-    with recording():  # dashboards, panels and targets remember their line (obscode.grafana.origins)
+    with recording():  # dashboards, panels and targets remember their line (obscode.grafana.recording)
         spec.loader.exec_module(module)
     return module
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from obscode.emit.yaml_out import dump, header_for
 from obscode.grafana import origins
+from obscode.grafana.recording import keep_frames_on_evolve, restore_evolve
 from obscode.grafana.normalise import DatasourceIndex, normalise
 from obscode.grafana.source import dashboard_json
 from obscode.model.dashboards import UID_MAX_LENGTH, UID_PATTERN
@@ -46,7 +47,7 @@ def _rendered(stack: Stack) -> list[tuple[dict[str, Any], list[origins.Built]]]:
     """Each dashboard's normalised JSON, with the objects in it whose building was recorded."""
     index = DatasourceIndex(tuple(stack.datasources()))
     out = []
-    saved = origins.keep_frames_on_evolve()  # grafanalib evolves panels while writing JSON
+    saved = keep_frames_on_evolve()  # grafanalib evolves panels while writing JSON
     try:
         for position, obj in enumerate(stack.dashboards, start=1):
             marks = origins.mark()
@@ -57,7 +58,7 @@ def _rendered(stack: Stack) -> list[tuple[dict[str, Any], list[origins.Built]]]:
             dashboard = normalise(raw, index)
             out.append((dashboard, origins.harvest(dashboard, marks)))
     finally:
-        origins.restore_evolve(saved)
+        restore_evolve(saved)
     return out
 
 

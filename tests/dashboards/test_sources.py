@@ -18,6 +18,7 @@ from obscode.checks import CheckContext, run_checks
 from obscode.cli import main
 from obscode.emit import render
 from obscode.grafana.origins import ORIGIN_KEY
+from obscode.grafana.recording import frames_of
 
 INIT = '''
 from obscode import PrometheusConfig, ScrapeConfig, Stack, StaticConfig
@@ -193,7 +194,7 @@ def test_loading_leaves_grafanalib_as_it_was(tmp_path):
     assert (g.Target.__init__, g.TimeSeries.__init__, g.Dashboard.__init__) == before
     files = render(loaded.stack)
     assert not any(ORIGIN_KEY.encode() in content for content in files.values())
-    assert g.Target(expr="up").__dict__.get("_obscode_frames") is None  # built after loading: not recorded
+    assert frames_of(g.Target(expr="up")) == ()  # built after loading: not recorded
 
 
 def test_a_dashboard_built_outside_a_stack_module_has_the_stack_line():
