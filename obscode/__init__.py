@@ -6,6 +6,9 @@ Grafana read, and ``obscode check`` proves every query resolves against what you
 services emit.
 """
 
+from obscode.model.alert_tests import (
+    AlertExpectation, AlertTest, ExpectedAlert, ExpectedSample, ExprExpectation, InputSeries,
+)
 from obscode.model.alertmanager import (
     AlertmanagerConfig, AlertmanagerGlobal, EmailConfig, InhibitRule, Matcher, PagerdutyConfig,
     Receiver, Route, SlackConfig, TimeInterval, TimeRange, WebhookConfig,
@@ -19,8 +22,9 @@ from obscode.model.secrets import SecretRef
 from obscode.stack import Stack
 
 __all__ = [
-    "AlertRule", "AlertmanagerConfig", "AlertmanagerEndpoint", "AlertmanagerGlobal", "BasicAuth",
-    "EmailConfig", "GlobalConfig", "InhibitRule", "KubernetesSDConfig", "Matcher", "PagerdutyConfig",
+    "AlertExpectation", "AlertRule", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint",
+    "AlertmanagerGlobal", "BasicAuth", "EmailConfig", "ExpectedAlert", "ExpectedSample", "ExprExpectation",
+    "GlobalConfig", "InhibitRule", "InputSeries", "KubernetesSDConfig", "Matcher", "PagerdutyConfig",
     "PrometheusConfig", "Receiver", "RecordingRule", "RelabelConfig", "Route", "RuleFile", "RuleGroup",
     "ScrapeConfig", "SecretRef", "SlackConfig", "Stack", "StaticConfig", "TimeInterval", "TimeRange",
     "WebhookConfig",

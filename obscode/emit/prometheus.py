@@ -1,9 +1,17 @@
-"""prometheus/prometheus.yml and prometheus/rules/<file>.yml."""
+"""prometheus/prometheus.yml, prometheus/rules/<file>.yml and the alert tests,
+prometheus/tests/<name>.yml (one per AlertTest) and prometheus/tests/synthesised.yml."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from obscode.emit.yaml_out import dump, header_for
+from obscode.errors import DefinitionError
+from obscode.model.alert_tests import AlertTest
 from obscode.stack import Stack
+
+TESTS_DIR = "prometheus/tests"
+SYNTHESISED = f"{TESTS_DIR}/synthesised.yml"
 
 
 def emit(stack: Stack) -> dict[str, bytes]:
@@ -13,4 +21,61 @@ def emit(stack: Stack) -> dict[str, bytes]:
         files["prometheus/prometheus.yml"] = dump(stack.prometheus.render([f.path for f in stack.rule_files]), header)
     for rule_file in stack.rule_files:
         files[f"prometheus/{rule_file.path}"] = dump(rule_file.render(), header)
+    files.update(alert_test_files(stack, header))
     return files
+
+
+def alert_test_files(stack: Stack, header: str) -> dict[str, bytes]:
+    """The promtool test files of ``stack``: its AlertTests, and the synthesised tests when
+    ``stack.synthesise_alert_tests``. Rule files are named relative to the test file."""
+    _check_alert_tests(stack)
+    files: dict[str, bytes] = {}
+    for test in stack.alert_tests:
+        group = test.render(stack.global_config.evaluation_interval, stack.global_config.external_labels)
+        files[f"{TESTS_DIR}/{test.name}.yml"] = dump(_test_file(stack, [group]), header)
+    if stack.synthesise_alert_tests and stack.rule_files:
+        from obscode.alert_tests.synthesis import synthesise
+
+        synthesis = synthesise(stack)
+        if synthesis.tests:
+            notes = "".join(dict.fromkeys(f"# Not synthesised: {s.alert.alert}: {s.reason}\n"
+                                          for s in synthesis.skipped))
+            groups = [group for test in synthesis.tests for group in test.groups]
+            intro = ("# Tests obscode synthesised from the catalog for the alerts no AlertTest names:\n"
+                     "# series that cross the threshold fire after `for`, series on the safe side do not.\n")
+            files[SYNTHESISED] = dump(_test_file(stack, groups), header + intro + notes)
+    return files
+
+
+def _test_file(stack: Stack, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rule_files": [f"../{rule_file.path}" for rule_file in stack.rule_files],
+        "evaluation_interval": stack.global_config.evaluation_interval,
+        "tests": groups,
+    }
+
+
+def _check_alert_tests(stack: Stack) -> None:
+    """Alert names and test names the stack's rules and files can hold (a test alone cannot know)."""
+    from obscode.catalog_index import closest_series
+
+    alerts = sorted({alert.alert for _file, alert in stack.alerts()})
+    seen: set[str] = set()
+    for test in stack.alert_tests:
+        if test.name in seen:
+            raise _error(stack, test, "name", f"two alert tests are named {test.name!r}; each is written to "
+                                              f"{TESTS_DIR}/<name>.yml, so names must be unique")
+        seen.add(test.name)
+        for expectation in test.alert_rule_test:
+            if expectation.alertname in alerts:
+                continue
+            close = closest_series(expectation.alertname, alerts)
+            hint = f"did you mean {close}? " if close else ""
+            raise _error(stack, test, "alert_rule_test.alertname",
+                         f"alert {expectation.alertname!r} (at eval_time {expectation.eval_time}) is not an alert "
+                         f"of the stack; {hint}alerts: {', '.join(alerts) or 'none'}")
+
+
+def _error(stack: Stack, test: AlertTest, field: str, message: str) -> DefinitionError:
+    return DefinitionError(obj=f"alert test {test.name}", field=field, message=message, stack=stack.name,
+                           source=test.source)

@@ -1,16 +1,218 @@
 """Alert tests as code: promtool's unit-test format (``promtool test rules``), typed.
 
-(Stub: the model is filled in by the alert-tests work of issue 14.)"""
+An :class:`AlertTest` is one promtool test group: input series written in promtool's
+expanding notation, the alerts expected at given evaluation times (labels and annotations),
+and PromQL expressions with their expected samples. ``obscode generate`` writes each to
+``prometheus/tests/<name>.yml``; ``obscode.alert_tests.run`` runs them with promtool.
+Field names are promtool's, so its documentation reads one-to-one.
+
+Everything promtool would reject is a definition error here, naming the test and field:
+series that are not ``metric{label="value", ...}``, values outside the expanding notation,
+durations that are not Prometheus durations. Alert names are checked against the stack's
+alerts when the stack is compiled (the test does not know the stack)."""
 
 from __future__ import annotations
 
-from obscode.model.base import Model
+import re
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from obscode.model.base import FieldError, Model
+from obscode.model.duration import Duration
+from obscode.model.rules import Annotations, Labels, PromQL
+
+_TEST_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+
+# promtool's series values: space-separated items, each a number, `_` (no sample), `stale`,
+# or an expansion: `a+bxn` / `a-bxn` (n+1 samples from a, stepping b), `axn` (a, n+1 times),
+# `_xn` (n missing samples). Inf and NaN are numbers too, but not as a step.
+_UNSIGNED = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = rf"[+-]?(?:{_UNSIGNED}|[iI][nN][fF]|[nN][aA][nN])"
+_VALUE_ITEM = re.compile(rf"^(?:_|_x\d+|stale|{_NUMBER}(?:x\d+|[+-]{_UNSIGNED}x\d+)?)$")
+_VALUES_HINT = ("write promtool's expanding notation: numbers, '_' for a missing sample, 'stale', "
+                "'a+bxn' (a, a+b, ... n steps), 'a-bxn', 'axn' (a repeated), '_xn'; e.g. '0+1.5x100' or '1x10 0x30'")
+
+
+def check_values(text: str) -> str:
+    """``text`` when it is promtool's expanding notation, ``ValueError`` naming the bad item."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"values is empty; {_VALUES_HINT}")
+    for item in text.split():
+        if not _VALUE_ITEM.match(item):
+            raise ValueError(f"{item!r} in values {text!r} is not promtool's series notation; {_VALUES_HINT}")
+    return text
+
+
+def check_series(text: str, named: bool = True) -> str:
+    """``text`` when it names one series as promtool reads it: ``metric{label="value", ...}``
+    (``named=False``: the metric name may be left out, as in an expected sample ``{job="api"}``)."""
+    from obscode.promql import parse  # obscode.promql imports the rule models: resolved late
+    import promql_parser as pp
+
+    hint = "write one series as 'metric_name{label=\"value\", ...}', only '=' matchers, no range or offset"
+    try:
+        node = parse(text) if isinstance(text, str) and text.strip() else None
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"series {text!r} does not parse ({exc}); {hint}") from None
+    if not isinstance(node, pp.VectorSelector):
+        raise ValueError(f"series {text!r} is not a series selector; {hint}")
+    matchers = list(node.matchers.matchers)
+    if node.matchers.or_matchers or node.offset is not None or node.at is not None:
+        raise ValueError(f"series {text!r} uses 'or', offset or @; {hint}")
+    for matcher in matchers:
+        if str(matcher.op) != "MatchOp.Equal":
+            raise ValueError(f"series {text!r}: matcher on {matcher.name!r} is not '='; "
+                             f"a test series has exact label values; {hint}")
+    if named and not node.name and not any(m.name == "__name__" for m in matchers):
+        raise ValueError(f"series {text!r} has no metric name; {hint}")
+    return text
+
+
+class InputSeries(Model):
+    """One input series: ``series='up{job="api"}'``, ``values='1x10 0x30'``."""
+
+    kind = "input series"
+    name_field = "series"
+
+    series: str
+    values: str
+
+    @field_validator("series")
+    @classmethod
+    def _series(cls, value: str) -> str:
+        return check_series(value)
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: str) -> str:
+        return check_values(value)
+
+    def render(self) -> dict[str, Any]:
+        return {"series": self.series, "values": self.values}
+
+
+class ExpectedAlert(Model):
+    """An alert expected to fire: its labels (the alert's and those its expression keeps,
+    without ``alertname``) and its annotations, rendered. promtool compares both exactly:
+    an alert with annotations must list them all."""
+
+    kind = "expected alert"
+
+    exp_labels: Labels = Field(default_factory=dict)
+    exp_annotations: Annotations = Field(default_factory=dict)
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"exp_labels": dict(self.exp_labels)}
+        if self.exp_annotations:
+            out["exp_annotations"] = dict(self.exp_annotations)
+        return out
+
+
+class AlertExpectation(Model):
+    """The alerts named ``alertname`` firing at ``eval_time``; ``exp_alerts=[]``: none."""
+
+    kind = "alert expectation"
+    name_field = "alertname"
+
+    eval_time: Duration
+    alertname: str
+    exp_alerts: list[ExpectedAlert] = Field(default_factory=list)
+
+    @field_validator("alertname")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value:
+            raise ValueError("alertname is empty; name the alert the expectation is about")
+        return value
+
+    def render(self) -> dict[str, Any]:
+        return {"eval_time": self.eval_time, "alertname": self.alertname,
+                "exp_alerts": [a.render() for a in self.exp_alerts]}
+
+
+class ExpectedSample(Model):
+    """One sample an expression is expected to return: its series and value."""
+
+    kind = "expected sample"
+    name_field = "labels"
+
+    labels: str
+    value: float
+
+    @field_validator("labels")
+    @classmethod
+    def _series(cls, value: str) -> str:
+        return check_series(value, named=False) if value.strip() not in ("", "{}") else value
+
+    def render(self) -> dict[str, Any]:
+        return {"labels": self.labels, "value": self.value}
+
+
+class ExprExpectation(Model):
+    """What ``expr`` returns at ``eval_time`` (promtool's ``promql_expr_test``)."""
+
+    kind = "expression expectation"
+    name_field = "expr"
+
+    expr: PromQL
+    eval_time: Duration
+    exp_samples: list[ExpectedSample] = Field(default_factory=list)
+
+    def render(self) -> dict[str, Any]:
+        return {"expr": self.expr.strip(), "eval_time": self.eval_time,
+                "exp_samples": [s.render() for s in self.exp_samples]}
 
 
 class AlertTest(Model):
-    """One promtool test case: input series, evaluation times, expected alerts."""
+    """One promtool test group: input series, evaluation times, expected alerts.
+
+    ``interval`` is the step between input samples (default: the stack's evaluation
+    interval). ``external_labels`` and ``external_url`` are what alert templates see as
+    ``$externalLabels`` and ``$externalURL`` (default: the stack's external labels)."""
 
     kind = "alert test"
     name_field = "name"
 
     name: str
+    interval: Duration | None = None
+    input_series: list[InputSeries] = Field(default_factory=list)
+    alert_rule_test: list[AlertExpectation] = Field(default_factory=list)
+    promql_expr_test: list[ExprExpectation] = Field(default_factory=list)
+    external_labels: Labels | None = None
+    external_url: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        if not _TEST_NAME.match(value):
+            raise ValueError(f"alert test name {value!r} becomes prometheus/tests/<name>.yml: use letters, "
+                             "digits, '_', '-' and '.', starting with a letter or digit")
+        if value == "synthesised":
+            raise ValueError("'synthesised' is the file of the tests obscode synthesises; name the test otherwise")
+        return value
+
+    @model_validator(mode="after")
+    def _tests_something(self) -> "AlertTest":
+        if not self.alert_rule_test and not self.promql_expr_test:
+            raise FieldError("alert_rule_test", "the test checks nothing; add alert_rule_test or promql_expr_test")
+        return self
+
+    def alertnames(self) -> list[str]:
+        """The alerts this test names, in order of first mention."""
+        return list(dict.fromkeys(e.alertname for e in self.alert_rule_test))
+
+    def render(self, evaluation_interval: str, external_labels: dict[str, str]) -> dict[str, Any]:
+        """The test group as promtool reads it."""
+        out: dict[str, Any] = {"name": self.name, "interval": self.interval or evaluation_interval}
+        labels = self.external_labels if self.external_labels is not None else external_labels
+        if labels:
+            out["external_labels"] = dict(labels)
+        if self.external_url:
+            out["external_url"] = self.external_url
+        out["input_series"] = [s.render() for s in self.input_series]
+        if self.alert_rule_test:
+            out["alert_rule_test"] = [e.render() for e in self.alert_rule_test]
+        if self.promql_expr_test:
+            out["promql_expr_test"] = [e.render() for e in self.promql_expr_test]
+        return out

@@ -5,6 +5,7 @@ Thresholds, selectors and addresses live in ``config.py``; this module assembles
 
 from obscode import Stack
 
+from .alert_tests import alert_tests
 from .alerts import model_alerts, system_alerts
 from .config import CONFIG
 from .dashboards import dashboards
@@ -15,6 +16,7 @@ stack = Stack(
     name="quantis",
     prometheus=prometheus(CONFIG),
     rule_files=[system_alerts(CONFIG), model_alerts(CONFIG)],
+    alert_tests=alert_tests(CONFIG),
     alertmanager=alertmanager(CONFIG),
     dashboards=dashboards(CONFIG),
     job_catalogs={job: list(refs) for job, refs in CONFIG.job_catalogs},

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from obscode.cli import main
@@ -57,23 +58,50 @@ def test_promtool_accepts_prometheus_config_without_kubernetes_job(tmp_path: Pat
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_seed_alerts_fire_on_the_right_series(tmp_path: Path) -> None:
-    promtool = require_tool("promtool")
-    for rule_file in (QUANTIS / "prometheus" / "rules").glob("*.yml"):
-        shutil.copy(rule_file, tmp_path)
-    shutil.copy(HERE / "quantis_rules_test.yml", tmp_path)
-    proc = _run(promtool, "test", "rules", "quantis_rules_test.yml", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "SUCCESS" in proc.stdout
+def _generated() -> dict[str, bytes]:
+    return {str(path.relative_to(QUANTIS)): path.read_bytes() for path in sorted(QUANTIS.rglob("*")) if path.is_file()}
 
 
-def test_promtool_rules_test_catches_a_wrong_expectation(tmp_path: Path) -> None:
-    """The rules test can fail: expecting the quiet node to alert is reported."""
-    promtool = require_tool("promtool")
-    for rule_file in (QUANTIS / "prometheus" / "rules").glob("*.yml"):
-        shutil.copy(rule_file, tmp_path)
-    text = (HERE / "quantis_rules_test.yml").read_text().replace('instance: "busy:9100"}', 'instance: "quiet:9100"}')
-    (tmp_path / "quantis_rules_test.yml").write_text(text)
-    proc = _run(promtool, "test", "rules", "quantis_rules_test.yml", cwd=tmp_path)
-    assert proc.returncode != 0
-    assert "HighCpuUsage" in proc.stdout + proc.stderr
+def test_every_quantis_alert_is_tested() -> None:
+    """Each alert is named by an AlertTest of stacks/quantis/alert_tests.py or has a
+    synthesised test in the generated tree."""
+    from obscode.alert_tests.synthesis import FIRES
+    from stacks.quantis import stack
+
+    files = _generated()
+    synthesised = yaml.safe_load(files["prometheus/tests/synthesised.yml"])["tests"]
+    covered = {name for test in stack.alert_tests for name in test.alertnames()}
+    covered |= {group["name"].removesuffix(FIRES) for group in synthesised if group["name"].endswith(FIRES)}
+    alerts = {alert.alert for _file, alert in stack.alerts()}
+    assert alerts and alerts <= covered, alerts - covered
+
+
+def test_generated_alert_tests_pass_in_promtool() -> None:
+    require_tool("promtool")
+    from obscode.alert_tests.run import run_alert_tests
+    from stacks.quantis import stack
+
+    files = _generated()
+    assert sorted(p for p in files if p.startswith("prometheus/tests/")) == [
+        "prometheus/tests/high-cpu.yml", "prometheus/tests/high-memory.yml", "prometheus/tests/high-model-error.yml",
+        "prometheus/tests/service-down.yml", "prometheus/tests/synthesised.yml"]
+    assert run_alert_tests("quantis", files, stack) == []
+
+
+def test_a_wrong_expectation_fails_with_the_test_alert_time_and_line(in_project: Path) -> None:
+    """Expecting the quiet node to alert is reported on the AlertTest that says so."""
+    require_tool("promtool")
+    from obscode.alert_tests.run import run_alert_tests
+    from stacks.quantis import stack
+
+    files = _generated()
+    test = files["prometheus/tests/high-cpu.yml"].decode()
+    files["prometheus/tests/high-cpu.yml"] = test.replace("instance: busy:9100", "instance: quiet:9100").encode()
+    found = run_alert_tests("quantis", files, stack)
+    assert len(found) == 1, found
+    problem = found[0]
+    assert (problem.check, problem.file, problem.obj) == (
+        "tools/promtool-test", "prometheus/tests/high-cpu.yml", "alert test high-cpu")
+    assert problem.message.startswith("alert HighCpuUsage at eval_time 12m: promtool: exp:[ 0: Labels:{")
+    assert 'instance="quiet:9100"' in problem.message and 'got:[ 0: Labels:{' in problem.message
+    assert str(problem.source).startswith("stacks/quantis/alert_tests.py:")

@@ -1,0 +1,559 @@
+"""Synthesised alert tests: for every alert of a simple shape that no AlertTest names,
+series from the catalog that cross the threshold (the alert fires after ``for``, and not
+before) and series just on the safe side (no alert).
+
+Shapes (``op`` is a comparison, the threshold a number on either side):
+
+- ``<selector> op t``
+- ``rate|irate|increase(<selector>[r]) op t``
+- a ratio of two of those rates, ``rate(a[r]) / rate(b[r]) op t`` (``on``/``ignoring`` allowed)
+- ``histogram_quantile(q, <rate of a _bucket series, le kept>) op t`` (``>``, ``>=``, ``<``, ``<=``)
+- any of the value sides above inside ``sum``, ``avg``, ``min`` or ``max`` (``by``/``without``).
+
+Each test group has one series per selector (one per bucket for a histogram) with the labels
+its matchers ask for, the catalog's labels of the metric, ``job`` and ``instance`` of a job
+that emits it, and the labels the annotations read. The expected alert carries the alert's
+labels over the labels the expression keeps, and its annotations rendered
+(:mod:`obscode.alert_tests.templates`). Any other alert is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import promql_parser as pp
+
+from obscode.alert_tests.templates import TemplateData, Unrenderable, labels_read, render
+from obscode.alert_tests.values import beside, label_value, number
+from obscode.catalog_index import StackCatalog
+from obscode.model.duration import parse_duration
+from obscode.model.rules import AlertRule, RuleFile
+from obscode.promql import Matcher, Selector, parse
+from obscode.promql import _selector as selector_of  # the one place that builds a Selector
+from obscode.stack import Stack
+
+_COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
+_AGGREGATIONS = {"sum", "avg", "min", "max"}
+_RATES = {"rate", "irate", "increase"}
+#: Synthesised test groups are named "<alert><suffix>": the runner maps failures back by it.
+FIRES = ": fires after for"
+QUIET = ": quiet on the safe side"
+
+
+class Unsupported(ValueError):
+    """The alert is not of a shape obscode synthesises a test for (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Synthesised:
+    """The promtool test groups written for one alert."""
+
+    alert: AlertRule
+    rule_file: RuleFile
+    groups: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    alert: AlertRule
+    reason: str
+
+
+@dataclass
+class Synthesis:
+    tests: list[Synthesised] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+# The shape of an alert's value side.
+
+@dataclass
+class Leaf:
+    selector: Selector
+    function: str | None  # None: the selector itself; else rate, irate or increase
+    range_seconds: float
+    bucket: bool = False  # under histogram_quantile: one series per bucket
+
+
+@dataclass
+class Aggregation:
+    op: str
+    by: list[str] | None
+    without: list[str] | None
+    inner: Any
+
+
+@dataclass
+class Ratio:
+    lhs: Any
+    rhs: Any
+    on: list[str] | None
+    ignoring: list[str] | None
+
+
+@dataclass
+class Quantile:
+    q: float
+    inner: Any
+
+
+def _strip(node: Any) -> Any:
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return node
+
+
+def _leaf(node: Any, function: str | None) -> Leaf:
+    target = node.vector_selector if isinstance(node, pp.MatrixSelector) else node
+    if target.offset is not None or target.at is not None:
+        raise Unsupported("a selector uses offset or @")
+    if target.matchers.or_matchers:
+        raise Unsupported("a selector uses 'or' matchers")
+    sel = selector_of(node, function)
+    if sel is None or sel.name is None:
+        raise Unsupported("a selector has no metric name")
+    return Leaf(sel, function, sel.range_seconds or 0.0)
+
+
+def _value_shape(node: Any, under_quantile: bool = False) -> Any:
+    node = _strip(node)
+    if isinstance(node, pp.VectorSelector):
+        return _leaf(node, None)
+    if isinstance(node, pp.Call) and node.func.name in _RATES:
+        args = list(node.args)
+        if len(args) == 1 and isinstance(args[0], pp.MatrixSelector):
+            return _leaf(args[0], node.func.name)
+        raise Unsupported(f"{node.func.name}() of something other than a range selector")
+    if isinstance(node, pp.AggregateExpr):
+        op = str(node.op)
+        if op not in _AGGREGATIONS or node.param is not None:
+            raise Unsupported(f"aggregation {op} (only sum, avg, min and max are synthesised)")
+        modifier = node.modifier
+        labels = list(modifier.labels) if modifier is not None else []
+        by = modifier is not None and modifier.type == pp.AggModifierType.By
+        return Aggregation(op, labels if by else (None if modifier is not None else []),
+                           labels if modifier is not None and not by else None, _value_shape(node.expr, under_quantile))
+    if isinstance(node, pp.BinaryExpr) and str(node.op) == "/":
+        modifier = node.modifier
+        if modifier is not None and (modifier.return_bool or not str(modifier.card).endswith("OneToOne")):
+            raise Unsupported("a ratio with group_left/group_right")
+        matching = modifier.matching if modifier is not None else None
+        on = list(matching.labels) if matching is not None and matching.type == pp.LabelModifierType.Include else None
+        ignoring = (list(matching.labels) if matching is not None and matching.type != pp.LabelModifierType.Include
+                    else None)
+        lhs, rhs = _value_shape(node.lhs, under_quantile), _value_shape(node.rhs, under_quantile)
+        for side in (lhs, rhs):
+            if not all(leaf.function in ("rate", "irate") for leaf in _leaves(side)) or isinstance(side, Ratio):
+                raise Unsupported("a ratio of something other than two rates")
+        return Ratio(lhs, rhs, on, ignoring)
+    if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and not under_quantile:
+        q, inner = (_strip(a) for a in node.args)
+        if not isinstance(q, pp.NumberLiteral) or not 0 <= q.val <= 1:
+            raise Unsupported("histogram_quantile with a quantile that is not a number in [0, 1]")
+        shape = _value_shape(inner, under_quantile=True)
+        if isinstance(shape, Ratio) or any(not leaf.selector.name.endswith("_bucket") or leaf.function != "rate"
+                                           for leaf in _leaves(shape)):
+            raise Unsupported("histogram_quantile over something other than rate() of a _bucket series")
+        if "le" not in _kept(shape, {"le": "1"}):
+            raise Unsupported("histogram_quantile over an aggregation that drops le")
+        for leaf in _leaves(shape):
+            leaf.bucket = True
+        return Quantile(q.val, shape)
+    raise Unsupported("the value side is not a selector, a rate, a ratio of rates or a histogram_quantile")
+
+
+def _leaves(shape: Any) -> list[Leaf]:
+    if isinstance(shape, Leaf):
+        return [shape]
+    if isinstance(shape, Ratio):
+        return _leaves(shape.lhs) + _leaves(shape.rhs)
+    return _leaves(shape.inner)
+
+
+def _kept(shape: Any, labels: dict[str, str]) -> dict[str, str]:
+    """The labels ``shape``'s result carries when every series has ``labels`` (with __name__)."""
+    if isinstance(shape, Leaf):
+        return dict(labels) if shape.function is None else {k: v for k, v in labels.items() if k != "__name__"}
+    if isinstance(shape, Aggregation):
+        inner = _kept(shape.inner, labels)
+        if shape.by is not None:
+            return {k: v for k, v in inner.items() if k in shape.by}
+        if shape.without is not None:
+            return {k: v for k, v in inner.items() if k not in shape.without and k != "__name__"}
+        return {}
+    if isinstance(shape, Ratio):
+        lhs = {k: v for k, v in _kept(shape.lhs, labels).items() if k != "__name__"}
+        if shape.on is not None:
+            return {k: v for k, v in lhs.items() if k in shape.on}
+        if shape.ignoring is not None:
+            return {k: v for k, v in lhs.items() if k not in shape.ignoring}
+        return lhs
+    inner = _kept(shape.inner, labels)
+    return {k: v for k, v in inner.items() if k not in ("le", "__name__")}
+
+
+def _exact_value(shape: Any) -> bool:
+    """Whether the expression's value equals the chosen value exactly (so $value renders)."""
+    # rate() extrapolates over its window with a factor such as 300/285, which rounds:
+    # only a selector's value (through sum, avg, min, max of one series) is exact.
+    if isinstance(shape, Leaf):
+        return shape.function is None
+    if isinstance(shape, Aggregation):
+        return _exact_value(shape.inner)
+    return False
+
+
+def _grouping_labels(shape: Any) -> list[str]:
+    if isinstance(shape, Leaf):
+        return []
+    if isinstance(shape, Aggregation):
+        return list(shape.by or []) + _grouping_labels(shape.inner)
+    if isinstance(shape, Ratio):
+        return list(shape.on or []) + _grouping_labels(shape.lhs) + _grouping_labels(shape.rhs)
+    return _grouping_labels(shape.inner)
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    op: str
+    threshold: float
+    shape: Any
+
+
+def comparison(expr: str) -> _Comparison:
+    """The alert's comparison, or :class:`Unsupported`."""
+    node = _strip(parse(expr))
+    if not isinstance(node, pp.BinaryExpr) or str(node.op) not in _COMPARISONS:
+        raise Unsupported("the expression is not a comparison with a threshold")
+    if node.modifier is not None and (node.modifier.return_bool or node.modifier.matching is not None):
+        raise Unsupported("the comparison uses bool, on or ignoring")
+    lhs, rhs, op = _strip(node.lhs), _strip(node.rhs), str(node.op)
+    if isinstance(lhs, pp.NumberLiteral) and not isinstance(rhs, pp.NumberLiteral):
+        lhs, rhs, op = rhs, lhs, _FLIPPED[op]
+    if not isinstance(rhs, pp.NumberLiteral):
+        raise Unsupported("the threshold is not a number")
+    if not math.isfinite(rhs.val):
+        raise Unsupported("the threshold is not finite")
+    return _Comparison(op, float(rhs.val), _value_shape(lhs))
+
+
+class _Builder:
+    """Builds the two test groups of one alert."""
+
+    def __init__(self, stack: Stack, catalog: StackCatalog, rule_file: RuleFile, alert: AlertRule) -> None:
+        self.stack, self.catalog, self.rule_file, self.alert = stack, catalog, rule_file, alert
+        self.series_step = parse_duration(stack.global_config.evaluation_interval) / 1000
+        group = next(g for g in rule_file.groups if any(r is alert for r in g.rules))
+        self.rule_step = parse_duration(group.interval) / 1000 if group.interval else self.series_step
+        self.external_labels = dict(stack.global_config.external_labels)
+
+    def build(self) -> list[dict[str, Any]]:
+        found = comparison(self.alert.expr)
+        shape = found.shape
+        recorded = {r.record for _f, r in self.stack.recording_rules()}
+        for leaf in _leaves(shape):
+            if leaf.selector.name in recorded:
+                raise Unsupported(f"it reads recording rule {leaf.selector.name}, whose inputs a test would need")
+        labels = self._labels(shape)
+        kept = {k: v for k, v in _kept(shape, {"__name__": "x", **labels}).items() if k != "__name__"}
+        if self._prints_value() and not _exact_value(shape):
+            raise Unsupported("a template prints $value, which is exact only for a selector's value "
+                              "(rate() extrapolates and rounds)")
+        exact = _exact_value(shape) and (self._prints_value() or found.op in ("==", "!="))
+        fire_value, safe_value = self._values(found, exact)
+        expected = self._expected(kept, fire_value if exact else None)
+        step = max(self.rule_step, self.series_step)
+        longest = _multiple(max(leaf.range_seconds for leaf in _leaves(shape)), step)
+        for_seconds = parse_duration(self.alert.for_) / 1000 if self.alert.for_ else 0.0
+        # A selector holds its value from the first sample. A rate is low while its window
+        # is not yet full, so the firing series first run on the safe side for two windows
+        # (the condition is certainly false from one window on), then cross with a value far
+        # enough beyond the threshold that the windowed value crosses within an eighth of the
+        # window: the alert may not fire before that crossing plus `for`, and must soon after.
+        crossing = 2 * longest
+        strong, earliest, latest = self._strong(found, fire_value, safe_value, self._part_of_whole(shape, labels))
+        # The windowed value crosses about `earliest`..`latest` windows after `crossing`
+        # (give or take a sample, hence the two steps either side).
+        before = crossing + longest * earliest + for_seconds - (2 * step if longest else step)
+        fire_at = _multiple(crossing + longest * (latest + 0.0625) + for_seconds + 2 * step, step)
+        samples = math.ceil(fire_at / self.series_step) + 3
+        safe_samples = math.ceil(crossing / self.series_step) + 1 if longest else 0
+        firing = [(safe_value, safe_samples), (strong, samples - safe_samples)] if safe_samples else [
+            (fire_value, samples)]
+        checks_fire = []
+        if before >= 0 and (longest or for_seconds >= step):
+            checks_fire.append({"eval_time": _duration(math.floor(before / step + 1e-9) * step),
+                                "alertname": self.alert.alert, "exp_alerts": []})
+        checks_fire.append({"eval_time": _duration(fire_at), "alertname": self.alert.alert, "exp_alerts": [expected]})
+        quiet = [{"eval_time": _duration(fire_at), "alertname": self.alert.alert, "exp_alerts": []}]
+        return [self._group(FIRES, self._series(shape, labels, firing, found, exact), checks_fire),
+                self._group(QUIET, self._series(shape, labels, [(safe_value, samples)], found, exact), quiet)]
+
+    def _group(self, suffix: str, series: list[dict[str, str]], checks: list[dict[str, Any]]) -> dict[str, Any]:
+        group: dict[str, Any] = {"name": self.alert.alert + suffix, "interval": _duration(self.series_step)}
+        if self.external_labels:
+            group["external_labels"] = dict(self.external_labels)
+        group["input_series"] = series
+        group["alert_rule_test"] = checks
+        return group
+
+    def _prints_value(self) -> bool:
+        templates = [*self.alert.annotations.values(), *self.alert.labels.values()]
+        return any(token in text for text in templates for token in ("$value", ".Value"))
+
+    def _values(self, found: _Comparison, exact: bool) -> tuple[float, float]:
+        t, op = found.threshold, found.op
+        if isinstance(found.shape, Quantile):
+            if op not in (">", ">=", "<", "<="):
+                raise Unsupported("histogram_quantile compared with == or !=")
+            if t <= 0:
+                raise Unsupported("histogram_quantile compared with a threshold that is not positive")
+            # (observations above the threshold?, observations per second)
+            return ((True, 1.0), (False, 1.0)) if op in (">", ">=") else ((False, 1.0), (True, 1.0))
+        above, below = beside(t, True, exact), beside(t, False, exact)
+        fire, safe = {">": (above, below), ">=": (above, below), "<": (below, above), "<=": (below, above),
+                      "==": (t, 0.0 if t else 1.0), "!=": (0.0 if t else 1.0, t)}[op]
+        if any(leaf.function for leaf in _leaves(found.shape)):
+            if op == ">" and safe < 0 <= t:
+                safe = 0.0  # a rate is never below 0: 0 is the safe side of `> 0`
+            if min(fire, safe) < 0:
+                raise Unsupported("the threshold asks a rate to be negative")
+            if op in ("==", "!=") and t != 0:
+                raise Unsupported("a rate compared with == or != a number other than 0 (rates are not exact)")
+        return fire, safe
+
+    def _strong(self, found: _Comparison, fire: Any, safe: Any, whole: bool) -> tuple[Any, float, float]:
+        """The value the firing series of a windowed expression cross with, and how far into
+        the window the crossing comes at the earliest and the latest (fractions of it)."""
+        t, op = found.threshold, found.op
+        if isinstance(found.shape, Quantile):
+            # Observations come `weight` times faster after the crossing, so the share of the
+            # new ones reaches what quantile q needs within an eighth of the window.
+            need = max(found.shape.q, 1 - found.shape.q)
+            if need >= 0.999:
+                raise Unsupported("histogram_quantile of a quantile this close to 0 or 1")
+            weight = math.ceil(7 * need / (1 - need)) * 2
+            return (fire[0], float(weight)), 0.0, 0.125
+        if op == "==":
+            return fire, 1.0, 1.0
+        if op == "!=" or t == safe:
+            return fire, 0.0, 0.0
+        strong = safe + 8 * (t - safe)
+        if whole and strong >= 1:
+            strong = (t + 1) / 2
+        fraction = (t - safe) / (strong - safe)
+        return strong, fraction, fraction
+
+    def _part_of_whole(self, shape: Any, labels: dict[str, str]) -> bool:
+        if isinstance(shape, Ratio):
+            return any(_selects(r, l.selector.name, labels) for l in _leaves(shape.lhs) for r in _leaves(shape.rhs))
+        if isinstance(shape, Aggregation):
+            return self._part_of_whole(shape.inner, labels)
+        return False
+
+    # labels
+
+    def _labels(self, shape: Any) -> dict[str, str]:
+        leaves = _leaves(shape)
+        matchers: dict[str, list[Matcher]] = {}
+        for leaf in leaves:
+            for m in leaf.selector.matchers:
+                if m.label != "__name__":
+                    matchers.setdefault(m.label, []).append(m)
+        known: dict[str, list[str]] = {}
+        names: list[str] = []
+        jobs: set[str] | None = None
+        for leaf in leaves:
+            series = self.catalog.lookup(leaf.selector.name)
+            if series is None:
+                continue
+            names += sorted(series.labels)
+            for label, values in series.label_values.items():
+                known.setdefault(label, []).extend(values)
+            jobs = set(series.jobs) if jobs is None else jobs & set(series.jobs)
+        # A job with a static target first: its instance label is known.
+        ordered = sorted(jobs or (), key=lambda j: (self._instance(j) is None, j))
+        job = next((j for j in ordered if all(m.matches(j) for m in matchers.get("job", []))), None)
+        if job is not None:
+            known.setdefault("job", []).insert(0, job)
+            names += ["job", "instance"]
+            instance = self._instance(job)
+            if instance:
+                known.setdefault("instance", []).insert(0, instance)
+        wanted = list(matchers) + names + _grouping_labels(shape)
+        for text in [*self.alert.annotations.values(), *self.alert.labels.values()]:
+            wanted += labels_read(text)
+        labels: dict[str, str] = {}
+        for label in dict.fromkeys(wanted):
+            if label in ("le", "__name__"):
+                continue
+            value = label_value(label, matchers.get(label, []), known.get(label, []), f"{label}-1")
+            if value is None:
+                raise Unsupported(f"no value of label {label} satisfies the matchers {matchers.get(label)}")
+            if value:
+                labels[label] = value
+        return labels
+
+    def _instance(self, job: str) -> str | None:
+        jobs = {j.job_name: j for j in self.stack.prometheus.scrape_configs} if self.stack.prometheus else {}
+        scrape = jobs.get(job)
+        for static in scrape.static_configs if scrape else []:
+            if static.targets:
+                return static.targets[0]
+        return None
+
+    def _expected(self, kept: dict[str, str], value: float | None) -> dict[str, Any]:
+        data = TemplateData(labels=kept, external_labels=self.external_labels, external_url=None, value=value)
+        try:
+            labels = {**kept, **{name: render(text, data) for name, text in self.alert.labels.items()}}
+            annotations = {name: render(text, data) for name, text in self.alert.annotations.items()}
+        except Unrenderable as exc:
+            raise Unsupported(f"a label or annotation template: {exc}") from None
+        out: dict[str, Any] = {"exp_labels": dict(sorted(labels.items()))}
+        if annotations:
+            out["exp_annotations"] = annotations
+        return out
+
+    # series
+
+    def _series(self, shape: Any, labels: dict[str, str], timeline: list[tuple[float, int]], found: _Comparison,
+                exact: bool) -> list[dict[str, str]]:
+        """The input series: ``timeline`` lists (value of the expression, number of samples)."""
+        if isinstance(shape, Quantile):
+            return self._buckets(shape, labels, found.threshold, timeline)
+        out: list[dict[str, str]] = []
+        self._assign(shape, timeline, labels, exact, out)
+        return out
+
+    def _assign(self, shape: Any, timeline: list[tuple[float, int]], labels: dict[str, str], exact: bool,
+                out: list[dict[str, str]]) -> None:
+        if isinstance(shape, Ratio):
+            self._assign(shape.lhs, timeline, labels, exact, out)
+            if any(_selects(r, l.selector.name, labels) for l in _leaves(shape.lhs) for r in _leaves(shape.rhs)):
+                self._whole(shape, timeline, labels, exact, out)
+            else:
+                self._assign(shape.rhs, [(1.0, count) for _v, count in timeline], labels, exact, out)
+        elif isinstance(shape, Leaf):
+            out.append({"series": _series_text(shape.selector.name, labels),
+                        "values": self._values_text(shape, timeline, exact)})
+        else:
+            self._assign(shape.inner, timeline, labels, exact, out)
+
+    def _whole(self, shape: Ratio, timeline: list[tuple[float, int]], labels: dict[str, str], exact: bool,
+               out: list[dict[str, str]]) -> None:
+        """The denominator of a part over its whole (errors / all requests of one metric):
+        the part's series and one more the part's matchers leave out, together rate 1."""
+        part, whole = _leaves(shape.lhs), _leaves(shape.rhs)
+        if len(part) != 1 or len(whole) != 1 or not isinstance(shape.rhs, Aggregation) or shape.rhs.op != "sum":
+            raise Unsupported("the denominator selects the numerator's series without sum() around it")
+        if not all(0 <= value < 1 for value, _count in timeline):
+            raise Unsupported("a part over its whole is compared with 1 or more")
+        kept = set(_kept(shape.rhs, {k: "" for k in labels}))
+        for m in part[0].selector.matchers:
+            if m.label in kept or m.label == "__name__":
+                continue
+            whole_matchers = [w for w in whole[0].selector.matchers if w.label == m.label]
+            known = self.catalog.lookup(part[0].selector.name)
+            candidates = [*(known.label_values.get(m.label, []) if known else []), "200", "0", "other", ""]
+            for other in candidates:
+                if not m.matches(other) and all(w.matches(other) for w in whole_matchers):
+                    rest = {k: v for k, v in labels.items() if k != m.label}
+                    rest.update({m.label: other} if other else {})
+                    rest_timeline = [(1.0 - value, count) for value, count in timeline]
+                    out.append({"series": _series_text(whole[0].selector.name, rest),
+                                "values": self._values_text(whole[0], rest_timeline, exact)})
+                    return
+        raise Unsupported("no series the denominator selects and the numerator does not was found")
+
+    def _values_text(self, leaf: Leaf, timeline: list[tuple[float, int]], exact: bool) -> str:
+        if leaf.function is None:
+            return " ".join(f"{number(value, exact)}x{count - 1}" for value, count in timeline)
+        increments = [((value / leaf.range_seconds if leaf.function == "increase" else value) * self.series_step,
+                       count) for value, count in timeline]
+        return _counter(increments, exact)
+
+    def _buckets(self, shape: Quantile, labels: dict[str, str], threshold: float,
+                 timeline: list[tuple[float, int]]) -> list[dict[str, str]]:
+        # Every observation in (1.1t, 2t] puts any quantile above t; in (0.5t, 0.9t], below.
+        bounds = [0.5 * threshold, 0.9 * threshold, 1.1 * threshold, 2 * threshold, math.inf]
+        out = []
+        for leaf in _leaves(shape):
+            for i, bound in enumerate(bounds):
+                le = "+Inf" if bound == math.inf else number(bound)
+                increments = [(self.series_step * weight if i >= (3 if high else 1) else 0.0, count)
+                              for (high, weight), count in timeline]
+                out.append({"series": _series_text(leaf.selector.name, {**labels, "le": le}),
+                            "values": _counter(increments, False)})
+        return out
+
+
+def _counter(increments: list[tuple[float, int]], exact: bool) -> str:
+    """A counter growing by each segment's increment per sample: '0+2x10 22+5x30'."""
+    parts, value = [], 0.0
+    for i, (increment, count) in enumerate(increments):
+        if i:
+            value += increment
+        parts.append(f"{number(value, exact)}+{number(increment, exact)}x{count - 1}")
+        value += increment * (count - 1)
+    return " ".join(parts)
+
+
+def _selects(leaf: Leaf, name: str | None, labels: dict[str, str]) -> bool:
+    """Whether ``leaf``'s selector selects the series ``name{labels}``."""
+    return leaf.selector.name == name and all(
+        m.matches(labels.get(m.label, "")) for m in leaf.selector.matchers if m.label != "__name__")
+
+
+def _series_text(name: str, labels: dict[str, str]) -> str:
+    body = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{body}}}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _multiple(seconds: float, step: float) -> float:
+    return math.ceil(seconds / step - 1e-9) * step
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as a Prometheus duration: 330 -> '5m30s'."""
+    ms = round(seconds * 1000)
+    if ms == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        count, ms = divmod(ms, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def synthesise(stack: Stack) -> Synthesis:
+    """Tests for the alerts of ``stack`` no AlertTest names, and the alerts skipped, with why."""
+    result = Synthesis()
+    named = {name for test in stack.alert_tests for name in test.alertnames()}
+    alerts = stack.alerts()
+    counts: dict[str, int] = {}
+    for _file, alert in alerts:
+        counts[alert.alert] = counts.get(alert.alert, 0) + 1
+    catalog: StackCatalog | None = None
+    for rule_file, alert in alerts:
+        if alert.alert in named:
+            continue
+        if counts[alert.alert] > 1:
+            result.skipped.append(Skipped(alert, f"{counts[alert.alert]} rules are named {alert.alert}: "
+                                                 "promtool expects their alerts together; write an AlertTest"))
+            continue
+        catalog = catalog or StackCatalog(stack)
+        try:
+            groups = _Builder(stack, catalog, rule_file, alert).build()
+        except (Unsupported, ValueError) as exc:
+            result.skipped.append(Skipped(alert, str(exc)))
+            continue
+        result.tests.append(Synthesised(alert, rule_file, groups))
+    return result

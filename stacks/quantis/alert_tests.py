@@ -1,0 +1,150 @@
+"""Alert tests of the Quantis alerts (promtool's unit tests, typed): each alert fires on the
+right series after its `for`, and only there. Thresholds and durations come from config.py;
+obscode synthesises tests for the alerts these do not name (DataDriftDetected, SlowPredictions).
+"""
+
+from __future__ import annotations
+
+from obscode import AlertExpectation, AlertTest, ExpectedAlert, InputSeries
+from obscode.model.duration import parse_duration
+
+from .alerts import _human
+from .config import CONFIG, QuantisConfig
+
+
+def _at(seconds: float) -> str:
+    """An evaluation time: 750 -> '750s'."""
+    return f"{round(seconds)}s"
+
+
+def _seconds(duration: str) -> float:
+    return parse_duration(duration) / 1000
+
+
+def _samples(config: QuantisConfig, until: float) -> int:
+    """How many evaluation steps reach past ``until`` seconds."""
+    return int(until // _seconds(config.evaluation_interval)) + 2
+
+
+def high_cpu(config: QuantisConfig = CONFIG) -> AlertTest:
+    """A busy node (idle at half the threshold) alerts after `for`; a quiet one never does."""
+    step, below = _seconds(config.evaluation_interval), config.thresholds.cpu_idle_ratio_below
+    hold = _seconds(config.for_.high_cpu)
+    end = _samples(config, 300 + hold + 120)
+    busy, quiet = below / 2, (1 + below) / 2  # idle CPU seconds per second
+    return AlertTest(
+        name="high-cpu",
+        input_series=[
+            InputSeries(series='node_cpu_seconds_total{instance="busy:9100", cpu="0", mode="idle"}',
+                        values=f"0+{busy * step:g}x{end}"),
+            InputSeries(series='node_cpu_seconds_total{instance="quiet:9100", cpu="0", mode="idle"}',
+                        values=f"0+{quiet * step:g}x{end}"),
+        ],
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 60), alertname="HighCpuUsage"),
+            AlertExpectation(eval_time=_at(300 + hold + 120), alertname="HighCpuUsage", exp_alerts=[ExpectedAlert(
+                exp_labels={"severity": "warning", "category": "system", "service": config.node.name,
+                            "instance": "busy:9100"},
+                exp_annotations={"summary": "High CPU usage on busy:9100",
+                                 "description": f"CPU usage is above {round((1 - below) * 100)}% for "
+                                                f"{_human(config.for_.high_cpu)}"},
+            )]),
+        ],
+    )
+
+
+def high_memory(config: QuantisConfig = CONFIG) -> AlertTest:
+    """A node between the two thresholds gets the warning; one above both gets the warning
+    and the critical alert; a half-full node neither."""
+    t, hold = config.thresholds, _seconds(config.for_.high_memory)
+    total = 16 * 2**30
+    used = {"half:9100": t.memory_used_ratio_above / 2,
+            "tight:9100": (t.memory_used_ratio_above + t.memory_used_ratio_critical) / 2,
+            "full:9100": (t.memory_used_ratio_critical + 1) / 2}
+    end = _samples(config, hold + 120)
+    series = []
+    for instance, ratio in used.items():
+        labels = f'instance="{instance}", job="{config.node.name}"'
+        series += [InputSeries(series=f"node_memory_MemTotal_bytes{{{labels}}}", values=f"{total}x{end}"),
+                   InputSeries(series=f"node_memory_MemAvailable_bytes{{{labels}}}",
+                               values=f"{round(total * (1 - ratio))}x{end}")]
+
+    def alert(instance: str, severity: str, ratio: float) -> ExpectedAlert:
+        return ExpectedAlert(
+            exp_labels={"severity": severity, "category": "system", "service": config.node.name,
+                        "instance": instance, "job": config.node.name},
+            exp_annotations={"summary": f"High memory usage on {instance}",
+                             "description": f"Memory usage is above {round(ratio * 100)}% for "
+                                            f"{_human(config.for_.high_memory)}"})
+
+    return AlertTest(
+        name="high-memory",
+        input_series=series,
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 60), alertname="HighMemoryUsage"),
+            AlertExpectation(eval_time=_at(hold + 120), alertname="HighMemoryUsage", exp_alerts=[
+                alert("tight:9100", "warning", t.memory_used_ratio_above),
+                alert("full:9100", "warning", t.memory_used_ratio_above),
+                alert("full:9100", "critical", t.memory_used_ratio_critical),
+            ]),
+        ],
+    )
+
+
+def service_down(config: QuantisConfig = CONFIG) -> AlertTest:
+    """The API goes down after 10 steps and alerts `for` later; the node exporter stays up."""
+    step, hold = _seconds(config.evaluation_interval), _seconds(config.for_.service_down)
+    down_at = 11 * step
+    api, node = config.api, config.node
+    end = _samples(config, down_at + hold + 120)
+    return AlertTest(
+        name="service-down",
+        input_series=[
+            InputSeries(series=f'up{{job="{api.name}", instance="{api.targets[0]}"}}', values=f"1x10 0x{end}"),
+            InputSeries(series=f'up{{job="{node.name}", instance="{node.targets[0]}"}}', values=f"1x{end + 11}"),
+        ],
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(down_at - step), alertname="ServiceDown"),
+            AlertExpectation(eval_time=_at(down_at + hold - step), alertname="ServiceDown"),
+            AlertExpectation(eval_time=_at(down_at + hold + 60), alertname="ServiceDown", exp_alerts=[ExpectedAlert(
+                exp_labels={"severity": "critical", "category": "system", "service": api.name,
+                            "job": api.name, "instance": api.targets[0]},
+                exp_annotations={"summary": f"Service {api.name} is down",
+                                 "description": f"Service has been down for more than "
+                                                f"{_human(config.for_.service_down)}"},
+            )]),
+        ],
+    )
+
+
+def high_model_error(config: QuantisConfig = CONFIG) -> AlertTest:
+    """One model above the MAPE threshold alerts after `for`; one below does not, nor does a
+    high error of another kind (MAE is not MAPE)."""
+    above, hold = config.thresholds.model_mape_percent_above, _seconds(config.for_.high_model_error)
+    end = _samples(config, hold + 300)
+    model = config.model_service.name
+    return AlertTest(
+        name="high-model-error",
+        input_series=[
+            InputSeries(series='model_prediction_error{model_id="tft-sales", model_version="1.0.0", metric_type="mape"}',
+                        values=f"{above + 5:g}x{end}"),
+            InputSeries(series='model_prediction_error{model_id="prophet-demand", model_version="2.1.0", '
+                               'metric_type="mape"}', values=f"{above / 3:g}x{end}"),
+            InputSeries(series='model_prediction_error{model_id="prophet-demand", model_version="2.1.0", '
+                               'metric_type="mae"}', values=f"{above * 10:g}x{end}"),
+        ],
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 600), alertname="HighModelError"),
+            AlertExpectation(eval_time=_at(hold + 300), alertname="HighModelError", exp_alerts=[ExpectedAlert(
+                exp_labels={"severity": "warning", "category": "model", "service": model,
+                            "model_id": "tft-sales", "model_version": "1.0.0", "metric_type": "mape"},
+                exp_annotations={"summary": "High error rate for model tft-sales",
+                                 "description": f"MAPE is above {above:g}% for "
+                                                f"{_human(config.for_.high_model_error)}"},
+            )]),
+        ],
+    )
+
+
+def alert_tests(config: QuantisConfig = CONFIG) -> list[AlertTest]:
+    return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config)]
