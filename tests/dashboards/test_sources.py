@@ -74,6 +74,9 @@ overview = g.Dashboard(  # <- overview
         timeseries("Elsewhere", [target('sum(rate(http_requests_total{job=~"$job"}[5m]))')],  # <- datasource
                    x=0, y=12, dataSource="nope"),
         timeseries("Broken", [target('sum(rate(http_requests_total{job=~"$job"}[5m])')], x=12, y=12),  # <- parse
+        timeseries("Formats", [  # <- formats panel
+            g.Target(expr='sum(rate(http_requests_total{job=~"$job"}[5m]))', refId="A", format="timeseries"),  # <- format
+        ], x=0, y=20),
     ],
 )
 
@@ -155,6 +158,13 @@ def test_a_bad_datasource_names_the_panel_and_its_target(checked):
 def test_a_query_that_does_not_parse_names_the_target(checked):
     problems, tags = checked
     assert _sources(problems, "dashboard/promql", 'dashboard overview panel "Broken"') == [tags["parse"]]
+
+
+def test_a_schema_finding_on_a_target_field_names_the_target(checked):
+    problems, tags = checked
+    found = _sources(problems, "dashboard/schema", 'dashboard overview panel "Formats"', "targets[0].format")
+    assert found == [tags["format"]]
+    assert tags["format"] != tags["formats panel"]
 
 
 def test_a_variable_defined_twice_names_the_second_definition(checked):
