@@ -30,14 +30,18 @@ def dash(uid="good", panels=None, variables=(), title="Good"):
 
 def check(tmp_path: Path, dashboards: str, stack_args: str = "") -> tuple[int, list[dict[str, Any]]]:
     """Exit code and problems of ``obscode check`` on a stack with ``dashboards`` (a Python list
-    expression); ``stack_args`` adds keyword arguments to the Stack, e.g. ``grafana_version="11.0"``."""
+    expression); ``stack_args`` adds keyword arguments to the Stack, e.g. ``grafana_version="11.0"``.
+    Every dashboard finding must name a source line."""
     extra = f", {stack_args}" if stack_args else ""
     source = PRELUDE + (f"stack = Stack(name='cases', prometheus=PrometheusConfig(), "
                         f"dashboards={textwrap.dedent(dashboards)}{extra})\n")
     path = tmp_path / "cases.py"
     path.write_text(source)
     result = CliRunner().invoke(main, ["check", str(path), "--no-tools", "--format", "json"])
-    return result.exit_code, json.loads(result.stdout[: result.stdout.rindex("]") + 1])
+    problems = json.loads(result.stdout[: result.stdout.rindex("]") + 1])
+    unplaced = [p for p in problems if p["file"].startswith("grafana/dashboards/") and not p["source"]]
+    assert unplaced == [], "every dashboard finding names the line of the object at fault"
+    return result.exit_code, problems
 
 
 def problems_of(problems: list[dict[str, Any]], check_id: str) -> list[dict[str, Any]]:
