@@ -40,8 +40,22 @@ def stack_args(args: tuple[str, ...] | list[str]) -> list[str]:
     return [str(p) for p in loader.discover()]
 
 
-def build(arg: str | Path, profile: str | None = None) -> Built:
+def load(arg: str | Path, profile: str | None = None) -> loader.LoadedStack:
+    """Import a stack, and hold its name to its folder: ``stacks/shop/`` must build
+    ``Stack(name="shop")``, or ``generate`` would write ``generated/<another name>/`` and leave
+    ``generated/shop/`` stale."""
     loaded = loader.load(arg, profile=profile)
+    if loaded.path.is_dir() and loaded.stack.name != loaded.path.name:
+        raise DefinitionError(obj=f"stack {loaded.stack.name}", field="name", stack=loaded.path.name,
+                              source=loaded.stack.source,
+                              message=f"the stack in folder {loaded.path.name}/ is named {loaded.stack.name!r}: "
+                                      f"name it {loaded.path.name!r}, or rename the folder (the output goes "
+                                      f"to generated/<name>/)")
+    return loaded
+
+
+def build(arg: str | Path, profile: str | None = None) -> Built:
+    loaded = load(arg, profile=profile)
     try:
         files = emit.render(loaded.stack)
     except DefinitionError as exc:

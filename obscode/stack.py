@@ -21,6 +21,7 @@ from obscode.versions import (
 )
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class Stack(Model):
@@ -94,6 +95,16 @@ class Stack(Model):
     #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".
     logs_index: str = ""
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        if not _STACK_NAME.match(value) or value in (".", ".."):
+            safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", value.strip()).strip("-.").lower()
+            hint = f"; e.g. {safe!r}" if safe else ""
+            raise ValueError(f"stack name {value!r} becomes a folder (generated/<name>/) and a URL part: use letters, "
+                             f"digits, '-', '_' and '.', starting with a letter or digit{hint}")
+        return value
+
     @field_validator("job_catalogs", mode="before")
     @classmethod
     def _resolve_catalogs(cls, value: Any) -> Any:
@@ -115,19 +126,23 @@ class Stack(Model):
         self._check_job_collectors()
         self._check_job_versions()
         self._check_target_labels(jobs)
-        files: set[str] = set()
-        groups: dict[str, str] = {}
+        files: dict[str, RuleFile] = {}
+        groups: dict[str, tuple[str, Any]] = {}
         for rule_file in self.rule_files:
             if rule_file.name in files:
-                raise FieldError("rule_files", f"rule file {rule_file.name!r} is defined twice")
-            files.add(rule_file.name)
+                first = files[rule_file.name].source
+                raise FieldError("rule_files", f"rule file {rule_file.name!r} is defined twice"
+                                 + (f" (first at {first})" if first else ""), source=rule_file.source)
+            files[rule_file.name] = rule_file
             for group in rule_file.groups:
                 if group.name in groups:
+                    path, other = groups[group.name]
+                    first = f" ({other.source})" if other.source else ""
                     raise FieldError(
-                        "rule_files", f"rule group {group.name!r} is defined in {groups[group.name]} and in "
-                        f"{rule_file.path}; group names must be unique"
+                        "rule_files", f"rule group {group.name!r} is defined in {path}{first} and in "
+                        f"{rule_file.path}; group names must be unique", source=group.source
                     )
-                groups[group.name] = rule_file.path
+                groups[group.name] = (rule_file.path, group)
         if not self.logs_index:
             self.logs_index = f"{self.name}-logs"
         check_stack_versions(self)

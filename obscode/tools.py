@@ -66,16 +66,17 @@ def _too_old(tool: str, target: str | None) -> str | None:
 
 _RULE_LINE = re.compile(r'^(?P<file>\S+?\.ya?ml): group "(?P<group>(?:[^"\\]|\\.)*)", rule (?P<index>\d+), '
                         r'"(?P<name>(?:[^"\\]|\\.)*)": (?P<message>.*)$')
-_CHECKING = re.compile(r"^Checking .*?(?:\s+FAILED:\s*|\s*$)")
-_NOISE = ("amtool: error: failed to validate", "SUCCESS", "  FAILED:")
+_CHECKING = re.compile(r"^Checking \S+(?:\s+FAILED:)?\s*")
+_FAILED_PREFIX = re.compile(r"^FAILED:\s*")
+_NOISE = ("amtool: error: failed to validate", "SUCCESS", "promtool: error")
 
 
 def _clean(out: str) -> str:
     """A tool's message without its progress lines, once, on one line per problem."""
-    lines = []
+    lines: list[str] = []
     for line in out.splitlines():
-        line = _CHECKING.sub("", line).strip() if line.startswith("Checking ") else line.strip()
-        if not line or any(line.startswith(n.strip()) for n in _NOISE) or line in lines:
+        line = _FAILED_PREFIX.sub("", _CHECKING.sub("", line.strip()))
+        if not line or line.startswith(_NOISE) or line in lines:
             continue
         lines.append(line)
     return "; ".join(lines)
@@ -161,7 +162,11 @@ def run_tools(stack_name: str, files: dict[str, bytes], targets: dict[str, str] 
     maps ``promtool``/``amtool`` to the version the stack targets: a tool older than its
     target would refuse what the target accepts, so it is skipped with a note. With
     ``stack``, each problem names the object it is about (the rule, the receiver) with its
-    definition line; the stack's alert tests (prometheus/tests/) run with promtool too."""
+    definition line; the stack's alert tests (prometheus/tests/) run with promtool too.
+
+    prometheus.yml is checked with ``--syntax-only``: the files it names (credentials, TLS
+    certificates, file discovery) live on the Prometheus host, not where obscode runs; the rule
+    files are checked on their own."""
     problems: list[Problem] = []
     notes: list[str] = []
     targets = targets or {}
@@ -177,14 +182,14 @@ def run_tools(stack_name: str, files: dict[str, bytes], targets: dict[str, str] 
         prom_dir = root / "prometheus"
         if PROMETHEUS_CONFIG in files and shutil.which("promtool") and not old_promtool:
             config = root / PROMETHEUS_CONFIG
-            code, out = _run(["promtool", "check", "config", config.name], prom_dir)
+            code, out = _run(["promtool", "check", "config", "--syntax-only", config.name], prom_dir)
             if code != 0 and "kubernetes_sd_configs" in out:
                 copy, dropped = _without_kubernetes_sd(config)
                 notes.append(
                     f"{stack_name}: promtool here has no Kubernetes discovery; checked prometheus.yml without "
                     f"job(s) {', '.join(dropped)} (their fields are checked by the typed model)"
                 )
-                code, out = _run(["promtool", "check", "config", copy.name], prom_dir)
+                code, out = _run(["promtool", "check", "config", "--syntax-only", copy.name], prom_dir)
             if code != 0:
                 source = stack.prometheus.source if stack is not None and stack.prometheus is not None else None
                 problems.append(Problem("tools/promtool", stack_name, PROMETHEUS_CONFIG, "promtool check config",

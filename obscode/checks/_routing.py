@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from obscode.alert_labels import AlertShape, Truth, shapes
 from obscode.checks import CheckContext
 from obscode.model.alertmanager import Matcher
+from obscode.model.text import suggest
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
 
@@ -19,19 +20,6 @@ def alert_shapes(ctx: CheckContext) -> list[AlertShape]:
 
         ctx.cache["alert_shapes"] = shapes(ctx.stack, index(ctx).resolve)
     return ctx.cache["alert_shapes"]
-
-
-def suggest(written: str, candidates: Iterable[str]) -> str:
-    """``; did you mean X?`` for the candidate ``written`` most looks like (typos, swapped
-    letters, case, a stray space or newline), or "" when none is close."""
-    import difflib
-
-    pool = sorted(set(candidates) - {written})
-    for candidate in pool:
-        if candidate.lower() == written.strip().lower():
-            return f"; did you mean {candidate}?"
-    close = difflib.get_close_matches(written, pool, n=1, cutoff=0.7)
-    return f"; did you mean {close[0]}?" if close else ""
 
 
 def listing(values: Iterable[str], limit: int = 12) -> str:

@@ -23,7 +23,7 @@ _FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 def _options(func: Callable[..., None]) -> Callable[..., None]:
     func = click.option("--force", is_flag=True, help="Replace files that already exist in the stack folder.")(func)
     func = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="The stack folder to write (default: stacks/NAME/).")(func)
+                        help="The stack folder to write, named after the stack (default: stacks/NAME/).")(func)
     return click.option("--stack", "stack_name", required=True, help="Name of the stack to write.")(func)
 
 
@@ -38,6 +38,12 @@ def _run(stack_name: str, out: Path | None, force: bool, build: Callable[[Path, 
     from obscode.importers import package
 
     package.check_stack_name(stack_name)
+    if out is not None and out.name != stack_name:
+        from obscode.errors import UsageError
+
+        raise UsageError(f"--out {out} would hold stack {stack_name!r} in a folder named {out.name!r}; a stack's "
+                         f"folder is named after it (generated/<name>/ is where it goes): give --out "
+                         f"{out.parent / stack_name} or --stack {out.name}")
     folder = out or Path("stacks") / stack_name
     report = Collector()
     try:

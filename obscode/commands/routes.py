@@ -7,7 +7,6 @@ import json
 import click
 
 from obscode import build as pipeline
-from obscode import loader
 from obscode.alert_labels import AlertShape, Delivery, deliveries, shapes
 from obscode.errors import UsageError
 
@@ -45,7 +44,7 @@ def command(stacks: tuple[str, ...], profile: str | None, fmt: str) -> None:
         raise UsageError("no stacks found: create stacks/<name>/__init__.py defining `stack`, or name one")
     report = []
     for arg in args:
-        stack = loader.load(arg, profile=profile).stack
+        stack = pipeline.load(arg, profile=profile).stack
         if stack.alertmanager is None:
             raise UsageError(f"stack {stack.name} has no alertmanager configuration: nothing routes its alerts")
         route = stack.alertmanager.route

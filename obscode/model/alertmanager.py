@@ -7,6 +7,7 @@ from typing import Any, Iterator, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from obscode.model import text
 from obscode.model.base import FieldError, Model
 from obscode.model.duration import Duration
 from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
@@ -41,6 +42,8 @@ class Matcher(Model):
 
     @model_validator(mode="after")
     def _regex_compiles(self) -> "Matcher":
+        text.check(self.name, "matcher label")
+        text.check(self.value, f"matcher {self.name} value")
         if self.op in ("=~", "!~"):
             try:
                 re.compile(self.value)
@@ -144,6 +147,16 @@ class Route(Model):
     @classmethod
     def _parse_matchers(cls, value: Any) -> list[Matcher]:
         return _matchers(value)
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_by(cls, value: list[str] | None) -> list[str] | None:
+        return text.check_all(value, "group_by label")  # type: ignore[return-value]
+
+    @field_validator("receiver")
+    @classmethod
+    def _receiver(cls, value: str | None) -> str | None:
+        return value if value is None else text.check(value, "receiver")
 
     def describe_path(self) -> str:
         return "{" + ", ".join(str(m) for m in self.matchers) + "}" if self.matchers else "{}"
@@ -331,6 +344,13 @@ class Receiver(Model):
     kind = "receiver"
     name_field = "name"
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value:
+            raise ValueError("receiver name is empty")
+        return text.check(value, "receiver name")
+
     name: str
     email_configs: list[EmailConfig] = Field(default_factory=list)
     pagerduty_configs: list[PagerdutyConfig] = Field(default_factory=list)
@@ -363,6 +383,11 @@ class InhibitRule(Model):
     @classmethod
     def _parse(cls, value: Any) -> list[Matcher]:
         return _matchers(value)
+
+    @field_validator("equal")
+    @classmethod
+    def _equal(cls, value: list[str]) -> list[str]:
+        return text.check_all(value, "equal label")  # type: ignore[return-value]
 
     @model_validator(mode="after")
     def _both_sides(self) -> "InhibitRule":
@@ -445,17 +470,27 @@ class AlertmanagerConfig(Model):
                         f"receiver {receiver.name!r} sends e-mail but has no sender: "
                         "give global smtp_from or the email config's from"
                     )
+            for slack in receiver.slack_configs:
+                if slack.api_url is None and self.global_.slack_api_url is None:
+                    raise FieldError("receivers", f"receiver {receiver.name!r} posts to Slack but has no webhook URL: "
+                                                  "give the slack config api_url=SecretRef(file=...) or global "
+                                                  "slack_api_url", source=slack.source or receiver.source)
         if not self.route.receiver:
             raise ValueError("the root route needs a receiver: the default for alerts no child route takes")
+        if self.route.matchers:
+            raise FieldError("route", "the root route takes every alert, so it cannot have matchers "
+                                      f"({self.route.describe_path()}); put them on a child route",
+                             source=self.route.source)
         for path, route in self.route.walk():
             if route.receiver and route.receiver not in names:
                 raise FieldError(
-                    "route", f"{path} names receiver {route.receiver!r}, which is not defined; "
-                    f"defined receivers: {', '.join(names) or 'none'}"
-                )
+                    "route", f"{path} names receiver {route.receiver!r}, which is not defined"
+                    f"{text.suggest(route.receiver, names)}; defined receivers: {', '.join(names) or 'none'}",
+                    source=route.source)
             for interval in route.mute_time_intervals + route.active_time_intervals:
                 if interval not in intervals:
-                    raise ValueError(f"{path} names time interval {interval!r}, which is not defined")
+                    raise FieldError("route", f"{path} names time interval {interval!r}, which is not defined"
+                                              f"; defined: {', '.join(intervals) or 'none'}", source=route.source)
         return self
 
     def used_receivers(self) -> set[str]:

@@ -96,7 +96,8 @@ class Model(BaseModel):
         more = len(exc.errors()) - 1
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        return DefinitionError(obj=cls.describe(data), field=field, message=message)
+        source = original.source if isinstance(original, FieldError) else None
+        return DefinitionError(obj=cls.describe(data), field=field, message=message, source=source)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -114,8 +115,11 @@ class Model(BaseModel):
 
 
 class FieldError(ValueError):
-    """A model-level validation failure that belongs to one field."""
+    """A model-level validation failure that belongs to one field; ``source`` is where the
+    object at fault was defined, when that is another object than the one validating (the
+    route naming a missing receiver, not the AlertmanagerConfig around it)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, source: SourceLocation | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.source = source

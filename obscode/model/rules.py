@@ -2,7 +2,7 @@
 
 Names are checked as ``promtool check rules`` checks them (Prometheus 2.x's rulefmt): an
 alert name is any non-empty text (it becomes the value of the ``alertname`` label, so
-``HostHighCpuLoad (>80%)`` is fine); a record name is a metric name and label and annotation
+``HostHighCpuLoad (>80%)`` is fine; a control character is refused, see obscode.model.text); a record name is a metric name and label and annotation
 names are label names, in the classic character set. Prometheus 3 also accepts UTF-8 record
 and label names, but only where every reader of the series does; obscode keeps the classic
 set for every target (see docs/versions.md). Features of a newer Prometheus
@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import promql_parser
 from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
 
+from obscode.model import text
 from obscode.model.base import Model
 from obscode.model.duration import Duration
 
@@ -46,6 +47,7 @@ def parse_promql(expr: str) -> Any:
 
 
 def _label_names(value: dict[str, str], what: str) -> dict[str, str]:
+    text.check_all(value, what, multiline=what == "annotation")
     for name in value:
         if not _LABEL_NAME.match(name):
             raise ValueError(f"{what} {name!r} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)")
@@ -87,7 +89,7 @@ class AlertRule(Model):
     def check_name(cls, value: str) -> str:
         if not value:
             raise ValueError("alert name is empty; name the alert, e.g. HighCpuUsage")
-        return value
+        return text.check(value, "alert name")
 
     @property
     def name(self) -> str:
@@ -180,7 +182,7 @@ class RuleGroup(Model):
     def check_name(cls, value: str) -> str:
         if not value:
             raise ValueError("group name is empty; name the group, e.g. 'node-exporter'")
-        return value
+        return text.check(value, "group name")
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}

@@ -14,9 +14,10 @@ def obscode(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def imported(kind: str, *files: Path, stack: Path, name: str = "imported", force: bool = False) -> Result:
-    """`obscode import KIND FILES --stack NAME --out STACK`; fails the test unless it exits 0."""
-    result = obscode("import", kind, *files, "--stack", name, "--out", stack, *(["--force"] if force else []))
+def imported(kind: str, *files: Path, stack: Path, force: bool = False) -> Result:
+    """`obscode import KIND FILES --stack NAME --out STACK` (NAME: the folder's name); fails
+    the test unless it exits 0."""
+    result = obscode("import", kind, *files, "--stack", stack.name, "--out", stack, *(["--force"] if force else []))
     assert result.exit_code == 0, result.output
     return result
 

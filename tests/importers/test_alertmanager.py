@@ -104,7 +104,7 @@ def test_a_secret_file_reference_is_kept_as_it_is(tmp_path: Path) -> None:
 def test_a_field_obscode_cannot_express_is_an_error_at_its_line_and_nothing_is_written(tmp_path: Path) -> None:
     source = write(tmp_path / "am.yml", "route:\n  receiver: p\n  group_wait: soon\nreceivers:\n- name: p\n"
                                          "  opsgenie_configs:\n  - api_key: x\n")
-    result = obscode("import", "alertmanager", source, "--stack", "s", "--out", tmp_path / "stack")
+    result = obscode("import", "alertmanager", source, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "am.yml:3: error: route, field 'group_wait': 'soon' is not a Prometheus duration" in result.output
     assert ("am.yml:6: error: receiver p: field 'opsgenie_configs' cannot be expressed by obscode's Receiver "
@@ -114,7 +114,7 @@ def test_a_field_obscode_cannot_express_is_an_error_at_its_line_and_nothing_is_w
 
 def test_a_receiver_the_route_names_but_nobody_defines_is_an_error_at_the_config(tmp_path: Path) -> None:
     source = write(tmp_path / "am.yml", "route:\n  receiver: nobody\nreceivers:\n- name: p\n")
-    result = obscode("import", "alertmanager", source, "--stack", "s", "--out", tmp_path / "stack")
+    result = obscode("import", "alertmanager", source, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "am.yml:1: error: alertmanager config, field 'route': route names receiver 'nobody'" in result.output
 

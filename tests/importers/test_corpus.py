@@ -66,7 +66,7 @@ def test_every_rule_file_of_the_corpus_imports_into_one_stack_that_promtool_acce
         pytest.skip("the shared corpus is missing")
     promtool = require_tool("promtool")
     files = [CORPUS / name / f for f in ("alerts.yaml", "rules.yaml") for name in MIXINS if (CORPUS / name / f).is_file()]
-    result = obscode("import", "rules", *files, "--stack", "corpus", "--out", tmp_path / "stack")
+    result = obscode("import", "rules", *files, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 0, result.output
     # Every mixin names its files alerts.yaml and rules.yaml: each rule file takes its folder's name.
     assert result.output.count("rule file named") == sum(not harness.is_empty(f) for f in files)

@@ -36,14 +36,14 @@ def test_a_file_without_json_suffix_is_imported(tmp_path: Path) -> None:
 
 def test_invalid_json_is_an_error_at_its_line(tmp_path: Path) -> None:
     source = write(tmp_path / "bad.json", '{\n  "title": "x",\n  "panels": [,]\n}\n')
-    result = obscode("import", "dashboard", source, "--stack", "s", "--out", tmp_path / "stack")
+    result = obscode("import", "dashboard", source, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "bad.json:3: error: is not valid JSON: Expecting value (column 14)" in result.output
     assert not (tmp_path / "stack").exists()
 
 
 def test_json_that_is_not_a_dashboard_is_an_error(tmp_path: Path) -> None:
-    result = obscode("import", "dashboard", write(tmp_path / "x.json", "[1, 2]"), "--stack", "s", "--out", tmp_path / "stack")
+    result = obscode("import", "dashboard", write(tmp_path / "x.json", "[1, 2]"), "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "x.json:1: error: is not a Grafana dashboard: a dashboard is a JSON object with a `panels` (or `rows`) list" \
         in result.output
@@ -53,7 +53,7 @@ def test_a_target_whose_expr_is_not_text_is_an_error_at_its_line(tmp_path: Path)
     bad = {**DASHBOARD, "panels": [DASHBOARD["panels"][0], {"type": "stat", "title": "Up",  # type: ignore[index]
                                    "targets": [{"refId": "A", "expr": 1}]}]}
     source = write(tmp_path / "bad.json", json.dumps(bad, indent=2))
-    result = obscode("import", "dashboard", source, "--stack", "s", "--out", tmp_path / "stack")
+    result = obscode("import", "dashboard", source, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     lines = source.read_text().splitlines()
     line = next(n for n, text in enumerate(lines, start=1) if '"expr": 1' in text) - 2  # the target's "{"

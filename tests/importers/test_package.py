@@ -16,10 +16,10 @@ from tests.importers.test_rules import ALERTS
 
 def test_imports_of_every_kind_compose_into_one_stack(tmp_path: Path) -> None:
     stack = tmp_path / "stack"
-    imported("rules", write(tmp_path / "alerts.yaml", ALERTS), stack=stack, name="shop")
-    imported("dashboard", write(tmp_path / "d.json", json.dumps(DASHBOARD)), stack=stack, name="shop")
-    imported("alertmanager", write(tmp_path / "am.yml", ALERTMANAGER), stack=stack, name="shop")
-    imported("prometheus", write(tmp_path / "prometheus.yml", PROMETHEUS), stack=stack, name="shop")
+    imported("rules", write(tmp_path / "alerts.yaml", ALERTS), stack=stack)
+    imported("dashboard", write(tmp_path / "d.json", json.dumps(DASHBOARD)), stack=stack)
+    imported("alertmanager", write(tmp_path / "am.yml", ALERTMANAGER), stack=stack)
+    imported("prometheus", write(tmp_path / "prometheus.yml", PROMETHEUS), stack=stack)
     init = (stack / "__init__.py").read_text()
     assert ("from .scrape import prometheus\nfrom .rules import rule_files\nfrom .alertmanager import alertmanager\n"
             "from .dashboards import dashboards\nfrom .catalogs import job_catalogs, target_labels\n") in init
@@ -38,7 +38,7 @@ def test_an_existing_module_is_not_overwritten_without_force(tmp_path: Path) -> 
     imported("rules", write(tmp_path / "alerts.yaml", ALERTS), stack=stack)
     before = tree(stack)
     other = write(tmp_path / "other.yaml", "groups:\n- name: g\n  rules:\n  - record: a\n    expr: up\n")
-    result = obscode("import", "rules", other, "--stack", "imported", "--out", stack)
+    result = obscode("import", "rules", other, "--stack", "stack", "--out", stack)
     assert result.exit_code == 2
     assert f"error: {stack / 'rules.py'} already exists; nothing written: pass --force to replace, or choose another --out" \
         in result.output
@@ -64,7 +64,7 @@ def test_importing_the_same_dashboard_again_changes_nothing(tmp_path: Path) -> N
 def test_a_changed_dashboard_of_the_same_uid_is_not_overwritten_without_force(tmp_path: Path) -> None:
     imported("dashboard", write(tmp_path / "d.json", json.dumps(DASHBOARD)), stack=tmp_path / "stack")
     changed = write(tmp_path / "d.json", json.dumps({**DASHBOARD, "title": "Renamed"}))
-    result = obscode("import", "dashboard", changed, "--stack", "imported", "--out", tmp_path / "stack")
+    result = obscode("import", "dashboard", changed, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert f"error: {tmp_path / 'stack' / 'dashboards' / 'node-overview.json'} already exists; nothing written" \
         in result.output
@@ -73,9 +73,17 @@ def test_a_changed_dashboard_of_the_same_uid_is_not_overwritten_without_force(tm
 def test_an_init_file_the_importer_did_not_write_is_not_overwritten(tmp_path: Path) -> None:
     stack = tmp_path / "stack"
     write(stack / "__init__.py", "stack = None\n")
-    result = obscode("import", "rules", write(tmp_path / "alerts.yaml", ALERTS), "--stack", "s", "--out", stack)
+    result = obscode("import", "rules", write(tmp_path / "alerts.yaml", ALERTS), "--stack", "stack", "--out", stack)
     assert result.exit_code == 2
     assert "__init__.py already exists; nothing written" in result.output
+
+
+def test_an_out_folder_named_otherwise_than_the_stack_is_refused(tmp_path: Path) -> None:
+    result = obscode("import", "rules", write(tmp_path / "a.yaml", ALERTS), "--stack", "shop", "--out", tmp_path / "s")
+    assert result.exit_code == 2
+    assert f"would hold stack 'shop' in a folder named 's'; a stack's folder is named after it" in result.output
+    assert f"give --out {tmp_path / 'shop'} or --stack s" in result.output
+    assert not (tmp_path / "s").exists()
 
 
 def test_a_bad_stack_name_is_refused(tmp_path: Path) -> None:
@@ -134,18 +142,18 @@ def test_the_same_input_writes_the_same_files(tmp_path: Path) -> None:
     source = write(tmp_path / "alerts.yaml", ALERTS)
     am = write(tmp_path / "am.yml", ALERTMANAGER)
     for folder in ("a", "b"):
-        imported("rules", source, stack=tmp_path / folder, name="shop")
-        imported("alertmanager", am, stack=tmp_path / folder, name="shop")
+        imported("rules", source, stack=tmp_path / folder / "shop")
+        imported("alertmanager", am, stack=tmp_path / folder / "shop")
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
 def test_the_installed_command_imports(tmp_path: Path) -> None:
     source = write(tmp_path / "alerts.yaml", ALERTS)
     proc = subprocess.run([sys.executable, "-m", "obscode.cli_entry", "import", "rules", str(source),
-                           "--stack", "shop", "--out", str(tmp_path / "stack")],
+                           "--stack", "stack", "--out", str(tmp_path / "stack")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "shop: wrote 3 file(s)" in proc.stdout
+    assert "stack: wrote 3 file(s)" in proc.stdout
 
 
 def test_target_labels_the_queries_use_become_the_stacks_target_labels(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_a_literal_password_becomes_a_secret_file(tmp_path: Path) -> None:
 def test_an_unsupported_section_is_an_error_at_its_line(tmp_path: Path) -> None:
     source = write(tmp_path / "p.yml", "scrape_configs:\n- job_name: a\n  file_sd_configs: [{files: [x.json]}]\n"
                                         "remote_write:\n- url: http://x\n")
-    result = obscode("import", "prometheus", source, "--stack", "s", "--out", tmp_path / "stack")
+    result = obscode("import", "prometheus", source, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "p.yml:3: error: scrape job a: field 'file_sd_configs' cannot be expressed by obscode's ScrapeConfig" in result.output
     assert "p.yml:4: error: prometheus config: field 'remote_write' cannot be expressed" in result.output
