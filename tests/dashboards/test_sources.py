@@ -259,3 +259,21 @@ def test_an_inline_comment_on_a_target_line_suppresses_its_finding(tmp_path):
     reported = [line for line in result.output.splitlines() if "[dashboard/targets]" in line]
     assert len(reported) == 1 and 'panel "Kept"' in reported[0]
     assert "1 suppressed (1 by inline comment)" in result.output
+
+
+def test_panels_evolved_by_auto_panel_ids_keep_their_lines(tmp_path):
+    (tmp_path / "auto.py").write_text(textwrap.dedent('''
+        import grafanalib.core as g
+        from obscode import Stack
+
+        board = g.Dashboard(title="A", uid="a", panels=[
+            g.TimeSeries(title="One", targets=[g.Target(expr="up", refId="A")], gridPos=g.GridPos(h=8, w=12, x=0, y=0)),
+            g.TimeSeries(title="Two", targets=[g.Target(expr="up", refId="A")],  # <- two
+                         gridPos=g.GridPos(h=8, w=12, x=6, y=0)),
+        ]).auto_panel_ids()
+        stack = Stack(name="auto", dashboards=[board])
+    '''))
+    tags = _tags(tmp_path / "auto.py")
+    loaded = loader.load(tmp_path / "auto.py")
+    found = run_checks(CheckContext(stack=loaded.stack, files=render(loaded.stack)), only=["dashboard/layout"])
+    assert [f"{p.source.file}:{p.source.line}" for p in found if p.source] == [tags["two"]]
