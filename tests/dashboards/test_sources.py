@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import attr
 import grafanalib.core as g
 import pytest
 from click.testing import CliRunner
@@ -192,7 +193,7 @@ def test_a_dashboard_given_as_json_names_the_stack_it_was_passed_to(checked):
 
 
 def test_loading_leaves_grafanalib_as_it_was(tmp_path):
-    before = (g.Target.__init__, g.TimeSeries.__init__, g.Dashboard.__init__)
+    before = (g.Target.__init__, g.TimeSeries.__init__, g.Dashboard.__init__, attr.evolve)
     (tmp_path / "plain.py").write_text(textwrap.dedent('''
         import grafanalib.core as g
         from obscode import Stack
@@ -201,8 +202,9 @@ def test_loading_leaves_grafanalib_as_it_was(tmp_path):
                          gridPos=g.GridPos(h=8, w=12, x=0, y=0))])])
     '''))
     loaded = loader.load(tmp_path / "plain.py")
-    assert (g.Target.__init__, g.TimeSeries.__init__, g.Dashboard.__init__) == before
+    assert (g.Target.__init__, g.TimeSeries.__init__, g.Dashboard.__init__, attr.evolve) == before
     files = render(loaded.stack)
+    assert attr.evolve is before[-1]
     assert not any(ORIGIN_KEY.encode() in content for content in files.values())
     assert frames_of(g.Target(expr="up")) == ()  # built after loading: not recorded
 
