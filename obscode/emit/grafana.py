@@ -62,19 +62,6 @@ def _rendered(stack: Stack) -> list[tuple[dict[str, Any], list[origins.Built]]]:
     return out
 
 
-def _lines(stack: Stack, built: list[list[origins.Built]]) -> list[dict[str, Any]]:
-    """Each dashboard's source line by JSON path; a dashboard without one has the ``Stack(...)`` line."""
-    every = [b for dashboard in built for b in dashboard]
-    chosen = iter(origins.choose(every))
-    out = []
-    for dashboard in built:
-        lines = {b.path: next(chosen) for b in dashboard}
-        if "" not in lines and stack.source is not None:
-            lines[""] = stack.source
-        out.append(lines)
-    return out
-
-
 def _providers(stack: Stack) -> dict[str, Any]:
     return {"apiVersion": 1, "providers": [{
         "name": stack.name, "orgId": 1, "type": "file", "disableDeletion": True,
@@ -93,7 +80,7 @@ def emit(stack: Stack) -> dict[str, bytes]:
     rendered = _rendered(stack)
     recorded = {}
     for position, ((dashboard, _built), lines) in enumerate(
-            zip(rendered, _lines(stack, [b for _d, b in rendered]), strict=True), start=1):
+            zip(rendered, origins.lines([b for _d, b in rendered], stack.source), strict=True), start=1):
         path = f"{DASHBOARDS_DIR}/{_file_name(dashboard, position, taken)}"
         files[path] = dashboard_bytes(dashboard)
         recorded[path] = origins.FileOrigins(files[path], lines)

@@ -126,6 +126,19 @@ def choose(objects: list[Built]) -> list[SourceLocation]:
     return chosen
 
 
+def lines(built: list[list[Built]], fallback: SourceLocation | None) -> list[dict[str, SourceLocation]]:
+    """The line of each object of each dashboard (``built``: one list per dashboard of a stack), by
+    JSON path; a dashboard with no line of its own has ``fallback`` (the ``Stack(...)`` line)."""
+    chosen = iter(choose([b for dashboard in built for b in dashboard]))
+    out = []
+    for dashboard in built:
+        found = {b.path: next(chosen) for b in dashboard}
+        if "" not in found and fallback is not None:
+            found[""] = fallback
+        out.append(found)
+    return out
+
+
 # -- lookup -------------------------------------------------------------------------------
 
 
