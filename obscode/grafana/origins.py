@@ -19,7 +19,7 @@ of the ``Stack(...)`` it was passed to; its panels and targets have the dashboar
 from __future__ import annotations
 
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -71,9 +71,9 @@ def _children(node: dict[str, Any], path: str) -> Iterator[tuple[str, str, dict[
 def walk(dashboard: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str | None]]:
     """(kind, path, object, parent path) of the dashboard and every panel, target and variable in it."""
     yield "dashboard", "", dashboard, None
-    pending = [("", dashboard)]
+    pending = deque([("", dashboard)])
     while pending:
-        path, node = pending.pop(0)
+        path, node = pending.popleft()
         for kind, child_path, child in _children(node, path):
             yield kind, child_path, child, path
             if kind in ("row", "panel"):
@@ -184,8 +184,8 @@ def _index(ctx: Any, path: str) -> dict[int, SourceLocation | None]:
         return cache[path]
     index: dict[int, SourceLocation | None] = {}
     origins = _recorded(ctx.stack, path)
-    data = ctx.json(path) if path in ctx.files else None
-    if origins is not None and ctx.files.get(path) == origins.content and isinstance(data, dict):
+    data = ctx.json(path) if origins is not None and ctx.files.get(path) == origins.content else None
+    if origins is not None and isinstance(data, dict):
         by_path: dict[str, SourceLocation | None] = {}
         for _kind, json_path, node, parent in walk(data):
             line = origins.lines.get(json_path)
