@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from obscode.model.catalog import OTEL_UNIT_SUFFIXES, Catalog, Metric, shipped
+from obscode.expr_types import UNTYPED, Lookup, Value, infer
+from obscode.expr_types import _union as union_values
+from obscode.model.catalog import OTEL_UNIT_SUFFIXES, Catalog, Metric, shipped, unit_suffix
 from obscode.model.duration import parse_duration
 from obscode.model.rules import RecordingRule
 from obscode.model.scrape import ScrapeConfig
@@ -44,6 +46,13 @@ class Series:
     #: Prefixes of labels made from user data (``label_`` of kube_pod_labels): any label
     #: name with one of them may be present.
     label_prefixes: frozenset[str] = frozenset()
+    #: "seconds", "bytes", "ratio" (only when a catalog says so) or "": from the catalog's
+    #: unit, else from the name (``_seconds``, ``_bytes``).
+    unit: str = ""
+    #: For recording rule outputs: the type of what the rule stores, derived from its
+    #: expression (expr_types): "counter" (a counter, or a sum of counters), "gauge" (a rate,
+    #: a ratio, arithmetic, a gauge) or "untyped" (unknown). "" for scraped series.
+    recorded_type: str = ""
 
     @property
     def counter_like(self) -> bool:
@@ -53,6 +62,29 @@ class Series:
         if self.type == "histogram":
             return self.part in ("bucket", "sum", "count")
         return self.type == "summary" and self.part in ("sum", "count")
+
+
+def metric_unit(metric: Metric) -> str:
+    """The unit of ``metric``'s values: its catalog unit (OTel ``s`` is ``seconds``; ``1``
+    none), else the unit its name ends with (``_seconds``, ``_bytes``, ``_seconds_total``).
+    A ``_ratio`` name alone is not taken as "ratio": exporters use it for values above 1
+    (redis' ``mem_fragmentation_ratio``)."""
+    if metric.unit:
+        return metric.unit if metric.unit in ("ratio", "seconds", "bytes") else unit_suffix(metric.unit)
+    base = metric.name.removesuffix("_total")
+    for unit in ("seconds", "bytes"):
+        if base.endswith("_" + unit):
+            return unit
+    return ""
+
+
+@dataclass(frozen=True)
+class Shadowed:
+    """A recording rule whose name is a metric some catalog lists."""
+
+    record: str
+    catalogs: tuple[str, ...]
+    jobs: tuple[str, ...]
 
 
 def _part(metric: Metric, series: str) -> str:
@@ -132,6 +164,11 @@ class StackCatalog:
                                            for catalog in catalogs if not catalog.partial
                                            for prefix in catalog.namespaces}
         self.open_labels: dict[str, bool] = {}
+        #: What a recording rule's output holds (expr_types), by record name.
+        self.recorded_values: dict[str, Value] = {}
+        #: Recording rules whose name is a metric some catalog lists, by record name.
+        self.shadowed: dict[str, Shadowed] = {}
+        self.values = Lookup(self.lookup, self.recorded_values.get)
         self._suggestions: dict[str, str | None] = {}
         self._names: tuple[list[NameIndex], frozenset[str]] | None = None
         self._add_jobs()
@@ -148,7 +185,7 @@ class StackCatalog:
             if found is None:
                 found = self.series[series_name] = Series(
                     series_name, metric.type, _part(metric, series_name), frozenset(labels),
-                    {k: list(v) for k, v in metric.label_values.items()})
+                    {k: list(v) for k, v in metric.label_values.items()}, unit=metric_unit(metric))
             else:
                 found.labels = found.labels | frozenset(labels)
             found.label_prefixes |= frozenset(metric.label_prefixes)
@@ -178,20 +215,40 @@ class StackCatalog:
             for group in rule_file.groups:
                 interval = parse_duration(group.interval) / 1000 if group.interval else evaluation
                 rules.extend((r, interval) for r in group.rules if isinstance(r, RecordingRule))
+        for rule, _interval in rules:
+            found = self.series.get(rule.record)
+            if found is not None and found.type != "recorded" and rule.record not in self.shadowed:
+                self.shadowed[rule.record] = Shadowed(rule.record, tuple(sorted(found.catalogs)),
+                                                      tuple(sorted(found.jobs)))
         for rule, interval in rules:  # known (with open labels) before any is analysed
             self.series.setdefault(rule.record, Series(rule.record, "recorded", "", frozenset(),
-                                                       interval_seconds=interval))
+                                                       interval_seconds=interval, recorded_type=UNTYPED))
             self.open_labels[rule.record] = True
         for _ in range(2):  # rules may read rules defined after them
+            outputs: dict[str, tuple[frozenset[str], bool]] = {}
+            values: dict[str, Value] = {}
             for rule, _interval in rules:
                 try:
-                    labels = output_labels(parse(rule.expr), self.resolve)
+                    ast = parse(rule.expr)
+                    labels = output_labels(ast, self.resolve)
+                    value = infer(ast, self.values)
                 except ValueError:
-                    labels = UNKNOWN
-                found = self.series[rule.record]
-                found.labels = labels.names | frozenset(rule.labels)
-                self.open_labels[rule.record] = labels.open
+                    labels, value = UNKNOWN, Value()
+                names, opened = outputs.get(rule.record, (frozenset(), False))
+                outputs[rule.record] = (names | labels.names | frozenset(rule.labels), opened or labels.open)
+                values[rule.record] = union_values(values[rule.record], value) if rule.record in values else value
+            for record, (names, opened) in outputs.items():
+                found = self.series[record]
                 found.catalogs.add("recording rules")
+                if record in self.shadowed:
+                    # Both the scraped metric and the rule's output carry the name: its labels
+                    # are either's, and rules/naming reports the clash once.
+                    self.open_labels[record] = True
+                    continue
+                found.labels = names
+                self.open_labels[record] = opened
+                found.recorded_type = values[record].kind
+                self.recorded_values[record] = values[record]
 
     def _add_alerts(self) -> None:
         extra: set[str] = set()
@@ -213,6 +270,10 @@ class StackCatalog:
 
     def lookup(self, name: str) -> Series | None:
         return self.series.get(name)
+
+    def value(self, node: object) -> Value:
+        """What is known of the values the PromQL AST ``node`` returns (expr_types.infer)."""
+        return infer(node, self.values)
 
     def suggest(self, name: str) -> str | None:
         """The series ``name`` very likely meant, for "did you mean" hints: the one series

@@ -74,3 +74,64 @@ def test_range_over_a_job_of_a_prometheus_configured_elsewhere_is_not_checked() 
     # a stack without Prometheus configuration does not know the job's interval.
     rules_only = stack([alert("rate(node_cpu_seconds_total[20s]) > 0")], prometheus=None)
     assert messages(CHECK, rules_only) == []
+
+
+def _recorded(expr: str, record: str = "job:x:y") -> list[str]:
+    rule = RecordingRule(record=record, expr=expr)
+    return messages(CHECK, stack([alert(f"rate({record}[5m]) > 0")], records=[rule]))
+
+
+RECORDED_GAUGES = [
+    ("a ratio", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m])) / sum by (job) (rate(http_requests_total[5m]))',
+     "a division returns a gauge"),
+    ("a rate", "sum by (job) (rate(http_requests_total[5m]))", "rate() returns a gauge"),
+    ("a gauge", "sum by (job) (http_requests_in_progress)", "http_requests_in_progress is a gauge"),
+    ("a count", "count by (job) (up)", "count() returns a gauge"),
+    ("a quantile", "histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+     "histogram_quantile() returns a gauge"),
+    ("a difference of counters", "http_requests_total - model_predictions_total", "arithmetic returns a gauge"),
+]
+
+RECORDED_COUNTERS = [
+    ("a counter", "http_requests_total"),
+    ("a sum of counters", "sum by (job) (http_requests_total)"),
+    ("a max of counters", "max by (job) (model_predictions_total)"),
+    ("a counter scaled", "http_requests_total * 8"),
+    ("buckets summed by le", "sum by (le) (http_request_duration_seconds_bucket)"),
+    ("a sum of two counters", "http_requests_total + model_predictions_total"),
+    ("a counter relabelled", 'label_replace(http_requests_total, "service", "$1", "job", "(.*)")'),
+    ("unknown type: an average of counters", "avg by (job) (http_requests_total)"),
+    ("unknown type: a metric no catalog lists", "sum by (job) (unknown_things)"),
+]
+
+
+@pytest.mark.parametrize(("expr", "why"), [c[1:] for c in RECORDED_GAUGES], ids=[c[0] for c in RECORDED_GAUGES])
+def test_rate_over_a_recorded_gauge_fails(expr: str, why: str) -> None:
+    found = _recorded(expr)
+    assert len(found) == 1, found
+    assert (f"rate() over job:x:y, which recording rule job:x:y records as a gauge ({why}), not a counter: rate() "
+            "treats every drop as a counter reset; apply rate() to the counter the rule reads, or use deriv() "
+            "(in job:x:y{}[5m])") in found[0]
+
+
+@pytest.mark.parametrize("expr", [c[1] for c in RECORDED_COUNTERS], ids=[c[0] for c in RECORDED_COUNTERS])
+def test_rate_over_a_recorded_counter_or_unknown_passes(expr: str) -> None:
+    assert _recorded(expr) == []
+
+
+def test_a_recorded_series_keeps_type_recorded_and_gains_recorded_type() -> None:
+    from obscode.catalog_index import StackCatalog
+
+    s = stack(records=[RecordingRule(record="job:a:sum", expr="sum by (job) (http_requests_total)"),
+                       RecordingRule(record="job:b:rate5m", expr="rate(job:a:sum[5m])"),
+                       RecordingRule(record="job:c:avg", expr="avg(job:a:sum)")])
+    catalog = StackCatalog(s)
+    assert [(catalog.lookup(n).type, catalog.lookup(n).recorded_type) for n in ("job:a:sum", "job:b:rate5m", "job:c:avg")] \
+        == [("recorded", "counter"), ("recorded", "gauge"), ("recorded", "untyped")]
+
+
+def test_a_rule_reading_a_rule_defined_after_it_gets_its_type() -> None:
+    later = RecordingRule(record="job:a:sum", expr="sum by (job) (rate(http_requests_total[5m]))")
+    reader = RecordingRule(record="job:a:max", expr="max by (job) (job:a:sum)")
+    found = messages(CHECK, stack([alert("rate(job:a:max[5m]) > 0")], records=[reader, later]))
+    assert len(found) == 1 and "records as a gauge (rate() returns a gauge)" in found[0]
