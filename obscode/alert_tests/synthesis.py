@@ -221,6 +221,8 @@ class _Comparison:
     op: str
     threshold: float
     shape: Any
+    #: The value side was multiplied or divided by a number (folded into the threshold).
+    scaled: bool = False
 
 
 def comparison(expr: str) -> _Comparison:
@@ -237,7 +239,21 @@ def comparison(expr: str) -> _Comparison:
         raise Unsupported("the threshold is not a number")
     if not math.isfinite(rhs.val):
         raise Unsupported("the threshold is not finite")
-    return _Comparison(op, float(rhs.val), _value_shape(lhs))
+    threshold, scaled = float(rhs.val), False
+    # `V * 100 > 5` is `V > 0.05`: a number multiplying or dividing the value side moves the threshold.
+    while isinstance(lhs, pp.BinaryExpr) and str(lhs.op) in ("*", "/") and lhs.modifier is None:
+        left, right = _strip(lhs.lhs), _strip(lhs.rhs)
+        if isinstance(right, pp.NumberLiteral) and not isinstance(left, pp.NumberLiteral):
+            factor, lhs = (right.val if str(lhs.op) == "*" else 1 / right.val if right.val else 0.0), left
+        elif isinstance(left, pp.NumberLiteral) and str(lhs.op) == "*" and not isinstance(right, pp.NumberLiteral):
+            factor, lhs = left.val, right
+        else:
+            break
+        if not factor or not math.isfinite(factor):
+            raise Unsupported("the value side is multiplied by 0 or divided by 0")
+        threshold, scaled = threshold / factor, True
+        op = op if factor > 0 else _FLIPPED[op]  # both sides times a negative number
+    return _Comparison(op, threshold, _value_shape(lhs), scaled)
 
 
 class _Builder:
@@ -259,10 +275,10 @@ class _Builder:
                 raise Unsupported(f"it reads recording rule {leaf.selector.name}, whose inputs a test would need")
         labels = self._labels(shape)
         kept = {k: v for k, v in _kept(shape, {"__name__": "x", **labels}).items() if k != "__name__"}
-        if self._prints_value() and not _exact_value(shape):
+        if self._prints_value() and (found.scaled or not _exact_value(shape)):
             raise Unsupported("a template prints $value, which is exact only for a selector's value "
                               "(rate() extrapolates and rounds)")
-        exact = _exact_value(shape) and (self._prints_value() or found.op in ("==", "!="))
+        exact = _exact_value(shape) and not found.scaled and (self._prints_value() or found.op in ("==", "!="))
         fire_value, safe_value = self._values(found, exact)
         expected = self._expected(kept, fire_value if exact else None)
         step = max(self.rule_step, self.series_step)
@@ -313,6 +329,8 @@ class _Builder:
                 raise Unsupported("histogram_quantile compared with a threshold that is not positive")
             # (observations above the threshold?, observations per second)
             return ((True, 1.0), (False, 1.0)) if op in (">", ">=") else ((False, 1.0), (True, 1.0))
+        if found.scaled and op in ("==", "!=") and t:
+            raise Unsupported("a scaled value compared with == or != (the product is not exact)")
         above, below = beside(t, True, exact), beside(t, False, exact)
         fire, safe = {">": (above, below), ">=": (above, below), "<": (below, above), "<=": (below, above),
                       "==": (t, 0.0 if t else 1.0), "!=": (0.0 if t else 1.0, t)}[op]

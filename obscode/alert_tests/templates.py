@@ -27,7 +27,7 @@ class Unrenderable(ValueError):
 class TemplateData:
     labels: dict[str, str]
     external_labels: dict[str, str]
-    external_url: str
+    external_url: str | None
     #: The alert's value, or None when the test cannot know it exactly.
     value: float | None
 
@@ -72,6 +72,8 @@ def _action(action: str, data: TemplateData) -> str:
     if external:
         return data.external_labels.get(external.group(1), "")
     if action in ("$externalURL", ".ExternalURL"):
+        if data.external_url is None:
+            raise Unrenderable("the template prints $externalURL, which the test does not set")
         return data.external_url
     if action in ("$value", ".Value"):
         if data.value is None:

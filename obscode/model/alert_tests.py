@@ -8,19 +8,22 @@ Field names are promtool's, so its documentation reads one-to-one.
 
 Everything promtool would reject is a definition error here, naming the test and field:
 series that are not ``metric{label="value", ...}``, values outside the expanding notation,
-durations that are not Prometheus durations. Alert names are checked against the stack's
-alerts when the stack is compiled (the test does not know the stack)."""
+durations that are not Prometheus durations, expressions that do not parse. The parts
+(InputSeries, AlertExpectation, ...) are checked by the AlertTest that holds them, so an
+error names the test. Alert names are checked against the stack's alerts when the stack is
+compiled (the test does not know the stack)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from obscode.model.base import FieldError, Model
-from obscode.model.duration import Duration
-from obscode.model.rules import Annotations, Labels, PromQL
+from obscode.model.duration import Duration, parse_duration
+from obscode.model.rules import _label_names, parse_promql
 
 _TEST_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 
@@ -78,16 +81,6 @@ class InputSeries(Model):
     series: str
     values: str
 
-    @field_validator("series")
-    @classmethod
-    def _series(cls, value: str) -> str:
-        return check_series(value)
-
-    @field_validator("values")
-    @classmethod
-    def _values(cls, value: str) -> str:
-        return check_values(value)
-
     def render(self) -> dict[str, Any]:
         return {"series": self.series, "values": self.values}
 
@@ -99,8 +92,8 @@ class ExpectedAlert(Model):
 
     kind = "expected alert"
 
-    exp_labels: Labels = Field(default_factory=dict)
-    exp_annotations: Annotations = Field(default_factory=dict)
+    exp_labels: dict[str, str] = Field(default_factory=dict)
+    exp_annotations: dict[str, str] = Field(default_factory=dict)
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {"exp_labels": dict(self.exp_labels)}
@@ -115,16 +108,9 @@ class AlertExpectation(Model):
     kind = "alert expectation"
     name_field = "alertname"
 
-    eval_time: Duration
+    eval_time: str
     alertname: str
     exp_alerts: list[ExpectedAlert] = Field(default_factory=list)
-
-    @field_validator("alertname")
-    @classmethod
-    def _named(cls, value: str) -> str:
-        if not value:
-            raise ValueError("alertname is empty; name the alert the expectation is about")
-        return value
 
     def render(self) -> dict[str, Any]:
         return {"eval_time": self.eval_time, "alertname": self.alertname,
@@ -132,18 +118,14 @@ class AlertExpectation(Model):
 
 
 class ExpectedSample(Model):
-    """One sample an expression is expected to return: its series and value."""
+    """One sample an expression is expected to return: its series (the metric name may be
+    left out, ``{job="api"}``) and value."""
 
     kind = "expected sample"
     name_field = "labels"
 
     labels: str
     value: float
-
-    @field_validator("labels")
-    @classmethod
-    def _series(cls, value: str) -> str:
-        return check_series(value, named=False) if value.strip() not in ("", "{}") else value
 
     def render(self) -> dict[str, Any]:
         return {"labels": self.labels, "value": self.value}
@@ -155,8 +137,8 @@ class ExprExpectation(Model):
     kind = "expression expectation"
     name_field = "expr"
 
-    expr: PromQL
-    eval_time: Duration
+    expr: str
+    eval_time: str
     exp_samples: list[ExpectedSample] = Field(default_factory=list)
 
     def render(self) -> dict[str, Any]:
@@ -179,7 +161,7 @@ class AlertTest(Model):
     input_series: list[InputSeries] = Field(default_factory=list)
     alert_rule_test: list[AlertExpectation] = Field(default_factory=list)
     promql_expr_test: list[ExprExpectation] = Field(default_factory=list)
-    external_labels: Labels | None = None
+    external_labels: dict[str, str] | None = None
     external_url: str | None = None
 
     @field_validator("name")
@@ -193,9 +175,30 @@ class AlertTest(Model):
         return value
 
     @model_validator(mode="after")
-    def _tests_something(self) -> "AlertTest":
+    def _parts(self) -> "AlertTest":
         if not self.alert_rule_test and not self.promql_expr_test:
             raise FieldError("alert_rule_test", "the test checks nothing; add alert_rule_test or promql_expr_test")
+        _check("external_labels", lambda: _label_names(self.external_labels or {}, "external label"))
+        for item in self.input_series:
+            _check("input_series.series", lambda: check_series(item.series))
+            _check("input_series.values", lambda: check_values(item.values), f"series {item.series}: ")
+        for expectation in self.alert_rule_test:
+            where = f"alert {expectation.alertname} at {expectation.eval_time!r}: "
+            if not expectation.alertname:
+                raise FieldError("alert_rule_test.alertname", "alertname is empty; name the alert to expect")
+            _check("alert_rule_test.eval_time", lambda: parse_duration(expectation.eval_time), where)
+            for alert in expectation.exp_alerts:
+                _check("alert_rule_test.exp_alerts.exp_labels", lambda: _label_names(alert.exp_labels, "label"), where)
+                _check("alert_rule_test.exp_alerts.exp_annotations",
+                       lambda: _label_names(alert.exp_annotations, "annotation"), where)
+        for test in self.promql_expr_test:
+            _check("promql_expr_test.expr", lambda: parse_promql(test.expr))
+            where = f"expression {test.expr.strip()!r}: "
+            _check("promql_expr_test.eval_time", lambda: parse_duration(test.eval_time), where)
+            for sample in test.exp_samples:
+                if sample.labels.strip() not in ("", "{}"):
+                    _check("promql_expr_test.exp_samples.labels", lambda: check_series(sample.labels, named=False),
+                           where)
         return self
 
     def alertnames(self) -> list[str]:
@@ -216,3 +219,11 @@ class AlertTest(Model):
         if self.promql_expr_test:
             out["promql_expr_test"] = [e.render() for e in self.promql_expr_test]
         return out
+
+
+def _check(field: str, check: Callable[[], object], where: str = "") -> None:
+    """Run ``check``; its ``ValueError`` becomes an error on ``field`` of the test."""
+    try:
+        check()
+    except ValueError as exc:
+        raise FieldError(field, f"{where}{exc}") from None

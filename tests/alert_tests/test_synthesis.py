@@ -14,6 +14,7 @@ from tests.catalog.helpers import alert, stack
 from tests.conftest import require_tool
 
 SYNTHESISED = "prometheus/tests/synthesised.yml"
+RULES = "prometheus/tests/rules/synthesised.yml"  # the alerts under test
 
 SHAPES = [
     ("gauge selector", "http_requests_in_progress > 10", {}),
@@ -38,6 +39,11 @@ SHAPES = [
      {"summary": "p99 of {{ $labels.path }}"}),
     ("histogram_quantile below, no aggregation", "histogram_quantile(0.5, "
                                                  "rate(model_prediction_latency_seconds_bucket[10m])) < 0.01", {}),
+    ("percent of a ratio", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'
+                           ' / sum by (job) (rate(http_requests_total[5m])) * 100 > 5', {}),
+    ("quantile in milliseconds", "histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"
+                                 " * 1000 > 300", {}),
+    ("a number times a gauge, below", "100 * model_drift_score < 30", {"summary": "{{ $labels.feature_name }}"}),
     ("max without grouping", "max(model_drift_score) > 0.5", {}),
     ("rate equal to 0", 'rate(model_predictions_total[10m]) == 0', {"summary": "{{ $labels.model_id }} is idle"}),
     ("negative matcher", 'min by (instance) (node_filesystem_avail_bytes{fstype!~"tmpfs|overlay"}) < 1e9', {}),
@@ -68,7 +74,7 @@ def test_the_synthesised_test_fails_when_for_is_longer(expr: str, annotations: d
     require_tool("promtool")
     the_stack, files = _synthesised(_alert(expr, annotations))
     slower = render(stack([_alert(expr, annotations, for_="20m")]))
-    files = {**files, "prometheus/rules/rules.yml": slower["prometheus/rules/rules.yml"]}
+    files = {**files, RULES: slower[RULES]}
     found = run_alert_tests("t", files, the_stack)
     assert found and all(p.check == "tools/promtool-test" for p in found)
     assert "alert Shape at eval_time " in found[0].message and "got:[]" in found[0].message
@@ -80,7 +86,7 @@ def test_the_synthesised_test_fails_when_the_alert_fires_early(expr: str, annota
     require_tool("promtool")
     the_stack, files = _synthesised(_alert(expr, annotations))
     eager = render(stack([_alert(expr, annotations, for_=None)]))
-    files = {**files, "prometheus/rules/rules.yml": eager["prometheus/rules/rules.yml"]}
+    files = {**files, RULES: eager[RULES]}
     messages = [p.message for p in run_alert_tests("t", files, the_stack)]
     assert any(m.startswith("alert Shape at eval_time ") and "exp:[], got:[ 0:" in m for m in messages), messages
 
@@ -90,7 +96,7 @@ def test_series_on_the_safe_side_do_not_fire() -> None:
     require_tool("promtool")
     the_stack, files = _synthesised(_alert("http_requests_in_progress > 10", {}))
     lower = render(stack([_alert("http_requests_in_progress > 8", {})]))
-    files = {**files, "prometheus/rules/rules.yml": lower["prometheus/rules/rules.yml"]}
+    files = {**files, RULES: lower[RULES]}
     found = run_alert_tests("t", files, the_stack)
     assert len(found) == 1
     assert found[0].obj == "synthesised test 'Shape: quiet on the safe side'"
@@ -112,10 +118,17 @@ def test_expected_labels_are_the_kept_labels_under_the_alert_labels() -> None:
                         "exp_annotations": {"summary": "api"}}
 
 
-def test_the_file_lists_rule_files_relative_to_itself() -> None:
-    files = render(stack([_alert("http_requests_in_progress > 10", {})]))
+def test_the_tests_read_a_copy_of_just_the_alerts_under_test() -> None:
+    """promtool evaluates every loaded rule at every step: the tests load only their alerts."""
+    rules = [_alert("http_requests_in_progress > 10", {}), alert("up == 0", name="Down", for_="1m"),
+             alert("(up - up) > 1", name="NotSimple")]
+    files = render(stack(rules))
     data = yaml.safe_load(files[SYNTHESISED])
-    assert data["rule_files"] == ["../rules/rules.yml"] and data["evaluation_interval"] == "15s"
+    assert data["rule_files"] == ["rules/synthesised.yml"] and data["evaluation_interval"] == "15s"
+    copy = yaml.safe_load(files[RULES])
+    original = yaml.safe_load(files["prometheus/rules/rules.yml"])
+    assert copy == {"groups": [{"name": "g", "rules": original["groups"][0]["rules"][:2]}]}
+    assert "# Not synthesised: NotSimple: the value side is not a selector" in files[SYNTHESISED].decode()
 
 
 SKIPPED = [

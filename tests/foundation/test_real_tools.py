@@ -84,7 +84,8 @@ def test_generated_alert_tests_pass_in_promtool() -> None:
     files = _generated()
     assert sorted(p for p in files if p.startswith("prometheus/tests/")) == [
         "prometheus/tests/high-cpu.yml", "prometheus/tests/high-memory.yml", "prometheus/tests/high-model-error.yml",
-        "prometheus/tests/service-down.yml", "prometheus/tests/synthesised.yml"]
+        "prometheus/tests/rules/synthesised.yml", "prometheus/tests/service-down.yml",
+        "prometheus/tests/synthesised.yml"]
     assert run_alert_tests("quantis", files, stack) == []
 
 
