@@ -23,8 +23,8 @@ def imported(kind: str, *files: Path, stack: Path, force: bool = False) -> Resul
 
 
 def generated(stack: Path, out: Path) -> Path:
-    """`obscode generate STACK --no-checks --out OUT`; the stack's output folder."""
-    result = obscode("generate", stack, "--no-checks", "--out", out)
+    """`obscode generate STACK --no-checks --no-tools --out OUT`; the stack's output folder."""
+    result = obscode("generate", stack, "--no-checks", "--no-tools", "--out", out)
     assert result.exit_code == 0, result.output
     folders = [p for p in out.iterdir() if p.is_dir()]
     assert len(folders) == 1, folders

@@ -37,7 +37,7 @@ def test_the_corpus_is_there() -> None:
 @pytest.mark.parametrize("name", MIXINS)
 def test_a_mixin_imports_generates_and_round_trips(name: str, tmp_path: Path) -> None:
     mixin = CORPUS / name
-    stack = tmp_path / "stack"
+    stack = tmp_path / "corpus"
     rules = [p for p in (mixin / "alerts.yaml", mixin / "rules.yaml") if p.is_file()]
     dashboards = sorted((mixin / "dashboards").iterdir()) if (mixin / "dashboards").is_dir() else []
     result = obscode("import", "rules", *rules, "--stack", "corpus", "--out", stack)
