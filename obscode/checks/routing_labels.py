@@ -3,8 +3,7 @@
 Grouping by a label no alert carries (``jobb``) puts every alert in one group (all have the
 same empty value); an inhibit rule whose ``equal`` names one compares two empty values, so a
 source alert mutes targets of every other service. Both are errors, with the closest label
-alerts do carry. ``group_by: ['...']`` (group by every label) with other labels beside it is
-a warning: the others change nothing."""
+alerts do carry. (``group_by: ['...']`` beside other labels is refused when the stack loads.)"""
 
 from __future__ import annotations
 
@@ -31,11 +30,6 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
     alerts = alert_shapes(ctx) if ctx.stack.alerts() else []
     for path, route in config.route.walk():
         group_by = route.group_by or []
-        if "..." in group_by and len(group_by) > 1:
-            yield Problem(check=CHECK_ID, stack=ctx.name, file=ALERTMANAGER_FILE,
-                          obj=f"{path} {route.describe_path()}", field="group_by", severity="warning",
-                          message="group_by ['...'] groups by every label; the other labels beside it "
-                                  "change nothing: write ['...'] alone", source=route.source)
         if not alerts:
             continue
         for label in group_by:

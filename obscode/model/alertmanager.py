@@ -151,6 +151,9 @@ class Route(Model):
     @field_validator("group_by")
     @classmethod
     def _group_by(cls, value: list[str] | None) -> list[str] | None:
+        if value and "..." in value and len(value) > 1:
+            raise ValueError(f"group_by {value!r}: '...' groups by every label, so it stands alone "
+                             "(Alertmanager refuses other labels beside it); write ['...'] or list the labels")
         return text.check_all(value, "group_by label")  # type: ignore[return-value]
 
     @field_validator("receiver")

@@ -66,6 +66,10 @@ MISTAKES = [
             {'route=Route(receiver="team-email", group_by=["alertname", "job"], routes=[':
              'route=Route(receiver="team-email", matchers=[\'team="x"\'], group_by=["alertname", "job"], routes=[  #!'},
             exit_code=2, expect=["the root route takes every alert, so it cannot have matchers"]),
+    Mistake("group_by '...' beside other labels",
+            {'group_by=["...", "alertname"], routes=[': 'group_by=["...", "alertname"], routes=[  #!'},
+            parts={"GROUP_BY": '["...", "alertname"]'}, exit_code=2,
+            expect=["'...' groups by every label, so it stands alone"]),
     # -- control characters, names and folders
     Mistake("label value with a newline",
             {'AlertRule(alert="ApiDown", for_="1m", labels={"severity": "critical"}, annotations=NOTES,':
