@@ -1,7 +1,9 @@
 """``alertmanager/receivers``: every defined receiver is reachable from the route tree.
 
 Unknown receivers are rejected when the stack loads; a receiver no route names is
-dead configuration (usually a typo in a route, or a leftover), reported as a warning."""
+dead configuration (usually a typo in a route, or a leftover), reported as a warning; so is
+a receiver with no integration a route sends to: its alerts are dropped without a trace
+(a deliberate blackhole says so with ``ignore=["alertmanager/receivers"]``)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,16 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         return
     used = config.used_receivers()
     for receiver in config.receivers:
+        integrations = [name for name in type(receiver).model_fields if name.endswith("_configs")]
+        if receiver.name in used and not any(getattr(receiver, name) for name in integrations):
+            yield Problem(
+                check=CHECK_ID, stack=ctx.name, file="alertmanager/alertmanager.yml",
+                obj=f"receiver {receiver.name}", field="name", severity="warning",
+                message="routes send alerts here, but the receiver has no integration (e-mail, PagerDuty, "
+                        "Slack, webhook…): they are dropped; give it one, or mark a deliberate blackhole "
+                        "with ignore=['alertmanager/receivers']",
+                source=receiver.source,
+            )
         if receiver.name not in used:
             yield Problem(
                 check=CHECK_ID, stack=ctx.name, file="alertmanager/alertmanager.yml",

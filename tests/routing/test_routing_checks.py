@@ -48,6 +48,9 @@ FINDINGS = [
             parts={"EXTRA_ROUTES": "Route(matchers=['tema!=\"payments\"'], receiver=\"pager\"),"},
             expect=["warning[routing/matchers]", "tema!=\"payments\" matches label tema, which no alert carries, "
                     "so it holds for every alert; did you mean team?"]),
+    Finding("a routed receiver without integrations",
+            parts={"SLACK": 'Receiver(name="payments-slack"),'},
+            expect=["warning[alertmanager/receivers]", "receiver payments-slack", "they are dropped"]),
     Finding("an inhibit rule without equal",
             parts={"INHIBIT": "InhibitRule(source_matchers=['severity=\"critical\"'], target_matchers=['severity=\"warning\"']),"},
             expect=["warning[routing/inhibit]", "inhibit_rules[0]", "field 'equal'", "no equal: one source alert "
