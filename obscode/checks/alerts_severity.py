@@ -61,4 +61,5 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         if silent and len(silent) == len(reached):
             yield Problem(check=CHECK_ID, stack=ctx.name, file=ALERTMANAGER_FILE, obj="route",
                           field="routes", message=f"alerts with severity={severity} reach only receiver(s) "
-                          f"{', '.join(silent)}, which notify no one; route them to a receiver with an integration")
+                          f"{', '.join(silent)}, which notify no one; route them to a receiver with an integration",
+                          source=config.route.source)
