@@ -100,6 +100,23 @@ class Quantile:
     inner: Any
 
 
+@dataclass
+class Scale:
+    """``inner * factor`` (or divided by a number)."""
+
+    factor: float
+    inner: Any
+
+
+@dataclass
+class Clamp:
+    """``clamp_min(inner, bound)`` / ``clamp_max``: the test keeps the value inside the bound."""
+
+    function: str
+    bound: float
+    inner: Any
+
+
 def _strip(node: Any) -> Any:
     while isinstance(node, pp.ParenExpr):
         node = node.expr
@@ -144,11 +161,26 @@ def _value_shape(node: Any, under_quantile: bool = False) -> Any:
         on = list(matching.labels) if matching is not None and matching.type == pp.LabelModifierType.Include else None
         ignoring = (list(matching.labels) if matching is not None and matching.type != pp.LabelModifierType.Include
                     else None)
+        right = _strip(node.rhs)
+        if isinstance(right, pp.NumberLiteral):
+            if not right.val or not math.isfinite(right.val):
+                raise Unsupported("a division by 0")
+            return Scale(1 / right.val, _value_shape(node.lhs, under_quantile))
         lhs, rhs = _value_shape(node.lhs, under_quantile), _value_shape(node.rhs, under_quantile)
-        for side in (lhs, rhs):
-            if not all(leaf.function in ("rate", "irate") for leaf in _leaves(side)) or isinstance(side, Ratio):
-                raise Unsupported("a ratio of something other than two rates")
+        if any(isinstance(side, Ratio) for side in (lhs, rhs)):
+            raise Unsupported("a ratio of ratios")
         return Ratio(lhs, rhs, on, ignoring)
+    if isinstance(node, pp.BinaryExpr) and str(node.op) == "*" and node.modifier is None:
+        left, right = _strip(node.lhs), _strip(node.rhs)
+        number, other = (left, right) if isinstance(left, pp.NumberLiteral) else (right, left)
+        if isinstance(number, pp.NumberLiteral) and not isinstance(other, pp.NumberLiteral):
+            if not number.val or not math.isfinite(number.val):
+                raise Unsupported("a multiplication by 0")
+            return Scale(number.val, _value_shape(other, under_quantile))
+    if isinstance(node, pp.Call) and node.func.name in ("clamp_min", "clamp_max"):
+        inner, bound = (_strip(a) for a in node.args)
+        if isinstance(bound, pp.NumberLiteral) and math.isfinite(bound.val):
+            return Clamp(node.func.name, bound.val, _value_shape(inner, under_quantile))
     if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and not under_quantile:
         q, inner = (_strip(a) for a in node.args)
         if not isinstance(q, pp.NumberLiteral) or not 0 <= q.val <= 1:
@@ -162,7 +194,8 @@ def _value_shape(node: Any, under_quantile: bool = False) -> Any:
         for leaf in _leaves(shape):
             leaf.bucket = True
         return Quantile(q.val, shape)
-    raise Unsupported("the value side is not a selector, a rate, a ratio of rates or a histogram_quantile")
+    raise Unsupported("the value side is not a selector, a rate, a ratio, a histogram_quantile or a number "
+                      "times one of them")
 
 
 def _leaves(shape: Any) -> list[Leaf]:
@@ -192,6 +225,8 @@ def _kept(shape: Any, labels: dict[str, str]) -> dict[str, str]:
             return {k: v for k, v in lhs.items() if k not in shape.ignoring}
         return lhs
     inner = _kept(shape.inner, labels)
+    if isinstance(shape, (Scale, Clamp)):
+        return {k: v for k, v in inner.items() if k != "__name__"}
     return {k: v for k, v in inner.items() if k not in ("le", "__name__")}
 
 
@@ -240,9 +275,22 @@ def comparison(expr: str) -> _Comparison:
     if not math.isfinite(rhs.val):
         raise Unsupported("the threshold is not finite")
     threshold, scaled = float(rhs.val), False
-    # `V * 100 > 5` is `V > 0.05`: a number multiplying or dividing the value side moves the threshold.
-    while isinstance(lhs, pp.BinaryExpr) and str(lhs.op) in ("*", "/") and lhs.modifier is None:
+    # `V * 100 > 5` is `V > 0.05` and `100 - V >= 80` is `V <= 20`: a number multiplying,
+    # dividing, adding to or subtracting the value side moves the threshold.
+    while isinstance(lhs, pp.BinaryExpr) and str(lhs.op) in ("*", "/", "+", "-") and lhs.modifier is None:
         left, right = _strip(lhs.lhs), _strip(lhs.rhs)
+        if str(lhs.op) in ("+", "-"):
+            if isinstance(right, pp.NumberLiteral) and not isinstance(left, pp.NumberLiteral):
+                threshold, lhs = threshold - right.val if str(lhs.op) == "+" else threshold + right.val, left
+            elif isinstance(left, pp.NumberLiteral) and not isinstance(right, pp.NumberLiteral):
+                if str(lhs.op) == "+":
+                    threshold, lhs = threshold - left.val, right
+                else:
+                    threshold, lhs, op = left.val - threshold, right, _FLIPPED[op]
+            else:
+                break
+            scaled = True
+            continue
         if isinstance(right, pp.NumberLiteral) and not isinstance(left, pp.NumberLiteral):
             factor, lhs = (right.val if str(lhs.op) == "*" else 1 / right.val if right.val else 0.0), left
         elif isinstance(left, pp.NumberLiteral) and str(lhs.op) == "*" and not isinstance(right, pp.NumberLiteral):
@@ -368,7 +416,7 @@ class _Builder:
     def _part_of_whole(self, shape: Any, labels: dict[str, str]) -> bool:
         if isinstance(shape, Ratio):
             return any(_selects(r, l.selector.name, labels) for l in _leaves(shape.lhs) for r in _leaves(shape.rhs))
-        if isinstance(shape, Aggregation):
+        if isinstance(shape, (Aggregation, Scale, Clamp)):
             return self._part_of_whole(shape.inner, labels)
         return False
 
@@ -457,6 +505,13 @@ class _Builder:
         elif isinstance(shape, Leaf):
             out.append({"series": _series_text(shape.selector.name, labels),
                         "values": self._values_text(shape, timeline, exact)})
+        elif isinstance(shape, Scale):
+            self._assign(shape.inner, [(value / shape.factor, count) for value, count in timeline], labels, exact, out)
+        elif isinstance(shape, Clamp):
+            inside = (lambda v: v >= shape.bound) if shape.function == "clamp_min" else (lambda v: v <= shape.bound)
+            if not all(inside(value) for value, _count in timeline):
+                raise Unsupported(f"{shape.function}(..., {shape.bound:g}) would change the value the test needs")
+            self._assign(shape.inner, timeline, labels, exact, out)
         else:
             self._assign(shape.inner, timeline, labels, exact, out)
 
@@ -465,11 +520,16 @@ class _Builder:
         """The denominator of a part over its whole (errors / all requests of one metric):
         the part's series and one more the part's matchers leave out, together rate 1."""
         part, whole = _leaves(shape.lhs), _leaves(shape.rhs)
-        if len(part) != 1 or len(whole) != 1 or not isinstance(shape.rhs, Aggregation) or shape.rhs.op != "sum":
+        total = shape.rhs
+        while isinstance(total, Clamp):  # clamp_min(sum(...), 1): the whole's rate is 1
+            if (total.function == "clamp_min") != (total.bound <= 1):
+                raise Unsupported(f"{total.function}(..., {total.bound:g}) around the whole changes its value")
+            total = total.inner
+        if len(part) != 1 or len(whole) != 1 or not isinstance(total, Aggregation) or total.op != "sum":
             raise Unsupported("the denominator selects the numerator's series without sum() around it")
         if not all(0 <= value < 1 for value, _count in timeline):
             raise Unsupported("a part over its whole is compared with 1 or more")
-        kept = set(_kept(shape.rhs, {k: "" for k in labels}))
+        kept = set(_kept(total, {k: "" for k in labels}))
         for m in part[0].selector.matchers:
             if m.label in kept or m.label == "__name__":
                 continue
@@ -489,6 +549,8 @@ class _Builder:
     def _values_text(self, leaf: Leaf, timeline: list[tuple[float, int]], exact: bool) -> str:
         if leaf.function is None:
             return " ".join(f"{number(value, exact)}x{count - 1}" for value, count in timeline)
+        if any(value < 0 for value, _count in timeline):
+            raise Unsupported(f"the threshold asks {leaf.function}() to be negative")
         increments = [((value / leaf.range_seconds if leaf.function == "increase" else value) * self.series_step,
                        count) for value, count in timeline]
         return _counter(increments, exact)

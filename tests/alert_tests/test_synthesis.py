@@ -44,6 +44,12 @@ SHAPES = [
     ("quantile in milliseconds", "histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"
                                  " * 1000 > 300", {}),
     ("a number times a gauge, below", "100 * model_drift_score < 30", {"summary": "{{ $labels.feature_name }}"}),
+    ("free percent", "100 - sum without (cpu) (model_prediction_interval_coverage) * 100 >= 80", {}),
+    ("gauge ratio with clamp_min", "100 * sum by (model_id) (model_drift_score) / clamp_min(sum by (model_id) "
+                                   "(model_feature_importance), 1) > 50", {}),
+    ("part over a clamped whole", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'
+                                  ' / clamp_min(sum by (job) (rate(http_requests_total[5m])), 1) > 0.1', {}),
+    ("scaled inside an aggregation", "max without (model_version) (rate(model_predictions_total[5m]) * 60) > 30", {}),
     ("max without grouping", "max(model_drift_score) > 0.5", {}),
     ("rate equal to 0", 'rate(model_predictions_total[10m]) == 0', {"summary": "{{ $labels.model_id }} is idle"}),
     ("negative matcher", 'min by (instance) (node_filesystem_avail_bytes{fstype!~"tmpfs|overlay"}) < 1e9', {}),
@@ -135,6 +141,8 @@ SKIPPED = [
     ("no comparison", "up", {}, "not a comparison with a threshold"),
     ("arithmetic", "(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes > 0.9",
      {}, "the value side is not a selector"),
+    ("clamp that changes the value", "clamp_max(http_requests_in_progress, 5) > 10", {},
+     "clamp_max(..., 5) would change the value the test needs"),
     ("count", "count(up) > 3", {}, "aggregation count"),
     ("bool", "up == bool 0", {}, "bool"),
     ("humanize", "http_requests_in_progress > 10", {"summary": "{{ $value | humanize }}"},
