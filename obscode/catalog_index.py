@@ -10,8 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from obscode.expr_types import UNTYPED, Lookup, Value, infer
-from obscode.expr_types import _union as union_values
+from obscode.expr_types import UNTYPED, Lookup, Value, infer, union
 from obscode.model.catalog import OTEL_UNIT_SUFFIXES, Catalog, Metric, shipped, unit_suffix
 from obscode.model.duration import parse_duration
 from obscode.model.rules import RecordingRule
@@ -236,7 +235,7 @@ class StackCatalog:
                     labels, value = UNKNOWN, Value()
                 names, opened = outputs.get(rule.record, (frozenset(), False))
                 outputs[rule.record] = (names | labels.names | frozenset(rule.labels), opened or labels.open)
-                values[rule.record] = union_values(values[rule.record], value) if rule.record in values else value
+                values[rule.record] = union(values[rule.record], value) if rule.record in values else value
             for record, (names, opened) in outputs.items():
                 found = self.series[record]
                 found.catalogs.add("recording rules")

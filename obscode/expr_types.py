@@ -15,7 +15,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from obscode.promql import Selector, _selector, selectors
+from obscode.promql import Selector, selectors
 
 #: Series types whose raw values rate() reads correctly.
 COUNTER, GAUGE, UNTYPED = "counter", "gauge", "untyped"
@@ -96,6 +96,11 @@ class Lookup:
         self.recorded = recorded
 
 
+def as_selector(node: Any) -> Selector | None:
+    """The selector ``node`` is, if it is one."""
+    return selectors(node)[0] if isinstance(node, (pp.VectorSelector, pp.MatrixSelector)) else None
+
+
 def family_of(series: Any) -> str:
     return series.name[: -len(series.part) - 1] if series.part else series.name
 
@@ -104,7 +109,6 @@ def name_unit(name: str) -> str:
     """The unit a series name ends with, its histogram part and ``_total`` set aside."""
     for suffix in ("_bucket", "_sum", "_count", "_total"):
         name = name.removesuffix(suffix)
-    name = name.removesuffix("_total")
     return next((unit for unit in ("seconds", "bytes") if name.endswith("_" + unit)), "")
 
 
@@ -135,7 +139,8 @@ def _series_value(series: Any, selector: Selector, lookup: Lookup) -> Value:
     name = series.name
     if series.type == "recorded":
         found = lookup.recorded(name)
-        return replace(found, what=name, rated=None) if found is not None else Value(what=name)
+        # A recorded share (errors over requests) stays comparable with the rule next to it.
+        return replace(found, what=name) if found is not None else Value(what=name)
     unit = getattr(series, "unit", "")
     words = name.split("_")
     if name == "up":
@@ -155,24 +160,21 @@ def _series_value(series: Any, selector: Selector, lookup: Lookup) -> Value:
         return Value(low=0, unit=unit, kind=kind, why=why, what=name)
     if unit == "seconds" and (series.type == "summary" or "duration" in words or "latency" in words):
         return Value(low=0, unit=unit, latency=is_latency(name, unit), kind=kind, why=why, what=name)
+    if unit == "seconds" and ("timestamp" in words or name.endswith("_time_seconds")):
+        return Value(low=0, unit=unit, kind=kind, why=why, what=name)  # a time since 1970
     return Value(unit=unit, kind=kind, why=why, what=name)
 
 
-def _number(node: Any) -> float | None:
-    """The value of a number literal (``5``, ``-5``, ``(5)``)."""
+def number(node: Any) -> float | None:
+    """The value of ``node`` when it is a number written in the query (``5``, ``-5``, ``(5)``)."""
     if isinstance(node, pp.NumberLiteral):
         return float(node.val)
     if isinstance(node, pp.ParenExpr):
-        return _number(node.expr)
+        return number(node.expr)
     if isinstance(node, pp.UnaryExpr):
-        inner = _number(node.expr)
+        inner = number(node.expr)
         return -inner if inner is not None else None
     return None
-
-
-def number(node: Any) -> float | None:
-    """The value of ``node`` when it is a number written in the query."""
-    return _number(node)
 
 
 def _vector_args(node: Any) -> list[Any]:
@@ -181,13 +183,13 @@ def _vector_args(node: Any) -> list[Any]:
 
 def infer(node: Any, lookup: Lookup) -> Value:
     """What is known of the values ``node`` returns."""
-    sel = _selector(node)
+    sel = as_selector(node)
     if sel is not None:
         series = lookup.series(sel.name) if sel.name else None
         if series is None:
             return _unlisted_value(sel.name) if sel.name else UNKNOWN
         return _series_value(series, sel, lookup)
-    value = _number(node)
+    value = number(node)
     if value is not None:
         return Value(low=value, high=value, constant=True, kind=GAUGE, why="it is a number")
     if isinstance(node, (pp.ParenExpr, pp.SubqueryExpr)):
@@ -216,7 +218,7 @@ def _call(node: Any, lookup: Lookup) -> Value:
     gauge = f"{name}() returns a gauge"
     if name in _RATES:
         rated = None
-        sel = _selector(args[0]) if args else None
+        sel = as_selector(args[0]) if args else None
         series = lookup.series(sel.name) if sel is not None and sel.name else None
         if sel is not None and series is not None and series.counter_like:
             vs = args[0].vector_selector
@@ -225,7 +227,7 @@ def _call(node: Any, lookup: Lookup) -> Value:
         return Value(low=0 if inner.kind == COUNTER else None, kind=GAUGE, why=gauge, what=inner.what,
                      rated=rated)
     if name in ("absent", "absent_over_time", "present_over_time"):
-        return replace(BOOLEAN, low=1, why=gauge, what=inner.what)
+        return replace(BOOLEAN, low=1, why=gauge, what=f"{name}({inner.what})")
     if name == "histogram_quantile":
         family, unit = _buckets(node, lookup)
         return Value(low=0 if unit in ("seconds", "bytes") else None, unit=unit, latency=is_latency(family, unit),
@@ -272,7 +274,8 @@ def _buckets(node: Any, lookup: Lookup) -> tuple[str, str]:
         series = lookup.series(sel.name) if sel.name else None
         if series is not None and series.type == "recorded":
             inner = lookup.recorded(sel.name)
-            return sel.name, inner.unit if inner is not None else ""
+            rated = inner.rated if inner is not None else None
+            return (rated.family, rated.unit) if rated is not None and rated.part == "bucket" else ("", "")
         if series is not None and series.part == "bucket":
             families.add((family_of(series), series.unit))
         elif series is None and sel.name and sel.name.endswith("_bucket"):
@@ -297,7 +300,7 @@ def _aggregate(node: Any, lookup: Lookup) -> Value:
     if op in ("count", "count_values"):
         return Value(low=0, kind=GAUGE, why=f"{op}() returns a gauge", what=inner.what)
     if op == "group":
-        return replace(BOOLEAN, low=1, why="group() returns a gauge", what=inner.what)
+        return replace(BOOLEAN, low=1, why="group() returns a gauge", what=f"group({inner.what})")
     if op in ("stddev", "stdvar"):
         return Value(low=0, kind=GAUGE, why=f"{op}() returns a gauge", what=inner.what)
     return Value(kind=UNTYPED, what=inner.what)
@@ -327,11 +330,12 @@ def _binary(node: Any, lookup: Lookup) -> Value:
     if op in ("and", "unless"):
         return lhs
     if op == "or":
-        return _union(lhs, rhs)
+        return union(lhs, rhs)
     return _arithmetic(op, lhs, rhs, modifier, constant)
 
 
-def _union(a: Value, b: Value) -> Value:
+def union(a: Value, b: Value) -> Value:
+    """What is known of the values of ``a or b`` (or of two rules recording one name)."""
     low = min(a.low, b.low) if a.low is not None and b.low is not None else None
     high = max(a.high, b.high) if a.high is not None and b.high is not None else None
     kind = a.kind if a.kind == b.kind else UNTYPED

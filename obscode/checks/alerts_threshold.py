@@ -25,8 +25,8 @@ import promql_parser as pp
 
 from obscode.catalog_index import StackCatalog, index
 from obscode.checks import CheckContext, Problem
-from obscode.expr_types import Value, number
-from obscode.promql import _selector, walk
+from obscode.expr_types import Value, as_selector, number
+from obscode.promql import walk
 from obscode.queries import Query, collect, display
 
 CHECK_ID = "alerts/threshold"
@@ -76,6 +76,8 @@ def _quantiles(query: Query) -> Iterator[str]:
 
 
 def _range(value: Value) -> str:
+    if value.low is not None and value.low == value.high:
+        return f"always {value.low:g}"
     if value.boolean:
         return "0 or 1"
     if value.low is not None and value.high is not None:
@@ -137,8 +139,8 @@ def comparison_problems(query: Query, catalog: StackCatalog) -> Iterator[str]:
             hint = f"; did you mean {c / 100:g} ({c:g}%)?" if c <= 100 else "; compare with a fraction, e.g. 0.05 for 5%"
             yield f"{what} is a ratio between 0 and 1, so {op} {c:g} is always {str(always).lower()}{hint}"
             continue
-        if always is None or value.constant:
-            continue
+        if always is None or value.constant or (always and _fires(side, catalog) != "all"):
+            continue  # true for all it returns, but it returns series only where a condition holds: harmless
         effect = ("so the alert fires for every series" if always else "so the alert never fires") \
             if query.kind == "alert" else ("so it keeps every series" if always else "so it keeps none")
         yield f"{op} {c:g} is always {str(always).lower()}: {what} is {_range(value)}, {effect}"
@@ -154,7 +156,7 @@ def _selected(node: object, catalog: StackCatalog) -> str:
     may be the condition itself: the series of an info metric (``iface_info{operstate="down"}``)
     or of a gauge (``endpoint_state{state="invalid"}``) may exist only where it holds, and
     ALERTS only while an alert is active."""
-    selector = _selector(node)
+    selector = as_selector(node)
     if selector is None or selector.name in ("ALERTS", "ALERTS_FOR_STATE"):
         return "filter"
     series = catalog.lookup(selector.name) if selector.name else None
@@ -172,10 +174,8 @@ def _fires(node: object, catalog: StackCatalog) -> str:
         return _fires(node.expr, catalog)
     if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
         return "constant"
-    if isinstance(node, pp.VectorSelector):
+    if isinstance(node, (pp.VectorSelector, pp.MatrixSelector)):
         return _selected(node, catalog)
-    if isinstance(node, pp.MatrixSelector):
-        return "all"  # under a function: a value for every series with samples in the range
     if isinstance(node, pp.Call):
         if node.func.name in ("absent", "absent_over_time"):
             return "filter"

@@ -166,3 +166,30 @@ def test_quantis_passes() -> None:
 
     built = build.build("stacks/quantis")
     assert [p for p in built.check() if p.check == CHECK] == []
+
+
+def test_recorded_rates_of_a_subset_and_its_total_make_a_ratio() -> None:
+    records = [RecordingRule(record="job:http_errors:rate5m",
+                             expr='sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'),
+               RecordingRule(record="job:http_requests:rate5m", expr="sum by (job) (rate(http_requests_total[5m]))")]
+    found = messages(CHECK, stack([alert("job:http_errors:rate5m / job:http_requests:rate5m > 2")], records=records))
+    assert len(found) == 1 and "did you mean 0.02 (2%)?" in found[0]
+
+
+def test_a_quantile_of_recorded_buckets_is_a_latency() -> None:
+    record = RecordingRule(record="job_le:http_request_duration_seconds_bucket:rate5m",
+                           expr="sum by (job, le) (rate(http_request_duration_seconds_bucket[5m]))")
+    expr = "histogram_quantile(0.99, job_le:http_request_duration_seconds_bucket:rate5m) > 250"
+    found = messages(CHECK, stack([alert(expr)], records=[record]))
+    assert len(found) == 1 and "http_request_duration_seconds is in seconds; 250 s is 4.2 minutes" in found[0]
+
+
+@pytest.mark.parametrize("expr", ['absent(up{job="api"}) > 0', "group by (job) (up == 0) > 0",
+                                  'max_over_time(model_feature_drifted{feature_name="age"}[10m])'])
+def test_a_redundant_comparison_on_a_condition_is_harmless(expr: str) -> None:
+    assert messages(CHECK, stack([alert(expr)])) == []
+
+
+def test_absent_compared_with_zero_never_fires() -> None:
+    found = messages(CHECK, stack([alert('absent(up{job="api"}) == 0')]))
+    assert len(found) == 1 and "== 0 is always false: absent(up) is always 1, so the alert never fires" in found[0]

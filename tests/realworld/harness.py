@@ -88,7 +88,7 @@ def run_mixin(mixin: Path, workdir: Path, tools: bool = True) -> MixinResult:
     """Import, generate, round-trip and check one mixin in ``workdir``."""
     rules, boards = rule_files(mixin), dashboard_files(mixin)
     result = MixinResult(mixin.name, len(rules), len(boards), count_rules(rules))
-    stack = workdir / mixin.name.replace("-", "_")
+    stack = workdir / mixin.name / "corpus"  # a stack's folder is named after it
     for kind, files in (("rules", rules), ("dashboard", boards)):
         if files:
             failure = _import(kind, files, stack)
