@@ -3,9 +3,10 @@ label name or value nobody carries."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from obscode.alert_labels import AlertShape, Truth, shapes
+from obscode.alert_labels import AlertShape, Truth, known_values, shapes
 from obscode.checks import CheckContext
 from obscode.model.alertmanager import Matcher
 from obscode.model.text import suggest
@@ -49,7 +50,29 @@ def matcher_problem(matcher: Matcher, alerts: list[AlertShape]) -> tuple[str, st
         return "warning", (f"{matcher} matches label {matcher.name}, which no alert carries, so it holds "
                            f"for every alert{hint} (labels alerts carry: {listing(names)})")
     if any(a.matches(matcher) is not Truth.NO for a in alerts):
-        return None
+        return _regex_part(matcher, alerts)
     values = {a.values[matcher.name] for a in alerts if matcher.name in a.values}
     hint = suggest(matcher.value, values) if matcher.op in ("=", "!=") else ""
     return "error", f"{matcher} matches no alert: {matcher.name} is only ever {listing(values)}{hint}"
+
+
+_LITERAL = re.compile(r"^[A-Za-z0-9_.:/ -]+$")
+
+
+def _regex_part(matcher: Matcher, alerts: list[AlertShape]) -> tuple[str, str] | None:
+    """An alternative of ``a|b|c`` (plain words) that no alert's value equals, when every
+    value of the label is known: a typo in one branch (``severity=~"critical|warnig"``)."""
+    if matcher.op not in ("=~", "!~") or "|" not in matcher.value:
+        return None
+    values, complete = known_values(alerts, matcher.name)
+    if not complete or not values:
+        return None
+    parts = matcher.value.split("|")
+    if not all(_LITERAL.match(part) for part in parts):
+        return None
+    dead = [part for part in parts if part not in values]
+    if not dead:
+        return None
+    part = dead[0]
+    return "warning", (f"{matcher}: the alternative {part!r} matches no alert ({matcher.name} is only ever "
+                       f"{listing(values)}){suggest(part, values)}")

@@ -493,7 +493,8 @@ class AlertmanagerConfig(Model):
             for interval in route.mute_time_intervals + route.active_time_intervals:
                 if interval not in intervals:
                     raise FieldError("route", f"{path} names time interval {interval!r}, which is not defined"
-                                              f"; defined: {', '.join(intervals) or 'none'}", source=route.source)
+                                              f"{text.suggest(interval, intervals)}; defined: "
+                                              f"{', '.join(intervals) or 'none'}", source=route.source)
         return self
 
     def used_receivers(self) -> set[str]:

@@ -48,6 +48,10 @@ FINDINGS = [
             parts={"EXTRA_ROUTES": "Route(matchers=['tema!=\"payments\"'], receiver=\"pager\"),"},
             expect=["warning[routing/matchers]", "tema!=\"payments\" matches label tema, which no alert carries, "
                     "so it holds for every alert; did you mean team?"]),
+    Finding("a typo in one alternative of a regex matcher",
+            parts={"EXTRA_ROUTES": "Route(matchers=['severity=~\"critical|warnig\"'], receiver=\"pager\"),"},
+            expect=["warning[routing/matchers]", "the alternative 'warnig' matches no alert (severity is only ever "
+                    "critical, warning); did you mean warning?"]),
     Finding("a routed receiver without integrations",
             parts={"SLACK": 'Receiver(name="payments-slack"),'},
             expect=["warning[alertmanager/receivers]", "receiver payments-slack", "they are dropped"]),
