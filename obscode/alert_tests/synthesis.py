@@ -2,13 +2,9 @@
 series from the catalog that cross the threshold (the alert fires after ``for``, and not
 before) and series just on the safe side (no alert).
 
-Shapes (``op`` is a comparison, the threshold a number on either side):
-
-- ``<selector> op t``
-- ``rate|irate|increase(<selector>[r]) op t``
-- a ratio of two of those rates, ``rate(a[r]) / rate(b[r]) op t`` (``on``/``ignoring`` allowed)
-- ``histogram_quantile(q, <rate of a _bucket series, le kept>) op t`` (``>``, ``>=``, ``<``, ``<=``)
-- any of the value sides above inside ``sum``, ``avg``, ``min`` or ``max`` (``by``/``without``).
+The shapes (:mod:`obscode.alert_tests.shapes`): a comparison with a number of a selector,
+``rate``/``irate``/``increase`` of one, a ratio, ``histogram_quantile`` of a bucket rate, any
+of them inside ``sum``/``avg``/``min``/``max`` or scaled by a number.
 
 Each test group has one series per selector (one per bucket for a histogram) with the labels
 its matchers ask for, the catalog's labels of the metric, ``job`` and ``instance`` of a job
@@ -23,28 +19,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import promql_parser as pp
-
+from obscode.alert_tests.shapes import (
+    Aggregation, Clamp, Comparison, Leaf, Quantile, Ratio, Scale, Unsupported, comparison, exact_value,
+    grouping_labels, labels_kept, leaves_of,
+)
 from obscode.alert_tests.templates import TemplateData, Unrenderable, labels_read, render
 from obscode.alert_tests.values import beside, label_value, number
 from obscode.catalog_index import StackCatalog
 from obscode.model.duration import parse_duration
 from obscode.model.rules import AlertRule, RuleFile
-from obscode.promql import Matcher, Selector, parse
-from obscode.promql import _selector as selector_of  # the one place that builds a Selector
+from obscode.promql import Matcher
 from obscode.stack import Stack
 
-_COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
-_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
-_AGGREGATIONS = {"sum", "avg", "min", "max"}
-_RATES = {"rate", "irate", "increase"}
 #: Synthesised test groups are named "<alert><suffix>": the runner maps failures back by it.
 FIRES = ": fires after for"
 QUIET = ": quiet on the safe side"
-
-
-class Unsupported(ValueError):
-    """The alert is not of a shape obscode synthesises a test for (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -68,242 +57,6 @@ class Synthesis:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-# The shape of an alert's value side.
-
-@dataclass
-class Leaf:
-    selector: Selector
-    function: str | None  # None: the selector itself; else rate, irate or increase
-    range_seconds: float
-    bucket: bool = False  # under histogram_quantile: one series per bucket
-
-
-@dataclass
-class Aggregation:
-    op: str
-    by: list[str] | None
-    without: list[str] | None
-    inner: Any
-
-
-@dataclass
-class Ratio:
-    lhs: Any
-    rhs: Any
-    on: list[str] | None
-    ignoring: list[str] | None
-
-
-@dataclass
-class Quantile:
-    q: float
-    inner: Any
-
-
-@dataclass
-class Scale:
-    """``inner * factor`` (or divided by a number)."""
-
-    factor: float
-    inner: Any
-
-
-@dataclass
-class Clamp:
-    """``clamp_min(inner, bound)`` / ``clamp_max``: the test keeps the value inside the bound."""
-
-    function: str
-    bound: float
-    inner: Any
-
-
-def _strip(node: Any) -> Any:
-    while isinstance(node, pp.ParenExpr):
-        node = node.expr
-    return node
-
-
-def _leaf(node: Any, function: str | None) -> Leaf:
-    target = node.vector_selector if isinstance(node, pp.MatrixSelector) else node
-    if target.offset is not None or target.at is not None:
-        raise Unsupported("a selector uses offset or @")
-    if target.matchers.or_matchers:
-        raise Unsupported("a selector uses 'or' matchers")
-    sel = selector_of(node, function)
-    if sel is None or sel.name is None:
-        raise Unsupported("a selector has no metric name")
-    return Leaf(sel, function, sel.range_seconds or 0.0)
-
-
-def _value_shape(node: Any, under_quantile: bool = False) -> Any:
-    node = _strip(node)
-    if isinstance(node, pp.VectorSelector):
-        return _leaf(node, None)
-    if isinstance(node, pp.Call) and node.func.name in _RATES:
-        args = list(node.args)
-        if len(args) == 1 and isinstance(args[0], pp.MatrixSelector):
-            return _leaf(args[0], node.func.name)
-        raise Unsupported(f"{node.func.name}() of something other than a range selector")
-    if isinstance(node, pp.AggregateExpr):
-        op = str(node.op)
-        if op not in _AGGREGATIONS or node.param is not None:
-            raise Unsupported(f"aggregation {op} (only sum, avg, min and max are synthesised)")
-        modifier = node.modifier
-        labels = list(modifier.labels) if modifier is not None else []
-        by = modifier is not None and modifier.type == pp.AggModifierType.By
-        return Aggregation(op, labels if by else (None if modifier is not None else []),
-                           labels if modifier is not None and not by else None, _value_shape(node.expr, under_quantile))
-    if isinstance(node, pp.BinaryExpr) and str(node.op) == "/":
-        modifier = node.modifier
-        if modifier is not None and (modifier.return_bool or not str(modifier.card).endswith("OneToOne")):
-            raise Unsupported("a ratio with group_left/group_right")
-        matching = modifier.matching if modifier is not None else None
-        on = list(matching.labels) if matching is not None and matching.type == pp.LabelModifierType.Include else None
-        ignoring = (list(matching.labels) if matching is not None and matching.type != pp.LabelModifierType.Include
-                    else None)
-        right = _strip(node.rhs)
-        if isinstance(right, pp.NumberLiteral):
-            if not right.val or not math.isfinite(right.val):
-                raise Unsupported("a division by 0")
-            return Scale(1 / right.val, _value_shape(node.lhs, under_quantile))
-        lhs, rhs = _value_shape(node.lhs, under_quantile), _value_shape(node.rhs, under_quantile)
-        if any(isinstance(side, Ratio) for side in (lhs, rhs)):
-            raise Unsupported("a ratio of ratios")
-        return Ratio(lhs, rhs, on, ignoring)
-    if isinstance(node, pp.BinaryExpr) and str(node.op) == "*" and node.modifier is None:
-        left, right = _strip(node.lhs), _strip(node.rhs)
-        number, other = (left, right) if isinstance(left, pp.NumberLiteral) else (right, left)
-        if isinstance(number, pp.NumberLiteral) and not isinstance(other, pp.NumberLiteral):
-            if not number.val or not math.isfinite(number.val):
-                raise Unsupported("a multiplication by 0")
-            return Scale(number.val, _value_shape(other, under_quantile))
-    if isinstance(node, pp.Call) and node.func.name in ("clamp_min", "clamp_max"):
-        inner, bound = (_strip(a) for a in node.args)
-        if isinstance(bound, pp.NumberLiteral) and math.isfinite(bound.val):
-            return Clamp(node.func.name, bound.val, _value_shape(inner, under_quantile))
-    if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and not under_quantile:
-        q, inner = (_strip(a) for a in node.args)
-        if not isinstance(q, pp.NumberLiteral) or not 0 <= q.val <= 1:
-            raise Unsupported("histogram_quantile with a quantile that is not a number in [0, 1]")
-        shape = _value_shape(inner, under_quantile=True)
-        if isinstance(shape, Ratio) or any(not leaf.selector.name.endswith("_bucket") or leaf.function != "rate"
-                                           for leaf in _leaves(shape)):
-            raise Unsupported("histogram_quantile over something other than rate() of a _bucket series")
-        if "le" not in _kept(shape, {"le": "1"}):
-            raise Unsupported("histogram_quantile over an aggregation that drops le")
-        for leaf in _leaves(shape):
-            leaf.bucket = True
-        return Quantile(q.val, shape)
-    raise Unsupported("the value side is not a selector, a rate, a ratio, a histogram_quantile or a number "
-                      "times one of them")
-
-
-def _leaves(shape: Any) -> list[Leaf]:
-    if isinstance(shape, Leaf):
-        return [shape]
-    if isinstance(shape, Ratio):
-        return _leaves(shape.lhs) + _leaves(shape.rhs)
-    return _leaves(shape.inner)
-
-
-def _kept(shape: Any, labels: dict[str, str]) -> dict[str, str]:
-    """The labels ``shape``'s result carries when every series has ``labels`` (with __name__)."""
-    if isinstance(shape, Leaf):
-        return dict(labels) if shape.function is None else {k: v for k, v in labels.items() if k != "__name__"}
-    if isinstance(shape, Aggregation):
-        inner = _kept(shape.inner, labels)
-        if shape.by is not None:
-            return {k: v for k, v in inner.items() if k in shape.by}
-        if shape.without is not None:
-            return {k: v for k, v in inner.items() if k not in shape.without and k != "__name__"}
-        return {}
-    if isinstance(shape, Ratio):
-        lhs = {k: v for k, v in _kept(shape.lhs, labels).items() if k != "__name__"}
-        if shape.on is not None:
-            return {k: v for k, v in lhs.items() if k in shape.on}
-        if shape.ignoring is not None:
-            return {k: v for k, v in lhs.items() if k not in shape.ignoring}
-        return lhs
-    inner = _kept(shape.inner, labels)
-    if isinstance(shape, (Scale, Clamp)):
-        return {k: v for k, v in inner.items() if k != "__name__"}
-    return {k: v for k, v in inner.items() if k not in ("le", "__name__")}
-
-
-def _exact_value(shape: Any) -> bool:
-    """Whether the expression's value equals the chosen value exactly (so $value renders)."""
-    # rate() extrapolates over its window with a factor such as 300/285, which rounds:
-    # only a selector's value (through sum, avg, min, max of one series) is exact.
-    if isinstance(shape, Leaf):
-        return shape.function is None
-    if isinstance(shape, Aggregation):
-        return _exact_value(shape.inner)
-    return False
-
-
-def _grouping_labels(shape: Any) -> list[str]:
-    if isinstance(shape, Leaf):
-        return []
-    if isinstance(shape, Aggregation):
-        return list(shape.by or []) + _grouping_labels(shape.inner)
-    if isinstance(shape, Ratio):
-        return list(shape.on or []) + _grouping_labels(shape.lhs) + _grouping_labels(shape.rhs)
-    return _grouping_labels(shape.inner)
-
-
-@dataclass(frozen=True)
-class _Comparison:
-    op: str
-    threshold: float
-    shape: Any
-    #: The value side was multiplied or divided by a number (folded into the threshold).
-    scaled: bool = False
-
-
-def comparison(expr: str) -> _Comparison:
-    """The alert's comparison, or :class:`Unsupported`."""
-    node = _strip(parse(expr))
-    if not isinstance(node, pp.BinaryExpr) or str(node.op) not in _COMPARISONS:
-        raise Unsupported("the expression is not a comparison with a threshold")
-    if node.modifier is not None and (node.modifier.return_bool or node.modifier.matching is not None):
-        raise Unsupported("the comparison uses bool, on or ignoring")
-    lhs, rhs, op = _strip(node.lhs), _strip(node.rhs), str(node.op)
-    if isinstance(lhs, pp.NumberLiteral) and not isinstance(rhs, pp.NumberLiteral):
-        lhs, rhs, op = rhs, lhs, _FLIPPED[op]
-    if not isinstance(rhs, pp.NumberLiteral):
-        raise Unsupported("the threshold is not a number")
-    if not math.isfinite(rhs.val):
-        raise Unsupported("the threshold is not finite")
-    threshold, scaled = float(rhs.val), False
-    # `V * 100 > 5` is `V > 0.05` and `100 - V >= 80` is `V <= 20`: a number multiplying,
-    # dividing, adding to or subtracting the value side moves the threshold.
-    while isinstance(lhs, pp.BinaryExpr) and str(lhs.op) in ("*", "/", "+", "-") and lhs.modifier is None:
-        left, right = _strip(lhs.lhs), _strip(lhs.rhs)
-        if str(lhs.op) in ("+", "-"):
-            if isinstance(right, pp.NumberLiteral) and not isinstance(left, pp.NumberLiteral):
-                threshold, lhs = threshold - right.val if str(lhs.op) == "+" else threshold + right.val, left
-            elif isinstance(left, pp.NumberLiteral) and not isinstance(right, pp.NumberLiteral):
-                if str(lhs.op) == "+":
-                    threshold, lhs = threshold - left.val, right
-                else:
-                    threshold, lhs, op = left.val - threshold, right, _FLIPPED[op]
-            else:
-                break
-            scaled = True
-            continue
-        if isinstance(right, pp.NumberLiteral) and not isinstance(left, pp.NumberLiteral):
-            factor, lhs = (right.val if str(lhs.op) == "*" else 1 / right.val if right.val else 0.0), left
-        elif isinstance(left, pp.NumberLiteral) and str(lhs.op) == "*" and not isinstance(right, pp.NumberLiteral):
-            factor, lhs = left.val, right
-        else:
-            break
-        if not factor or not math.isfinite(factor):
-            raise Unsupported("the value side is multiplied by 0 or divided by 0")
-        threshold, scaled = threshold / factor, True
-        op = op if factor > 0 else _FLIPPED[op]  # both sides times a negative number
-    return _Comparison(op, threshold, _value_shape(lhs), scaled)
-
-
 class _Builder:
     """Builds the two test groups of one alert."""
 
@@ -318,19 +71,19 @@ class _Builder:
         found = comparison(self.alert.expr)
         shape = found.shape
         recorded = {r.record for _f, r in self.stack.recording_rules()}
-        for leaf in _leaves(shape):
+        for leaf in leaves_of(shape):
             if leaf.selector.name in recorded:
                 raise Unsupported(f"it reads recording rule {leaf.selector.name}, whose inputs a test would need")
         labels = self._labels(shape)
-        kept = {k: v for k, v in _kept(shape, {"__name__": "x", **labels}).items() if k != "__name__"}
-        if self._prints_value() and (found.scaled or not _exact_value(shape)):
+        kept = {k: v for k, v in labels_kept(shape, {"__name__": "x", **labels}).items() if k != "__name__"}
+        if self._prints_value() and (found.scaled or not exact_value(shape)):
             raise Unsupported("a template prints $value, which is exact only for a selector's value "
                               "(rate() extrapolates and rounds)")
-        exact = _exact_value(shape) and not found.scaled and (self._prints_value() or found.op in ("==", "!="))
+        exact = exact_value(shape) and not found.scaled and (self._prints_value() or found.op in ("==", "!="))
         fire_value, safe_value = self._values(found, exact)
         expected = self._expected(kept, fire_value if exact else None)
         step = max(self.rule_step, self.series_step)
-        longest = _multiple(max(leaf.range_seconds for leaf in _leaves(shape)), step)
+        longest = _multiple(max(leaf.range_seconds for leaf in leaves_of(shape)), step)
         for_seconds = parse_duration(self.alert.for_) / 1000 if self.alert.for_ else 0.0
         # A selector holds its value from the first sample. A rate is low while its window
         # is not yet full, so the firing series first run on the safe side for two windows
@@ -368,7 +121,7 @@ class _Builder:
         templates = [*self.alert.annotations.values(), *self.alert.labels.values()]
         return any(token in text for text in templates for token in ("$value", ".Value"))
 
-    def _values(self, found: _Comparison, exact: bool) -> tuple[float, float]:
+    def _values(self, found: Comparison, exact: bool) -> tuple[float, float]:
         t, op = found.threshold, found.op
         if isinstance(found.shape, Quantile):
             if op not in (">", ">=", "<", "<="):
@@ -382,7 +135,7 @@ class _Builder:
         above, below = beside(t, True, exact), beside(t, False, exact)
         fire, safe = {">": (above, below), ">=": (above, below), "<": (below, above), "<=": (below, above),
                       "==": (t, 0.0 if t else 1.0), "!=": (0.0 if t else 1.0, t)}[op]
-        if any(leaf.function for leaf in _leaves(found.shape)):
+        if any(leaf.function for leaf in leaves_of(found.shape)):
             if op == ">" and safe < 0 <= t:
                 safe = 0.0  # a rate is never below 0: 0 is the safe side of `> 0`
             if min(fire, safe) < 0:
@@ -391,7 +144,7 @@ class _Builder:
                 raise Unsupported("a rate compared with == or != a number other than 0 (rates are not exact)")
         return fire, safe
 
-    def _strong(self, found: _Comparison, fire: Any, safe: Any, whole: bool) -> tuple[Any, float, float]:
+    def _strong(self, found: Comparison, fire: Any, safe: Any, whole: bool) -> tuple[Any, float, float]:
         """The value the firing series of a windowed expression cross with, and how far into
         the window the crossing comes at the earliest and the latest (fractions of it)."""
         t, op = found.threshold, found.op
@@ -415,7 +168,7 @@ class _Builder:
 
     def _part_of_whole(self, shape: Any, labels: dict[str, str]) -> bool:
         if isinstance(shape, Ratio):
-            return any(_selects(r, l.selector.name, labels) for l in _leaves(shape.lhs) for r in _leaves(shape.rhs))
+            return any(_selects(r, l.selector.name, labels) for l in leaves_of(shape.lhs) for r in leaves_of(shape.rhs))
         if isinstance(shape, (Aggregation, Scale, Clamp)):
             return self._part_of_whole(shape.inner, labels)
         return False
@@ -423,7 +176,7 @@ class _Builder:
     # labels
 
     def _labels(self, shape: Any) -> dict[str, str]:
-        leaves = _leaves(shape)
+        leaves = leaves_of(shape)
         matchers: dict[str, list[Matcher]] = {}
         for leaf in leaves:
             for m in leaf.selector.matchers:
@@ -449,7 +202,7 @@ class _Builder:
             instance = self._instance(job)
             if instance:
                 known.setdefault("instance", []).insert(0, instance)
-        wanted = list(matchers) + names + _grouping_labels(shape)
+        wanted = list(matchers) + names + grouping_labels(shape)
         for text in [*self.alert.annotations.values(), *self.alert.labels.values()]:
             wanted += labels_read(text)
         labels: dict[str, str] = {}
@@ -485,7 +238,7 @@ class _Builder:
 
     # series
 
-    def _series(self, shape: Any, labels: dict[str, str], timeline: list[tuple[float, int]], found: _Comparison,
+    def _series(self, shape: Any, labels: dict[str, str], timeline: list[tuple[float, int]], found: Comparison,
                 exact: bool) -> list[dict[str, str]]:
         """The input series: ``timeline`` lists (value of the expression, number of samples)."""
         if isinstance(shape, Quantile):
@@ -498,7 +251,7 @@ class _Builder:
                 out: list[dict[str, str]]) -> None:
         if isinstance(shape, Ratio):
             self._assign(shape.lhs, timeline, labels, exact, out)
-            if any(_selects(r, l.selector.name, labels) for l in _leaves(shape.lhs) for r in _leaves(shape.rhs)):
+            if any(_selects(r, l.selector.name, labels) for l in leaves_of(shape.lhs) for r in leaves_of(shape.rhs)):
                 self._whole(shape, timeline, labels, exact, out)
             else:
                 self._assign(shape.rhs, [(1.0, count) for _v, count in timeline], labels, exact, out)
@@ -519,7 +272,7 @@ class _Builder:
                out: list[dict[str, str]]) -> None:
         """The denominator of a part over its whole (errors / all requests of one metric):
         the part's series and one more the part's matchers leave out, together rate 1."""
-        part, whole = _leaves(shape.lhs), _leaves(shape.rhs)
+        part, whole = leaves_of(shape.lhs), leaves_of(shape.rhs)
         total = shape.rhs
         while isinstance(total, Clamp):  # clamp_min(sum(...), 1): the whole's rate is 1
             if (total.function == "clamp_min") != (total.bound <= 1):
@@ -529,7 +282,7 @@ class _Builder:
             raise Unsupported("the denominator selects the numerator's series without sum() around it")
         if not all(0 <= value < 1 for value, _count in timeline):
             raise Unsupported("a part over its whole is compared with 1 or more")
-        kept = set(_kept(total, {k: "" for k in labels}))
+        kept = set(labels_kept(total, {k: "" for k in labels}))
         for m in part[0].selector.matchers:
             if m.label in kept or m.label == "__name__":
                 continue
@@ -560,7 +313,7 @@ class _Builder:
         # Every observation in (1.1t, 2t] puts any quantile above t; in (0.5t, 0.9t], below.
         bounds = [0.5 * threshold, 0.9 * threshold, 1.1 * threshold, 2 * threshold, math.inf]
         out = []
-        for leaf in _leaves(shape):
+        for leaf in leaves_of(shape):
             for i, bound in enumerate(bounds):
                 le = "+Inf" if bound == math.inf else number(bound)
                 increments = [(self.series_step * weight if i >= (3 if high else 1) else 0.0, count)
