@@ -90,7 +90,9 @@ class _Builder:
         # (the condition is certainly false from one window on), then cross with a value far
         # enough beyond the threshold that the windowed value crosses within an eighth of the
         # window: the alert may not fire before that crossing plus `for`, and must soon after.
-        crossing = 2 * longest
+        # An alert that fired while the window filled keeps firing keep_firing_for longer.
+        keep = parse_duration(self.alert.keep_firing_for) / 1000 if self.alert.keep_firing_for else 0.0
+        crossing = _multiple(2 * longest + keep, step) if longest else 0.0
         strong, earliest, latest = self._strong(found, fire_value, safe_value, self._part_of_whole(shape, labels))
         # The windowed value crosses about `earliest`..`latest` windows after `crossing`
         # (give or take a sample, hence the two steps either side).

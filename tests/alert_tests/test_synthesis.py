@@ -97,6 +97,14 @@ def test_the_synthesised_test_fails_when_the_alert_fires_early(expr: str, annota
     assert any(m.startswith("alert Shape at eval_time ") and "exp:[], got:[ 0:" in m for m in messages), messages
 
 
+def test_keep_firing_for_after_the_window_fills_is_waited_out() -> None:
+    """A rate is low while its window fills, so `< t` may fire early; keep_firing_for holds it."""
+    require_tool("promtool")
+    rule = _alert("rate(http_requests_total[10m]) < 1", {}, for_="1m", keep_firing_for="20m")
+    the_stack, files = _synthesised(rule)
+    assert run_alert_tests("t", files, the_stack) == []
+
+
 def test_series_on_the_safe_side_do_not_fire() -> None:
     """The quiet group sits just below the threshold: lowering the threshold under it fails it."""
     require_tool("promtool")
