@@ -235,7 +235,7 @@ def _call(node: Any, lookup: Lookup) -> Value:
     if name == "vector" and node.args:
         return replace(infer(node.args[0], lookup), kind=GAUGE, why=gauge)
     if name == "histogram_fraction":
-        return Value(low=0, high=1, ratio=True, kind=GAUGE, why=gauge, what=inner.what)
+        return Value(low=0, high=1, ratio=True, kind=GAUGE, why=gauge, what=f"histogram_fraction() of {inner.what}")
     if name in _CALENDAR:
         low, high = _CALENDAR[name]
         return Value(low=low, high=high, kind=GAUGE, why=gauge, what=f"{name}()")

@@ -19,6 +19,7 @@ fires for every series it returns, at once. ``absent()``, ``absent_over_time()``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import promql_parser as pp
@@ -37,6 +38,8 @@ _ORDERING = {">", "<", ">=", "<="}
 _COMPARISONS = _ORDERING | {"==", "!="}
 _FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 _QUANTILE_FUNCTIONS = ("histogram_quantile", "quantile_over_time")
+#: The parser prints ``up`` as ``up{}``.
+_EMPTY_MATCHERS = re.compile(r"(?<=[\w:])\{\}")
 
 
 def _problem(ctx: CheckContext, query: Query, message: str) -> Problem:
@@ -119,7 +122,13 @@ def _comparison(node: object) -> tuple[object, str, float] | None:
 
 
 def _what(value: Value, side: object) -> str:
-    return value.what or display(str(side))
+    return value.what or _text(side)
+
+
+def _text(side: object, limit: int = 120) -> str:
+    """The compared expression as the user reads it, shortened."""
+    text = _EMPTY_MATCHERS.sub("", display(" ".join(str(side).split())))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def comparison_problems(query: Query, catalog: StackCatalog) -> Iterator[str]:
@@ -143,7 +152,7 @@ def comparison_problems(query: Query, catalog: StackCatalog) -> Iterator[str]:
             continue  # true for all it returns, but it returns series only where a condition holds: harmless
         effect = ("so the alert fires for every series" if always else "so the alert never fires") \
             if query.kind == "alert" else ("so it keeps every series" if always else "so it keeps none")
-        yield f"{op} {c:g} is always {str(always).lower()}: {what} is {_range(value)}, {effect}"
+        yield f"{op} {c:g} is always {str(always).lower()}: {_text(side)} is {_range(value)}, {effect}"
 
 
 #: Matchers on these labels pick targets, not a condition: ``up{job="api"}`` is every target.

@@ -69,8 +69,8 @@ FAILING = [
                                   "sum(rate(http_request_duration_seconds_count[5m])) < 95",
      "so < 95 is always true; did you mean 0.95 (95%)?"),
     ("a share above 1 exactly", f"{ERRORS} > 1",
-     "> 1 is always false: the ratio of http_requests_total{status=~\"5..\"} to http_requests_total is between 0 and 1, "
-     "so the alert never fires"),
+     "> 1 is always false: sum(rate(http_requests_total{status=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m])) "
+     "is between 0 and 1, so the alert never fires"),
     ("histogram_quantile(99)", "histogram_quantile(99, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 0.5",
      "histogram_quantile(99, ...) asks for a quantile outside [0, 1], so it returns +Inf; did you mean 0.99?"),
     ("quantile(95)", "quantile(95, rate(http_requests_total[5m])) > 10",
@@ -80,7 +80,7 @@ FAILING = [
     ("negative quantile", "quantile(-0.5, rate(http_requests_total[5m])) > 10",
      "quantile(-0.5, ...) asks for a quantile outside [0, 1], so it returns -Inf; 0.99 is the 99th percentile"),
     ("a rate above a negative number", "rate(http_requests_total[5m]) > -0.02",
-     "> -0.02 is always true: http_requests_total is never negative, so the alert fires for every series"),
+     "> -0.02 is always true: rate(http_requests_total[5m]) is never negative, so the alert fires for every series"),
     ("a rate at least 0", "sum(rate(http_requests_total[5m])) >= 0", ">= 0 is always true"),
     ("a counter below 0", "http_requests_total < 0",
      "< 0 is always false: http_requests_total is never negative, so the alert never fires"),
@@ -141,7 +141,7 @@ def test_a_comparison_in_a_recording_rule_says_what_it_keeps() -> None:
     found = messages(CHECK, stack(records=[record]))
     assert len(found) == 1
     assert "recording rule job:http_requests:rate5m (group g), field 'expr': < 0 is always false: " \
-           "http_requests_total is never negative, so it keeps none" in found[0]
+           "sum by (job)(rate(http_requests_total[5m])) is never negative, so it keeps none" in found[0]
 
 
 def test_a_recording_rule_needs_no_condition() -> None:
@@ -192,4 +192,25 @@ def test_a_redundant_comparison_on_a_condition_is_harmless(expr: str) -> None:
 
 def test_absent_compared_with_zero_never_fires() -> None:
     found = messages(CHECK, stack([alert('absent(up{job="api"}) == 0')]))
-    assert len(found) == 1 and "== 0 is always false: absent(up) is always 1, so the alert never fires" in found[0]
+    assert len(found) == 1 and "== 0 is always false: absent(up{job=\"api\"}) is always 1, so the alert never fires" in found[0]
+
+
+@pytest.mark.parametrize(("expr", "expected"), [
+    (f"{ERRORS} * 100 > 150", f"> 150 is always false: {ERRORS} * 100 is between 0 and 100"),
+    ("count(up) < 0", "< 0 is always false: count(up) is never negative"),
+    ("clamp_max(rate(http_requests_total[5m]), 1) > 2",
+     "> 2 is always false: clamp_max(rate(http_requests_total[5m]), 1) is between 0 and 1"),
+    ("histogram_fraction(0, 0.3, rate(http_request_duration_seconds_bucket[5m])) > 5",
+     "histogram_fraction() of http_request_duration_seconds_bucket is a ratio between 0 and 1, so > 5 is always "
+     "false; did you mean 0.05 (5%)?"),
+    ("-rate(http_requests_total[5m]) > 0", "> 0 is always false: -rate(http_requests_total[5m]) is at most 0"),
+])
+def test_bounds_follow_functions_and_arithmetic(expr: str, expected: str) -> None:
+    found = messages(CHECK, stack([alert(expr)]))
+    assert len(found) == 1 and expected in found[0], found
+
+
+@pytest.mark.parametrize("expr", ["time() - process_start_time_seconds < 0", "deriv(model_drift_score[10m]) < 0",
+                                  f"{ERRORS} * 100 > 2", "predict_linear(node_memory_MemAvailable_bytes[1h], 3600) < 0"])
+def test_unbounded_results_are_not_judged(expr: str) -> None:
+    assert messages(CHECK, stack([alert(expr)])) == []
