@@ -40,6 +40,7 @@ stack = Stack(
     prometheus=PrometheusConfig(
         global_=GLOBAL,
         scrape_configs=[JOBS],
+        alertmanagers=[AlertmanagerEndpoint(static_configs=[StaticConfig(targets=["am:9093"])])],
     ),
     rule_files=[FILES],
     alertmanager=AlertmanagerConfig(

@@ -38,7 +38,8 @@ DASHBOARD = g.Dashboard(
 stack = Stack(
     name=NAME,
     prometheus=PrometheusConfig(global_=GlobalConfig(scrape_interval="15s", evaluation_interval="15s"),
-                                scrape_configs=[api, node]),
+                                scrape_configs=[api, node],
+                                alertmanagers=[AlertmanagerEndpoint(static_configs=[StaticConfig(targets=["am:9093"])])]),
     job_catalogs={"api": ["instrumentation-http"], "node": ["node-exporter"]},
     rule_files=[RuleFile(name="payments", groups=[RuleGroup(name="payments", rules=RULES)])],
     alertmanager=AlertmanagerConfig(

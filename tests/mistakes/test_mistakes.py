@@ -70,6 +70,10 @@ MISTAKES = [
             {'group_by=["...", "alertname"], routes=[': 'group_by=["...", "alertname"], routes=[  #!'},
             parts={"GROUP_BY": '["...", "alertname"]'}, exit_code=2,
             expect=["'...' groups by every label, so it stands alone"]),
+    Mistake("alerts and routes, but Prometheus sends alerts to no Alertmanager",
+            {'                                alertmanagers=[AlertmanagerEndpoint(static_configs=[StaticConfig(targets=["am:9093"])])]),':
+             '                                ),'},
+            expect=["error[routing/delivery]", "field 'alertmanagers'", "sends alerts to no Alertmanager"], line=False),
     # -- control characters, names and folders
     Mistake("label value with a newline",
             {'AlertRule(alert="ApiDown", for_="1m", labels={"severity": "critical"}, annotations=NOTES,':

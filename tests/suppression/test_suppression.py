@@ -21,7 +21,8 @@ def receiver(name):
 '''
 STACK = HEAD + '''stack = Stack(
     name="spare",
-    prometheus=PrometheusConfig(scrape_configs=[ScrapeConfig(job_name="api", static_configs=[StaticConfig(targets=["api:8000"])])]),
+    prometheus=PrometheusConfig(scrape_configs=[ScrapeConfig(job_name="api", static_configs=[StaticConfig(targets=["api:8000"])])],
+                                alertmanagers=[AlertmanagerEndpoint(static_configs=[StaticConfig(targets=["am:9093"])])]),
     job_catalogs={{"api": ["instrumentation-http"]}},
     rule_files=[RuleFile(name="r", groups=[RuleGroup(name="g", rules=[
         AlertRule(alert="Down", expr='up{{cluster="a"}} == 0', labels={{"severity": "warning"}},
@@ -92,7 +93,7 @@ def test_inline_comment_without_ids_hides_every_check(tmp_path: Path) -> None:
 def test_inline_comment_naming_an_unknown_check_says_so(tmp_path: Path) -> None:
     result = _check(_write(tmp_path, inline="  # obscode: ignore alertmanager/receiver"))
     assert "receiver forgotten" in result.stdout
-    assert "spare.py:18: # obscode: ignore names 'alertmanager/receiver' is not a check id; " \
+    assert "spare.py:19: # obscode: ignore names 'alertmanager/receiver' is not a check id; " \
            "did you mean alertmanager/receivers?" in result.stderr
 
 
