@@ -216,9 +216,77 @@ class Comparison:
     scaled: bool = False
 
 
+@dataclass(frozen=True)
+class Absence:
+    """``absent(v)`` / ``absent_over_time(v[r])``: fires while no series matches."""
+
+    leaf: Leaf
+    #: The labels absent() gives its result: the selector's ``=`` matchers (Prometheus'
+    #: createLabelsForAbsentFunction; none when the argument is not a bare selector).
+    labels: dict[str, str]
+    #: ``absent(x == 1)``: what a present series must also satisfy.
+    inner: Comparison | None
+
+
+@dataclass(frozen=True)
+class Presence:
+    """An alert on a value side with no comparison: fires while any series exists."""
+
+    shape: Any
+
+
+def alert_shape(expr: str) -> Comparison | Absence | Presence:
+    """What the alert ``expr`` is, or :class:`Unsupported`."""
+    node = _strip(parse(expr))
+    if isinstance(node, pp.Call) and node.func.name in ("absent", "absent_over_time"):
+        return _absence(node)
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in _COMPARISONS:
+        return comparison_of(node)
+    try:
+        shape = _value_shape(node)
+    except Unsupported:
+        raise Unsupported("the expression is not a comparison with a threshold") from None
+    if any(leaf.function for leaf in leaves_of(shape)) or isinstance(shape, (Ratio, Quantile)):
+        raise Unsupported("the expression is not a comparison with a threshold")
+    return Presence(shape)
+
+
+def _absence(node: Any) -> Absence:
+    arg = node.args[0]
+    inner = None
+    target = _strip(arg)
+    if isinstance(target, pp.BinaryExpr):
+        inner = comparison_of(target)
+        if not isinstance(inner.shape, Leaf) or inner.shape.function is not None or inner.scaled:
+            raise Unsupported(f"{node.func.name}() of a comparison of something other than a selector")
+        leaf = inner.shape
+    elif isinstance(target, pp.VectorSelector) and node.func.name == "absent":
+        leaf = _leaf(target, None)
+    elif isinstance(target, pp.MatrixSelector) and node.func.name == "absent_over_time":
+        leaf = _leaf(target, "absent_over_time")
+    else:
+        raise Unsupported(f"{node.func.name}() of something other than a selector")
+    labels: dict[str, str] = {}
+    if isinstance(arg, (pp.VectorSelector, pp.MatrixSelector)):
+        dropped: set[str] = set()
+        for m in leaf.selector.matchers:
+            if m.label == "__name__":
+                continue
+            if m.op == "=" and m.label not in labels and m.label not in dropped:
+                labels[m.label] = m.value
+            else:
+                labels.pop(m.label, None)
+                dropped.add(m.label)
+    return Absence(leaf, labels, inner)
+
+
 def comparison(expr: str) -> Comparison:
     """The alert's comparison, or :class:`Unsupported`."""
-    node = _strip(parse(expr))
+    return comparison_of(_strip(parse(expr)))
+
+
+def comparison_of(node: Any) -> Comparison:
+    """The comparison ``node``, or :class:`Unsupported`."""
     if not isinstance(node, pp.BinaryExpr) or str(node.op) not in _COMPARISONS:
         raise Unsupported("the expression is not a comparison with a threshold")
     if node.modifier is not None and (node.modifier.return_bool or node.modifier.matching is not None):

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obscode.alert_tests.shapes import (
-    Aggregation, Clamp, Comparison, Leaf, Quantile, Ratio, Scale, Unsupported, comparison, exact_value,
-    grouping_labels, labels_kept, leaves_of,
+    Absence, Aggregation, Clamp, Comparison, Leaf, Presence, Quantile, Ratio, Scale, Unsupported, alert_shape,
+    exact_value, grouping_labels, labels_kept, leaves_of,
 )
 from obscode.alert_tests.templates import TemplateData, Unrenderable, labels_read, render
 from obscode.alert_tests.values import beside, label_value, number
@@ -68,12 +68,13 @@ class _Builder:
         self.external_labels = dict(stack.global_config.external_labels)
 
     def build(self) -> list[dict[str, Any]]:
-        found = comparison(self.alert.expr)
+        found = alert_shape(self.alert.expr)
+        if isinstance(found, Absence):
+            return self._absence(found)
+        if isinstance(found, Presence):
+            return self._presence(found)
         shape = found.shape
-        recorded = {r.record for _f, r in self.stack.recording_rules()}
-        for leaf in leaves_of(shape):
-            if leaf.selector.name in recorded:
-                raise Unsupported(f"it reads recording rule {leaf.selector.name}, whose inputs a test would need")
+        self._no_recorded(shape)
         labels = self._labels(shape)
         kept = {k: v for k, v in labels_kept(shape, {"__name__": "x", **labels}).items() if k != "__name__"}
         if self._prints_value() and (found.scaled or not exact_value(shape)):
@@ -110,6 +111,59 @@ class _Builder:
         quiet = [{"eval_time": _duration(fire_at), "alertname": self.alert.alert, "exp_alerts": []}]
         return [self._group(FIRES, self._series(shape, labels, firing, found, exact), checks_fire),
                 self._group(QUIET, self._series(shape, labels, [(safe_value, samples)], found, exact), quiet)]
+
+    def _no_recorded(self, shape: Any) -> None:
+        recorded = {r.record for _f, r in self.stack.recording_rules()}
+        for leaf in leaves_of(shape):
+            if leaf.selector.name in recorded:
+                raise Unsupported(f"it reads recording rule {leaf.selector.name}, whose inputs a test would need")
+
+    def _simple_checks(self, expected: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+        """For a condition that holds from the first sample: no alert a step before `for`, the
+        alert two steps after; the quiet group expects none then. Also the number of samples."""
+        step = max(self.rule_step, self.series_step)
+        for_seconds = parse_duration(self.alert.for_) / 1000 if self.alert.for_ else 0.0
+        fire_at = _multiple(for_seconds + 2 * step, step)
+        name = self.alert.alert
+        fire = [{"eval_time": _duration(math.floor((for_seconds - step) / step + 1e-9) * step), "alertname": name,
+                 "exp_alerts": []}] if for_seconds >= step else []
+        fire.append({"eval_time": _duration(fire_at), "alertname": name, "exp_alerts": [expected]})
+        quiet = [{"eval_time": _duration(fire_at), "alertname": name, "exp_alerts": []}]
+        return fire, quiet, math.ceil(fire_at / self.series_step) + 3
+
+    def _absence(self, found: Absence) -> list[dict[str, Any]]:
+        """Nothing matches in the firing group; the quiet group has a matching series."""
+        self._no_recorded(found.leaf)
+        labels = self._labels(found.leaf)
+        expected = self._expected(dict(found.labels), 1.0)
+        fire, quiet, samples = self._simple_checks(expected)
+        value = self._values(found.inner, True)[0] if found.inner is not None else 1.0
+        present = [{"series": _series_text(found.leaf.selector.name, labels), "values": f"{number(value, True)}x{samples}"}]
+        return [self._group(FIRES, [], fire), self._group(QUIET, present, quiet)]
+
+    def _presence(self, found: Presence) -> list[dict[str, Any]]:
+        """A series in the firing group; in the quiet group, one the matchers leave out (or none)."""
+        self._no_recorded(found.shape)
+        labels = self._labels(found.shape)
+        kept = {k: v for k, v in labels_kept(found.shape, {"__name__": "x", **labels}).items() if k != "__name__"}
+        exact = exact_value(found.shape)
+        if self._prints_value() and not exact:
+            raise Unsupported("a template prints $value, which is exact only for a selector's value")
+        expected = self._expected(kept, 1.0 if exact else None)
+        fire, quiet, samples = self._simple_checks(expected)
+        firing = self._series(found.shape, labels, [(1.0, samples)], None, True)
+        leaf = leaves_of(found.shape)[0]
+        left_out = []
+        for m in leaf.selector.matchers:
+            if m.label == "__name__" or m.op not in ("=", "=~") or not labels.get(m.label):
+                continue
+            other = label_value(m.label, [Matcher(m.label, "!~" if m.op == "=~" else "!=", m.value)], [],
+                                f"not-{labels[m.label]}")
+            if other:
+                left_out = [{"series": _series_text(leaf.selector.name, {**labels, m.label: other}),
+                             "values": f"1x{samples}"}]
+                break
+        return [self._group(FIRES, firing, fire), self._group(QUIET, left_out, quiet)]
 
     def _group(self, suffix: str, series: list[dict[str, str]], checks: list[dict[str, Any]]) -> dict[str, Any]:
         group: dict[str, Any] = {"name": self.alert.alert + suffix, "interval": _duration(self.series_step)}

@@ -50,6 +50,11 @@ SHAPES = [
     ("part over a clamped whole", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'
                                   ' / clamp_min(sum by (job) (rate(http_requests_total[5m])), 1) > 0.1', {}),
     ("scaled inside an aggregation", "max without (model_version) (rate(model_predictions_total[5m]) * 60) > 30", {}),
+    ("absent", 'absent(up{job="api"})', {"summary": "{{ $labels.job }} is gone"}),
+    ("absent of a comparison", 'absent(up{job="api"} == 1)', {}),
+    ("absent_over_time", 'absent_over_time(http_requests_in_progress{job="api"}[10m])', {}),
+    ("series present", 'model_drift_detected{model_id="m1"}', {"summary": "{{ $labels.model_id }} {{ $value }}"}),
+    ("series present under max", "max by (model_id) (model_drift_detected)", {}),
     ("max without grouping", "max(model_drift_score) > 0.5", {}),
     ("rate equal to 0", 'rate(model_predictions_total[10m]) == 0', {"summary": "{{ $labels.model_id }} is idle"}),
     ("negative matcher", 'min by (instance) (node_filesystem_avail_bytes{fstype!~"tmpfs|overlay"}) < 1e9', {}),
@@ -105,6 +110,21 @@ def test_keep_firing_for_after_the_window_fills_is_waited_out() -> None:
     assert run_alert_tests("t", files, the_stack) == []
 
 
+def test_absent_expects_the_labels_of_the_selectors_equality_matchers() -> None:
+    rule = _alert('absent(up{job="api", instance=~"api.*"})', {"summary": "{{ $labels.job }}"})
+    groups = synthesise(stack([rule])).tests[0].groups
+    assert groups[0]["input_series"] == []
+    assert groups[0]["alert_rule_test"][-1]["exp_alerts"] == [
+        {"exp_labels": {"job": "api", "severity": "warning"}, "exp_annotations": {"summary": "api"}}]
+    assert groups[1]["input_series"] == [{"series": 'up{instance="api:8000", job="api"}', "values": "1x25"}]
+
+
+def test_a_presence_alert_is_quiet_on_a_series_its_matchers_leave_out() -> None:
+    groups = synthesise(stack([_alert('model_drift_detected{model_id="m1"}', {})])).tests[0].groups
+    assert groups[1]["input_series"][0]["series"].startswith('model_drift_detected{instance="model:8001", '
+                                                             'job="model_service", model_id="not-m1"')
+
+
 def test_series_on_the_safe_side_do_not_fire() -> None:
     """The quiet group sits just below the threshold: lowering the threshold under it fails it."""
     require_tool("promtool")
@@ -146,7 +166,8 @@ def test_the_tests_read_a_copy_of_just_the_alerts_under_test() -> None:
 
 
 SKIPPED = [
-    ("no comparison", "up", {}, "not a comparison with a threshold"),
+    ("a rate with no comparison", "rate(http_requests_total[5m])", {}, "not a comparison with a threshold"),
+    ("absent of a rate", "absent(rate(http_requests_total[5m]))", {}, "absent() of something other than a selector"),
     ("arithmetic", "(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes > 0.9",
      {}, "the value side is not a selector"),
     ("clamp that changes the value", "clamp_max(http_requests_in_progress, 5) > 10", {},
