@@ -17,6 +17,7 @@ CHECK_ID = "tools/promtool-test"
 TESTS_DIR = "prometheus/tests/"
 SYNTHESISED = TESTS_DIR + "synthesised.yml"
 
+_OF_SEVERAL = re.compile(r" \(\d+ of \d+\)$")
 _FAILED = re.compile(r"^\s*FAILED:\s*$", re.MULTILINE)
 _GROUP_NAME = re.compile(r"^\s*name: (.*),\s*$")
 _ENTRY = re.compile(r"^\s*(?:alertname: (?P<alert>.*?)|expr: (?P<expr>\".*?\")), time: (?P<time>[^,]+),\s*(?P<rest>.*)$")
@@ -108,7 +109,7 @@ def _problems(stack: str, rel: str, output: str, sources: dict[str, SourceLocati
 def _alert_of(group: str | None) -> str | None:
     for suffix in (FIRES, QUIET):
         if group and group.endswith(suffix):
-            return group[: -len(suffix)]
+            return _OF_SEVERAL.sub("", group[: -len(suffix)])
     return None
 
 

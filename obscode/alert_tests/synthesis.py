@@ -16,6 +16,7 @@ labels over the labels the expression keeps, and its annotations rendered
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,10 @@ from obscode.model.rules import AlertRule, RuleFile
 from obscode.promql import Matcher
 from obscode.stack import Stack
 
-#: Synthesised test groups are named "<alert><suffix>": the runner maps failures back by it.
+_COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
+            "!=": operator.ne}
+#: Synthesised test groups are named "<alert><suffix>" ("<alert> (2 of 2)<suffix>" when several
+#: rules share the name): the runner maps failures back by it.
 FIRES = ": fires after for"
 QUIET = ": quiet on the safe side"
 
@@ -60,8 +64,14 @@ class Synthesis:
 class _Builder:
     """Builds the two test groups of one alert."""
 
-    def __init__(self, stack: Stack, catalog: StackCatalog, rule_file: RuleFile, alert: AlertRule) -> None:
+    def __init__(self, stack: Stack, catalog: StackCatalog, rule_file: RuleFile, alert: AlertRule,
+                 siblings: list[tuple[RuleFile, AlertRule]] | None = None, label: str = "") -> None:
         self.stack, self.catalog, self.rule_file, self.alert = stack, catalog, rule_file, alert
+        #: Other rules with the alert's name: promtool expects their alerts with this one's.
+        self.siblings = siblings or []
+        self.rules = [alert, *(rule for _file, rule in self.siblings)]
+        #: Tells this rule's groups from its siblings', e.g. " (2 of 2)".
+        self.label = label
         self.series_step = parse_duration(stack.global_config.evaluation_interval) / 1000
         group = next(g for g in rule_file.groups if any(r is alert for r in g.rules))
         self.rule_step = parse_duration(group.interval) / 1000 if group.interval else self.series_step
@@ -109,8 +119,40 @@ class _Builder:
                                 "alertname": self.alert.alert, "exp_alerts": []})
         checks_fire.append({"eval_time": _duration(fire_at), "alertname": self.alert.alert, "exp_alerts": [expected]})
         quiet = [{"eval_time": _duration(fire_at), "alertname": self.alert.alert, "exp_alerts": []}]
+        if self.siblings:
+            if longest or isinstance(shape, Quantile):
+                raise Unsupported(f"{len(self.rules)} rules are named {self.alert.alert} and their value side "
+                                  "reads a window: write an AlertTest")
+            self._expect_siblings(found, kept, checks_fire, fire_value, exact)
+            self._expect_siblings(found, kept, quiet, safe_value, exact)
         return [self._group(FIRES, self._series(shape, labels, firing, found, exact), checks_fire),
                 self._group(QUIET, self._series(shape, labels, [(safe_value, samples)], found, exact), quiet)]
+
+    def _expect_siblings(self, found: Comparison, kept: dict[str, str], checks: list[dict[str, Any]], value: float,
+                         exact: bool) -> None:
+        """Every rule of the name whose condition ``value`` meets fires once its own `for` has
+        passed (the value holds from the first sample)."""
+        rules = [(self.alert, found)]
+        for rule_file, rule in self.siblings:
+            other = alert_shape(rule.expr)
+            group = next(g for g in rule_file.groups if any(r is rule for r in g.rules))
+            step = parse_duration(group.interval) / 1000 if group.interval else self.series_step
+            if not isinstance(other, Comparison) or other.shape != found.shape or other.scaled != found.scaled \
+                    or step != self.rule_step:
+                raise Unsupported(f"{len(self.rules)} rules are named {self.alert.alert} with different value "
+                                  "sides or intervals: write an AlertTest")
+            rules.append((rule, other))
+        for check in checks:
+            at = parse_duration(check["eval_time"]) / 1000
+            expected = []
+            for rule, condition in rules:
+                if abs(value - condition.threshold) <= 1e-9 * max(1.0, abs(condition.threshold)):
+                    raise Unsupported(f"the rules named {self.alert.alert} have thresholds too close together")
+                holds = _COMPARE[condition.op](value, condition.threshold)
+                hold = parse_duration(rule.for_) / 1000 if rule.for_ else 0.0
+                if holds and at >= hold:
+                    expected.append(self._expected(kept, value if exact else None, rule))
+            check["exp_alerts"] = expected
 
     def _no_recorded(self, shape: Any) -> None:
         recorded = {r.record for _f, r in self.stack.recording_rules()}
@@ -166,7 +208,7 @@ class _Builder:
         return [self._group(FIRES, firing, fire), self._group(QUIET, left_out, quiet)]
 
     def _group(self, suffix: str, series: list[dict[str, str]], checks: list[dict[str, Any]]) -> dict[str, Any]:
-        group: dict[str, Any] = {"name": self.alert.alert + suffix, "interval": _duration(self.series_step)}
+        group: dict[str, Any] = {"name": self.alert.alert + self.label + suffix, "interval": _duration(self.series_step)}
         if self.external_labels:
             group["external_labels"] = dict(self.external_labels)
         group["input_series"] = series
@@ -174,7 +216,7 @@ class _Builder:
         return group
 
     def _prints_value(self) -> bool:
-        templates = [*self.alert.annotations.values(), *self.alert.labels.values()]
+        templates = [text for rule in self.rules for text in [*rule.annotations.values(), *rule.labels.values()]]
         return any(token in text for text in templates for token in ("$value", ".Value"))
 
     def _values(self, found: Comparison, exact: bool) -> tuple[float, float]:
@@ -259,7 +301,7 @@ class _Builder:
             if instance:
                 known.setdefault("instance", []).insert(0, instance)
         wanted = list(matchers) + names + grouping_labels(shape)
-        for text in [*self.alert.annotations.values(), *self.alert.labels.values()]:
+        for text in [text for rule in self.rules for text in [*rule.annotations.values(), *rule.labels.values()]]:
             wanted += labels_read(text)
         labels: dict[str, str] = {}
         for label in dict.fromkeys(wanted):
@@ -280,11 +322,12 @@ class _Builder:
                 return static.targets[0]
         return None
 
-    def _expected(self, kept: dict[str, str], value: float | None) -> dict[str, Any]:
+    def _expected(self, kept: dict[str, str], value: float | None, rule: AlertRule | None = None) -> dict[str, Any]:
+        rule = rule or self.alert
         data = TemplateData(labels=kept, external_labels=self.external_labels, external_url=None, value=value)
         try:
-            labels = {**kept, **{name: render(text, data) for name, text in self.alert.labels.items()}}
-            annotations = {name: render(text, data) for name, text in self.alert.annotations.items()}
+            labels = {**kept, **{name: render(text, data) for name, text in rule.labels.items()}}
+            annotations = {name: render(text, data) for name, text in rule.annotations.items()}
         except Unrenderable as exc:
             raise Unsupported(f"a label or annotation template: {exc}") from None
         out: dict[str, Any] = {"exp_labels": dict(sorted(labels.items()))}
@@ -427,20 +470,19 @@ def synthesise(stack: Stack) -> Synthesis:
     result = Synthesis()
     named = {name for test in stack.alert_tests for name in test.alertnames()}
     alerts = stack.alerts()
-    counts: dict[str, int] = {}
-    for _file, alert in alerts:
-        counts[alert.alert] = counts.get(alert.alert, 0) + 1
+    by_name: dict[str, list[tuple[RuleFile, AlertRule]]] = {}
+    for rule_file, alert in alerts:
+        by_name.setdefault(alert.alert, []).append((rule_file, alert))
     catalog: StackCatalog | None = None
     for rule_file, alert in alerts:
         if alert.alert in named:
             continue
-        if counts[alert.alert] > 1:
-            result.skipped.append(Skipped(alert, f"{counts[alert.alert]} rules are named {alert.alert}: "
-                                                 "promtool expects their alerts together; write an AlertTest"))
-            continue
+        same = by_name[alert.alert]
+        siblings = [(f, r) for f, r in same if r is not alert]
+        label = f" ({next(i for i, (_f, r) in enumerate(same) if r is alert) + 1} of {len(same)})" if siblings else ""
         catalog = catalog or StackCatalog(stack)
         try:
-            groups = _Builder(stack, catalog, rule_file, alert).build()
+            groups = _Builder(stack, catalog, rule_file, alert, siblings, label).build()
         except (Unsupported, ValueError) as exc:
             result.skipped.append(Skipped(alert, str(exc)))
             continue

@@ -125,6 +125,41 @@ def test_a_presence_alert_is_quiet_on_a_series_its_matchers_leave_out() -> None:
                                                              'job="model_service", model_id="not-m1"')
 
 
+def _pair(expr: str, warning: float, critical: float, value: str = "{{ $value }}") -> list[AlertRule]:
+    return [alert(f"{expr} > {warning}", name="Drift", severity="warning", for_="5m",
+                  annotations={"summary": f"drift {value} above {warning}"}),
+            alert(f"{expr} > {critical}", name="Drift", severity="critical", for_="1m",
+                  annotations={"summary": f"drift {value} above {critical}"})]
+
+
+def test_a_warning_and_critical_pair_expects_both_where_both_fire() -> None:
+    require_tool("promtool")
+    the_stack = stack(_pair("model_drift_score", 0.3, 0.5))
+    result = synthesise(the_stack)
+    assert [g["name"] for t in result.tests for g in t.groups] == [
+        "Drift (1 of 2): fires after for", "Drift (1 of 2): quiet on the safe side",
+        "Drift (2 of 2): fires after for", "Drift (2 of 2): quiet on the safe side"]
+    critical_fires = result.tests[1].groups[0]["alert_rule_test"]
+    assert [[a["exp_labels"]["severity"] for a in c["exp_alerts"]] for c in critical_fires] == [[], ["critical"]]
+    assert run_alert_tests("t", render(the_stack), the_stack) == []
+
+
+def test_a_pair_on_a_window_is_skipped() -> None:
+    result = synthesise(stack(_pair("rate(model_predictions_total[5m])", 1, 2, value="")))
+    assert result.tests == [] and "2 rules are named Drift and their value side reads a window" in result.skipped[0].reason
+
+
+def test_a_failure_of_a_pair_names_its_alert_and_line() -> None:
+    require_tool("promtool")
+    the_stack = stack(_pair("model_drift_score", 0.3, 0.5))
+    files = render(the_stack)
+    files["prometheus/tests/synthesised.yml"] = files["prometheus/tests/synthesised.yml"].replace(
+        b"severity: critical", b"severity: page")
+    found = run_alert_tests("t", files, the_stack)
+    assert found and found[0].obj == "synthesised test 'Drift (2 of 2): fires after for'"
+    assert found[0].source is not None and found[0].source.file.endswith("helpers.py")
+
+
 def test_series_on_the_safe_side_do_not_fire() -> None:
     """The quiet group sits just below the threshold: lowering the threshold under it fails it."""
     require_tool("promtool")
