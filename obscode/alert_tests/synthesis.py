@@ -79,6 +79,8 @@ class _Builder:
 
     def build(self) -> list[dict[str, Any]]:
         found = alert_shape(self.alert.expr)
+        if self.siblings and not isinstance(found, Comparison):
+            raise Unsupported(f"{len(self.rules)} rules are named {self.alert.alert}: write an AlertTest")
         if isinstance(found, Absence):
             return self._absence(found)
         if isinstance(found, Presence):

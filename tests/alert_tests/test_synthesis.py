@@ -149,6 +149,12 @@ def test_a_pair_on_a_window_is_skipped() -> None:
     assert result.tests == [] and "2 rules are named Drift and their value side reads a window" in result.skipped[0].reason
 
 
+def test_two_absent_rules_with_one_name_are_skipped() -> None:
+    rules = [alert('absent(up{job="api"})', name="Gone"), alert('absent(up{job="node"})', name="Gone")]
+    result = synthesise(stack(rules))
+    assert result.tests == [] and [s.reason for s in result.skipped] == ["2 rules are named Gone: write an AlertTest"] * 2
+
+
 def test_a_failure_of_a_pair_names_its_alert_and_line() -> None:
     require_tool("promtool")
     the_stack = stack(_pair("model_drift_score", 0.3, 0.5))
