@@ -396,7 +396,7 @@ def _division(lhs: Value, rhs: Value, modifier: Any, constant: bool) -> Value:
         share = _share(lhs.rated, rhs.rated)
         if share == "ratio":
             return Value(low=0, high=1, ratio=True, unit="ratio", kind=GAUGE, why=why,
-                         what=f"the ratio of {_without_range(lhs.rated.selector.text)} to {rhs.what}")
+                         what=f"the share of {_without_range(lhs.rated.selector.text)} in {rhs.what}")
         if share == "mean":
             family, unit = lhs.rated.family, lhs.rated.unit
             return Value(low=low, unit=unit, latency=is_latency(family, unit), kind=GAUGE, why=why,

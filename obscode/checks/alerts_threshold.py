@@ -146,7 +146,7 @@ def comparison_problems(query: Query, catalog: StackCatalog) -> Iterator[str]:
         always = _always(value, op, c)
         if value.ratio and c > 1 and always is not None:
             hint = f"; did you mean {c / 100:g} ({c:g}%)?" if c <= 100 else "; compare with a fraction, e.g. 0.05 for 5%"
-            yield f"{what} is a ratio between 0 and 1, so {op} {c:g} is always {str(always).lower()}{hint}"
+            yield f"{what} is a fraction between 0 and 1, so {op} {c:g} is always {str(always).lower()}{hint}"
             continue
         if always is None or value.constant or (always and _fires(side, catalog) != "all"):
             continue  # true for all it returns, but it returns series only where a condition holds: harmless

@@ -61,10 +61,10 @@ FAILING = [
      "did you mean 0.5? (> 500)"),
     ("milliseconds, the number first", f"250 < {LATENCY}", "250 s is 4.2 minutes — did you mean 0.25? (> 250)"),
     ("percent on an error share", f"{ERRORS} > 2",
-     'the ratio of http_requests_total{status=~"5.."} to http_requests_total is a ratio between 0 and 1, so > 2 '
+     'the share of http_requests_total{status=~"5.."} in http_requests_total is a fraction between 0 and 1, so > 2 '
      "is always false; did you mean 0.02 (2%)?"),
     ("percent on one minus a share", f"1 - {ERRORS} < 99",
-     "is a ratio between 0 and 1, so < 99 is always true; did you mean 0.99 (99%)?"),
+     "is a fraction between 0 and 1, so < 99 is always true; did you mean 0.99 (99%)?"),
     ("percent on a bucket share", 'sum(rate(http_request_duration_seconds_bucket{le="0.5"}[5m])) / '
                                   "sum(rate(http_request_duration_seconds_count[5m])) < 95",
      "so < 95 is always true; did you mean 0.95 (95%)?"),
@@ -132,7 +132,7 @@ def test_a_recorded_share_is_a_ratio() -> None:
                            expr='sum by (job) (rate(http_requests_total{status=~"5.."}[5m])) / '
                                 "sum by (job) (rate(http_requests_total[5m]))")
     found = messages(CHECK, stack([alert("job:http_errors:ratio_rate5m > 5")], records=[record]))
-    assert len(found) == 1 and "job:http_errors:ratio_rate5m is a ratio between 0 and 1, so > 5 is always false; " \
+    assert len(found) == 1 and "job:http_errors:ratio_rate5m is a fraction between 0 and 1, so > 5 is always false; " \
                                "did you mean 0.05 (5%)?" in found[0]
 
 
@@ -201,7 +201,7 @@ def test_absent_compared_with_zero_never_fires() -> None:
     ("clamp_max(rate(http_requests_total[5m]), 1) > 2",
      "> 2 is always false: clamp_max(rate(http_requests_total[5m]), 1) is between 0 and 1"),
     ("histogram_fraction(0, 0.3, rate(http_request_duration_seconds_bucket[5m])) > 5",
-     "histogram_fraction() of http_request_duration_seconds_bucket is a ratio between 0 and 1, so > 5 is always "
+     "histogram_fraction() of http_request_duration_seconds_bucket is a fraction between 0 and 1, so > 5 is always "
      "false; did you mean 0.05 (5%)?"),
     ("-rate(http_requests_total[5m]) > 0", "> 0 is always false: -rate(http_requests_total[5m]) is at most 0"),
 ])
