@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 import promql_parser as pp
 
-from obscode.catalog_index import StackCatalog, index
+from obscode.catalog_index import PER_TARGET_SERIES, StackCatalog, index
 from obscode.checks import CheckContext, Problem
 from obscode.expr_types import Value, as_selector, number
 from obscode.promql import walk
@@ -169,8 +169,8 @@ def _selected(node: object, catalog: StackCatalog) -> str:
     if selector is None or selector.name in ("ALERTS", "ALERTS_FOR_STATE"):
         return "filter"
     series = catalog.lookup(selector.name) if selector.name else None
-    if series is not None and series.counter_like:
-        return "all"
+    if series is not None and (series.counter_like or series.name in PER_TARGET_SERIES):
+        return "all"  # Prometheus writes up and scrape_* for every target at every scrape
     if any(m.label not in _TARGET_LABELS for m in selector.matchers):
         return "filter"
     return "all"

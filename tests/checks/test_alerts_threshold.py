@@ -98,6 +98,7 @@ FAILING = [
      "the alert expression has no condition"),
     ("no comparison: a counter selected by label", 'http_requests_total{status="500"}', "has no condition"),
     ("no comparison: a target's up", 'up{job="api"}', "has no condition"),
+    ("no comparison: up of some targets", 'up{env="prod"}', "has no condition"),
     ("no comparison on one side of or", "up == 0 or up", "has no condition"),
     ("a bool comparison is no condition", "up == bool 0",
      "the alert compares with bool, which returns 0 or 1 for every series instead of keeping those that meet "
