@@ -3,13 +3,14 @@
 
     .venv/bin/python -m tests.alert_tests.corpus
 
-Prints one line per mixin (alerts, synthesised, promtool problems) and the skip reasons by
-count. Takes minutes: it is a measurement, not part of the test suite."""
+Prints one line per mixin (alerts, synthesised, promtool problems), the time spent in
+promtool, and the skip reasons by count. Takes minutes: it is a measurement, not part of the test suite."""
 
 from __future__ import annotations
 
 import collections
 import tempfile
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -24,6 +25,7 @@ from tests.realworld import harness
 def run() -> None:
     reasons: collections.Counter[str] = collections.Counter()
     alerts = synthesised = failed = 0
+    seconds = 0.0
     for mixin in harness.mixins():
         rules = harness.rule_files(mixin)
         if not rules:
@@ -38,7 +40,9 @@ def run() -> None:
             built = build.build(folder)
             stack = built.loaded.stack
             synthesis = synthesise(stack)
+            start = time.perf_counter()
             problems = run_alert_tests(stack.name, built.files, stack)
+            seconds += time.perf_counter() - start
         alerts += len(stack.alerts())
         synthesised += len(synthesis.tests)
         failed += len(problems)
@@ -49,7 +53,8 @@ def run() -> None:
               f"{len(problems)} promtool problems", flush=True)
         for problem in problems:
             print(f"    {problem}")
-    print(f"total: {alerts} alerts, {synthesised} synthesised, {failed} promtool problems")
+    print(f"total: {alerts} alerts, {synthesised} synthesised, {failed} promtool problems, "
+          f"{seconds:.1f} s in promtool test rules")
     for reason, count in reasons.most_common():
         print(f"{count:5d} {reason}")
 
