@@ -2,7 +2,9 @@
 from (scrape jobs and their catalogs, Prometheus itself, recording rules), which labels it
 carries and which collector must run for it. Also how much of the world the catalogs
 cover: which jobs have none, and which name prefixes an exporter owns. The catalog checks
-look every selector up here."""
+look every selector up here. A recording rule's output gets the type and bounds of what its
+expression computes (:mod:`obscode.expr_types`); one whose name a catalog lists is kept in
+``shadowed`` and keeps the catalog's entry, with its labels open."""
 
 from __future__ import annotations
 

@@ -135,7 +135,7 @@ def _unlisted_value(name: str) -> Value:
     return Value(unit=unit, latency=latency, what=name)
 
 
-def _series_value(series: Any, selector: Selector, lookup: Lookup) -> Value:
+def _series_value(series: Any, lookup: Lookup) -> Value:
     name = series.name
     if series.type == "recorded":
         found = lookup.recorded(name)
@@ -188,7 +188,7 @@ def infer(node: Any, lookup: Lookup) -> Value:
         series = lookup.series(sel.name) if sel.name else None
         if series is None:
             return _unlisted_value(sel.name) if sel.name else UNKNOWN
-        return _series_value(series, sel, lookup)
+        return _series_value(series, lookup)
     value = number(node)
     if value is not None:
         return Value(low=value, high=value, constant=True, kind=GAUGE, why="it is a number")
