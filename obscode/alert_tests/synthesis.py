@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,7 +202,7 @@ class _Builder:
         for m in leaf.selector.matchers:
             if m.label == "__name__" or m.op not in ("=", "=~") or not labels.get(m.label):
                 continue
-            other = label_value(m.label, [Matcher(m.label, "!~" if m.op == "=~" else "!=", m.value)], [],
+            other = label_value([Matcher(m.label, "!~" if m.op == "=~" else "!=", m.value)], [],
                                 f"not-{labels[m.label]}")
             if other:
                 left_out = [{"series": _series_text(leaf.selector.name, {**labels, m.label: other}),
@@ -309,9 +310,11 @@ class _Builder:
         for label in dict.fromkeys(wanted):
             if label in ("le", "__name__"):
                 continue
-            value = label_value(label, matchers.get(label, []), known.get(label, []), f"{label}-1")
+            value = label_value(matchers.get(label, []), known.get(label, []), f"{label}-1")
             if value is None:
-                raise Unsupported(f"no value of label {label} satisfies the matchers {matchers.get(label)}")
+                written = ", ".join(str(m) for m in matchers.get(label, []))
+                raise Unsupported(f"no value of label {label} is known to satisfy {written} (regexes in RE2 "
+                                  "syntax Python reads otherwise, such as [[:alpha:]], are not tried)")
             if value:
                 labels[label] = value
         return labels
@@ -484,7 +487,9 @@ def synthesise(stack: Stack) -> Synthesis:
         label = f" ({next(i for i, (_f, r) in enumerate(same) if r is alert) + 1} of {len(same)})" if siblings else ""
         catalog = catalog or StackCatalog(stack)
         try:
-            groups = _Builder(stack, catalog, rule_file, alert, siblings, label).build()
+            with warnings.catch_warnings():  # Python's re on RE2 regexes: "possible nested set" for [[...
+                warnings.simplefilter("ignore", FutureWarning)
+                groups = _Builder(stack, catalog, rule_file, alert, siblings, label).build()
         except (Unsupported, ValueError) as exc:
             result.skipped.append(Skipped(alert, str(exc)))
             continue

@@ -102,9 +102,17 @@ def _sre_class(items: list[tuple[object, object]]) -> str:
     return f"[^{''.join(parts)}]"
 
 
-def label_value(label: str, matchers: list[Matcher], known: Iterable[str], default: str) -> str | None:
-    """A value of ``label`` every matcher accepts (``""``: the label is left out), preferring
-    the catalog's values, then ``default``; None when no value is found."""
+#: RE2 syntax Python's re reads otherwise ([[:alpha:]] is a set of ':', 'a', ... there):
+#: a value chosen by Python for such a regex may not match in Prometheus.
+_RE2_ONLY = ("[:", "\\p", "\\P", "\\Q", "\\z", "\\C")
+
+
+def label_value(matchers: list[Matcher], known: Iterable[str], default: str) -> str | None:
+    """A value every matcher (all on one label) accepts (``""``: the label is left out), preferring
+    the catalog's values, then ``default``; None when no value is found, or when a regex uses
+    syntax Python reads differently from Prometheus (RE2)."""
+    if any(m.op in ("=~", "!~") and any(token in m.value for token in _RE2_ONLY) for m in matchers):
+        return None
     candidates = list(known)
     for m in matchers:
         if m.op == "=":

@@ -225,6 +225,10 @@ SKIPPED = [
     ("$value of a rate", "rate(http_requests_total[5m]) > 1", {"summary": "{{ $value }}"}, "prints $value"),
     ("rate equal to a number", "rate(http_requests_total[5m]) == 2", {}, "other than 0"),
     ("recording rule", "job:up:sum < 1", {}, "reads recording rule job:up:sum"),
+    ("regex in RE2-only syntax", 'up{job=~"[[:alpha:]]+"} == 0', {},
+     'no value of label job is known to satisfy job=~"[[:alpha:]]+"'),
+    ("conflicting matchers", 'http_requests_total{status="500"} / http_requests_total{status="200"} > 0.5', {},
+     'no value of label status is known to satisfy status="500", status="200"'),
 ]
 
 
