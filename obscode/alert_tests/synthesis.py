@@ -493,5 +493,9 @@ def synthesise(stack: Stack) -> Synthesis:
         except (Unsupported, ValueError) as exc:
             result.skipped.append(Skipped(alert, str(exc)))
             continue
+        except Exception as exc:  # noqa: BLE001 - a shape obscode misreads must not stop generate
+            result.skipped.append(Skipped(alert, f"obscode could not synthesise a test ({type(exc).__name__}: {exc}); "
+                                                 "write an AlertTest, and report the expression"))
+            continue
         result.tests.append(Synthesised(alert, rule_file, groups))
     return result
