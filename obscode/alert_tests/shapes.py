@@ -36,6 +36,8 @@ class Leaf:
 
 @dataclass
 class Aggregation:
+    """``op by (by) (inner)`` or ``op without (without) (inner)``; neither: ``by=[]``."""
+
     op: str
     by: list[str] | None
     without: list[str] | None
@@ -104,11 +106,12 @@ def _value_shape(node: Any, under_quantile: bool = False) -> Any:
         op = str(node.op)
         if op not in _AGGREGATIONS or node.param is not None:
             raise Unsupported(f"aggregation {op} (only sum, avg, min and max are synthesised)")
-        modifier = node.modifier
-        labels = list(modifier.labels) if modifier is not None else []
-        by = modifier is not None and modifier.type == pp.AggModifierType.By
-        return Aggregation(op, labels if by else (None if modifier is not None else []),
-                           labels if modifier is not None and not by else None, _value_shape(node.expr, under_quantile))
+        modifier, inner = node.modifier, _value_shape(node.expr, under_quantile)
+        if modifier is None:
+            return Aggregation(op, [], None, inner)
+        if modifier.type == pp.AggModifierType.By:
+            return Aggregation(op, list(modifier.labels), None, inner)
+        return Aggregation(op, None, list(modifier.labels), inner)
     if isinstance(node, pp.BinaryExpr) and str(node.op) == "/":
         modifier = node.modifier
         if modifier is not None and (modifier.return_bool or not str(modifier.card).endswith("OneToOne")):
