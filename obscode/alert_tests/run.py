@@ -14,6 +14,8 @@ from obscode.errors import SourceLocation
 from obscode.stack import Stack
 
 CHECK_ID = "tools/promtool-test"
+#: Seconds one test file may take in promtool.
+TIMEOUT = 300.0
 TESTS_DIR = "prometheus/tests/"
 SYNTHESISED = TESTS_DIR + "synthesised.yml"
 
@@ -52,8 +54,15 @@ def run_alert_tests(stack_name: str, files: dict[str, bytes], stack: Stack | Non
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(content)
         for rel in tests:
-            proc = subprocess.run([promtool, "test", "rules", Path(rel).name], cwd=root / TESTS_DIR,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+            try:
+                proc = subprocess.run([promtool, "test", "rules", Path(rel).name], cwd=root / TESTS_DIR,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                problems.append(Problem(CHECK_ID, stack_name, rel, _test_object(rel, None, None),
+                                        f"promtool test rules did not finish within {TIMEOUT:g} s; shorten the "
+                                        "test's evaluation times or lengthen its interval",
+                                        source=sources.get(rel)))
+                continue
             if proc.returncode != 0:
                 output = proc.stdout.replace(str(root) + "/", "")
                 problems.extend(_problems(stack_name, rel, output, sources))

@@ -75,6 +75,18 @@ def test_a_file_promtool_cannot_read_is_one_problem_without_temporary_paths() ->
     assert "/tmp" not in found[0].message and "obscode-alert-tests-" not in found[0].message
 
 
+def test_a_test_that_runs_too_long_is_one_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("promtool")
+    from obscode.alert_tests import run
+
+    the_stack = _stack(_test(AlertExpectation(eval_time="30s", alertname="A")))
+    monkeypatch.setattr(run, "TIMEOUT", 0.001)
+    found = run_alert_tests("t", render(the_stack), the_stack)
+    assert [(p.obj, p.message) for p in found] == [(
+        "alert test busy", "promtool test rules did not finish within 0.001 s; shorten the test's evaluation "
+                           "times or lengthen its interval")]
+
+
 def test_without_test_files_nothing_runs() -> None:
     assert run_alert_tests("t", {"prometheus/rules/rules.yml": b"groups: []\n"}) == []
 
