@@ -37,6 +37,9 @@ _COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operato
             "!=": operator.ne}
 #: Synthesised test groups are named "<alert><suffix>" ("<alert> (2 of 2)<suffix>" when several
 #: rules share the name): the runner maps failures back by it.
+#: Alerts waiting longer than this (for, keep_firing_for) are not synthesised: promtool steps
+#: through every evaluation of the simulated time (45 days at 15s: minutes of CPU).
+MAX_SIMULATED_SECONDS = 86400.0
 FIRES = ": fires after for"
 QUIET = ": quiet on the safe side"
 
@@ -79,6 +82,10 @@ class _Builder:
         self.external_labels = dict(stack.global_config.external_labels)
 
     def build(self) -> list[dict[str, Any]]:
+        waits = [parse_duration(d) / 1000 for r in self.rules for d in (r.for_, r.keep_firing_for) if d]
+        if waits and max(waits) > MAX_SIMULATED_SECONDS:
+            raise Unsupported(f"for or keep_firing_for is longer than {_duration(MAX_SIMULATED_SECONDS)}: promtool "
+                              "would step through all of it (alerts/for reports such waits)")
         found = alert_shape(self.alert.expr)
         if self.siblings and not isinstance(found, Comparison):
             raise Unsupported(f"{len(self.rules)} rules are named {self.alert.alert}: write an AlertTest")

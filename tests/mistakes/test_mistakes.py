@@ -27,6 +27,9 @@ class Mistake:
     line: bool = True
 
 
+LATENCY = '    AlertRule(alert="HighLatency", for_="10m", labels={"severity": "warning"}, annotations=NOTES,'
+ERRORS = '    AlertRule(alert="HighErrorRatio", for_="5m", labels={"severity": "warning"}, annotations=NOTES,'
+DOWN = '    AlertRule(alert="ApiDown", for_="1m", labels={"severity": "critical"}, annotations=NOTES,'
 SLACK_ROUTE = "Route(matchers=['team=\"payments\"'], receiver=\"payments-slack\"),"
 
 MISTAKES = [
@@ -91,6 +94,34 @@ MISTAKES = [
     Mistake("slack receiver without a webhook URL",
             parts={"SLACK": 'Receiver(name="payments-slack", slack_configs=[SlackConfig(channel="#payments")]),  #!'},
             exit_code=2, expect=["receiver 'payments-slack' posts to Slack but has no webhook URL"]),
+    # -- thresholds and expressions that make sense
+    Mistake("latency threshold in milliseconds on a seconds histogram",
+            {LATENCY: LATENCY + "  #!", "rate(http_request_duration_seconds_bucket[5m]))) > 0.3": "rate(http_request_duration_seconds_bucket[5m]))) > 300"},
+            expect=["error[alerts/threshold]", "alert HighLatency", "seconds"]),
+    Mistake("error ratio threshold in percent",
+            {ERRORS: ERRORS + "  #!", "sum by (job, team) (rate(http_requests_total[5m])) > 0.02": "sum by (job, team) (rate(http_requests_total[5m])) > 2"},
+            expect=["error[alerts/threshold]", "alert HighErrorRatio", "0.02"]),
+    Mistake("quantile 99 instead of 0.99",
+            {LATENCY: LATENCY + "  #!", "histogram_quantile(0.99, sum by (le, job, team) (rate(http_request_duration_seconds_bucket[5m]))) > 0.3":
+             "histogram_quantile(99, sum by (le, job, team) (rate(http_request_duration_seconds_bucket[5m]))) > 0.3"},
+            expect=["alert HighLatency", "0.99"]),
+    Mistake("a threshold below zero on a non-negative metric",
+            {ERRORS: ERRORS + "  #!", "sum by (job, team) (rate(http_requests_total[5m])) > 0.02": "sum by (job, team) (rate(http_requests_total[5m])) > -0.02"},
+            expect=["error[alerts/threshold]", "alert HighErrorRatio", "always"]),
+    Mistake("an alert with no comparison",
+            {DOWN: DOWN + "  #!", "expr=\'up{job=\"api\"} == 0\'": "expr=\'up{job=\"api\"}\'"},
+            expect=["error[alerts/threshold]", "alert ApiDown"]),
+    Mistake("a for of 45 days",
+            {DOWN: DOWN.replace('for_="1m"', 'for_="45d"') + "  #!"},
+            expect=["error[alerts/for]", "alert ApiDown", "field 'for'"]),
+    Mistake("rate() over a recorded ratio",
+            parts={"RECORD": 'RecordingRule(record="job:http_errors:ratio_rate5m", expr=\'sum by (job) (rate(http_requests_total{status=~"5.."}[5m])) / sum by (job) (rate(http_requests_total[5m]))\'),\n'
+                             '    AlertRule(alert="ErrorsRising", labels={"severity": "warning"}, annotations=NOTES,  #!\n'
+                             '              expr="rate(job:http_errors:ratio_rate5m[10m]) > 0.01"),'},
+            expect=["error[promql/rate]", "alert ErrorsRising", "job:http_errors:ratio_rate5m"]),
+    Mistake("a recording rule that shadows a metric a catalog lists",
+            parts={"RECORD": 'RecordingRule(record="http_requests_total", expr="sum by (job) (rate(http_requests_total[5m]))"),  #!'},
+            expect=["error[rules/naming]", "http_requests_total", "instrumentation-http"]),
     # -- what only the real tools see: generate runs them too
     Mistake("broken annotation template",
             {'AlertRule(alert="ApiDown", for_="1m", labels={"severity": "critical"}, annotations=NOTES,':
