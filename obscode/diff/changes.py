@@ -9,7 +9,7 @@ Action = Literal["added", "removed", "changed"]
 
 #: Sections in the order a reviewer reads them.
 SECTIONS = (
-    "alerts", "recording rules", "rule groups", "scrape", "routes", "receivers",
+    "alerts", "recording rules", "rule groups", "alert tests", "scrape", "routes", "receivers",
     "inhibit rules", "alertmanager", "dashboards", "files",
 )
 

@@ -32,10 +32,24 @@ def _covered(path: str) -> bool:
     return any(path == c or (c.endswith("/") and path.startswith(c)) for c in COVERED)
 
 
+#: Alert tests (hand-written and synthesised) follow the rules they test: a reviewer needs to
+#: know which changed, not every sample of their input series.
+ALERT_TESTS_DIR = "prometheus/tests/"
+
+
 def diff_files(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
     changes = []
     for path in sorted((set(base) | set(head))):
         if _covered(path):
+            continue
+        if path.startswith(ALERT_TESTS_DIR):
+            name = path[len(ALERT_TESTS_DIR):].removesuffix(".yml")
+            if path not in head:
+                changes.append(Change("alert tests", "removed", name))
+            elif path not in base:
+                changes.append(Change("alert tests", "added", name))
+            elif _parsed(path, base[path]) != _parsed(path, head[path]):
+                changes.append(Change("alert tests", "changed", name))
             continue
         if path not in head:
             changes.append(Change("files", "removed", path))

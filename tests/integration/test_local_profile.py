@@ -32,11 +32,13 @@ def test_targets_point_at_local_ports(stacks: tuple) -> None:
 
 def test_alerts_keep_expressions_and_labels_and_shorten_for(stacks: tuple) -> None:
     production, stack = stacks
-    prod = {rule.alert: rule for _, rule in production.alerts()}
-    for _, rule in stack.alerts():
-        assert rule.expr == prod[rule.alert].expr
-        assert rule.labels == prod[rule.alert].labels
-        assert rule.for_ == shorten(prod[rule.alert].for_)
+    prod = [rule for _, rule in production.alerts()]
+    local = [rule for _, rule in stack.alerts()]
+    assert [rule.alert for rule in local] == [rule.alert for rule in prod]
+    for rule, original in zip(local, prod):
+        assert rule.expr == original.expr
+        assert rule.labels == original.labels
+        assert rule.for_ == shorten(original.for_)
 
 
 def test_routes_and_inhibition_are_production_receivers_are_webhooks(stacks: tuple) -> None:

@@ -65,7 +65,8 @@ def test_diff_reports_the_threshold_the_route_and_the_panel(repo: Path, tmp_path
 
     changes = report["stacks"][0]["changes"]
     assert [(c["section"], c["name"]) for c in changes] == [
-        ("alerts", "HighModelError"), ("routes", "reachability"), ("dashboards", "Model Performance (model-performance)")]
+        ("alerts", "HighModelError"), ("alert tests", "high-model-error"), ("routes", "reachability"),
+        ("dashboards", "Model Performance (model-performance)")]
     lines = markdown.splitlines()
     assert '  - threshold on `model_prediction_error{metric_type="mape"}`: `> 15` → `> 10`' in lines
     assert "  - annotations.description: `MAPE is above 15% for 30 minutes` → `MAPE is above 10% for 30 minutes`" in lines
@@ -73,11 +74,11 @@ def test_diff_reports_the_threshold_the_route_and_the_panel(repo: Path, tmp_path
             " — alerts: DataDriftDetected, HighModelError, SlowPredictions") in lines
     assert '  - panel "Prediction Latency (p95)" moved: `x=12 y=12` → `x=12 y=28`' in lines
     # The MAPE threshold also colours two panels: the diff shows that consequence, nothing else.
-    dashboard_fields = [f["field"] for f in changes[2]["fields"]]
+    dashboard_fields = [f["field"] for f in changes[3]["fields"]]
     others = [f for f in dashboard_fields if f != 'panel "Prediction Latency (p95)" moved']
     assert others and all(f.startswith(('panel "Model MAPE (%)" ', 'panel "Worst MAPE" ')) and "thresholds" in f
                           for f in others), others
-    assert "3 changes in 1 stack." in markdown
+    assert "4 changes in 1 stack." in markdown
     pictures = tmp_path / "pictures" / "quantis"
     assert "model-performance.before.svg" in markdown
     after = (pictures / "model-performance.after.svg").read_text()
