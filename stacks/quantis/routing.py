@@ -25,8 +25,8 @@ def alertmanager(config=CONFIG) -> AlertmanagerConfig:
             receiver="team-email",
             routes=[
                 # Critical alerts page, and keep routing so model alerts also reach data science.
-                Route(match={"severity": "critical"}, receiver="pager", continue_=True),
-                Route(match={"category": "model"}, receiver="data-science-team"),
+                Route(matchers=['severity="critical"'], receiver="pager", continue_=True),
+                Route(matchers=['category="model"'], receiver="data-science-team"),
             ],
         ),
         receivers=[
@@ -40,7 +40,7 @@ def alertmanager(config=CONFIG) -> AlertmanagerConfig:
             ]),
         ],
         inhibit_rules=[
-            InhibitRule(source_match={"severity": "critical"}, target_match={"severity": "warning"},
+            InhibitRule(source_matchers=['severity="critical"'], target_matchers=['severity="warning"'],
                         equal=["alertname", "service"]),
         ],
     )

@@ -46,8 +46,8 @@ def _scenario_repo(tmp_path: Path) -> Path:
     git(repo, "checkout", "-q", "-b", "tighter-model-alerts")
     quantis = repo / "stacks" / "quantis"
     _replace(quantis / "config.py", "model_mape_percent_above: float = 15 ", "model_mape_percent_above: float = 10 ")
-    _replace(quantis / "routing.py", 'Route(match={"category": "model"}, receiver="data-science-team")',
-             'Route(match={"category": "model", "severity": "critical"}, receiver="data-science-team")')
+    _replace(quantis / "routing.py", 'Route(matchers=[\'category="model"\'], receiver="data-science-team")',
+             'Route(matchers=[\'category="model"\', \'severity="critical"\'], receiver="data-science-team")')
     _replace(quantis / "dashboards" / "model_performance.py", "grid(12, 12, HALF)", "grid(12, 28, HALF)")
     _run(repo, "generate", "quantis")
     return repo
