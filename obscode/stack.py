@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from obscode.errors import caller_location
 from obscode.model.alert_tests import AlertTest
 from obscode.model.alertmanager import AlertmanagerConfig
 from obscode.model.base import CheckIds, FieldError, Model
@@ -110,7 +112,9 @@ class Stack(Model):
     def _resolve_catalogs(cls, value: Any) -> Any:
         if not isinstance(value, dict):
             return value
-        return {job: [resolve_catalog(ref) for ref in refs] if isinstance(refs, (list, tuple)) else refs
+        where = caller_location()
+        base = Path(where.file).resolve().parent if where is not None else None
+        return {job: [resolve_catalog(ref, base) for ref in refs] if isinstance(refs, (list, tuple)) else refs
                 for job, refs in value.items()}
 
     @model_validator(mode="after")

@@ -309,15 +309,23 @@ def shipped(name: str) -> Catalog:
 INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentation-model": instrumentation_model}
 
 
-def resolve(ref: "Catalog | str | Path") -> Catalog:
+def resolve(ref: "Catalog | str | Path", base: Path | None = None) -> Catalog:
     """A catalog object; ``instrumentation-http`` or ``instrumentation-model``; a shipped
     catalog's name (``node-exporter``, ``kube-state-metrics``, ``prometheus``, ...); or a path to
-    a YAML catalog file."""
+    a YAML catalog file. A relative path is read from ``base`` (the stack's folder), so a stack
+    generates the same wherever ``obscode`` runs."""
     if isinstance(ref, Catalog):
         return ref
     text = str(ref)
     if isinstance(ref, Path) or text.endswith((".yml", ".yaml")):
-        return load_yaml(text)
+        path = Path(text)
+        if not path.is_absolute() and base is not None:
+            path = base / path
+            if not path.is_file():
+                raise DefinitionError(obj=f"catalog file {text}", field=None,
+                                      message=f"not found in the stack's folder ({path}); catalog paths are "
+                                              "relative to the folder of the file that builds the Stack")
+        return load_yaml(path)
     if text in INSTRUMENTATION:
         return INSTRUMENTATION[text]()
     return shipped(text)
