@@ -13,6 +13,11 @@ from obscode.model.alertmanager import (
     AlertmanagerConfig, AlertmanagerGlobal, EmailConfig, InhibitRule, Matcher, PagerdutyConfig,
     Receiver, Route, SlackConfig, TimeInterval, TimeRange, WebhookConfig,
 )
+from obscode.model.integrations import (
+    DiscordConfig, IncidentioConfig, JiraConfig, MSTeamsConfig, MSTeamsV2Config, OpsgenieConfig, OpsgenieResponder,
+    PushoverConfig, RocketchatConfig, SigV4Config, SNSConfig, TelegramConfig, VictorOpsConfig, WebexConfig,
+    WechatConfig,
+)
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup
 from obscode.model.scrape import (
     AlertmanagerEndpoint, BasicAuth, GlobalConfig, KubernetesSDConfig, PrometheusConfig,
@@ -22,10 +27,12 @@ from obscode.model.secrets import SecretRef
 from obscode.stack import Stack
 
 __all__ = [
-    "AlertExpectation", "AlertRule", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint",
-    "AlertmanagerGlobal", "BasicAuth", "EmailConfig", "ExpectedAlert", "ExpectedSample", "ExprExpectation",
-    "GlobalConfig", "InhibitRule", "InputSeries", "KubernetesSDConfig", "Matcher", "PagerdutyConfig",
-    "PrometheusConfig", "Receiver", "RecordingRule", "RelabelConfig", "Route", "RuleFile", "RuleGroup",
-    "ScrapeConfig", "SecretRef", "SlackConfig", "Stack", "StaticConfig", "TimeInterval", "TimeRange",
-    "WebhookConfig",
+    "AlertExpectation", "AlertRule", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint", "AlertmanagerGlobal",
+    "BasicAuth", "DiscordConfig", "EmailConfig", "ExpectedAlert", "ExpectedSample", "ExprExpectation",
+    "GlobalConfig", "IncidentioConfig", "InhibitRule", "InputSeries", "JiraConfig", "KubernetesSDConfig",
+    "MSTeamsConfig", "MSTeamsV2Config", "Matcher", "OpsgenieConfig", "OpsgenieResponder", "PagerdutyConfig",
+    "PrometheusConfig", "PushoverConfig", "Receiver", "RecordingRule", "RelabelConfig", "RocketchatConfig", "Route",
+    "RuleFile", "RuleGroup", "SNSConfig", "ScrapeConfig", "SecretRef", "SigV4Config", "SlackConfig", "Stack",
+    "StaticConfig", "TelegramConfig", "TimeInterval", "TimeRange", "VictorOpsConfig", "WebexConfig", "WebhookConfig",
+    "WechatConfig",
 ]

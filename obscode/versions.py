@@ -100,6 +100,38 @@ FEATURES: dict[str, Feature] = {
     "msteamsv2_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Microsoft Teams integration based on Flows #4024"),
     "rocketchat_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Rocket.Chat integration #3600"),
     "jira_configs": Feature("Alertmanager", "0.28", "0.28.0: Add a new Jira integration #3590"),
+    "incidentio_configs": Feature("Alertmanager", "0.29", "0.29.0: Add incident.io notifier #4372"),
+    # Alertmanager integration secrets read from files (before these, only inline)
+    "opsgenie api_key_file": Feature("Alertmanager", "0.24", "0.24.0: Add opsgenie_api_key_file field to the global "
+                                     "configuration #2728"),
+    "victorops api_key_file": Feature("Alertmanager", "0.25", "0.25.0: Add support for reading VictorOps API key "
+                                      "from file #3111"),
+    "telegram bot_token_file": Feature("Alertmanager", "0.26", "0.26.0: Telegram Integration: Support bot_token_file "
+                                       "for loading this secret from a file #3226"),
+    "pushover key files": Feature("Alertmanager", "0.26", "0.26.0: Pushover Integration: Support user_key_file and "
+                                  "token_file for loading this secret from a file #3200"),
+    "discord webhook_url_file": Feature("Alertmanager", "0.27", "0.27.0: Discord Integration: Introduced support for "
+                                        "webhook_url_file #3555"),
+    "msteams webhook_url_file": Feature("Alertmanager", "0.27", "0.27.0: Microsoft Teams Integration: Introduced "
+                                        "support for webhook_url_file #3555"),
+    "wechat api_secret_file": Feature("Alertmanager", "0.31", "0.31.0: wechat: Add config directive to pass api secret "
+                                      "via file #4734"),
+    "global telegram_bot_token": Feature("Alertmanager", "0.31", "0.31.0: telegram: Support global bot token #4823"),
+}
+
+#: Global Alertmanager fields, by the feature that brought them (the integration they serve,
+#: or the file variant of a secret: obscode writes every global secret as ``*_file``).
+GLOBAL_FEATURES: dict[str, str] = {
+    "opsgenie_api_key": "opsgenie api_key_file",
+    "victorops_api_key": "victorops api_key_file",
+    "telegram_api_url": "telegram_configs",
+    "telegram_bot_token": "global telegram_bot_token",
+    "webex_api_url": "webex_configs",
+    "wechat_api_secret": "wechat api_secret_file",
+    "jira_api_url": "jira_configs",
+    "rocketchat_api_url": "rocketchat_configs",
+    "rocketchat_token_id": "rocketchat_configs",
+    "rocketchat_token": "rocketchat_configs",
 }
 
 #: Names of the gated PromQL functions (a quick test before walking an expression's tree).
@@ -278,11 +310,17 @@ def _receiver_uses(config: Any) -> Iterator[_Use]:
     if config.global_.smtp_auth_password is not None:
         yield _Use("smtp auth_password_file", "alertmanager global", "smtp_auth_password", (), config.global_.source,
                    "smtp_auth_password (written as smtp_auth_password_file)")
+    for name, feature in GLOBAL_FEATURES.items():
+        if getattr(config.global_, name) is not None:
+            secret = name in config.global_.SECRETS
+            yield _Use(feature, "alertmanager global", name, (), config.global_.source,
+                       f"{name} (written as {name}_file)" if secret else name)
     for receiver in config.receivers:
         ctx = (f"receiver {receiver.name}",)
         for name in FEATURES:
             if name.endswith("_configs") and getattr(receiver, name, None):
                 yield _Use(name, f"receiver {receiver.name}", name, (), receiver.source)
+        yield from _integration_secret_uses(receiver, ctx)
         for email in receiver.email_configs:
             if email.auth_password is not None:
                 yield _Use("smtp auth_password_file", "email_config", "auth_password", ctx, email.source,
@@ -300,6 +338,19 @@ def _receiver_uses(config: Any) -> Iterator[_Use]:
             if webhook.url_file is not None:
                 yield _Use("webhook url_file", "webhook_config", "url_file", ctx, webhook.source,
                            "url_file (a secret webhook address read from a file)")
+
+
+def _integration_secret_uses(receiver: Any, ctx: tuple[str, ...]) -> Iterator[_Use]:
+    """Secrets written as a ``*_file`` that the integration read only inline at first."""
+    from obscode.model.integrations import INTEGRATIONS
+
+    for name in INTEGRATIONS:
+        for config in getattr(receiver, name):
+            for secret, feature in type(config).secrets.items():
+                if feature and getattr(config, secret) is not None:
+                    yield _Use(feature, config.kind, secret, ctx, config.source,
+                               f"{secret} (written as {secret}_file; earlier releases read it only inline, "
+                               "which would put the secret in the generated file)")
 
 
 def feature_uses(stack: Any) -> Iterator[_Use]:

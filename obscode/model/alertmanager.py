@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Literal
+from typing import Any, ClassVar, Iterator, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from obscode.model import text
 from obscode.model.base import FieldError, Model
 from obscode.model.duration import Duration
+from obscode.model.integrations import (
+    DiscordConfig, IncidentioConfig, JiraConfig, MSTeamsConfig, MSTeamsV2Config, OpsgenieConfig,
+    PushoverConfig, RocketchatConfig, SNSConfig, TelegramConfig, VictorOpsConfig, WebexConfig, WechatConfig,
+)
 from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
 
 _MATCHER = re.compile(
@@ -359,10 +363,27 @@ class Receiver(Model):
     pagerduty_configs: list[PagerdutyConfig] = Field(default_factory=list)
     slack_configs: list[SlackConfig] = Field(default_factory=list)
     webhook_configs: list[WebhookConfig] = Field(default_factory=list)
+    opsgenie_configs: list[OpsgenieConfig] = Field(default_factory=list)
+    msteams_configs: list[MSTeamsConfig] = Field(default_factory=list)
+    msteamsv2_configs: list[MSTeamsV2Config] = Field(default_factory=list)
+    telegram_configs: list[TelegramConfig] = Field(default_factory=list)
+    discord_configs: list[DiscordConfig] = Field(default_factory=list)
+    webex_configs: list[WebexConfig] = Field(default_factory=list)
+    sns_configs: list[SNSConfig] = Field(default_factory=list)
+    victorops_configs: list[VictorOpsConfig] = Field(default_factory=list)
+    pushover_configs: list[PushoverConfig] = Field(default_factory=list)
+    wechat_configs: list[WechatConfig] = Field(default_factory=list)
+    jira_configs: list[JiraConfig] = Field(default_factory=list)
+    rocketchat_configs: list[RocketchatConfig] = Field(default_factory=list)
+    incidentio_configs: list[IncidentioConfig] = Field(default_factory=list)
+
+    def integrations(self) -> list[str]:
+        """The receiver's ``*_configs`` fields, in the order they are written."""
+        return [name for name in type(self).model_fields if name.endswith("_configs")]
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
-        for name in ("email_configs", "pagerduty_configs", "slack_configs", "webhook_configs"):
+        for name in self.integrations():
             configs = getattr(self, name)
             if configs:
                 out[name] = [c.render() for c in configs]
@@ -420,8 +441,29 @@ class AlertmanagerGlobal(Model):
     smtp_require_tls: bool | None = None
     slack_api_url: SecretRef | None = None
     pagerduty_url: str | None = None
+    opsgenie_api_url: str | None = None
+    opsgenie_api_key: SecretRef | None = None
+    victorops_api_url: str | None = None
+    victorops_api_key: SecretRef | None = None
+    telegram_api_url: str | None = None
+    telegram_bot_token: SecretRef | None = None
+    webex_api_url: str | None = None
+    wechat_api_url: str | None = None
+    wechat_api_secret: SecretRef | None = None
+    wechat_api_corp_id: str | None = None
+    jira_api_url: str | None = None
+    rocketchat_api_url: str | None = None
+    rocketchat_token_id: SecretRef | None = None
+    rocketchat_token: SecretRef | None = None
 
-    @field_validator("smtp_auth_password", "slack_api_url", mode="before")
+    #: Global secrets, written as ``<name>_file``.
+    SECRETS: ClassVar[tuple[str, ...]] = (
+        "smtp_auth_password", "slack_api_url", "opsgenie_api_key", "victorops_api_key", "telegram_bot_token",
+        "wechat_api_secret", "rocketchat_token_id", "rocketchat_token")
+
+    @field_validator("smtp_auth_password", "slack_api_url", "opsgenie_api_key", "victorops_api_key",
+                     "telegram_bot_token", "wechat_api_secret", "rocketchat_token_id", "rocketchat_token",
+                     mode="before")
     @classmethod
     def check_secret(cls, value: Any, info: Any) -> Any:
         return value if value is None else secret_field(value, info.field_name, _AM)
@@ -438,7 +480,41 @@ class AlertmanagerGlobal(Model):
             out["slack_api_url_file"] = file_only(self.slack_api_url, _AM)
         if self.pagerduty_url:
             out["pagerduty_url"] = self.pagerduty_url
+        for name in type(self).model_fields:
+            if name.split("_", 1)[0] in ("opsgenie", "victorops", "telegram", "webex", "wechat", "jira", "rocketchat"):
+                value = getattr(self, name)
+                if value is not None:
+                    out[f"{name}_file" if name in self.SECRETS else name] = (
+                        file_only(value, _AM) if name in self.SECRETS else value)
         return out
+
+
+#: Integration field -> (receiver config fields, global fields) one of which must be set, and
+#: what is missing in words.
+_NEEDS_GLOBAL: dict[str, list[tuple[str, str, str]]] = {
+    "opsgenie_configs": [("api_key", "opsgenie_api_key", "an Opsgenie API key")],
+    "victorops_configs": [("api_key", "victorops_api_key", "a VictorOps API key")],
+    "telegram_configs": [("bot_token", "telegram_bot_token", "a Telegram bot token")],
+    "wechat_configs": [("api_secret", "wechat_api_secret", "a WeChat API secret"),
+                       ("corp_id", "wechat_api_corp_id", "a WeChat corp id")],
+    "jira_configs": [("api_url", "jira_api_url", "a Jira API URL")],
+    "rocketchat_configs": [("token_id", "rocketchat_token_id", "a Rocket.Chat token id"),
+                           ("token", "rocketchat_token", "a Rocket.Chat token")],
+}
+
+
+def _integrations_have_their_globals(receivers: list[Receiver], global_: AlertmanagerGlobal) -> None:
+    """Each integration has what Alertmanager needs, from its own config or the global one."""
+    for receiver in receivers:
+        for integration, needs in _NEEDS_GLOBAL.items():
+            for config in getattr(receiver, integration):
+                for own, shared, what in needs:
+                    if getattr(config, own) is None and getattr(global_, shared) is None:
+                        secret = own in type(config).secrets
+                        give = f"{own}=SecretRef(file=...)" if secret else f"{own}=..."
+                        raise FieldError("receivers", f"receiver {receiver.name!r}: its {config.kind} has no "
+                                                      f"{what}: give the {config.kind} {give} or global {shared}",
+                                         source=config.source or receiver.source)
 
 
 class AlertmanagerConfig(Model):
@@ -478,6 +554,7 @@ class AlertmanagerConfig(Model):
                     raise FieldError("receivers", f"receiver {receiver.name!r} posts to Slack but has no webhook URL: "
                                                   "give the slack config api_url=SecretRef(file=...) or global "
                                                   "slack_api_url", source=slack.source or receiver.source)
+        _integrations_have_their_globals(self.receivers, self.global_)
         if not self.route.receiver:
             raise ValueError("the root route needs a receiver: the default for alerts no child route takes")
         if self.route.matchers:
