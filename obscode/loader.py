@@ -11,6 +11,7 @@ from types import ModuleType
 
 from obscode.errors import DefinitionError, SourceLocation, UsageError, traceback_location
 from obscode.grafana.recording import recording
+from obscode.profiles import profiles_of
 from obscode.stack import Stack
 
 STACKS_DIR = Path("stacks")
@@ -87,7 +88,8 @@ def load(arg: str | Path, profile: str | None = None) -> LoadedStack:
     if not isinstance(stack, Stack):
         raise UsageError(f"stack {label} ({path}) must define `stack = obscode.Stack(...)` at module level")
     if profile is not None:
-        profiles: dict[str, Callable[[Stack], Stack]] = getattr(module, "profiles", {}) or {}
+        # The generic profiles (obscode.profiles) apply to every stack; the module's own win by name.
+        profiles: dict[str, Callable[[Stack], Stack]] = profiles_of(module)
         if profile not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
             raise UsageError(f"stack {label} has no profile {profile!r} (profiles: {known})")
@@ -98,4 +100,6 @@ def load(arg: str | Path, profile: str | None = None) -> LoadedStack:
             exc.stack = exc.stack or label
             exc.source = exc.source or traceback_location(exc.__traceback__)
             raise
+        except UsageError as exc:
+            raise UsageError(f"stack {label}, profile {profile}: {exc}") from None
     return LoadedStack(stack=stack, path=path, module=module)
