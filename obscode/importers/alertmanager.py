@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from obscode.model.alertmanager import (
     AlertmanagerConfig, AlertmanagerGlobal, EmailConfig, InhibitRule, Matcher, PagerdutyConfig, Receiver,
     Route, SlackConfig, TimeInterval, TimeRange, WebhookConfig,
 )
+from obscode.model.integrations import INTEGRATIONS, Integration, OpsgenieResponder, SigV4Config
 from obscode.model.secrets import looks_like_secret
 
 SECRETS_DIR = "/etc/alertmanager/secrets"
@@ -138,6 +140,122 @@ def _webhook(data: Any, ctx: Context, line: int, index: int) -> Obj | None:
                        "webhook_config")
 
 
+_DURATIONS = ("retry", "expire", "reopen_duration", "timeout")
+_NESTED: dict[str, tuple[str, type, dict[str, Field]]] = {
+    "responders": ("objects", OpsgenieResponder, {k: Field(k) for k in ("id", "name", "username", "type")}),
+    "sigv4": ("object", SigV4Config, {k: Field(k) for k in ("region", "access_key", "profile", "role_arn")}
+              | {"secret_key": Field("secret_key", "raw")}),
+}
+
+
+def _kind(name: str, annotation: Any) -> str:
+    """The importer field kind of a model field's annotation (``int | None`` -> int)."""
+    if name in _DURATIONS:
+        return "duration"
+    types = [t for t in typing.get_args(annotation) if t is not type(None)] or [annotation]
+    base, origin = types[0], typing.get_origin(types[0])
+    if base is bool:
+        return "bool"
+    if base is int:
+        return "int"
+    if origin is dict:
+        return "mapping" if typing.get_args(base)[1] is str else "raw"
+    if origin is list:
+        return "texts"
+    return "text"
+
+
+def _integration_table(cls: type[Integration]) -> dict[str, Field]:
+    """How an integration's YAML keys read into ``cls``: derived from its fields and secrets."""
+    table: dict[str, Field] = {}
+    for name, info in cls.model_fields.items():
+        if name == "ignore" or name in cls.http_fields:
+            continue
+        key = info.alias or name
+        if name in cls.secrets:
+            table[key] = Field(name, "secret", what=f"the {cls.kind} {name}")
+            table[f"{key}_file"] = Field(name, "secret_file")
+        elif name in _NESTED:
+            kind, nested, fields = _NESTED[name]
+            reader = _nested_reader(nested, fields)
+            table[key] = Field(name, kind, read=reader if kind == "objects" else
+                               lambda v, c, line, r=reader: r(v, c, line, 0))
+        else:
+            table[key] = Field(name, _kind(name, info.annotation))
+    if cls.http_fields:
+        table["http_config"] = Field("http_config", "raw")
+    return table
+
+
+def _nested_reader(cls: type, table: dict[str, Field]) -> Any:
+    def read(data: Any, ctx: Context, line: int, index: int) -> Obj | None:
+        return read_object(data, cls, table, ctx, line, cls.kind)
+    return read
+
+
+#: Where http_config authentication lands in the typed config: (http_config block, key) -> field.
+_HTTP_AUTH = {
+    "webex_config": {("authorization", "credentials"): "bot_token"},
+    "jira_config": {("authorization", "credentials"): "bearer_token", ("basic_auth", "username"): "username",
+                    ("basic_auth", "password"): "api_token"},
+}
+
+
+def _lift_http_auth(data: Mapping, cls: type[Integration], ctx: Context, line: int) -> Mapping | None:
+    """``data`` with the authentication of its ``http_config`` as the config's own fields (the
+    only http_config keys obscode models for Webex and Jira)."""
+    http = data.get("http_config")
+    if http is None:
+        return data
+    lifted = Mapping()
+    lifted.line = data.line
+    for key in data:
+        if key != "http_config":
+            lifted[key] = data[key]
+            lifted.key_lines[key] = data.line_of(key)
+            if key in data.raw:
+                lifted.raw[key] = data.raw[key]
+    known = _HTTP_AUTH[cls.kind]
+    modelled = ", ".join(f"{b}.{k}" for b, k in known)
+    for block_name in http if isinstance(http, Mapping) else []:
+        block = http[block_name]
+        for key in block if isinstance(block, Mapping) else [None]:
+            if block_name == "authorization" and key == "type":
+                continue  # Bearer, the default
+            field = known.get((block_name, key.removesuffix("_file") if key else ""))
+            if field is None:
+                ctx.report.error(ctx.file, http.line_of(block_name),
+                                 f"{cls.kind}, field 'http_config.{block_name}{'.' + key if key else ''}' cannot be "
+                                 f"expressed by obscode's {cls.__name__} (it models the authentication: {modelled})")
+                return None
+            target = field + ("_file" if key.endswith("_file") else "")
+            lifted[target] = block[key]
+            lifted.key_lines[target] = block.line_of(key)
+            if key in block.raw:
+                lifted.raw[target] = block.raw[key]
+    return lifted
+
+
+def _integration_reader(cls: type[Integration], kind: str) -> Any:
+    table = _integration_table(cls)
+    table.pop("http_config", None)
+    for field in cls.http_fields:
+        if field in cls.secrets:
+            table[field] = Field(field, "secret", what=f"the {cls.kind} {field}")
+            table[f"{field}_file"] = Field(field, "secret_file")
+        else:
+            table[field] = Field(field)
+
+    def read(data: Any, ctx: Context, line: int, index: int) -> Obj | None:
+        inner = ctx.within(f"{kind}{index + 1 if index else ''}")
+        if isinstance(data, Mapping) and cls.http_fields:
+            data = _lift_http_auth(data, cls, inner, line)
+            if data is None:
+                return None
+        return read_object(data, cls, table, inner, line, cls.kind)
+    return read
+
+
 def _receiver(data: Any, ctx: Context, line: int, index: int) -> Obj | None:
     name = data.get("name") if isinstance(data, Mapping) else None
     inner = ctx.within(str(name or f"receiver-{index + 1}"))
@@ -148,6 +266,8 @@ def _receiver(data: Any, ctx: Context, line: int, index: int) -> Obj | None:
                                    read=_config_reader(PagerdutyConfig, _PAGERDUTY, "pagerduty")),
         "slack_configs": Field("slack_configs", "objects", read=_config_reader(SlackConfig, _SLACK, "slack")),
         "webhook_configs": Field("webhook_configs", "objects", read=_webhook),
+        **{name: Field(name, "objects", read=_integration_reader(cls, name.removesuffix("_configs")))
+           for name, cls in INTEGRATIONS.items()},
     }
     return read_object(data, Receiver, table, inner, line, f"receiver {name}" if name else "receiver")
 
@@ -195,6 +315,10 @@ _GLOBAL = {
     "slack_api_url": Field("slack_api_url", "secret", what="the Slack webhook URL"),
     "slack_api_url_file": Field("slack_api_url", "secret_file"),
     "pagerduty_url": Field("pagerduty_url"),
+    **{name: Field(name) for name in ("opsgenie_api_url", "victorops_api_url", "telegram_api_url", "webex_api_url",
+                                      "wechat_api_url", "wechat_api_corp_id", "jira_api_url", "rocketchat_api_url")},
+    **{key: Field(name, kind, what=f"the global {name}") for name in AlertmanagerGlobal.SECRETS[2:]
+       for key, kind in ((name, "secret"), (f"{name}_file", "secret_file"))},
 }
 
 
