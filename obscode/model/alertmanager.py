@@ -492,14 +492,14 @@ class AlertmanagerGlobal(Model):
 #: Integration field -> (receiver config fields, global fields) one of which must be set, and
 #: what is missing in words.
 _NEEDS_GLOBAL: dict[str, list[tuple[str, str, str]]] = {
-    "opsgenie_configs": [("api_key", "opsgenie_api_key", "an Opsgenie API key")],
-    "victorops_configs": [("api_key", "victorops_api_key", "a VictorOps API key")],
-    "telegram_configs": [("bot_token", "telegram_bot_token", "a Telegram bot token")],
-    "wechat_configs": [("api_secret", "wechat_api_secret", "a WeChat API secret"),
-                       ("corp_id", "wechat_api_corp_id", "a WeChat corp id")],
-    "jira_configs": [("api_url", "jira_api_url", "a Jira API URL")],
-    "rocketchat_configs": [("token_id", "rocketchat_token_id", "a Rocket.Chat token id"),
-                           ("token", "rocketchat_token", "a Rocket.Chat token")],
+    "opsgenie_configs": [("api_key", "opsgenie_api_key", "Opsgenie API key")],
+    "victorops_configs": [("api_key", "victorops_api_key", "VictorOps API key")],
+    "telegram_configs": [("bot_token", "telegram_bot_token", "Telegram bot token")],
+    "wechat_configs": [("api_secret", "wechat_api_secret", "WeChat API secret"),
+                       ("corp_id", "wechat_api_corp_id", "WeChat corp id")],
+    "jira_configs": [("api_url", "jira_api_url", "Jira API URL")],
+    "rocketchat_configs": [("token_id", "rocketchat_token_id", "Rocket.Chat token id"),
+                           ("token", "rocketchat_token", "Rocket.Chat token")],
 }
 
 
