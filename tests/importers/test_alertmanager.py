@@ -103,12 +103,12 @@ def test_a_secret_file_reference_is_kept_as_it_is(tmp_path: Path) -> None:
 
 def test_a_field_obscode_cannot_express_is_an_error_at_its_line_and_nothing_is_written(tmp_path: Path) -> None:
     source = write(tmp_path / "am.yml", "route:\n  receiver: p\n  group_wait: soon\nreceivers:\n- name: p\n"
-                                         "  opsgenie_configs:\n  - api_key: x\n")
+                                         "  mattermost_configs:\n  - webhook_url: x\n")
     result = obscode("import", "alertmanager", source, "--stack", "stack", "--out", tmp_path / "stack")
     assert result.exit_code == 2
     assert "am.yml:3: error: route, field 'group_wait': 'soon' is not a Prometheus duration" in result.output
-    assert ("am.yml:6: error: receiver p: field 'opsgenie_configs' cannot be expressed by obscode's Receiver "
-            "(it takes: email_configs, name, pagerduty_configs, slack_configs, webhook_configs)") in result.output
+    assert ("am.yml:6: error: receiver p: field 'mattermost_configs' cannot be expressed by obscode's Receiver "
+            "(it takes: discord_configs, email_configs, incidentio_configs, jira_configs, msteams_configs, ") in result.output
     assert not (tmp_path / "stack").exists()
 
 
@@ -140,3 +140,80 @@ def load_config() -> dict:  # type: ignore[type-arg]
     import yaml
 
     return yaml.safe_load(CONFIG)
+
+
+INTEGRATIONS_CONFIG = """\
+global:
+  opsgenie_api_key: 0123456789abcdef0123456789abcdef
+route:
+  receiver: ops
+receivers:
+- name: ops
+  opsgenie_configs:
+  - message: '{{ .CommonLabels.alertname }}'
+    source: prod
+    responders:
+    - name: sre
+      type: team
+    priority: P2
+  msteams_configs:
+  - webhook_url: https://example.webhook.office.com/webhookb2/abc?sig=0123456789abcdefABCDEF
+    title: Alerts
+  telegram_configs:
+  - bot_token_file: /etc/alertmanager/telegram-token
+    chat_id: -100123
+    parse_mode: HTML
+"""
+
+
+def test_opsgenie_teams_and_telegram_round_trip_with_secrets_as_files(tmp_path: Path) -> None:
+    source = write(tmp_path / "alertmanager.yml", INTEGRATIONS_CONFIG)
+    imported("alertmanager", source, stack=tmp_path / "stack")
+    code = (tmp_path / "stack" / "alertmanager.py").read_text()
+    assert "0123456789abcdef" not in code and "sig=" not in code
+    out = load_yaml(generated(tmp_path / "stack", tmp_path / "out") / "alertmanager/alertmanager.yml")
+    assert out["global"] == {"opsgenie_api_key_file": "/etc/alertmanager/secrets/global.opsgenie-api-key"}  # type: ignore[index]
+    assert out["receivers"] == [{  # type: ignore[index]
+        "name": "ops",
+        "opsgenie_configs": [{"message": "{{ .CommonLabels.alertname }}", "source": "prod",
+                              "responders": [{"name": "sre", "type": "team"}], "priority": "P2",
+                              "send_resolved": True}],
+        "msteams_configs": [{"webhook_url_file": "/etc/alertmanager/secrets/ops-msteams.webhook-url", "title": "Alerts",
+                             "send_resolved": True}],
+        "telegram_configs": [{"bot_token_file": "/etc/alertmanager/telegram-token", "chat_id": -100123,
+                              "parse_mode": "HTML", "send_resolved": True}],
+    }]
+
+
+def test_webex_and_jira_authentication_is_read_from_http_config(tmp_path: Path) -> None:
+    source = write(tmp_path / "alertmanager.yml", """\
+route: {receiver: ops}
+receivers:
+- name: ops
+  webex_configs:
+  - room_id: abc
+    http_config: {authorization: {type: Bearer, credentials_file: /etc/am/webex}}
+  jira_configs:
+  - {api_url: 'https://example.atlassian.net', project: OPS, issue_type: Bug,
+     http_config: {basic_auth: {username: bot, password_file: /etc/am/jira}}}
+""")
+    imported("alertmanager", source, stack=tmp_path / "stack")
+    out = load_yaml(generated(tmp_path / "stack", tmp_path / "out") / "alertmanager/alertmanager.yml")
+    receiver = out["receivers"][0]  # type: ignore[index]
+    assert receiver["webex_configs"][0]["http_config"] == {"authorization": {"credentials_file": "/etc/am/webex"}}
+    assert receiver["jira_configs"][0]["http_config"] == {"basic_auth": {"username": "bot", "password_file": "/etc/am/jira"}}
+
+
+def test_http_config_beyond_authentication_is_reported(tmp_path: Path) -> None:
+    source = write(tmp_path / "alertmanager.yml", """\
+route: {receiver: ops}
+receivers:
+- name: ops
+  webex_configs:
+  - room_id: abc
+    http_config: {proxy_url: 'http://proxy:3128', authorization: {credentials_file: /etc/am/webex}}
+""")
+    result = obscode("import", "alertmanager", source, "--stack", "stack", "--out", tmp_path / "stack")
+    assert result.exit_code != 0
+    assert "webex_config, field 'http_config.proxy_url' cannot be expressed by obscode's WebexConfig (it models the " \
+           "authentication: authorization.credentials)" in result.output
