@@ -36,6 +36,7 @@ class Stack(Model):
     kind = "stack"
     name_field = "name"
 
+    #: The stack's name: its output folder ``generated/<name>/`` and a URL part.
     name: str
     #: The Prometheus server configuration. ``None`` for a stack that only owns rules and
     #: dashboards (its scrape configuration lives elsewhere): no prometheus.yml is written,
@@ -44,8 +45,11 @@ class Stack(Model):
     #: Tool versions the output targets; features a target lacks are definition errors
     #: (see obscode/versions.py). Defaults: the Debian 12 packages the tests run.
     prometheus_version: str = DEFAULT_PROMETHEUS_VERSION
+    #: The Alertmanager version the output targets.
     alertmanager_version: str = DEFAULT_ALERTMANAGER_VERSION
+    #: The Grafana version the output targets.
     grafana_version: str = DEFAULT_GRAFANA_VERSION
+    #: Prometheus rule files, each written to ``prometheus/rules/<name>.yml``.
     rule_files: list[RuleFile] = Field(default_factory=list)
     #: Unit tests of the alerts (promtool's test format, typed), written to
     #: prometheus/tests/<name>.yml and run by ``obscode check`` with ``promtool test rules``.
@@ -60,6 +64,7 @@ class Stack(Model):
     #: How a recording rule name outside the ``level:metric:operations`` form is reported
     #: (checked by rules/naming): "warning", "error" or "off".
     recording_rule_naming: Literal["warning", "error", "off"] = "warning"
+    #: The Alertmanager configuration: routes, receivers, inhibitions; ``None``: none written.
     alertmanager: AlertmanagerConfig | None = None
     #: grafanalib or Grafana Foundation SDK dashboards, or dashboard JSON (obscode.model.dashboards).
     dashboards: list[Any] = Field(default_factory=list)
@@ -92,8 +97,9 @@ class Stack(Model):
     allowed_severities: list[str] = Field(default_factory=lambda: ["critical", "warning", "info"])
     #: Whether every alert needs a ``runbook_url`` annotation (checked by alerts/annotations).
     require_runbook_url: bool = False
-    #: Log shipping to ELK (Filebeat paths, Logstash/Elasticsearch hosts, retention).
-    logs: LogsConfig = Field(default_factory=LogsConfig)
+    #: Log shipping to ELK (Filebeat paths, Logstash/Elasticsearch hosts, retention): ``LogsConfig()``
+    #: for the defaults. None (the default): no elk/ output and no Elasticsearch datasource.
+    logs: LogsConfig | None = None
     #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".
     logs_index: str = ""
 
@@ -217,5 +223,5 @@ class Stack(Model):
 
     def datasources(self) -> list[Datasource]:
         """The Grafana datasources obscode provisions for this stack."""
-        return self.grafana.datasources(logs_index=self.logs_index,
+        return self.grafana.datasources(logs_index=self.logs_index if self.logs is not None else None,
                                         scrape_interval=self.global_config.scrape_interval)

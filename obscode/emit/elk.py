@@ -117,6 +117,8 @@ def _json(data: Any) -> bytes:
 
 
 def emit(stack: Stack) -> dict[str, bytes]:
+    if getattr(stack, "logs", None) is None:
+        return {}  # the stack ships no logs
     index = index_of(stack)
     return {
         "elk/filebeat/filebeat.yml": dump(filebeat(stack), header_for(stack.name)),

@@ -69,11 +69,17 @@ class GrafanaSettings(Model):
 
     kind = "grafana settings"
 
+    #: The URL Grafana queries Prometheus at.
     prometheus_url: str = "http://prometheus:9090"
+    #: The Prometheus datasource's uid, which dashboard panels refer to.
     prometheus_uid: str = "prometheus"
+    #: The Prometheus datasource's display name.
     prometheus_name: str = "Prometheus"
+    #: The URL Grafana queries Elasticsearch at (the logs datasource).
     elasticsearch_url: str = "http://elasticsearch:9200"
+    #: The Elasticsearch datasource's uid.
     elasticsearch_uid: str = "elasticsearch"
+    #: The Elasticsearch datasource's display name.
     elasticsearch_name: str = "Elasticsearch"
     #: Path inside the Grafana container where ``grafana/dashboards/`` is mounted.
     dashboards_path: str = "/var/lib/grafana/dashboards"
@@ -90,9 +96,10 @@ class GrafanaSettings(Model):
             raise ValueError("prometheus_name and elasticsearch_name must differ")
         return self
 
-    def datasources(self, *, logs_index: str, scrape_interval: str) -> list[Datasource]:
-        """Prometheus (the default) and Elasticsearch reading the stack's log index (ECS fields)."""
-        return [
+    def datasources(self, *, logs_index: str | None, scrape_interval: str) -> list[Datasource]:
+        """Prometheus (the default) and, when the stack ships logs (``logs_index``), Elasticsearch
+        reading its log index (ECS fields)."""
+        found = [
             Datasource(
                 name=self.prometheus_name, type="prometheus", uid=self.prometheus_uid,
                 url=self.prometheus_url, is_default=True,
@@ -108,3 +115,4 @@ class GrafanaSettings(Model):
                 },
             ),
         ]
+        return found if logs_index is not None else found[:1]

@@ -4,6 +4,7 @@ Thresholds, selectors and addresses live in ``config.py``; this module assembles
 """
 
 from obscode import Stack
+from obscode.model.logs import LogsConfig
 
 from .alert_tests import alert_tests
 from .alerts import model_alerts, system_alerts
@@ -22,6 +23,7 @@ stack = Stack(
     job_catalogs={job: list(refs) for job, refs in CONFIG.job_catalogs},
     allowed_severities=list(CONFIG.allowed_severities),
     require_runbook_url=CONFIG.require_runbook_url,
+    logs=LogsConfig(),  # JSON logs to ELK with the defaults (generated/quantis/elk/)
 )
 
 from .profiles import profiles  # noqa: E402  (`obscode generate --profile local`)

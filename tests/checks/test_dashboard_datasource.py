@@ -11,7 +11,7 @@ CHECK = "dashboard/datasource"
 FAILING = [
     ("unknown datasource name", '[dash(uid="ds", panels=[ts("Logs rate", dataSource="Loki")])]',
      'dashboard ds panel "Logs rate"', "datasource uid 'Loki' is not provisioned; provisioned: "
-     "elasticsearch (elasticsearch), prometheus (prometheus)"),
+     "prometheus (prometheus)"),
     ("exported uid of another Grafana", '[dash(uid="ds", panels=[ts("Rate", dataSource={"type": "prometheus", '
      '"uid": "P1809F7CD0C75ACF3"})])]', 'dashboard ds panel "Rate"', "'P1809F7CD0C75ACF3' is not provisioned"),
     ("wrong type for a known uid", '[dash(uid="ds", panels=[ts("Rate", dataSource={"type": "loki", "uid": "prometheus"})])]',

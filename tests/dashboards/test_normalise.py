@@ -64,7 +64,9 @@ def test_exported_json_with_string_datasources_is_resolved_by_name():
     exported = {"uid": "x", "title": "X", "schemaVersion": 22, "panels": [
         {"type": "timeseries", "title": "P", "datasource": "Elasticsearch", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
          "targets": [{"query": "level:error", "refId": "A"}]}]}
-    panel = _only(exported)["panels"][0]
+    from obscode.model.logs import LogsConfig
+
+    panel = _only(exported, logs=LogsConfig())["panels"][0]  # a stack that ships logs has the datasource
     assert panel["datasource"] == {"type": "elasticsearch", "uid": "elasticsearch"}
     assert panel["targets"][0]["datasource"] == panel["datasource"]
 
@@ -82,9 +84,12 @@ def test_foundation_sdk_builders_go_through_the_same_path():
 
 
 def test_logs_index_defaults_to_stack_name_and_feeds_the_elasticsearch_datasource():
+    from obscode.model.logs import LogsConfig
+
     assert _stack().logs_index == "n-logs"
-    custom = _stack(logs_index="applogs")
+    custom = _stack(logs_index="applogs", logs=LogsConfig())
     assert [d.json_data.get("index") for d in custom.datasources()] == [None, "applogs"]
+    assert [d.type for d in _stack(logs_index="applogs").datasources()] == ["prometheus"]  # no logs shipped
 
 
 def test_something_that_is_no_dashboard_is_a_definition_error(tmp_path):

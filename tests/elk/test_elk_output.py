@@ -66,6 +66,17 @@ def test_filebeat_can_ship_straight_to_elasticsearch(quantis: Stack) -> None:
     assert config["filebeat.inputs"][0]["paths"] == ["/srv/logs/*.ndjson"]
 
 
+def test_a_stack_that_defines_no_logs_gets_no_elk_output(quantis: Stack) -> None:
+    from obscode.emit import render
+
+    quiet = quantis.model_copy(update={"logs": None})
+    files = render(quiet)
+    assert not [path for path in files if path.startswith("elk/")]
+    datasources = yaml.safe_load(files["grafana/provisioning/datasources/datasources.yml"])["datasources"]
+    assert [d["type"] for d in datasources] == ["prometheus"]
+    assert any(path.startswith("elk/") for path in render(quantis))
+
+
 def test_logstash_pipeline_writes_to_the_stack_index() -> None:
     text = (GENERATED / "logstash" / "pipeline" / "quantis.conf").read_text()
     assert "beats { port => 5044 }" in text
