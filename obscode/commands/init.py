@@ -14,6 +14,8 @@ from obscode.output import read_tree, write_atomic
 
 #: A stack folder is imported as a Python package and becomes generated/<name>/: no dots.
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+#: The service is a job name and a label value written into PromQL strings.
+_SERVICE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 CONFIG = '''\
 """Every threshold, selector and address of the $name stack, in one place.
@@ -90,7 +92,7 @@ define ``profiles = {"local": ...}`` here to adjust it, see docs/init.md).
 
 from obscode import Stack
 
-from .alerts import alerts
+from .alerts import alert_rules
 from .config import CONFIG
 from .dashboard import dashboard
 from .routing import alertmanager
@@ -99,7 +101,7 @@ from .scrape import prometheus
 stack = Stack(
     name="$name",
     prometheus=prometheus(CONFIG),
-    rule_files=[alerts(CONFIG)],
+    rule_files=[alert_rules(CONFIG)],
     alertmanager=alertmanager(CONFIG),
     dashboards=[dashboard(CONFIG)],
     # What each scrape job's targets emit; every alert and panel query is checked against these.
@@ -157,7 +159,7 @@ def p95_latency(config: Config) -> str:
             f'(rate(http_request_duration_seconds_bucket{{job="{config.service_job}"}}[{config.rate_window}])))')
 
 
-def alerts(config: Config = CONFIG) -> RuleFile:
+def alert_rules(config: Config = CONFIG) -> RuleFile:
     t, f = config.thresholds, config.for_
     high_errors = [
         AlertRule(
@@ -306,14 +308,25 @@ TEMPLATES = {
 }
 
 
-def check_name(name: str, what: str = "stack name") -> str:
+def _suggest(name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-_").lower()
+    safe = re.sub(r"^[^a-z]+", "", safe)
+    return f"; e.g. {safe!r}" if safe else ""
+
+
+def check_name(name: str) -> str:
+    """A stack name init can write: a folder, a Python package and generated/<name>/."""
     if not _NAME.match(name):
-        safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-_").lower()
-        safe = re.sub(r"^[^a-z]+", "", safe)
-        hint = f"; e.g. {safe!r}" if safe else ""
-        raise UsageError(f"{what} {name!r} becomes a folder, a Python package and generated/<name>/: use letters, "
-                         f"digits, '-' and '_', starting with a letter{hint}")
+        raise UsageError(f"stack name {name!r} becomes a folder, a Python package and generated/<name>/: use "
+                         f"letters, digits, '-' and '_', starting with a letter{_suggest(name)}")
     return name
+
+
+def check_service(service: str) -> str:
+    if not _SERVICE.match(service):
+        raise UsageError(f"service name {service!r} becomes the job name the queries select: use letters, digits, "
+                         f"'-', '_' and '.', starting with a letter{_suggest(service)}")
+    return service
 
 
 def render(name: str, service: str, service_port: int) -> dict[str, bytes]:
@@ -337,7 +350,7 @@ def command(name: str, out: Path | None, service: str | None, service_port: int,
     alerts.py, routing.py, dashboard.py and __init__.py, ready for `obscode generate NAME`,
     `obscode check NAME` and `--profile local`."""
     check_name(name)
-    service = check_name(service, "service name") if service is not None else name
+    service = check_service(service) if service is not None else name
     target = out if out is not None else STACKS_DIR / name
     if target.name != name:
         raise UsageError(f"--out {target} must be a folder named {name!r}: a stack's folder name is its name "
