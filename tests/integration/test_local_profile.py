@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from obscode import emit, profiles as obscode_profiles
 from obscode.loader import load
 from stacks.quantis.profiles import LocalPorts, local, shorten
 from stacks.quantis.service.faults import Faults, UnknownFault
@@ -48,6 +49,22 @@ def test_routes_and_inhibition_are_production_receivers_are_webhooks(stacks: tup
     assert stack.alertmanager.inhibit_rules == production.alertmanager.inhibit_rules
     urls = {r.name: r.webhook_configs[0].url for r in stack.alertmanager.receivers}
     assert urls == {name: f"http://127.0.0.1:18099/{name}" for name in ("team-email", "pager", "data-science-team")}
+
+
+def test_descriptions_quote_the_local_for(stacks: tuple) -> None:
+    _, stack = stacks
+    down = next(rule for _, rule in stack.alerts() if rule.alert == "ServiceDown")
+    assert down.annotations["description"] == "Service has been down for more than 2 seconds"
+
+
+def test_quantis_profile_is_the_generic_one_on_quantis_ports(stacks: tuple) -> None:
+    production, stack = stacks
+    generic = obscode_profiles.local(production, job_ports=PORTS.jobs(), alertmanager_port=PORTS.alertmanager,
+                                     webhook_port=PORTS.webhook)
+    ours, theirs = emit.render(stack), emit.render(generic)
+    for path in ("prometheus/prometheus.yml", "alertmanager/alertmanager.yml"):
+        assert ours[path] == theirs[path], path
+    assert [r.for_ for _, r in stack.alerts()] == [r.for_ for _, r in generic.alerts()]
 
 
 @pytest.mark.parametrize(("production", "local_for"), [("1h", "6s"), ("30m", "3s"), ("15m", "2s"), ("1m", "2s")])
