@@ -102,4 +102,8 @@ def load(arg: str | Path, profile: str | None = None) -> LoadedStack:
             raise
         except UsageError as exc:
             raise UsageError(f"stack {label}, profile {profile}: {exc}") from None
+        except Exception as exc:  # a stack's own profile is user code, like the stack
+            where = traceback_location(exc.__traceback__)
+            suffix = f" ({where})" if where else ""
+            raise UsageError(f"stack {label}, profile {profile} does not apply: {type(exc).__name__}: {exc}{suffix}") from None
     return LoadedStack(stack=stack, path=path, module=module)

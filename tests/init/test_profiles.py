@@ -16,6 +16,7 @@ from obscode.cli import main
 from obscode.errors import UsageError
 from obscode.loader import load
 from obscode.profiles import local, port_variable, shorten
+from tests.conftest import ROOT, require_tool
 
 
 def _stack() -> Stack:
@@ -158,3 +159,27 @@ def test_a_bad_port_variable_stops_generate_with_its_name(tmp_path: Path, monkey
                                        str(folder)])
     assert result.exit_code == 2
     assert "stack plain, profile local: OBSCODE_LOCAL_API_PORT='eighty' is not a port number (1-65535)" in result.output
+
+
+def test_a_failing_stack_profile_names_the_stack_and_the_profile(tmp_path: Path) -> None:
+    folder = _write(tmp_path, "broken", STACK_WITHOUT_PROFILES.format(name="broken")
+                    + "\ndef local(stack):\n    raise ValueError('no ports here')\n\nprofiles = {'local': local}\n")
+    with pytest.raises(UsageError, match=r"stack broken, profile local does not apply: ValueError: no ports here "
+                                         r"\(.*broken/__init__.py:8\)"):
+        load(folder, profile="local")
+
+
+def test_an_imported_stack_generates_with_the_local_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("promtool")
+    require_tool("amtool")
+    monkeypatch.chdir(tmp_path)
+    production = ROOT / "generated" / "quantis"
+    for kind, path in (("prometheus", "prometheus/prometheus.yml"), ("alertmanager", "alertmanager/alertmanager.yml")):
+        result = CliRunner().invoke(main, ["import", kind, str(production / path), "--stack", "imported"])
+        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["generate", "--profile", "local", "imported"])
+    assert result.exit_code == 0, result.output
+    config = (tmp_path / "out" / "local" / "imported" / "prometheus" / "prometheus.yml").read_text()
+    assert "kubernetes" not in config and "127.0.0.1:8000" in config and "api:8000" not in config
+    routing = (tmp_path / "out" / "local" / "imported" / "alertmanager" / "alertmanager.yml").read_text()
+    assert "http://127.0.0.1:9099/pager" in routing and "pagerduty" not in routing
