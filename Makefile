@@ -4,14 +4,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACKS ?=
 
-.PHONY: setup generate check test diff demo bench system-deps
+.PHONY: setup generate check test diff demo bench system-deps docs
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,docs]'
 	touch $(STAMP)
 
 ## generate: compile every stack under stacks/ into generated/
@@ -28,6 +28,11 @@ system-deps:
 ## test: the whole suite, with the real promtool, amtool, prometheus, alertmanager
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## docs: the API reference (docs/reference/, from the models) and the static site in site/
+docs: $(STAMP)
+	$(PY) scripts/api_reference.py
+	$(VENV)/bin/mkdocs build --strict
 
 ## diff: semantic diff of generated/ against the merge-base with main, as Markdown
 diff: $(STAMP)

@@ -78,7 +78,9 @@ class InputSeries(Model):
     kind = "input series"
     name_field = "series"
 
+    #: The series in PromQL notation: ``metric{label="value", ...}``.
     series: str
+    #: Its samples in promtool's expanding notation, one per ``interval``: ``1x10 0+5x20 _ stale``.
     values: str
 
     def render(self) -> dict[str, Any]:
@@ -92,7 +94,9 @@ class ExpectedAlert(Model):
 
     kind = "expected alert"
 
+    #: Every label of the alert: the rule's and those its expression keeps.
     exp_labels: dict[str, str] = Field(default_factory=dict)
+    #: Every annotation of the alert, templates expanded.
     exp_annotations: dict[str, str] = Field(default_factory=dict)
 
     def render(self) -> dict[str, Any]:
@@ -108,8 +112,11 @@ class AlertExpectation(Model):
     kind = "alert expectation"
     name_field = "alertname"
 
+    #: When the alerts are checked, a duration from the start of the series (``10m``).
     eval_time: str
+    #: The alert checked.
     alertname: str
+    #: The alerts expected to fire then; empty: none.
     exp_alerts: list[ExpectedAlert] = Field(default_factory=list)
 
     def render(self) -> dict[str, Any]:
@@ -124,7 +131,9 @@ class ExpectedSample(Model):
     kind = "expected sample"
     name_field = "labels"
 
+    #: The sample's series; the metric name may be left out (``{job="api"}``).
     labels: str
+    #: The sample's value.
     value: float
 
     def render(self) -> dict[str, Any]:
@@ -137,8 +146,11 @@ class ExprExpectation(Model):
     kind = "expression expectation"
     name_field = "expr"
 
+    #: The PromQL expression evaluated.
     expr: str
+    #: When it is evaluated, a duration from the start of the series.
     eval_time: str
+    #: Every sample it must return then; empty: none.
     exp_samples: list[ExpectedSample] = Field(default_factory=list)
 
     def render(self) -> dict[str, Any]:
@@ -156,12 +168,19 @@ class AlertTest(Model):
     kind = "alert test"
     name_field = "name"
 
+    #: The test's name: written to ``prometheus/tests/<name>.yml``.
     name: str
+    #: The step between input samples; default: the stack's evaluation interval.
     interval: Duration | None = None
+    #: The series the rules read during the test.
     input_series: list[InputSeries] = Field(default_factory=list)
+    #: The alerts expected (or not) at given times.
     alert_rule_test: list[AlertExpectation] = Field(default_factory=list)
+    #: Expressions and the samples they must return at given times.
     promql_expr_test: list[ExprExpectation] = Field(default_factory=list)
+    #: What templates see as ``$externalLabels``; default: the stack's external labels.
     external_labels: dict[str, str] | None = None
+    #: What templates see as ``$externalURL``.
     external_url: str | None = None
 
     @field_validator("name")

@@ -94,16 +94,24 @@ class Metric(Model):
     kind = "metric"
     name_field = "name"
 
+    #: The family's name as exposed (counters with ``_total``; histograms without ``_bucket``).
     name: str
+    #: The Prometheus type; a histogram or summary also exposes its ``_bucket``/``_sum``/``_count``
+    #: series.
     type: MetricType = "untyped"
+    #: The unit, e.g. ``seconds`` or ``bytes`` (informational).
     unit: str = ""
+    #: The ``# HELP`` text.
     help: str = ""
+    #: Every label name the family's series carry (``le``/``quantile`` are added by the type).
     labels: list[str] = Field(default_factory=list)
+    #: The only values some labels take; a matcher asking for another value is an error.
     label_values: dict[str, list[str]] = Field(default_factory=dict)
     #: The exporter's collector (or module, query file) that emits it; "" = always emitted.
     collector: str = ""
-    #: First and last exporter versions that emit it ("" = no bound known).
+    #: The first exporter version that emits it ("" = no bound known).
     since: str = ""
+    #: The last exporter version that emits it ("" = no bound known).
     until: str = ""
     #: Prefixes of label names the exporter makes from user data, so not listable: e.g.
     #: ``label_`` of kube-state-metrics' ``kube_pod_labels`` (``label_app`` from the pod's
@@ -184,7 +192,9 @@ class Catalog(Model):
     kind = "catalog"
     name_field = "name"
 
+    #: The catalog's name, e.g. ``node-exporter``; findings name it.
     name: str
+    #: What the catalog describes, for people.
     description: str = ""
     #: Where the data comes from: repository, version/commit and files, as the build script records it.
     built_from: str = ""
@@ -196,6 +206,7 @@ class Catalog(Model):
     partial: bool = False
     #: The exporter's collectors by name; ``Metric.collector`` refers to them.
     collectors: dict[str, Collector] = Field(default_factory=dict)
+    #: The metric families.
     metrics: list[Metric] = Field(default_factory=list)
 
     @model_validator(mode="after")

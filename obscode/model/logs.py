@@ -42,8 +42,11 @@ class IlmPolicy(Model):
 
     kind = "ILM policy"
 
+    #: Roll the index over when it is this old ...
     rollover_max_age: Duration = "1d"
+    #: ... or when its primary shard reaches this size.
     rollover_max_primary_shard_size: str = "50gb"
+    #: Delete an index this long after its rollover.
     delete_after: Duration = "30d"
 
     @field_validator("rollover_max_primary_shard_size")
@@ -84,18 +87,24 @@ class LogsConfig(Model):
 
     kind = "logs"
 
+    #: How services write log lines: ECS fields (``ecs``) or any JSON (``json``).
     log_format: Literal["ecs", "json"] = "ecs"
     #: Files Filebeat reads (globs), one NDJSON log line per line; empty means
     #: ``/var/log/<stack name>/*.ndjson``.
     paths: list[str] = Field(default_factory=list)
     #: Filebeat ships to Logstash (``logstash``) or straight to Elasticsearch.
     output: Literal["logstash", "elasticsearch"] = "logstash"
+    #: ``host:port`` of the Logstash beats inputs Filebeat ships to.
     logstash_hosts: list[str] = Field(default_factory=lambda: ["logstash:5044"])
     #: Port the Logstash beats input listens on.
     beats_port: int = Field(default=5044, ge=1, le=65535)
+    #: URLs of the Elasticsearch nodes Logstash (or Filebeat) writes to.
     elasticsearch_hosts: list[str] = Field(default_factory=lambda: ["http://elasticsearch:9200"])
+    #: The index lifecycle: rollover and deletion.
     ilm: IlmPolicy = Field(default_factory=IlmPolicy)
+    #: Primary shards of each index.
     number_of_shards: int = Field(default=1, ge=1)
+    #: Replicas of each primary shard.
     number_of_replicas: int = Field(default=1, ge=0)
     #: Template priority; above 100 so it wins over Elasticsearch's built-in ``logs-*-*``.
     priority: int = Field(default=200, ge=0)

@@ -74,14 +74,24 @@ Annotations = Annotated[dict[str, str], AfterValidator(lambda v: _label_names(v,
 
 
 class AlertRule(Model):
+    """An alerting rule: while ``expr`` returns series (for ``for_``), each is an alert sent to Alertmanager."""
+
     kind = "alert"
     name_field = "alert"
 
+    #: The alert's name: the value of its ``alertname`` label, e.g. ``HighCpuUsage``.
     alert: str
+    #: The PromQL condition, parsed when the rule is defined; every series it returns is a firing
+    #: alert.
     expr: PromQL
+    #: How long the condition must hold before the alert fires (pending until then); YAML ``for``.
     for_: Duration | None = Field(default=None, alias="for")
+    #: How long the alert keeps firing after the condition stops holding (Prometheus >= 2.42).
     keep_firing_for: Duration | None = None
+    #: Labels added to the alert, e.g. ``{"severity": "critical"}``; routes match on them.
     labels: Labels = Field(default_factory=dict)
+    #: Text for the people notified (``summary``, ``description``, ``runbook_url``); may use
+    #: templates.
     annotations: Annotations = Field(default_factory=dict)
 
     @field_validator("alert")
@@ -109,11 +119,16 @@ class AlertRule(Model):
 
 
 class RecordingRule(Model):
+    """A recording rule: ``expr`` evaluated at every group interval and stored as the series ``record``."""
+
     kind = "recording rule"
     name_field = "record"
 
+    #: The name of the series written, a metric name in the ``level:metric:operations`` form.
     record: str
+    #: The PromQL expression evaluated at every group interval, parsed when the rule is defined.
     expr: PromQL
+    #: Labels added to every recorded series.
     labels: Labels = Field(default_factory=dict)
 
     @field_validator("record")
@@ -147,11 +162,16 @@ Rule = Annotated[
 
 
 class RuleGroup(Model):
+    """Rules evaluated together, in order, at one interval (a group of a Prometheus rule file)."""
+
     kind = "rule group"
     name_field = "name"
 
+    #: The group's name, unique in its file.
     name: str
+    #: Alerting and recording rules, evaluated in order (a rule reads the recordings above it).
     rules: list[Rule]
+    #: How often the group is evaluated; default: the global ``evaluation_interval``.
     interval: Duration | None = None
     #: How far back the group's queries look (Prometheus >= 2.53).
     query_offset: Duration | None = None
@@ -202,7 +222,9 @@ class RuleFile(Model):
     kind = "rule file"
     name_field = "name"
 
+    #: The file name without extension: written to ``rules/<name>.yml``.
     name: str
+    #: The file's rule groups, at least one.
     groups: list[RuleGroup]
 
     @field_validator("name")

@@ -37,11 +37,17 @@ def _labels(value: dict[str, str], what: str) -> dict[str, str]:
 
 
 class GlobalConfig(Model):
+    """``global:`` of prometheus.yml: default intervals and the external labels."""
+
     kind = "global"
 
+    #: How often every job's targets are scraped unless the job says otherwise.
     scrape_interval: Duration = "1m"
+    #: How long a scrape may take, at most ``scrape_interval``; default Prometheus' 10s.
     scrape_timeout: Duration | None = None
+    #: How often rule groups are evaluated unless a group says otherwise.
     evaluation_interval: Duration = "1m"
+    #: Labels added to every series and alert leaving this Prometheus (e.g. ``cluster``).
     external_labels: dict[str, str] = Field(default_factory=dict)
 
     check_label_names = field_validator("external_labels")(lambda cls, v: _labels(v, "external label"))
@@ -66,9 +72,13 @@ class GlobalConfig(Model):
 
 
 class StaticConfig(Model):
+    """Targets listed by hand, with labels added to their series."""
+
     kind = "static_config"
 
+    #: ``host:port`` of each target; the scheme and path belong to the job.
     targets: list[str]
+    #: Labels added to every series scraped from these targets.
     labels: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("targets")
@@ -97,9 +107,13 @@ class KubernetesSDConfig(Model):
 
     kind = "kubernetes_sd_config"
 
+    #: Which Kubernetes objects become targets.
     role: Literal["node", "pod", "service", "endpoints", "endpointslice", "ingress"]
+    #: The API server's URL; default: in-cluster discovery.
     api_server: str | None = None
+    #: Namespaces to discover in (YAML ``namespaces.names``); default: all.
     namespaces: list[str] | None = None
+    #: A kubeconfig file to reach the cluster with, instead of in-cluster credentials.
     kubeconfig_file: str | None = None
 
     def render(self) -> dict[str, Any]:
@@ -119,12 +133,20 @@ class RelabelConfig(Model):
 
     kind = "relabel_config"
 
+    #: What the step does; each action checks the fields it needs (``replace`` needs
+    #: ``target_label``).
     action: RelabelAction = "replace"
+    #: Labels whose values, joined by ``separator``, the regex is matched against.
     source_labels: list[str] | None = None
+    #: What joins the source label values; Prometheus' default ``;``.
     separator: str | None = None
+    #: The (anchored, RE2) regular expression; Prometheus' default ``(.*)``.
     regex: str | None = None
+    #: The modulus ``hashmod`` takes of the hash of the source label values.
     modulus: int | None = None
+    #: The label written by ``replace``, ``hashmod``, ``lowercase``, ``uppercase``.
     target_label: str | None = None
+    #: The value written, with ``$1``-style references to regex groups; default ``$1``.
     replacement: str | None = None
 
     @field_validator("action", mode="before")
@@ -167,9 +189,13 @@ class RelabelConfig(Model):
 
 
 class BasicAuth(Model):
+    """HTTP basic authentication; the password is a file Prometheus reads."""
+
     kind = "basic_auth"
 
+    #: The user name sent with every scrape.
     username: str
+    #: The password, a file Prometheus reads (YAML ``password_file``); never a literal.
     password: SecretRef
 
     check_secret = field_validator("password", mode="before")(lambda cls, v: secret_field(v, "password", "Prometheus"))
@@ -179,21 +205,36 @@ class BasicAuth(Model):
 
 
 class ScrapeConfig(Model):
+    """One scrape job: its targets (static or discovered), how they are scraped and relabelled."""
+
     kind = "scrape job"
     name_field = "job_name"
 
+    #: The job's name, the ``job`` label of its series, unique in the configuration.
     job_name: str
+    #: How often this job is scraped; default: the global ``scrape_interval``.
     scrape_interval: Duration | None = None
+    #: How long one scrape may take, at most the interval; default: the global one.
     scrape_timeout: Duration | None = None
+    #: The HTTP path scraped; Prometheus' default ``/metrics``.
     metrics_path: str | None = None
+    #: ``http`` (Prometheus' default) or ``https``.
     scheme: Literal["http", "https"] | None = None
+    #: Keep the labels a target exposes when they clash with the ones Prometheus adds.
     honor_labels: bool | None = None
+    #: URL query parameters of each scrape, e.g. ``{"module": ["http_2xx"]}`` for blackbox.
     params: dict[str, list[str]] | None = None
+    #: Targets listed by hand; a job needs these or ``kubernetes_sd_configs``.
     static_configs: list[StaticConfig] = Field(default_factory=list)
+    #: Targets discovered in Kubernetes.
     kubernetes_sd_configs: list[KubernetesSDConfig] = Field(default_factory=list)
+    #: Steps applied to each target's labels before the scrape.
     relabel_configs: list[RelabelConfig] = Field(default_factory=list)
+    #: Steps applied to each scraped series before it is stored.
     metric_relabel_configs: list[RelabelConfig] = Field(default_factory=list)
+    #: HTTP basic authentication of the scrapes (not with ``bearer_token``).
     basic_auth: BasicAuth | None = None
+    #: A bearer token file (YAML ``authorization.credentials_file``); never a literal.
     bearer_token: SecretRef | None = None
 
     check_secret = field_validator("bearer_token", mode="before")(lambda cls, v: secret_field(v, "bearer_token", "Prometheus") if v is not None else v)
@@ -252,11 +293,17 @@ class ScrapeConfig(Model):
 
 
 class AlertmanagerEndpoint(Model):
+    """Alertmanagers this Prometheus sends its alerts to."""
+
     kind = "alertmanager endpoint"
 
+    #: The Alertmanagers' ``host:port`` (YAML ``alerting.alertmanagers``).
     static_configs: list[StaticConfig]
+    #: ``http`` (Prometheus' default) or ``https``.
     scheme: Literal["http", "https"] | None = None
+    #: A prefix of the Alertmanager API path, for one behind a proxy.
     path_prefix: str | None = None
+    #: How long sending alerts may take; Prometheus' default 10s.
     timeout: Duration | None = None
 
     def render(self) -> dict[str, Any]:
@@ -274,8 +321,11 @@ class PrometheusConfig(Model):
 
     kind = "prometheus config"
 
+    #: Intervals and external labels for every job and group; YAML ``global``.
     global_: GlobalConfig = Field(default_factory=GlobalConfig, alias="global")
+    #: Where alerts are sent (YAML ``alerting.alertmanagers``).
     alertmanagers: list[AlertmanagerEndpoint] = Field(default_factory=list)
+    #: The scrape jobs, with unique ``job_name``.
     scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
