@@ -115,7 +115,7 @@ def test_integrations_are_gated_by_the_release_that_added_them() -> None:
     since = {name: f.since for name, f in FEATURES.items() if name.endswith("_configs")}
     assert since == {"sns_configs": "0.23", "telegram_configs": "0.24", "discord_configs": "0.25",
                      "webex_configs": "0.25", "msteams_configs": "0.26", "msteamsv2_configs": "0.28",
-                     "rocketchat_configs": "0.28", "jira_configs": "0.28"}
+                     "rocketchat_configs": "0.28", "jira_configs": "0.28", "incidentio_configs": "0.29"}
 
 
 def test_every_gate_cites_its_changelog_entry() -> None:
