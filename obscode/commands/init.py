@@ -169,7 +169,7 @@ def alert_rules(config: Config = CONFIG) -> RuleFile:
             labels={"severity": severity},
             annotations={
                 "summary": "{{ $$labels.job }} answers too many requests with errors",
-                "description": f"More than {limit:.0%} of requests failed with a 5xx status "
+                "description": f"More than {limit * 100:g}% of requests failed with a 5xx status "
                                "(now {{ $$value | humanizePercentage }}).",
             },
         )
