@@ -356,7 +356,7 @@ def command(name: str, out: Path | None, service: str | None, service_port: int,
         raise UsageError(f"--out {target} must be a folder named {name!r}: a stack's folder name is its name "
                          f"(the stack in it builds Stack(name={name!r}))")
     if target.exists() and not force:
-        raise UsageError(f"{target} exists; nothing written. Pick another NAME or --out, or pass --force to replace it")
+        raise UsageError(f"{target} exists, so nothing is written: pick another NAME or --out, or pass --force to rewrite the files init writes (others are kept)")
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} is a file, not a folder; nothing written")
     files = render(name, service, service_port)

@@ -71,7 +71,7 @@ def test_refuses_to_overwrite_an_existing_folder(in_tmp: Path) -> None:
     config.write_text("# mine\n")
     result = CliRunner().invoke(main, ["init", "shop"])
     assert result.exit_code == 2
-    assert "stacks/shop exists; nothing written. Pick another NAME or --out, or pass --force to replace it" in result.output
+    assert "stacks/shop exists, so nothing is written: pick another NAME or --out, or pass --force to rewrite the files init writes (others are kept)" in result.output
     assert config.read_text() == "# mine\n"
 
 
@@ -114,3 +114,11 @@ def test_out_folder_must_be_named_after_the_stack(in_tmp: Path) -> None:
     assert ("--out elsewhere/store must be a folder named 'shop': a stack's folder name is its name "
             "(the stack in it builds Stack(name='shop'))") in result.output
     assert not (in_tmp / "elsewhere").exists()
+
+
+def test_a_file_in_the_way_is_refused_even_with_force(in_tmp: Path) -> None:
+    (in_tmp / "stacks").mkdir()
+    (in_tmp / "stacks" / "shop").write_text("not a folder\n")
+    result = CliRunner().invoke(main, ["init", "shop", "--force"])
+    assert result.exit_code == 2
+    assert "stacks/shop is a file, not a folder; nothing written" in result.output
