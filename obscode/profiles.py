@@ -94,8 +94,9 @@ def _local_targets(targets: list[str], port: int | None) -> list[str]:
 
 
 def runs_locally(job: ScrapeConfig) -> bool:
-    """A job with only static targets; service discovery (Kubernetes) needs what is not here."""
-    return bool(job.static_configs) and not job.kubernetes_sd_configs
+    """A job with only static targets; service discovery (Kubernetes, ...) needs what is not here."""
+    discovery = [name for name in type(job).model_fields if name.endswith("_sd_configs")]
+    return bool(job.static_configs) and not any(getattr(job, name) for name in discovery)
 
 
 def _local_job(job: ScrapeConfig, port: int | None) -> ScrapeConfig:
