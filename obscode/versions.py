@@ -116,6 +116,12 @@ FEATURES: dict[str, Feature] = {
                                         "support for webhook_url_file #3555"),
     "wechat api_secret_file": Feature("Alertmanager", "0.31", "0.31.0: wechat: Add config directive to pass api secret "
                                       "via file #4734"),
+    "msteams summary": Feature("Alertmanager", "0.27", "0.27.0: Microsoft Teams Integration: Add support for summary "
+                               "#3616"),
+    "telegram message_thread_id": Feature("Alertmanager", "0.28", "0.28.0: Enable setting message_thread_id for the "
+                                          "Telegram integration #3638"),
+    "discord content, username, avatar_url": Feature("Alertmanager", "0.28", "0.28.0: Add support for content, "
+                                                     "username and avatar_url in the Discord integration #4007"),
     "global telegram_bot_token": Feature("Alertmanager", "0.31", "0.31.0: telegram: Support global bot token #4823"),
 }
 
@@ -341,7 +347,8 @@ def _receiver_uses(config: Any) -> Iterator[_Use]:
 
 
 def _integration_secret_uses(receiver: Any, ctx: tuple[str, ...]) -> Iterator[_Use]:
-    """Secrets written as a ``*_file`` that the integration read only inline at first."""
+    """Secrets written as a ``*_file`` that the integration read only inline at first, and
+    fields that came after the integration."""
     from obscode.model.integrations import INTEGRATIONS
 
     for name in INTEGRATIONS:
@@ -351,6 +358,9 @@ def _integration_secret_uses(receiver: Any, ctx: tuple[str, ...]) -> Iterator[_U
                     yield _Use(feature, config.kind, secret, ctx, config.source,
                                f"{secret} (written as {secret}_file; earlier releases read it only inline, "
                                "which would put the secret in the generated file)")
+            for field, feature in type(config).field_features.items():
+                if getattr(config, field) is not None:
+                    yield _Use(feature, config.kind, field, ctx, config.source)
 
 
 def feature_uses(stack: Any) -> Iterator[_Use]:

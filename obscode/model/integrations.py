@@ -35,11 +35,14 @@ class Integration(Model):
     #: Secret fields, each with the obscode.versions feature gating its ``*_file`` (None: the
     #: file variant came with the integration).
     secrets: ClassVar[dict[str, str | None]] = {}
+    #: Plain fields some releases lack, each with the obscode.versions feature that gates it.
+    field_features: ClassVar[dict[str, str]] = {}
     #: Fields written inside ``http_config`` by :meth:`http_config`, not at the top level.
     http_fields: ClassVar[tuple[str, ...]] = ()
     #: Plain-text fields whose value must not carry a token (a URL with ``?token=``).
     public_urls: ClassVar[tuple[str, ...]] = ()
 
+    #: Whether to notify when the alerts are resolved.
     send_resolved: bool = True
 
     @model_validator(mode="before")
@@ -94,9 +97,13 @@ class OpsgenieResponder(Model):
 
     kind = "opsgenie responder"
 
+    #: The responder's Opsgenie id.
     id: str | None = None
+    #: The responder's name (a team or schedule name).
     name: str | None = None
+    #: The responder's user name (for type user).
     username: str | None = None
+    #: team, teams, user, escalation or schedule (or a template).
     type: str
 
     @model_validator(mode="after")
@@ -120,18 +127,31 @@ class OpsgenieConfig(Integration):
     kind = "opsgenie_config"
     secrets = {"api_key": "opsgenie api_key_file"}
 
+    #: The API key, a SecretRef; written as api_key_file. Leave it out to use the global one.
     api_key: SecretRef | None = None
+    #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
+    #: The alert text (a template).
     message: str | None = None
+    #: The description (a template).
     description: str | None = None
+    #: The alert's source field (YAML `source`; the keyword source= works).
     source_: str | None = Field(default=None, alias="source")
+    #: Extra key/value details sent with the alert.
     details: dict[str, str] | None = None
+    #: The entity the alert is about (a template).
     entity: str | None = None
+    #: Who is notified.
     responders: list[OpsgenieResponder] | None = None
+    #: Comma-separated custom actions.
     actions: str | None = None
+    #: Comma-separated tags.
     tags: str | None = None
+    #: An additional note.
     note: str | None = None
+    #: P1 to P5 (or a template).
     priority: str | None = None
+    #: Whether to update the message and description of an open alert.
     update_alerts: bool | None = None
 
     @model_validator(mode="after")
@@ -144,8 +164,11 @@ class OpsgenieConfig(Integration):
 class _TeamsBase(Integration):
     secrets = {"webhook_url": None}
 
+    #: The webhook (or workflow) URL, a SecretRef: it carries a token; written as webhook_url_file.
     webhook_url: SecretRef
+    #: The title (a template).
     title: str | None = None
+    #: The body text (a template).
     text: str | None = None
 
 
@@ -155,7 +178,9 @@ class MSTeamsConfig(_TeamsBase):
 
     kind = "msteams_config"
     secrets = {"webhook_url": "msteams webhook_url_file"}
+    field_features = {"summary": "msteams summary"}
 
+    #: The notification summary (Alertmanager >= 0.27).
     summary: str | None = None
 
 
@@ -171,13 +196,21 @@ class TelegramConfig(Integration):
 
     kind = "telegram_config"
     secrets = {"bot_token": "telegram bot_token_file"}
+    field_features = {"message_thread_id": "telegram message_thread_id"}
 
+    #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
+    #: The bot token, a SecretRef; written as bot_token_file. Leave it out to use the global telegram_bot_token.
     bot_token: SecretRef | None = None
+    #: The chat to post to (a number; group chats are negative).
     chat_id: int
+    #: The topic of a forum chat (Alertmanager >= 0.28).
     message_thread_id: int | None = None
+    #: The message text (a template).
     message: str | None = None
+    #: Whether the message arrives silently.
     disable_notifications: bool | None = None
+    #: How Telegram reads the message: Markdown, MarkdownV2 or HTML.
     parse_mode: Literal["Markdown", "MarkdownV2", "HTML"] | None = None
 
 
@@ -186,12 +219,19 @@ class DiscordConfig(Integration):
 
     kind = "discord_config"
     secrets = {"webhook_url": "discord webhook_url_file"}
+    field_features = {name: "discord content, username, avatar_url" for name in ("content", "username", "avatar_url")}
 
+    #: The webhook URL, a SecretRef (the URL carries a token); written as webhook_url_file.
     webhook_url: SecretRef
+    #: The title (a template).
     title: str | None = None
+    #: The message text (a template).
     message: str | None = None
+    #: Plain text sent above the embed (Alertmanager >= 0.28).
     content: str | None = None
+    #: Overrides the webhook's user name (Alertmanager >= 0.28).
     username: str | None = None
+    #: Overrides the webhook's avatar (Alertmanager >= 0.28).
     avatar_url: str | None = None
 
 
@@ -203,9 +243,13 @@ class WebexConfig(Integration):
     secrets = {"bot_token": None}
     http_fields = ("bot_token",)
 
+    #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
+    #: The room to post to.
     room_id: str
+    #: The message text (a template).
     message: str | None = None
+    #: The bot's access token, a SecretRef; written as http_config.authorization.credentials_file.
     bot_token: SecretRef
 
     def http_config(self) -> dict[str, Any] | None:
@@ -219,10 +263,15 @@ class SigV4Config(Model):
 
     kind = "sigv4"
 
+    #: The AWS region.
     region: str | None = None
+    #: Refused: Alertmanager reads it only inline; use profile, role_arn or the environment.
     access_key: str | None = None
+    #: Refused: Alertmanager reads it only inline; use profile, role_arn or the environment.
     secret_key: Any = None
+    #: The AWS profile of the shared credentials file.
     profile: str | None = None
+    #: The role to assume.
     role_arn: str | None = None
 
     @model_validator(mode="after")
@@ -245,13 +294,20 @@ class SNSConfig(Integration):
 
     kind = "sns_config"
 
+    #: The SNS API address, when not the region's default.
     api_url: str | None = None
     sigv4: SigV4Config | None = None
+    #: The topic to publish to (one of topic_arn, phone_number, target_arn).
     topic_arn: str | None = None
+    #: The phone number to send an SMS to.
     phone_number: str | None = None
+    #: The mobile endpoint to publish to.
     target_arn: str | None = None
+    #: The subject (a template).
     subject: str | None = None
+    #: The message text (a template).
     message: str | None = None
+    #: Message attributes.
     attributes: dict[str, str] | None = None
 
     @model_validator(mode="after")
@@ -268,13 +324,21 @@ class VictorOpsConfig(Integration):
     kind = "victorops_config"
     secrets = {"api_key": "victorops api_key_file"}
 
+    #: The API key, a SecretRef; written as api_key_file. Leave it out to use the global one.
     api_key: SecretRef | None = None
+    #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
+    #: The VictorOps route the alert takes (a template; not a secret).
     routing_key: str
+    #: CRITICAL, WARNING, INFO, ... (a template).
     message_type: str | None = None
+    #: The long description (a template).
     state_message: str | None = None
+    #: The summary shown (a template).
     entity_display_name: str | None = None
+    #: The tool named as the source.
     monitoring_tool: str | None = None
+    #: Extra fields sent with the alert.
     custom_fields: dict[str, str] | None = None
 
 
@@ -285,17 +349,29 @@ class PushoverConfig(Integration):
     secrets = {"user_key": "pushover key files", "token": "pushover key files"}
     public_urls = ("url",)
 
+    #: The recipient's user key, a SecretRef; written as user_key_file.
     user_key: SecretRef
+    #: The application token, a SecretRef; written as token_file.
     token: SecretRef
+    #: The title (a template).
     title: str | None = None
+    #: The message text (a template).
     message: str | None = None
+    #: A link shown with the message (one carrying a token is refused).
     url: str | None = None
+    #: The link's title.
     url_title: str | None = None
+    #: The device to notify (all when left out).
     device: str | None = None
+    #: The notification sound.
     sound: str | None = None
+    #: The Pushover priority, -2 to 2 (a template).
     priority: str | None = None
+    #: How often an emergency notification repeats.
     retry: Duration | None = None
+    #: How long an emergency notification repeats.
     expire: Duration | None = None
+    #: Whether the message is HTML.
     html: bool | None = None
 
 
@@ -306,15 +382,25 @@ class WechatConfig(Integration):
     kind = "wechat_config"
     secrets = {"api_secret": "wechat api_secret_file"}
 
+    #: Whether to notify when the alerts are resolved (Alertmanager's default: no).
     send_resolved: bool = False
+    #: The API secret, a SecretRef; written as api_secret_file. Leave it out to use the global one.
     api_secret: SecretRef | None = None
+    #: The corp id (or the global wechat_api_corp_id).
     corp_id: str | None = None
+    #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
+    #: The message text (a template).
     message: str | None = None
+    #: The users to notify.
     to_user: str | None = None
+    #: The parties to notify.
     to_party: str | None = None
+    #: The tags to notify.
     to_tag: str | None = None
+    #: The application's agent id.
     agent_id: str | None = None
+    #: text or markdown.
     message_type: Literal["text", "markdown"] | None = None
 
 
@@ -328,20 +414,35 @@ class JiraConfig(Integration):
     secrets = {"api_token": None, "bearer_token": None}
     http_fields = ("username", "api_token", "bearer_token")
 
+    #: The Jira address (or the global jira_api_url).
     api_url: str | None = None
+    #: The project issues are created in (a template).
     project: str
+    #: The type of the issues created, e.g. Bug (a template).
     issue_type: str
+    #: The issue summary (a template).
     summary: str | None = None
+    #: The issue description (a template).
     description: str | None = None
+    #: Labels set on the issue.
     labels: list[str] | None = None
+    #: The issue priority (a template).
     priority: str | None = None
+    #: The transition that reopens a resolved issue.
     reopen_transition: str | None = None
+    #: The transition that resolves an issue.
     resolve_transition: str | None = None
+    #: The resolution of issues that are not reopened.
     wont_fix_resolution: str | None = None
+    #: How long after resolution an issue is reopened rather than a new one created.
     reopen_duration: Duration | None = None
+    #: Custom fields set on the issue.
     fields: dict[str, Any] | None = None
+    #: The Jira Cloud user, with api_token (written to http_config.basic_auth).
     username: str | None = None
+    #: The Jira Cloud API token, a SecretRef; written as http_config.basic_auth.password_file.
     api_token: SecretRef | None = None
+    #: A Data Center personal access token, a SecretRef; written as http_config.authorization.credentials_file.
     bearer_token: SecretRef | None = None
 
     @model_validator(mode="after")
@@ -368,20 +469,35 @@ class RocketchatConfig(Integration):
     kind = "rocketchat_config"
     secrets = {"token_id": None, "token": None}
 
+    #: Whether to notify when the alerts are resolved (Alertmanager's default: no).
     send_resolved: bool = False
+    #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
+    #: The user id of the token, a SecretRef; written as token_id_file (or the global one).
     token_id: SecretRef | None = None
+    #: The personal access token, a SecretRef; written as token_file (or the global one).
     token: SecretRef | None = None
+    #: The channel to post to.
     channel: str | None = None
+    #: The colour of the message's side bar (a template).
     color: str | None = None
+    #: The title (a template).
     title: str | None = None
+    #: The address the title links to.
     title_link: str | None = None
+    #: The body text (a template).
     text: str | None = None
+    #: The emoji shown as the sender's avatar.
     emoji: str | None = None
+    #: The address of the icon shown with the message.
     icon_url: str | None = None
+    #: The address of an image shown in the message.
     image_url: str | None = None
+    #: The address of a thumbnail shown in the message.
     thumb_url: str | None = None
+    #: Whether @names and #channels in the text become links.
     link_names: bool | None = None
+    #: Whether fields are shown side by side.
     short_fields: bool | None = None
 
 
@@ -393,9 +509,13 @@ class IncidentioConfig(Integration):
     secrets = {"alert_source_token": None}
     public_urls = ("url",)
 
+    #: The HTTP alert source address (one carrying a token is refused).
     url: str
+    #: The alert source token, a SecretRef; written as alert_source_token_file.
     alert_source_token: SecretRef
+    #: The most alerts sent in one notification (0: all).
     max_alerts: int | None = Field(default=None, ge=0)
+    #: How long a notification may take.
     timeout: Duration | None = None
 
 

@@ -269,3 +269,15 @@ def test_checks_still_report_a_receiver_without_integration() -> None:
     the_stack = stack("0.25")
     problems = run_checks(CheckContext(stack=the_stack, files=emit(the_stack)), only=["alertmanager/receivers"])
     assert any("the receiver has no integration" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("integration, config, version, message", [
+    ("telegram_configs", TelegramConfig(bot_token=secret("t"), chat_id=1, message_thread_id=7), "0.27",
+     "telegram_config in receiver team, field 'message_thread_id': telegram message_thread_id needs Alertmanager >= 0.28"),
+    ("discord_configs", DiscordConfig(webhook_url=secret("d"), avatar_url="https://example.com/a.png"), "0.27",
+     "discord_config in receiver team, field 'avatar_url': discord content, username, avatar_url needs "
+     "Alertmanager >= 0.28"),
+])
+def test_a_field_newer_than_the_target_is_refused(integration: str, config: Any, version: str, message: str) -> None:
+    assert message in error_of(lambda: stack(version, **{integration: [config]}))
+    written(stack("0.28", **{integration: [config]}))  # the release that added it takes it
