@@ -39,7 +39,7 @@ def pages() -> list[Path]:
 
 def blocks(path: Path) -> list[Block]:
     """The ```python blocks of one page, in order."""
-    page = path.relative_to(ROOT).as_posix()
+    page = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     lines = path.read_text().splitlines()
     found: list[Block] = []
     i = 0
