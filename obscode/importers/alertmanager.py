@@ -317,7 +317,8 @@ _GLOBAL = {
     "pagerduty_url": Field("pagerduty_url"),
     **{name: Field(name) for name in ("opsgenie_api_url", "victorops_api_url", "telegram_api_url", "webex_api_url",
                                       "wechat_api_url", "wechat_api_corp_id", "jira_api_url", "rocketchat_api_url")},
-    **{key: Field(name, kind, what=f"the global {name}") for name in AlertmanagerGlobal.SECRETS[2:]
+    **{key: Field(name, kind, what=f"the global {name}") for name in AlertmanagerGlobal.SECRETS
+       if name not in ("smtp_auth_password", "slack_api_url")
        for key, kind in ((name, "secret"), (f"{name}_file", "secret_file"))},
 }
 
