@@ -34,7 +34,9 @@ class Block:
 
 
 def pages() -> list[Path]:
-    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    """README.md and docs/, less docs/reference/ (generated: test_build.py runs its examples)."""
+    reference = ROOT / "docs" / "reference"
+    return [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if reference not in p.parents)]
 
 
 def blocks(path: Path) -> list[Block]:
