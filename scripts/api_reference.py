@@ -588,7 +588,7 @@ def render() -> dict[str, str]:
              "", "Everything below is importable as `from obscode import *`, except where the module is named.", ""]
     for module, (file, title, intro) in PAGES.items():
         classes = by_page.get(file, [])
-        if not classes and file not in EXTRA:
+        if (not classes and file not in EXTRA) or file in pages:
             continue
         body = [f"# {title}", "", GENERATED_NOTE, ""]
         if intro:
