@@ -26,7 +26,9 @@ asserted in the test suite.
 
 
 def _as_section(text: str) -> str:
-    """A benchmark page nested under this page's title: its headings one level down."""
+    """A benchmark page nested under this page's title: its headings one level down, and its
+    links to docs/ pages (``../x.md`` from docs/benchmarks/) made relative to docs/."""
+    text = text.replace("](../", "](")
     if not text.startswith("# "):
         return text
     lines, fenced = [], False
