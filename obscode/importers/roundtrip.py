@@ -190,10 +190,34 @@ def structural_differences(original: Any, generated: Any, where: str = "") -> li
 # --- Alertmanager ------------------------------------------------------------------
 
 #: Alertmanager's send_resolved default per receiver kind.
-_SEND_RESOLVED = {"email_configs": False, "pagerduty_configs": True, "slack_configs": False,
-                  "webhook_configs": True}
+def _integrations() -> tuple[dict[str, bool], tuple[str, ...]]:
+    """Each receiver integration's ``send_resolved`` default, and the keys of every secret the
+    integrations hold, read from the models (so a new integration compares without an edit)."""
+    import typing
+
+    from obscode.model.alertmanager import Receiver
+
+    defaults: dict[str, bool] = {}
+    secrets: set[str] = set()
+    for name, info in Receiver.model_fields.items():
+        if not name.endswith("_configs"):
+            continue
+        (model,) = typing.get_args(info.annotation) or (None,)
+        field = getattr(model, "model_fields", {}).get("send_resolved")
+        if field is not None:
+            defaults[name] = bool(field.default)
+        secrets.update(getattr(model, "secrets", None) or {})
+    from obscode.model.alertmanager import AlertmanagerGlobal
+    from obscode.model.secrets import SecretRef
+
+    secrets.update(name for name, info in AlertmanagerGlobal.model_fields.items()
+                   if SecretRef in typing.get_args(info.annotation) or info.annotation is SecretRef)
+    return defaults, tuple(sorted(secrets))
+
+
+_SEND_RESOLVED, _INTEGRATION_SECRETS = _integrations()
 _SECRET_KEYS = ("api_url", "service_key", "routing_key", "auth_password", "smtp_auth_password",
-                "slack_api_url", "password", "bearer_token", "credentials")
+                "slack_api_url", "password", "bearer_token", "credentials", *_INTEGRATION_SECRETS)
 _DURATION_KEYS = ("group_wait", "group_interval", "repeat_interval", "resolve_timeout",
                   "scrape_interval", "scrape_timeout", "evaluation_interval", "timeout")
 
