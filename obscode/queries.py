@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from obscode import paths
 from obscode import grafana_vars
 from obscode.errors import SourceLocation
 from obscode.grafana.origins import locator
@@ -24,7 +25,7 @@ from obscode.grafana_vars import Reference, Variable
 from obscode.model.rules import AlertRule, RecordingRule
 from obscode.promql import Matcher, parse
 
-DASHBOARDS_DIR = "grafana/dashboards/"
+DASHBOARDS_DIR = paths.DASHBOARDS_DIR
 #: Ranges written as Grafana variables (``[$__rate_interval]``) become durations from this
 #: one up (one per distinct text, so messages can print it back): Grafana picks their value
 #: at query time, so checks skip them (see :func:`is_variable_range`).

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from obscode import paths
 from obscode.errors import SourceLocation
 
 #: Check ids that are not check modules: the external tools and the staleness check.
 EXTRA_CHECK_IDS = ("generated/stale", "tools/amtool", "tools/promtool", "tools/promtool-test")
-DASHBOARDS_DIR = "grafana/dashboards/"
+DASHBOARDS_DIR = paths.DASHBOARDS_DIR
 #: Fields ignore= is not looked for in: catalogs (large, findings never point at them) and
 #: dashboards (JSON or grafanalib objects: Stack.dashboard_ignore names them).
 _NOT_WALKED = ("ignore", "job_catalogs", "dashboards")

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import yaml
 
+from obscode import paths
 from obscode.checks import Problem
 from obscode.stack import Stack
 
-PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
-ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+PROMETHEUS_CONFIG = paths.PROMETHEUS_CONFIG
+ALERTMANAGER_CONFIG = paths.ALERTMANAGER_CONFIG
 
 
 def missing_tools() -> list[str]:
@@ -105,7 +106,7 @@ def _rule_problems(stack_name: str, out: str, stack: Stack | None) -> list[Probl
             field_name = field.split(" ", 1)[0] + "s." + field.split(" ", 1)[1].strip('"')
         else:
             message = found["message"]
-        problems.append(Problem("tools/promtool", stack_name, f"prometheus/rules/{file}",
+        problems.append(Problem("tools/promtool", stack_name, f"{paths.RULES_DIR}{file}",
                                 f"{kind} {found['name']} in group {found['group']}", f"promtool: {message}",
                                 field=field_name, source=getattr(rule, "source", None),
                                 cause=f"promtool check rules: {message}"))
@@ -194,7 +195,7 @@ def run_tools(stack_name: str, files: dict[str, bytes], targets: dict[str, str] 
                 source = stack.prometheus.source if stack is not None and stack.prometheus is not None else None
                 problems.append(Problem("tools/promtool", stack_name, PROMETHEUS_CONFIG, "promtool check config",
                                         f"promtool: {_clean(out)}", source=source))
-        rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
+        rules = sorted(p for p in files if p.startswith(paths.RULES_DIR))
         rules_ok = True
         if rules and shutil.which("promtool") and not old_promtool:
             code, out = _run(["promtool", "check", "rules", *[str(root / r) for r in rules]], root)

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from obscode import paths
 from obscode.alert_tests.synthesis import FIRES, QUIET
 from obscode.checks import Problem
 from obscode.errors import SourceLocation
@@ -16,7 +17,7 @@ from obscode.stack import Stack
 CHECK_ID = "tools/promtool-test"
 #: Seconds one test file may take in promtool.
 TIMEOUT = 300.0
-TESTS_DIR = "prometheus/tests/"
+TESTS_DIR = paths.ALERT_TESTS_DIR
 SYNTHESISED = TESTS_DIR + "synthesised.yml"
 
 _OF_SEVERAL = re.compile(r" \(\d+ of \d+\)$")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from obscode import paths
 from obscode.alert_labels import AlertShape, Truth, known_values, shapes
 from obscode.checks import CheckContext
 from obscode.model.alertmanager import Matcher
 from obscode.model.text import suggest
 
-ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
+ALERTMANAGER_FILE = paths.ALERTMANAGER_CONFIG
 
 
 def alert_shapes(ctx: CheckContext) -> list[AlertShape]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from obscode import paths
 from obscode.checks import CheckContext, Problem
 
 CHECK_ID = "alertmanager/receivers"
@@ -23,7 +24,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         integrations = [name for name in type(receiver).model_fields if name.endswith("_configs")]
         if receiver.name in used and not any(getattr(receiver, name) for name in integrations):
             yield Problem(
-                check=CHECK_ID, stack=ctx.name, file="alertmanager/alertmanager.yml",
+                check=CHECK_ID, stack=ctx.name, file=paths.ALERTMANAGER_CONFIG,
                 obj=f"receiver {receiver.name}", field="name", severity="warning",
                 message="routes send alerts here, but the receiver has no integration (e-mail, PagerDuty, "
                         "Slack, webhook…): they are dropped; give it one, or mark a deliberate blackhole "
@@ -32,7 +33,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
             )
         if receiver.name not in used:
             yield Problem(
-                check=CHECK_ID, stack=ctx.name, file="alertmanager/alertmanager.yml",
+                check=CHECK_ID, stack=ctx.name, file=paths.ALERTMANAGER_CONFIG,
                 obj=f"receiver {receiver.name}", field="name", severity="warning",
                 message="no route sends alerts to this receiver; route to it or remove it",
                 source=receiver.source,

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from obscode import paths
 from obscode.checks import CheckContext, Problem
 from obscode.routing import receivers_for
 
 CHECK_ID = "alerts/severity"
-ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
+ALERTMANAGER_FILE = paths.ALERTMANAGER_CONFIG
 
 
 def _silent(ctx: CheckContext, names: list[str]) -> list[str]:

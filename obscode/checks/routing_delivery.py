@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from obscode import paths
 from obscode.checks import CheckContext, Problem
 
 CHECK_ID = "routing/delivery"
@@ -18,7 +19,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
     stack = ctx.stack
     if stack.prometheus is None or stack.alertmanager is None or not stack.alerts() or stack.prometheus.alertmanagers:
         return
-    yield Problem(check=CHECK_ID, stack=ctx.name, file="prometheus/prometheus.yml", obj="prometheus",
+    yield Problem(check=CHECK_ID, stack=ctx.name, file=paths.PROMETHEUS_CONFIG, obj="prometheus",
                   field="alertmanagers", source=stack.prometheus.source,
                   message=f"Prometheus evaluates {len(stack.alerts())} alerting rule(s) but sends alerts to no "
                           f"Alertmanager, so the stack's routes and receivers are never used: give PrometheusConfig alertmanagers="

@@ -7,10 +7,11 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.values import field_changes, show
 
-DASHBOARDS_DIR = "grafana/dashboards/"
+DASHBOARDS_DIR = paths.DASHBOARDS_DIR
 _PANEL_SKIP = ("id", "gridPos", "targets", "panels", "title", "type", "datasource")
 _DASHBOARD_SKIP = ("panels", "templating", "version", "id", "uid", "title")
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import yaml
 
+from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.dashboards import DASHBOARDS_DIR
 from obscode.diff.values import field_changes
 
 #: Files the kind-specific modules own.
-COVERED = ("prometheus/prometheus.yml", "prometheus/rules/", "alertmanager/alertmanager.yml", DASHBOARDS_DIR)
+COVERED = (paths.PROMETHEUS_CONFIG, paths.RULES_DIR, paths.ALERTMANAGER_CONFIG, DASHBOARDS_DIR)
 MAX_FIELDS = 20
 
 
@@ -34,7 +35,7 @@ def _covered(path: str) -> bool:
 
 #: Alert tests (hand-written and synthesised) follow the rules they test: a reviewer needs to
 #: know which changed, not every sample of their input series.
-ALERT_TESTS_DIR = "prometheus/tests/"
+ALERT_TESTS_DIR = paths.ALERT_TESTS_DIR
 
 
 def diff_files(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:

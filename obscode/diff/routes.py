@@ -9,12 +9,13 @@ from typing import Any, Iterable
 
 import yaml
 
+from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.values import field_changes
 from obscode.model.alertmanager import Route
 from obscode.routing import receivers_for
 
-ALERTMANAGER_YML = "alertmanager/alertmanager.yml"
+ALERTMANAGER_YML = paths.ALERTMANAGER_CONFIG
 #: Beyond this many label combinations only the label sets real alerts carry are tried.
 MAX_COMBINATIONS = 20_000
 #: A value no matcher names: stands for "any other value".

@@ -6,11 +6,12 @@ from typing import Any
 
 import yaml
 
+from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.threshold import threshold_change
 from obscode.diff.values import field_changes, show
 
-RULES_DIR = "prometheus/rules/"
+RULES_DIR = paths.RULES_DIR
 _ALERT_FIELDS = ("expr", "for", "keep_firing_for")
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import yaml
 
+from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.values import field_changes, show
 
-PROMETHEUS_YML = "prometheus/prometheus.yml"
+PROMETHEUS_YML = paths.PROMETHEUS_CONFIG
 
 
 def _config(tree: dict[str, bytes]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from obscode import paths
 from obscode.emit.yaml_out import dump, header_for
 from obscode.model.alertmanager import AlertmanagerConfig, Matcher, Route
 from obscode.stack import Stack
@@ -62,5 +63,5 @@ def render(config: AlertmanagerConfig, version: str) -> dict[str, Any]:
 def emit(stack: Stack) -> dict[str, bytes]:
     if stack.alertmanager is None:
         return {}
-    return {"alertmanager/alertmanager.yml": dump(render(stack.alertmanager, stack.alertmanager_version),
+    return {paths.ALERTMANAGER_CONFIG: dump(render(stack.alertmanager, stack.alertmanager_version),
                                                   header_for(stack.name))}

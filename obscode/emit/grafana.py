@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from obscode import paths
 from obscode.emit.yaml_out import dump, header_for
 from obscode.grafana import origins
 from obscode.grafana.recording import keep_frames_on_evolve, restore_evolve
@@ -14,8 +15,8 @@ from obscode.model.dashboards import UID_MAX_LENGTH, UID_PATTERN
 from obscode.stack import Stack
 
 DASHBOARDS_DIR = "grafana/dashboards"
-DATASOURCES_FILE = "grafana/provisioning/datasources/datasources.yml"
-PROVIDERS_FILE = "grafana/provisioning/dashboards/dashboards.yml"
+DATASOURCES_FILE = paths.DATASOURCES
+PROVIDERS_FILE = paths.DASHBOARD_PROVIDERS
 
 
 def dashboard_bytes(dashboard: dict[str, Any]) -> bytes:

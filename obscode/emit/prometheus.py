@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from obscode import paths
 from obscode.emit.yaml_out import dump, header_for
 from obscode.errors import DefinitionError
 from obscode.model.alert_tests import AlertTest
@@ -22,7 +23,7 @@ def emit(stack: Stack) -> dict[str, bytes]:
     header = header_for(stack.name)
     files = {}
     if stack.prometheus is not None:
-        files["prometheus/prometheus.yml"] = dump(stack.prometheus.render([f.path for f in stack.rule_files]), header)
+        files[paths.PROMETHEUS_CONFIG] = dump(stack.prometheus.render([f.path for f in stack.rule_files]), header)
     for rule_file in stack.rule_files:
         files[f"prometheus/{rule_file.path}"] = dump(rule_file.render(), header)
     files.update(alert_test_files(stack, header))

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from obscode import paths
 from obscode.checks import CheckContext
 
-DASHBOARDS_PREFIX = "grafana/dashboards/"
+DASHBOARDS_PREFIX = paths.DASHBOARDS_DIR
 
 
 @dataclass(frozen=True)
