@@ -18,6 +18,9 @@ from obscode.model.integrations import (
     PushoverConfig, RocketchatConfig, SigV4Config, SNSConfig, TelegramConfig, VictorOpsConfig, WebexConfig,
     WechatConfig,
 )
+from obscode.model.kubernetes import (
+    AlertmanagerTarget, KubernetesSettings, LabelSelector, Monitor, PrometheusTarget, SelectorRequirement,
+)
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup
 from obscode.model.scrape import (
     AlertmanagerEndpoint, BasicAuth, GlobalConfig, KubernetesSDConfig, PrometheusConfig,
@@ -27,7 +30,8 @@ from obscode.model.secrets import SecretRef
 from obscode.stack import Stack
 
 __all__ = [
-    "AlertExpectation", "AlertRule", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint", "AlertmanagerGlobal",
+    "AlertExpectation", "AlertRule", "AlertmanagerTarget", "KubernetesSettings", "LabelSelector", "Monitor",
+    "PrometheusTarget", "SelectorRequirement", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint", "AlertmanagerGlobal",
     "BasicAuth", "DiscordConfig", "EmailConfig", "ExpectedAlert", "ExpectedSample", "ExprExpectation",
     "GlobalConfig", "IncidentioConfig", "InhibitRule", "InputSeries", "JiraConfig", "KubernetesSDConfig",
     "MSTeamsConfig", "MSTeamsV2Config", "Matcher", "OpsgenieConfig", "OpsgenieResponder", "PagerdutyConfig",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from obscode import emit, loader
 from obscode.checks import CheckContext, Problem, run_checks
+from obscode.emit.rendered import Rendered
 from obscode.errors import DefinitionError
 from obscode.tools import run_tools
 
@@ -14,14 +15,19 @@ from obscode.tools import run_tools
 @dataclass
 class Built:
     loaded: loader.LoadedStack
-    files: dict[str, bytes]
+    rendered: Rendered
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """The files ``generate`` writes (the stack's ``outputs``)."""
+        return self.rendered.written
 
     @property
     def name(self) -> str:
         return self.loaded.stack.name
 
     def context(self) -> CheckContext:
-        return CheckContext(stack=self.loaded.stack, files=self.files)
+        return CheckContext(stack=self.loaded.stack, files=self.rendered.files, output=self.rendered)
 
     def check(self) -> list[Problem]:
         return run_checks(self.context())
@@ -29,7 +35,7 @@ class Built:
     def run_tools(self) -> tuple[list[Problem], list[str]]:
         """promtool and amtool on the output, where they can judge the targeted releases."""
         stack = self.loaded.stack
-        return run_tools(self.name, self.files, {"promtool": stack.prometheus_version,
+        return run_tools(self.name, self.rendered.files, {"promtool": stack.prometheus_version,
                                                  "amtool": stack.alertmanager_version}, stack)
 
 
@@ -57,8 +63,8 @@ def load(arg: str | Path, profile: str | None = None) -> loader.LoadedStack:
 def build(arg: str | Path, profile: str | None = None) -> Built:
     loaded = load(arg, profile=profile)
     try:
-        files = emit.render(loaded.stack)
+        rendered = emit.render_stack(loaded.stack)
     except DefinitionError as exc:
         exc.stack = exc.stack or loaded.stack.name
         raise
-    return Built(loaded=loaded, files=files)
+    return Built(loaded=loaded, rendered=rendered)

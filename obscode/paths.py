@@ -13,6 +13,12 @@ DASHBOARDS_DIR = "grafana/dashboards/"
 DATASOURCES = "grafana/provisioning/datasources/datasources.yml"
 DASHBOARD_PROVIDERS = "grafana/provisioning/dashboards/dashboards.yml"
 ELK_DIR = "elk/"
+#: One file per Kubernetes object: ``kubernetes/<kind>-<name>.yaml`` (kind in lower case).
+KUBERNETES_DIR = "kubernetes/"
+#: Thanos Ruler rule files (the Prometheus groups with ``partial_response_strategy``).
+THANOS_RULES_DIR = "thanos/rules/"
+#: Mimir / Cortex ruler files: one namespace per rule file, as ``mimirtool rules load`` reads.
+MIMIR_RULES_DIR = "mimir/rules/"
 
 
 def rule_file(name: str) -> str:
@@ -28,3 +34,18 @@ def dashboard(uid: str) -> str:
 def alert_test(name: str) -> str:
     """``prometheus/tests/<name>.yml``."""
     return f"{ALERT_TESTS_DIR}{name}.yml"
+
+
+def kubernetes_object(kind: str, name: str) -> str:
+    """``kubernetes/<kind>-<name>.yaml``: ``kubernetes/prometheusrule-api.yaml``."""
+    return f"{KUBERNETES_DIR}{kind.lower()}-{name}.yaml"
+
+
+def thanos_rule_file(name: str) -> str:
+    """``thanos/rules/<name>.yml``."""
+    return f"{THANOS_RULES_DIR}{name}.yml"
+
+
+def mimir_rule_file(name: str) -> str:
+    """``mimir/rules/<name>.yml``: the rule file ``name`` as Mimir namespace ``name``."""
+    return f"{MIMIR_RULES_DIR}{name}.yml"

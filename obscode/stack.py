@@ -15,6 +15,7 @@ from obscode.model.base import CheckIds, FieldError, Model
 from obscode.model.catalog import Catalog, resolve as resolve_catalog
 from obscode.model.duration import Duration
 from obscode.model.dashboards import Datasource, GrafanaSettings
+from obscode.model.kubernetes import KubernetesSettings
 from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
 from obscode.model.scrape import GlobalConfig, PrometheusConfig
@@ -102,6 +103,15 @@ class Stack(Model):
     logs: LogsConfig | None = None
     #: Elasticsearch index (or data stream) holding the stack's logs; default "<name>-logs".
     logs_index: str = ""
+    #: The output formats ``obscode generate`` writes (see docs/outputs.md): ``prometheus``
+    #: (prometheus.yml, rule files, alert tests), ``alertmanager``, ``grafana`` (dashboards and
+    #: provisioning), ``elk`` (when ``logs`` is set), ``kubernetes`` (prometheus-operator and
+    #: Grafana objects; needs ``kubernetes``), ``thanos`` (Thanos Ruler rule files) and
+    #: ``mimir`` (Mimir/Cortex ruler namespaces).
+    outputs: list[str] = Field(default_factory=lambda: ["prometheus", "alertmanager", "grafana", "elk"])
+    #: Namespace, labels, monitors and the target Prometheus / Alertmanager selectors of the
+    #: ``kubernetes`` output.
+    kubernetes: KubernetesSettings | None = None
 
     @field_validator("name")
     @classmethod
@@ -111,6 +121,20 @@ class Stack(Model):
             hint = f"; e.g. {safe!r}" if safe else ""
             raise ValueError(f"stack name {value!r} becomes a folder (generated/<name>/) and a URL part: use letters, "
                              f"digits, '-', '_' and '.', starting with a letter or digit{hint}")
+        return value
+
+    @field_validator("outputs")
+    @classmethod
+    def _known_outputs(cls, value: list[str]) -> list[str]:
+        from obscode.emit import FORMATS  # the serialisers import the models: resolved late
+
+        for name in value:
+            if name not in FORMATS:
+                from obscode.model.text import suggest
+
+                raise ValueError(f"unknown output {name!r}{suggest(name, FORMATS)}; outputs: {', '.join(FORMATS)}")
+        if len(set(value)) != len(value):
+            raise ValueError("an output is named twice")
         return value
 
     @field_validator("job_catalogs", mode="before")
@@ -153,6 +177,9 @@ class Stack(Model):
                         f"{rule_file.path}; group names must be unique", source=group.source
                     )
                 groups[group.name] = (rule_file.path, group)
+        if "kubernetes" in self.outputs and self.kubernetes is None:
+            raise FieldError("kubernetes", "outputs name 'kubernetes' but the stack has no kubernetes settings: "
+                                           "add kubernetes=KubernetesSettings(namespace=..., ...)")
         if not self.logs_index:
             self.logs_index = f"{self.name}-logs"
         check_stack_versions(self)

@@ -57,6 +57,9 @@ PAGES: dict[str, tuple[str, str, str]] = {
                               "[catalogs](../catalog.md))."),
     "obscode.model.dashboards": ("dashboards.md", "Dashboards and Grafana", ""),
     "obscode.model.logs": ("logs.md", "Logs", "Log shipping to the ELK stack."),
+    "obscode.model.kubernetes": ("kubernetes.md", "Kubernetes",
+                                 "The `kubernetes` output: namespace, labels, monitors and the target "
+                                 "Prometheus / Alertmanager selectors (see also [Kubernetes](../kubernetes.md))."),
 }
 
 #: One example per model, run by tests/docs/test_examples.py after ``from obscode import *``.
@@ -266,6 +269,29 @@ keep_a_week = IlmPolicy(rollover_max_age="1d", delete_after="7d")""",
 from obscode.model.logs import LogsConfig
 
 logs = LogsConfig(paths=["/var/log/payments/*.ndjson"], output="elasticsearch")""",
+    "KubernetesSettings": """\
+kubernetes = KubernetesSettings(
+    namespace="payments",
+    rule_labels={"release": "kube-prometheus-stack"},
+    monitors={"payments-api": Monitor(selector=LabelSelector(matchLabels={"app": "payments-api"}), port="http")},
+    prometheus=PrometheusTarget(rule_selector=LabelSelector(matchLabels={"release": "kube-prometheus-stack"}),
+                                rule_namespace_selector=LabelSelector()),
+)""",
+    "LabelSelector": """\
+selector = LabelSelector(matchLabels={"release": "kube-prometheus-stack"},
+                         matchExpressions=[SelectorRequirement(key="team", operator="In", values=["payments"])])""",
+    "SelectorRequirement": """\
+requirement = SelectorRequirement(key="team", operator="NotIn", values=["sandbox"])""",
+    "Monitor": """\
+monitor = Monitor(type="PodMonitor", selector=LabelSelector(matchLabels={"app": "worker"}), port="metrics",
+                  namespaces=["payments"])""",
+    "PrometheusTarget": """\
+target = PrometheusTarget(name="kube-prometheus-stack-prometheus", namespace="monitoring",
+                          rule_selector=LabelSelector(matchLabels={"release": "kube-prometheus-stack"}))""",
+    "AlertmanagerTarget": """\
+target = AlertmanagerTarget(namespace="monitoring",
+                            alertmanager_config_selector=LabelSelector(matchLabels={"alertmanagerConfig": "payments"}),
+                            alertmanager_config_namespace_selector=LabelSelector())""",
 }
 
 #: Docs of fields in modules whose ``#:`` comments are still to be written (obscode/model/alertmanager.py,

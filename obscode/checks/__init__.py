@@ -5,7 +5,6 @@ Modules are discovered, so adding a check is adding a file."""
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,8 +12,7 @@ from functools import cached_property
 from types import ModuleType
 from typing import Any, Literal
 
-import yaml
-
+from obscode.emit.rendered import Rendered
 from obscode.errors import SourceLocation
 from obscode.stack import Stack
 
@@ -75,21 +73,24 @@ class Problem:
 
 @dataclass
 class CheckContext:
-    """What a check sees: the loaded stack and its rendered output files."""
+    """What a check sees: the loaded stack and its rendered output (``output``, with typed
+    accessors; ``files`` are its bytes). ``cache`` holds values derived once per run by the
+    shared helpers (alert label shapes, the catalog index)."""
 
     stack: Stack
     files: dict[str, bytes]
+    output: Rendered = None  # type: ignore[assignment]
     cache: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.output is None:
+            self.output = Rendered(self.stack.name, self.files)
+
     def yaml(self, path: str) -> Any:
-        if path not in self.cache:
-            self.cache[path] = yaml.safe_load(self.files[path])
-        return self.cache[path]
+        return self.output.yaml(path)
 
     def json(self, path: str) -> Any:
-        if path not in self.cache:
-            self.cache[path] = json.loads(self.files[path])
-        return self.cache[path]
+        return self.output.json(path)
 
     @cached_property
     def name(self) -> str:

@@ -8,6 +8,9 @@ what such a target cannot express (negative matchers, active time intervals).
 
 from __future__ import annotations
 
+#: The name of this output in ``Stack.outputs``.
+FORMAT = "alertmanager"
+
 from typing import Any
 
 from obscode import paths

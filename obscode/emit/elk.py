@@ -5,6 +5,9 @@ instrumentation logs (``instrumentation.log_fields``)."""
 
 from __future__ import annotations
 
+#: The name of this output in ``Stack.outputs``.
+FORMAT = "elk"
+
 import json
 from typing import Any
 

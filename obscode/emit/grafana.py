@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+#: The name of this output in ``Stack.outputs``.
+FORMAT = "grafana"
+
 import json
 from typing import Any
 

@@ -6,6 +6,9 @@ large rule set made one synthesised test take minutes)."""
 
 from __future__ import annotations
 
+#: The name of this output in ``Stack.outputs``.
+FORMAT = "prometheus"
+
 from typing import Any
 
 from obscode import paths

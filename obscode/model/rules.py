@@ -12,7 +12,7 @@ target version by :mod:`obscode.versions`."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import promql_parser
 from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
@@ -177,6 +177,12 @@ class RuleGroup(Model):
     query_offset: Duration | None = None
     #: At most this many alerts or series per evaluation, 0 for no limit (Prometheus >= 2.31).
     limit: int | None = None
+    #: Thanos Ruler only (the ``thanos`` output): what a query that reached only some stores
+    #: does. Default: ``abort`` for a group holding alerts (an alert must not fire, or resolve,
+    #: on partial data), Thanos' own default ``warn`` otherwise.
+    partial_response_strategy: Literal["abort", "warn"] | None = None
+    #: Mimir / Cortex ruler only (the ``mimir`` output): the tenants a federated group queries.
+    source_tenants: list[str] = Field(default_factory=list)
 
     @field_validator("rules")
     @classmethod
