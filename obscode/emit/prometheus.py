@@ -15,6 +15,7 @@ from obscode import paths
 from obscode.emit.yaml_out import dump, header_for
 from obscode.errors import DefinitionError
 from obscode.model.alert_tests import AlertTest
+from obscode.model.rules import RuleFile, RuleGroup
 from obscode.stack import Stack
 
 TESTS_DIR = "prometheus/tests"
@@ -28,9 +29,20 @@ def emit(stack: Stack) -> dict[str, bytes]:
     if stack.prometheus is not None:
         files[paths.PROMETHEUS_CONFIG] = dump(stack.prometheus.render([f.path for f in stack.rule_files]), header)
     for rule_file in stack.rule_files:
-        files[f"prometheus/{rule_file.path}"] = dump(rule_file.render(), header)
+        files[f"prometheus/{rule_file.path}"] = dump(rule_file_data(rule_file), header)
     files.update(alert_test_files(stack, header))
     return files
+
+
+def rule_file_data(rule_file: RuleFile) -> dict[str, Any]:
+    """One rule file as Prometheus reads it: ``{"groups": [...]}``. Every other output that
+    carries rules (PrometheusRule, Thanos, Mimir) starts from this."""
+    return rule_file.render()
+
+
+def group_data(group: RuleGroup) -> dict[str, Any]:
+    """One rule group as Prometheus reads it (no Thanos or Mimir fields)."""
+    return group.render()
 
 
 def alert_test_files(stack: Stack, header: str) -> dict[str, bytes]:

@@ -137,6 +137,9 @@ class PrometheusTarget(Model):
     scrape_config_selector: LabelSelector | None = None
     #: ``spec.scrapeConfigNamespaceSelector``.
     scrape_config_namespace_selector: LabelSelector | None = None
+    #: ``spec.enforcedNamespaceLabel``: when set (usually ``namespace``), the operator gives every
+    #: alert and series of a PrometheusRule or monitor this label, valued with its namespace.
+    enforced_namespace_label: str = ""
 
     @classmethod
     def from_file(cls, path: str | Path) -> "PrometheusTarget":
@@ -145,6 +148,7 @@ class PrometheusTarget(Model):
         spec = doc.get("spec") or {}
         meta = doc.get("metadata") or {}
         return cls(name=meta.get("name", "prometheus"), namespace=meta.get("namespace", "default"),
+                   enforced_namespace_label=spec.get("enforcedNamespaceLabel") or "",
                    **{field: _selector(spec.get(key)) for field, key in _PROMETHEUS_KEYS.items()})
 
 
