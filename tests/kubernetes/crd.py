@@ -49,6 +49,10 @@ def _strict(schema: Any) -> Any:
     not preserve unknown fields (what server-side strict field validation enforces)."""
     if isinstance(schema, dict):
         out = {k: _strict(v) for k, v in schema.items()}
+        if isinstance(out.get("pattern"), str) and "(?i)" in out["pattern"]:
+            # Go's RE2 takes (?i) anywhere (e.g. ^(?i)(abort|warn)?$); Python only at the start.
+            # Case-insensitive for the whole pattern is at most looser than upstream.
+            out["pattern"] = "(?i)" + out["pattern"].replace("(?i)", "")
         if ("properties" in out and "additionalProperties" not in out
                 and not out.get("x-kubernetes-preserve-unknown-fields")):
             out["additionalProperties"] = False
