@@ -256,6 +256,12 @@ class KubernetesSettings(Model):
     dashboard_label: dict[str, str] = Field(default_factory=lambda: {"grafana_dashboard": "1"})
     #: The GrafanaDashboard ``instanceSelector`` (required with ``dashboards="grafana-operator"``).
     instance_selector: LabelSelector | None = None
+    #: The Grafana folder (title) of the GrafanaDashboards (``spec.folder``); empty: Grafana's
+    #: General folder. ConfigMap dashboards go where the sidecar's own settings put them.
+    dashboard_folder: str = ""
+    #: How often grafana-operator syncs each GrafanaDashboard (``spec.resyncPeriod``, a Go
+    #: duration such as ``"5m"``); empty: the operator's default (10m).
+    dashboard_resync_period: str = ""
     #: The name of the Secret holding the receivers' secrets; each secret is a key of it.
     secret_name: str = ""
     #: The Prometheus resource that should load the rules and monitors (None: not checked).
