@@ -1,5 +1,6 @@
 """Generated files no other diff module reads (provisioning, ELK...): compared by content,
-parsed when they are YAML or JSON so formatting alone is no change."""
+parsed when they are YAML or JSON so formatting alone is no change; and what a Thanos or
+Mimir rule file holds beside its groups (Mimir's ``namespace``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import yaml
 
 from obscode import paths
 from obscode.diff.changes import Change, FieldChange
-from obscode.diff.dashboards import DASHBOARDS_DIR
 from obscode.diff.values import field_changes
+from obscode.emit.rendered import Rendered
 
-#: Files the kind-specific modules own.
-COVERED = (paths.PROMETHEUS_CONFIG, paths.RULES_DIR, paths.ALERTMANAGER_CONFIG, DASHBOARDS_DIR)
 MAX_FIELDS = 20
 
 
@@ -29,8 +28,12 @@ def _parsed(path: str, data: bytes) -> Any:
     return data
 
 
-def _covered(path: str) -> bool:
-    return any(path == c or (c.endswith("/") and path.startswith(c)) for c in COVERED)
+def covered(output: Rendered) -> set[str]:
+    """The files the kind-specific modules read, through the rendered stack's accessors."""
+    found = {paths.PROMETHEUS_CONFIG, paths.ALERTMANAGER_CONFIG, *output.rule_file_paths(),
+             *output.dashboard_paths(), *output.thanos_rule_files(), *output.mimir_rule_files()}
+    found.update(path for path, obj in output.kubernetes_objects().items() if isinstance(obj, dict) and obj.get("kind"))
+    return found
 
 
 #: Alert tests (hand-written and synthesised) follow the rules they test: a reviewer needs to
@@ -38,10 +41,12 @@ def _covered(path: str) -> bool:
 ALERT_TESTS_DIR = paths.ALERT_TESTS_DIR
 
 
-def diff_files(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
-    changes = []
+def diff_files(base_output: Rendered, head_output: Rendered) -> list[Change]:
+    base, head = base_output.files, head_output.files
+    changes = _rule_file_settings(base_output, head_output)
+    skip = covered(base_output) | covered(head_output)
     for path in sorted((set(base) | set(head))):
-        if _covered(path):
+        if path in skip:
             continue
         if path.startswith(ALERT_TESTS_DIR):
             name = path[len(ALERT_TESTS_DIR):].removesuffix(".yml")
@@ -63,8 +68,25 @@ def diff_files(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
             if isinstance(old, bytes) or isinstance(new, bytes):
                 changes.append(Change("files", "changed", path))
                 continue
-            fields = field_changes(old, new)
-            if len(fields) > MAX_FIELDS:
-                fields = fields[:MAX_FIELDS] + [FieldChange(f"and {len(fields) - MAX_FIELDS} more fields", None, None)]
-            changes.append(Change("files", "changed", path, tuple(fields)))
+            changes.append(Change("files", "changed", path, _capped(field_changes(old, new))))
+    return changes
+
+
+def _capped(fields: list[FieldChange]) -> tuple[FieldChange, ...]:
+    if len(fields) > MAX_FIELDS:
+        fields = fields[:MAX_FIELDS] + [FieldChange(f"and {len(fields) - MAX_FIELDS} more fields", None, None)]
+    return tuple(fields)
+
+
+def _rule_file_settings(base: Rendered, head: Rendered) -> list[Change]:
+    """Thanos and Mimir rule files that both sides have, by what they hold beside ``groups``
+    (their groups and rules are the rules module's; a file added or removed shows there)."""
+    changes = []
+    for accessor in (Rendered.thanos_rule_files, Rendered.mimir_rule_files):
+        old, new = accessor(base), accessor(head)
+        for path in sorted(set(old) & set(new)):
+            fields = field_changes({k: v for k, v in old[path].items() if k != "groups"},
+                                   {k: v for k, v in new[path].items() if k != "groups"})
+            if fields:
+                changes.append(Change("files", "changed", path, _capped(fields)))
     return changes

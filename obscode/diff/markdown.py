@@ -35,6 +35,8 @@ def render_field(change: Change, item: FieldChange) -> str:
 
 def render_change(change: Change) -> list[str]:
     head = f"- {_ICON[change.action]} **{change.name}** {change.action}"
+    if change.outputs:
+        head += f" ({', '.join(change.outputs)})"
     if len(change.fields) == 1 and change.section != "routes":
         return [f"{head}: {render_field(change, change.fields[0])}"]
     return [head] + [f"  - {render_field(change, f)}" for f in change.fields]

@@ -1,5 +1,7 @@
 """The Alertmanager route tree, compared by what it does: which receivers each kind of
-alert reaches. Restructuring the tree without changing who gets paged is no change."""
+alert reaches. Restructuring the tree without changing who gets paged is no change. Each
+form of the configuration (alertmanager.yml, the AlertmanagerConfig) is compared on its own,
+and a change both show alike is shown once."""
 
 from __future__ import annotations
 
@@ -7,15 +9,13 @@ import itertools
 import re
 from typing import Any, Iterable
 
-import yaml
-
-from obscode import paths
-from obscode.diff.changes import Change, FieldChange
+from obscode.diff import alertmanager_forms
+from obscode.diff.changes import Change, FieldChange, merge_outputs
 from obscode.diff.values import field_changes
+from obscode.emit.rendered import Rendered
 from obscode.model.alertmanager import Route
 from obscode.routing import receivers_for
 
-ALERTMANAGER_YML = paths.ALERTMANAGER_CONFIG
 #: Beyond this many label combinations only the label sets real alerts carry are tried.
 MAX_COMBINATIONS = 20_000
 #: A value no matcher names: stands for "any other value".
@@ -26,21 +26,23 @@ _ROUTE_SETTINGS = ("group_by", "group_wait", "group_interval", "repeat_interval"
 _LITERAL_ALTERNATIVES = re.compile(r"^[\w.\-]+(\|[\w.\-]+)*$")
 
 
-def alertmanager_config(tree: dict[str, bytes]) -> dict[str, Any]:
-    return yaml.safe_load(tree.get(ALERTMANAGER_YML, b"")) or {}
-
-
 def route_tree(config: dict[str, Any]) -> Route | None:
     """The route tree of a parsed alertmanager.yml (the typed model validates its matchers)."""
     return Route.model_validate(config["route"]) if config.get("route") else None
 
 
-def diff_routes(base: dict[str, bytes], head: dict[str, bytes],
-                alerts: dict[str, dict[str, str]] | None = None) -> list[Change]:
+def diff_routes(base: Rendered, head: Rendered, alerts: dict[str, dict[str, str]] | None = None) -> list[Change]:
     """Reachability changes ("severity=critical, category=model now reaches: pager,
     data-science-team") and changed route settings (grouping, timing) by route path.
     ``alerts`` (alert name → static labels) adds which alerts each row affects."""
-    old, new = route_tree(alertmanager_config(base)), route_tree(alertmanager_config(head))
+    return merge_outputs({output: _tree_changes(old, new, alerts)
+                          for output, (old, new, _) in alertmanager_forms.forms(base, head).items()},
+                         alertmanager_forms.BASE_FORM)
+
+
+def _tree_changes(old_config: dict[str, Any], new_config: dict[str, Any],
+                  alerts: dict[str, dict[str, str]] | None) -> list[Change]:
+    old, new = route_tree(old_config), route_tree(new_config)
     if old is None and new is None:
         return []
     if old is None or new is None:

@@ -1,31 +1,39 @@
-"""Alerting and recording rules (``prometheus/rules/*.yml``), compared by name, never by position."""
+"""Alerting and recording rules, compared by name, never by position, in every form the
+stack writes them: ``prometheus/rules/``, the PrometheusRules' ``spec.groups``
+(``kubernetes``), Thanos Ruler (``thanos``) and Mimir namespace files (``mimir``). A change
+every form shows alike is shown once, naming the forms."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import yaml
-
-from obscode import paths
-from obscode.diff.changes import Change, FieldChange
+from obscode.diff.changes import Change, FieldChange, merge_outputs
 from obscode.diff.threshold import threshold_change
 from obscode.diff.values import field_changes, show
+from obscode.emit.rendered import Rendered
 
-RULES_DIR = paths.RULES_DIR
 _ALERT_FIELDS = ("expr", "for", "keep_firing_for")
+#: The form a stack always had: changes only it shows name no output.
+BASE_FORM = "prometheus"
+Groups = dict[str, list[dict[str, Any]]]
 
 
-def rule_files(tree: dict[str, bytes]) -> dict[str, Any]:
-    """Parsed rule files of a generated stack tree, by path."""
-    return {path: yaml.safe_load(data) or {} for path, data in tree.items()
-            if path.startswith(RULES_DIR) and path.endswith((".yml", ".yaml"))}
+def _forms(base: Rendered, head: Rendered) -> dict[str, tuple[Groups, Groups]]:
+    """``{output: (groups by path before, after)}`` for every form either side has."""
+    old, new = base.rule_groups_by_output(), head.rule_groups_by_output()
+    return {output: (old.get(output, {}), new.get(output, {})) for output in {*old, *new}}
 
 
-def _rules(tree: dict[str, bytes], kind: str) -> dict[str, dict[str, Any]]:
+def _by_form(base: Rendered, head: Rendered, diff: Callable[[Groups, Groups], list[Change]]) -> list[Change]:
+    return merge_outputs({output: diff(old, new) for output, (old, new) in _forms(base, head).items()}, BASE_FORM)
+
+
+def _rules(groups_by_path: Groups, kind: str) -> dict[str, dict[str, Any]]:
     """Rules of ``kind`` ("alert" or "record") keyed by a stable name; each remembers its group."""
     found: dict[str, dict[str, Any]] = {}
-    for path, content in sorted(rule_files(tree).items()):
-        for group in content.get("groups") or []:
+    for _path, groups in sorted(groups_by_path.items()):
+        for group in groups:
             for rule in group.get("rules") or []:
                 if kind not in rule:
                     continue
@@ -38,14 +46,23 @@ def _rules(tree: dict[str, bytes], kind: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def alert_labels(tree: dict[str, bytes]) -> dict[str, dict[str, str]]:
-    """Static labels of every alert, by alert name (used to say which alerts a routing change affects)."""
-    return {name: {k: str(v) for k, v in (rule.get("labels") or {}).items()}
-            for name, rule in _rules(tree, "alert").items()}
+def alert_labels(rendered: Rendered) -> dict[str, dict[str, str]]:
+    """Static labels of every alert, by alert name, whatever form carries it (used to say
+    which alerts a routing change affects)."""
+    labels: dict[str, dict[str, str]] = {}
+    forms = rendered.rule_groups_by_output()
+    for output in sorted(forms, key=lambda o: o != BASE_FORM):
+        for name, rule in _rules(forms[output], "alert").items():
+            labels.setdefault(name, {k: str(v) for k, v in (rule.get("labels") or {}).items()})
+    return labels
 
 
-def diff_alerts(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
-    old, new = _rules(base, "alert"), _rules(head, "alert")
+def diff_alerts(base: Rendered, head: Rendered) -> list[Change]:
+    return _by_form(base, head, _alert_changes)
+
+
+def _alert_changes(before: Groups, after: Groups) -> list[Change]:
+    old, new = _rules(before, "alert"), _rules(after, "alert")
     changes = [Change("alerts", "removed", name, (FieldChange("expr", show(old[name]["expr"]), None),))
                for name in sorted(set(old) - set(new))]
     changes += [Change("alerts", "added", name, _summary(new[name])) for name in sorted(set(new) - set(old))]
@@ -56,8 +73,12 @@ def diff_alerts(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
     return changes
 
 
-def diff_recording_rules(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
-    old, new = _rules(base, "record"), _rules(head, "record")
+def diff_recording_rules(base: Rendered, head: Rendered) -> list[Change]:
+    return _by_form(base, head, _recording_changes)
+
+
+def _recording_changes(before: Groups, after: Groups) -> list[Change]:
+    old, new = _rules(before, "record"), _rules(after, "record")
     changes = [Change("recording rules", "removed", name, (FieldChange("expr", show(old[name]["expr"]), None),))
                for name in sorted(set(old) - set(new))]
     changes += [Change("recording rules", "added", name, (FieldChange("expr", None, show(new[name]["expr"])),))
@@ -69,13 +90,18 @@ def diff_recording_rules(base: dict[str, bytes], head: dict[str, bytes]) -> list
     return changes
 
 
-def diff_groups(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
-    """Group settings (interval, limit...) and rule files added or removed; not rule order."""
-    def groups(tree: dict[str, bytes]) -> dict[str, dict[str, Any]]:
-        return {str(g.get("name")): {k: v for k, v in g.items() if k not in ("name", "rules")}
-                for content in rule_files(tree).values() for g in content.get("groups") or []}
+def diff_groups(base: Rendered, head: Rendered) -> list[Change]:
+    """Group settings (interval, limit, and the form-specific ``partial_response_strategy``
+    of Thanos and ``source_tenants`` of Mimir) and groups added or removed; not rule order."""
+    return _by_form(base, head, _group_changes)
 
-    old, new = groups(base), groups(head)
+
+def _group_changes(before: Groups, after: Groups) -> list[Change]:
+    def settings(groups_by_path: Groups) -> dict[str, dict[str, Any]]:
+        return {str(g.get("name")): {k: v for k, v in g.items() if k not in ("name", "rules")}
+                for groups in groups_by_path.values() for g in groups}
+
+    old, new = settings(before), settings(after)
     changes = [Change("rule groups", "removed", n) for n in sorted(set(old) - set(new))]
     changes += [Change("rule groups", "added", n, tuple(field_changes({}, new[n]))) for n in sorted(set(new) - set(old))]
     for name in sorted(set(old) & set(new)):

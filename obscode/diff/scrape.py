@@ -1,20 +1,19 @@
-"""Scrape configuration (``prometheus/prometheus.yml``): jobs by name, targets as sets."""
+"""Scrape configuration: ``prometheus/prometheus.yml`` (jobs by name, targets as sets) and the
+prometheus-operator objects that stand for jobs on Kubernetes (ServiceMonitor, PodMonitor,
+ScrapeConfig, Probe), each compared field by field as "<Kind> <name>"."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
-from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.values import field_changes, show
+from obscode.emit.rendered import Rendered
 
-PROMETHEUS_YML = paths.PROMETHEUS_CONFIG
-
-
-def _config(tree: dict[str, bytes]) -> dict[str, Any]:
-    return yaml.safe_load(tree.get(PROMETHEUS_YML, b"")) or {}
+#: The Kubernetes objects that are scrape jobs.
+MONITOR_KINDS = ("ServiceMonitor", "PodMonitor", "ScrapeConfig", "Probe")
+#: An added or removed monitor lists at most this many of its fields.
+MAX_FIELDS = 20
 
 
 def _targets(job: dict[str, Any]) -> list[str]:
@@ -35,10 +34,14 @@ def _job_fields(job: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in job.items() if k not in ("job_name", "static_configs")}
 
 
-def diff_scrape(base: dict[str, bytes], head: dict[str, bytes]) -> list[Change]:
+def diff_scrape(base: Rendered, head: Rendered) -> list[Change]:
     """Jobs added / removed / changed (targets, intervals, any other field), the global
-    block, Alertmanager targets and rule_files (as a set: their order does not matter)."""
-    old, new = _config(base), _config(head)
+    block, Alertmanager targets and rule_files (as a set: their order does not matter);
+    then the monitor objects."""
+    return _config_changes(base.prometheus_config() or {}, head.prometheus_config() or {}) + diff_monitors(base, head)
+
+
+def _config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     top_old = {k: v for k, v in old.items() if k not in ("scrape_configs", "rule_files")}
     top_new = {k: v for k, v in new.items() if k not in ("scrape_configs", "rule_files")}
@@ -75,3 +78,41 @@ def _job_summary(job: dict[str, Any], before: bool) -> tuple[FieldChange, ...]:
     if sd:
         shown["discovery"] = sd
     return tuple(FieldChange(k, show(v) if before else None, None if before else show(v)) for k, v in shown.items())
+
+
+def _monitors(rendered: Rendered) -> dict[str, dict[str, Any]]:
+    """``{"<Kind> <name>": comparable body}``: the object without its identity, static
+    targets as sets."""
+    found = {}
+    for kind in MONITOR_KINDS:
+        for obj in rendered.kubernetes_of_kind(kind).values():
+            metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "name"}
+            spec = dict(obj.get("spec") or {})
+            if spec.get("staticConfigs"):
+                spec["staticConfigs"] = [{**sc, "targets": sorted(map(str, sc.get("targets") or []))}
+                                         for sc in spec["staticConfigs"]]
+            body = {"metadata": metadata, "spec": spec}
+            if obj.get("apiVersion"):
+                body["apiVersion"] = obj["apiVersion"]
+            found[f"{kind} {(obj.get('metadata') or {}).get('name')}"] = body
+    return found
+
+
+def diff_monitors(base: Rendered, head: Rendered) -> list[Change]:
+    """ServiceMonitors, PodMonitors, ScrapeConfigs and Probes by kind and name."""
+    old, new = _monitors(base), _monitors(head)
+    changes = [Change("scrape", "removed", name, _capped(field_changes(old[name]["spec"], {}, "spec")))
+               for name in sorted(set(old) - set(new))]
+    changes += [Change("scrape", "added", name, _capped(field_changes({}, new[name]["spec"], "spec")))
+                for name in sorted(set(new) - set(old))]
+    for name in sorted(set(old) & set(new)):
+        fields = field_changes(old[name], new[name])
+        if fields:
+            changes.append(Change("scrape", "changed", name, tuple(fields)))
+    return changes
+
+
+def _capped(fields: list[FieldChange]) -> tuple[FieldChange, ...]:
+    if len(fields) > MAX_FIELDS:
+        fields = fields[:MAX_FIELDS] + [FieldChange(f"and {len(fields) - MAX_FIELDS} more fields", None, None)]
+    return tuple(fields)
