@@ -13,6 +13,8 @@ import yaml
 
 from obscode import paths
 from obscode.checks import Problem
+from obscode.emit._rule_format import without_ruler_fields
+from obscode.emit.rendered import Rendered
 from obscode.stack import Stack
 
 PROMETHEUS_CONFIG = paths.PROMETHEUS_CONFIG
@@ -83,6 +85,28 @@ def _clean(out: str) -> str:
     return "; ".join(lines)
 
 
+def _stack_rules(stack: Stack | None) -> dict[tuple[str, int], object]:
+    """``{(group name, index from 1): rule}`` (group names are unique in a stack)."""
+    if stack is None:
+        return {}
+    return {(group.name, index): rule for rule_file in stack.rule_files for group in rule_file.groups
+            for index, rule in enumerate(group.rules, start=1)}
+
+
+def _rule_kind(rule: object, data: dict | None = None) -> str:
+    if rule is not None:
+        return "recording rule" if hasattr(rule, "record") else "alert"
+    return "recording rule" if isinstance(data, dict) and "record" in data else "alert"
+
+
+def _field_and_message(text: str) -> tuple[str | None, str]:
+    """promtool's ``annotation "summary": <message>`` as (``annotations.summary``, its message)."""
+    field, _, message = text.partition(": ")
+    if field.startswith(("annotation ", "label ")):
+        return field.split(" ", 1)[0] + "s." + field.split(" ", 1)[1].strip('"'), message
+    return None, text
+
+
 def _rule_problems(stack_name: str, out: str, stack: Stack | None) -> list[Problem]:
     """promtool check rules output as one problem per rule it names (with the rule's line)."""
     rules: dict[tuple[str, str, int], object] = {}
@@ -99,20 +123,85 @@ def _rule_problems(stack_name: str, out: str, stack: Stack | None) -> list[Probl
             continue
         file = found["file"].split("/")[-1]
         rule = rules.get((file, found["group"], int(found["index"])))
-        kind = "recording rule" if rule is not None and hasattr(rule, "record") else "alert"
-        field, _, message = found["message"].partition(": ")
-        field_name = None
-        if field.startswith(("annotation ", "label ")):
-            field_name = field.split(" ", 1)[0] + "s." + field.split(" ", 1)[1].strip('"')
-        else:
-            message = found["message"]
+        field_name, message = _field_and_message(found["message"])
         problems.append(Problem("tools/promtool", stack_name, f"{paths.RULES_DIR}{file}",
-                                f"{kind} {found['name']} in group {found['group']}", f"promtool: {message}",
+                                f"{_rule_kind(rule)} {found['name']} in group {found['group']}", f"promtool: {message}",
                                 field=field_name, source=getattr(rule, "source", None),
                                 cause=f"promtool check rules: {message}"))
     rest = _clean("\n".join(loose))
     if rest and not problems:
         problems.append(Problem("tools/promtool", stack_name, "prometheus/rules", "promtool check rules", rest))
+    return problems
+
+
+#: Where the rule groups of the other forms are copied for promtool, under the temp tree.
+_FORMS_DIR = ".promtool-forms"
+_COPY_LINE = re.compile(r"^line \d+: ")
+
+
+def _form_copies(root: Path, rendered: Rendered) -> dict[str, tuple[str, str, list[dict]]]:
+    """The rule groups of every form but ``prometheus/rules/`` (PrometheusRules' ``spec.groups``,
+    Thanos and Mimir files), each file's copy written as a Prometheus rule file without the
+    Thanos/Mimir-only group fields: ``{copy path: (output, generated path, groups)}``."""
+    copies: dict[str, tuple[str, str, list[dict]]] = {}
+    for output, files in rendered.rule_groups_by_output().items():
+        if output == "prometheus":
+            continue
+        for number, (path, groups) in enumerate(sorted(files.items())):
+            plain = [without_ruler_fields(g) if isinstance(g, dict) else g for g in groups]
+            copy = f"{_FORMS_DIR}/{output}/{number}.yml"
+            (root / copy).parent.mkdir(parents=True, exist_ok=True)
+            (root / copy).write_text(yaml.safe_dump({"groups": plain}, sort_keys=False))
+            copies[copy] = (output, path, plain)
+    return copies
+
+
+def _form_problems(stack_name: str, out: str, copies: dict[str, tuple[str, str, list[dict]]],
+                   stack: Stack | None) -> list[Problem]:
+    """promtool's verdict on the other forms, on the generated file and rule at fault: each bad
+    rule once per form (its messages joined), a file-level error once per file."""
+    rules = _stack_rules(stack)
+    per_rule: dict[tuple[str, str, int], list[str]] = {}
+    names: dict[tuple[str, str, int], str] = {}
+    per_file: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in out.splitlines():
+        text = line.strip()
+        found = _RULE_LINE.match(text)
+        if found and found["file"] in copies:
+            key = (found["file"], found["group"], int(found["index"]))
+            per_rule.setdefault(key, [])
+            if found["message"] not in per_rule[key]:
+                per_rule[key].append(found["message"])
+            names[key] = found["name"]
+            current = None
+            continue
+        file, colon, rest = text.partition(": ")
+        if colon and file in copies:
+            current = file
+            per_file.setdefault(file, []).append(rest)
+        elif current is not None and line.startswith((" ", "\t")) and text:
+            per_file[current].append(text)
+        else:
+            current = None
+    problems = []
+    for (copy, group, index), messages in per_rule.items():
+        output, path, groups = copies[copy]
+        data = next((g for g in groups if isinstance(g, dict) and g.get("name") == group), {})
+        group_rules = data.get("rules") or []
+        rule_data = group_rules[index - 1] if index <= len(group_rules) else None
+        rule = rules.get((group, index))
+        field, message = _field_and_message(messages[0]) if len(messages) == 1 else (None, "; ".join(messages))
+        problems.append(Problem("tools/promtool", stack_name, path,
+                                f"{_rule_kind(rule, rule_data)} {names[(copy, group, index)]} in group {group}",
+                                f"promtool: {message}", field=field, source=getattr(rule, "source", None),
+                                cause=f"promtool check rules: {message}"))
+    for copy, lines in per_file.items():
+        output, path, _groups = copies[copy]
+        # line numbers are the copy's, not the generated file's: left out
+        message = _clean("\n".join(_COPY_LINE.sub("", line) for line in lines)).replace(":; ", ": ")
+        problems.append(Problem("tools/promtool", stack_name, path, f"{output} rule groups",
+                                f"promtool: {message}", cause=f"promtool check rules: {message}"))
     return problems
 
 
@@ -165,6 +254,10 @@ def run_tools(stack_name: str, files: dict[str, bytes], targets: dict[str, str] 
     ``stack``, each problem names the object it is about (the rule, the receiver) with its
     definition line; the stack's alert tests (prometheus/tests/) run with promtool too.
 
+    ``promtool check rules`` judges every form the rule groups are written in: the rule files,
+    and the PrometheusRules' ``spec.groups`` and the Thanos and Mimir files, each without the
+    group fields only Thanos or Mimir read; a failure names the generated file it is in.
+
     prometheus.yml is checked with ``--syntax-only``: the files it names (credentials, TLS
     certificates, file discovery) live on the Prometheus host, not where obscode runs; the rule
     files are checked on their own."""
@@ -202,6 +295,11 @@ def run_tools(stack_name: str, files: dict[str, bytes], targets: dict[str, str] 
             if code != 0:
                 rules_ok = False
                 problems.extend(_rule_problems(stack_name, out.replace(str(root) + "/", ""), stack))
+        copies = _form_copies(root, Rendered.of(stack_name, files))
+        if copies and shutil.which("promtool") and not old_promtool:
+            code, out = _run(["promtool", "check", "rules", *copies], root)
+            if code != 0:
+                problems.extend(_form_problems(stack_name, out, copies, stack))
         if ALERTMANAGER_CONFIG in files and shutil.which("amtool") and not old_amtool:
             code, out = _run(["amtool", "check-config", str(root / ALERTMANAGER_CONFIG)], root)
             if code != 0:
