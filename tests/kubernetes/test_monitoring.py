@@ -5,6 +5,7 @@ CRD, its rules with the real promtool, and a PrometheusRule against `obscode imp
 from __future__ import annotations
 
 import subprocess
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from obscode.errors import DefinitionError
 from obscode.importers import roundtrip
 from obscode.kubernetes import monitoring
 from obscode.kubernetes import monitoring_models as models
+from obscode.kubernetes.meta import KubeModel
+from obscode.model.scrape import RELABEL_ACTIONS
 from tests.conftest import ROOT, require_tool
 from tests.importers.helpers import generated, imported
-from tests.kubernetes.crd import assert_valid, errors
+from tests.kubernetes.crd import assert_valid, crd, errors
 
 OUTPUTS = ["prometheus", "alertmanager", "grafana", "kubernetes"]
 MODELS = {"PrometheusRule": models.PrometheusRule, "ServiceMonitor": models.ServiceMonitor,
@@ -219,6 +222,49 @@ def test_every_object_is_valid_against_the_upstream_crd() -> None:
 def test_the_typed_models_read_back_what_they_write() -> None:
     for obj in _every_object():
         assert MODELS[obj["kind"]].model_validate(obj).data() == obj
+
+
+def _kube_models(annotation: Any) -> list[type[KubeModel]]:
+    """The KubeModel classes an annotation holds (``list[X]``, ``X | None``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, KubeModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _kube_models(arg)]
+
+
+def _fields_missing_from(model: type[KubeModel], schema: dict[str, Any], where: str) -> list[str]:
+    schema = schema.get("items", schema)
+    properties = schema.get("properties")
+    if properties is None:  # metadata: the API server's ObjectMeta, which the CRD does not describe
+        return []
+    missing = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in properties:
+            missing.append(f"{where}.{key}")
+            continue
+        for inner in _kube_models(field.annotation):
+            missing.extend(_fields_missing_from(inner, properties[key], f"{where}.{key}"))
+    return missing
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_every_field_of_the_typed_models_is_in_the_crd(kind: str) -> None:
+    model = MODELS[kind]
+    version = model.API_VERSION.rpartition("/")[2]
+    schema = next(v["schema"]["openAPIV3Schema"] for v in crd(kind)["spec"]["versions"] if v["name"] == version)
+    assert _fields_missing_from(model, schema, kind) == []
+
+
+def test_every_relabel_action_prometheus_knows_is_in_the_operators_enum() -> None:
+    for kind, path in (("ServiceMonitor", ["endpoints", "items", "properties", "relabelings"]),
+                       ("PodMonitor", ["podMetricsEndpoints", "items", "properties", "relabelings"]),
+                       ("ScrapeConfig", ["relabelings"])):
+        version = MODELS[kind].API_VERSION.rpartition("/")[2]
+        node = next(v["schema"]["openAPIV3Schema"] for v in crd(kind)["spec"]["versions"] if v["name"] == version)
+        node = node["properties"]["spec"]["properties"]
+        for step in path:
+            node = node[step]
+        assert set(RELABEL_ACTIONS) <= set(node["items"]["properties"]["action"]["enum"]), kind
 
 
 def _with_unknown(obj: dict[str, Any], path: list[str | int]) -> dict[str, Any]:
