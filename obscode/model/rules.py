@@ -178,8 +178,8 @@ class RuleGroup(Model):
     #: At most this many alerts or series per evaluation, 0 for no limit (Prometheus >= 2.31).
     limit: int | None = None
     #: Thanos Ruler only (the ``thanos`` output): what a query that reached only some stores
-    #: does. Default: ``abort`` for a group holding alerts (an alert must not fire, or resolve,
-    #: on partial data), Thanos' own default ``warn`` otherwise.
+    #: does. Default: ``abort`` written for a group holding alerts (an alert must not fire, or
+    #: resolve, on partial data); otherwise no field, and Thanos applies its default, also ``abort``.
     partial_response_strategy: Literal["abort", "warn"] | None = None
     #: Mimir / Cortex ruler only (the ``mimir`` output): the tenants a federated group queries.
     source_tenants: list[str] = Field(default_factory=list)
