@@ -452,7 +452,7 @@ STACK = textwrap.dedent('''\
         rule_files=[RuleFile(name="alerts", groups=[RuleGroup(name="api", rules=[
             AlertRule(alert="ApiDown", expr='up{{job="api"}} == 0', for_="5m", labels={{"severity": "critical"}},
                       annotations={{"summary": "api is down", "description": "no scrape of api for 5m"}})])])],
-        kubernetes=KubernetesSettings(
+        kubernetes=KubernetesSettings({comment}
             {labels}
             prometheus=PrometheusTarget.from_file(__file__.rsplit("/", 1)[0] + "/prometheus.yaml"),
         ),
@@ -460,9 +460,9 @@ STACK = textwrap.dedent('''\
 ''')
 
 
-def _check_stack(tmp_path: Path, labels: str) -> Any:
+def _check_stack(tmp_path: Path, labels: str = "", comment: str = "") -> Any:
     _write(tmp_path, "prometheus.yaml", PROMETHEUS_MANIFEST)
-    path = _write(tmp_path, "shop.py", STACK.format(labels=labels))
+    path = _write(tmp_path, "shop.py", STACK.format(labels=labels, comment=comment))
     return CliRunner().invoke(main, ["check", str(path), "--no-tools", "--format", "json"])
 
 
@@ -486,4 +486,10 @@ def test_obscode_check_passes_once_the_labels_are_added(tmp_path: Path) -> None:
     result = _check_stack(tmp_path, 'rule_labels={"release": "kube-prometheus-stack"}, '
                                     'monitor_labels={"release": "kube-prometheus-stack"},')
     assert _selector_findings(result) == [], result.output
+    assert result.exit_code == 0, result.output
+
+
+def test_an_inline_comment_on_the_settings_suppresses_the_findings(tmp_path: Path) -> None:
+    result = _check_stack(tmp_path, comment="  # obscode: ignore kubernetes/selectors -- rules loaded by hand")
+    assert _selector_findings(result) == []
     assert result.exit_code == 0, result.output
