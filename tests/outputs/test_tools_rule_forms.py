@@ -94,3 +94,24 @@ def test_the_prometheus_rules_messages_stay_as_they_were() -> None:
     assert [(p.check, p.obj, p.field, p.cause) for p in own] == [(
         "tools/promtool", "alert HighLatency in group payments", "annotations.summary",
         "promtool check rules: template: __alert_HighLatency:1: unclosed action")]
+
+
+def test_obscode_check_shows_the_cause_once_with_each_forms_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    require_tool("promtool")
+    from click.testing import CliRunner
+
+    from obscode.cli import main
+
+    source = tmp_path / "shop.py"
+    source.write_text("from tests.outputs.test_tools_rule_forms import _broken_stack\nstack = _broken_stack()\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(source)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "promtool" in line]
+    assert len(lines) == 2, result.output
+    assert lines[0].startswith("shop: error[tools/promtool] prometheus/rules/payments.yml: alert HighLatency in "
+                               "group payments, field 'annotations.summary': promtool: template: "
+                               "__alert_HighLatency:1: unclosed action")
+    assert lines[1].strip().startswith("promtool check rules: template: __alert_HighLatency:1: unclosed action: "
+                                       "used in 3 places; also thanos/rules/payments.yml: alert HighLatency")
+    assert "mimir/rules/payments.yml: alert HighLatency in group payments" in lines[1]
