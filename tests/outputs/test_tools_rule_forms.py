@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from obscode import AlertRule, RuleFile, RuleGroup
+from obscode import AlertRule, KubernetesSettings, RuleFile, RuleGroup, Stack
 from obscode.emit import render_stack
 from obscode.tools import run_tools
 from tests.conftest import require_tool
@@ -52,6 +52,20 @@ def test_a_bad_rule_is_reported_in_every_form_on_its_file_and_definition_line() 
     # one cause: `obscode check` shows it as one mistake with its three locations
     assert len({p.group_key() for p in problems}) == 1
     assert problems[0].message.startswith("promtool: template: __alert_HighLatency:1: unclosed action")
+
+
+def test_the_spec_groups_of_the_kubernetes_output_are_checked() -> None:
+    require_tool("promtool")
+    rules = _broken_stack().rule_files
+    stack = Stack(name="shop", rule_files=rules, outputs=["prometheus", "kubernetes"],
+                  kubernetes=KubernetesSettings(namespace="shop"))
+    rendered = render_stack(stack)
+    (path,) = rendered.kubernetes_of_kind("PrometheusRule")
+    problems, _notes = run_tools("shop", rendered.files, stack=stack)
+    assert sorted((p.file, p.obj) for p in problems) == [
+        (path, "alert HighLatency in group payments"),
+        ("prometheus/rules/payments.yml", "alert HighLatency in group payments")]
+    assert problems[0].source == problems[1].source == rules[0].groups[0].rules[1].source
 
 
 def test_a_form_not_written_is_not_checked() -> None:
