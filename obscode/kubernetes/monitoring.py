@@ -26,6 +26,18 @@ from obscode.stack import Stack
 ROLES = {"node": "Node", "pod": "Pod", "service": "Service", "endpoints": "Endpoints",
          "endpointslice": "EndpointSlice", "ingress": "Ingress"}
 
+#: The fields of the scrape models this module translates (a test holds them to the models, so
+#: a field added to a model cannot be left out of the operator's objects unnoticed).
+TRANSLATED = {
+    "ScrapeConfig": {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "honor_labels",
+                     "params", "static_configs", "kubernetes_sd_configs", "relabel_configs",
+                     "metric_relabel_configs", "basic_auth", "bearer_token"},
+    "StaticConfig": {"targets", "labels"},
+    "KubernetesSDConfig": {"role", "api_server", "namespaces", "kubeconfig_file"},
+    "RelabelConfig": {"action", "source_labels", "separator", "regex", "modulus", "target_label", "replacement"},
+    "BasicAuth": {"username", "password"},
+}
+
 
 def objects(stack: Stack) -> list[dict[str, Any]]:
     settings = stack.kubernetes

@@ -27,6 +27,7 @@ from obscode.importers import roundtrip
 from obscode.kubernetes import monitoring
 from obscode.kubernetes import monitoring_models as models
 from obscode.kubernetes.meta import KubeModel
+from obscode.model.base import Model
 from obscode.model.scrape import RELABEL_ACTIONS
 from tests.conftest import ROOT, require_tool
 from tests.importers.helpers import generated, imported
@@ -209,6 +210,12 @@ def test_quantis_kubernetes_job_becomes_a_node_scrape_config_with_its_relabeling
     jobs = [job.job_name for job in stack.prometheus.scrape_configs]  # type: ignore[union-attr]
     assert sorted(o["spec"]["jobName"] for o in monitoring.objects(stack) if o["kind"] == "ScrapeConfig") \
         == sorted(jobs)
+
+
+@pytest.mark.parametrize("model", [ScrapeConfig, StaticConfig, KubernetesSDConfig, RelabelConfig, BasicAuth])
+def test_every_field_of_the_scrape_models_is_translated(model: type) -> None:
+    own = set(model.model_fields) - set(Model.model_fields)  # Model's own fields are obscode's (ignore)
+    assert own == monitoring.TRANSLATED[model.__name__]
 
 
 # -- agreement with upstream --------------------------------------------------------------------
