@@ -1,17 +1,15 @@
 """Every PromQL query of a stack, with where it lives: alert and recording rules (from the
 stack's rule files) and Grafana panel targets and query variables (from the rendered
-``grafana/dashboards/<uid>.json``).
+``grafana/dashboards/<uid>.json``; the panels :func:`obscode.grafana.walk.panels` walks).
 
-Grafana variables are substituted before parsing, each by a placeholder that maps back to
-the text the user wrote, so messages show ``cluster=~"$cluster"`` and
-``[$__rate_interval]``: a variable inside a quoted string becomes
-``__grafana_variable__<n>__`` (the n-th distinct text seen); one where PromQL wants a duration becomes a
-duration of at least ``VARIABLE_RANGE`` (one per distinct text); any other becomes
-``VARIABLE_VALUE``. :func:`display` turns placeholders back into the user's text."""
+Grafana variables are substituted before parsing by :func:`obscode.grafana_vars.placeholders`
+(here also :func:`substitute`), each by a placeholder that maps back to the text the user wrote,
+so messages show ``cluster=~"$cluster"`` and ``[$__rate_interval]``; :func:`display`,
+:func:`is_variable_range`, ``VARIABLE_VALUE`` and ``VARIABLE_RANGE`` are that module's, named
+here for the checks that read queries."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,85 +19,17 @@ from obscode import paths
 from obscode import grafana_vars
 from obscode.errors import SourceLocation
 from obscode.grafana.origins import locator
-from obscode.grafana_vars import Reference, Variable
+from obscode.grafana.walk import panels
+from obscode.grafana_vars import VARIABLE_RANGE as VARIABLE_RANGE
+from obscode.grafana_vars import VARIABLE_RANGE_SECONDS as VARIABLE_RANGE_SECONDS
+from obscode.grafana_vars import VARIABLE_VALUE as VARIABLE_VALUE
+from obscode.grafana_vars import Variable, placeholders, quoted_placeholder, references
+from obscode.grafana_vars import display as display
+from obscode.grafana_vars import is_variable_range as is_variable_range
 from obscode.model.rules import AlertRule, RecordingRule
 from obscode.promql import Matcher, parse
 
 DASHBOARDS_DIR = paths.DASHBOARDS_DIR
-#: Ranges written as Grafana variables (``[$__rate_interval]``) become durations from this
-#: one up (one per distinct text, so messages can print it back): Grafana picks their value
-#: at query time, so checks skip them (see :func:`is_variable_range`).
-VARIABLE_RANGE = "4242s"
-VARIABLE_RANGE_SECONDS = 4242.0
-#: At most this many distinct range texts get a duration of their own.
-_RANGE_SLOTS = 1000
-#: Variables outside quotes (a metric name ``$metric``, a number ``> $threshold``) become this text.
-VARIABLE_VALUE = "__grafana_variable__"
-_QUOTED = re.compile(re.escape(VARIABLE_VALUE) + r"(\d+)__")
-#: Variable texts seen in quoted strings, process-wide so :func:`display` needs no query at hand.
-_QUOTED_TEXTS: list[str] = []
-_QUOTED_SLOTS: dict[str, str] = {}
-
-
-def is_variable_range(seconds: float | None) -> bool:
-    """Whether a parsed range (or step) is a substituted Grafana variable."""
-    return seconds is not None and VARIABLE_RANGE_SECONDS <= seconds < VARIABLE_RANGE_SECONDS + _RANGE_SLOTS
-
-
-class _Ranges:
-    """Distinct range texts (``$__rate_interval``, ``$interval``) and the durations standing in
-    for them; process-wide so :func:`display` needs no query at hand."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.slots: dict[str, int] = {}
-        self.printed: dict[str, str] = {}
-        self._pattern: re.Pattern[str] | None = None
-
-    def duration(self, text: str) -> str:
-        slot = self.slots.get(text)
-        if slot is None:
-            slot = len(self.texts) if len(self.texts) < _RANGE_SLOTS else 0
-            if slot == len(self.texts):
-                self.texts.append(text)
-                self.slots[text] = slot
-                shown = str(parse(f"x[{int(VARIABLE_RANGE_SECONDS) + slot}s]"))
-                self.printed[shown[shown.index("[") + 1:-1]] = text
-                self._pattern = None
-        return f"{int(VARIABLE_RANGE_SECONDS) + slot}s"
-
-    def pattern(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self.printed:
-            alternatives = "|".join(sorted(map(re.escape, self.printed), key=len, reverse=True))
-            self._pattern = re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])")
-        return self._pattern
-
-
-_RANGES = _Ranges()
-
-
-def quoted_placeholder(text: str) -> str:
-    """The placeholder of a variable reference ``text`` inside a quoted string."""
-    placeholder = _QUOTED_SLOTS.get(text)
-    if placeholder is None:
-        placeholder = _QUOTED_SLOTS[text] = f"{VARIABLE_VALUE}{len(_QUOTED_TEXTS)}__"
-        _QUOTED_TEXTS.append(text)
-    return placeholder
-
-
-def references(value: str) -> list[str]:
-    """The variable references (as written) a substituted string holds."""
-    return [_QUOTED_TEXTS[int(m.group(1))] for m in _QUOTED.finditer(value)]
-
-
-def display(text: str) -> str:
-    """``text`` (e.g. a selector printed from the AST) with substituted variables shown as
-    the user wrote them."""
-    if VARIABLE_VALUE in text:
-        text = _QUOTED.sub(lambda m: _QUOTED_TEXTS[int(m.group(1))], text)
-        text = text.replace(VARIABLE_VALUE, "$variable")
-    pattern = _RANGES.pattern()
-    return pattern.sub(lambda m: _RANGES.printed[m.group(0)], text) if pattern else text
 
 
 _LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(.+?)\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$", re.S)
@@ -132,25 +62,8 @@ class Query:
         return "expr" if self.kind in ("alert", "record", "panel") else "query"
 
 
-def _placeholder(reference: Reference, numbers: Mapping[str, str]) -> str:
-    if reference.quoted:
-        return quoted_placeholder(reference.text)
-    if reference.name in grafana_vars.BUILTIN_DURATIONS and reference.name not in grafana_vars.DURATION_BUILTINS:
-        return grafana_vars.BUILTIN_DURATIONS[reference.name]  # a number: $__range_s, $__interval_ms
-    if reference.duration or reference.name in grafana_vars.DURATION_BUILTINS:
-        return _RANGES.duration(reference.text)
-    return numbers.get(reference.name, VARIABLE_VALUE)
-
-
-@functools.lru_cache(maxsize=65536)
-def substitute(expr: str, numbers: tuple[tuple[str, str], ...] = ()) -> str:
-    """``expr`` with Grafana variables replaced so PromQL parsers can read it; ``numbers``
-    gives the value of variables that only take numbers (``topk($k, ...)``). Cached:
-    dashboards repeat expressions a lot."""
-    if "$" not in expr and "[[" not in expr:
-        return expr
-    known = dict(numbers)
-    return grafana_vars.replace_references(expr, lambda reference: _placeholder(reference, known))
+#: The substitution every query gets before parsing (:func:`obscode.grafana_vars.placeholders`).
+substitute = placeholders
 
 
 def can_match_empty(matcher: Matcher, variables: Mapping[str, Variable]) -> bool:
@@ -200,16 +113,6 @@ def rule_queries(stack: Any) -> list[Query]:
     return found
 
 
-def _panels(panels: list[Any]) -> list[dict[str, Any]]:
-    found = []
-    for panel in panels or []:
-        if not isinstance(panel, dict):
-            continue
-        found.append(panel)
-        found.extend(_panels(panel.get("panels", [])))
-    return found
-
-
 def _is_prometheus(*datasources: Any) -> bool:
     for datasource in datasources:
         if isinstance(datasource, dict) and datasource.get("type"):
@@ -237,10 +140,7 @@ def dashboard_queries(path: str, dashboard: dict[str, Any],
     defined = grafana_vars.dashboard_variables(dashboard)
     numeric = {name: value for name, value in ((n, grafana_vars.number(v)) for n, v in defined.items())
                if value is not None}
-    panels = _panels(dashboard.get("panels", []))
-    for row in dashboard.get("rows", []) or []:
-        panels.extend(_panels(row.get("panels", [])) if isinstance(row, dict) else [])
-    for panel in panels:
+    for panel in panels(dashboard):
         title = panel.get("title") or f"id {panel.get('id')}"
         for index, target in enumerate(panel.get("targets", []) or []):
             expr = target.get("expr") if isinstance(target, dict) else None

@@ -15,7 +15,7 @@ from typing import Any
 from obscode.checks import CheckContext, Problem
 from obscode.grafana.legacy import GRID_COLUMNS
 from obscode.grafana.origins import where
-from obscode.grafana.walk import RenderedDashboard, dashboards
+from obscode.grafana.walk import RenderedDashboard, dashboards, walk
 
 CHECK_ID = "dashboard/layout"
 _FIELDS = ("h", "w", "x", "y")
@@ -65,15 +65,24 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
     return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
 
 
-def _layer(panels: list[Any], problem: Any) -> None:
+def grids(dashboard: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The panels of each grid Grafana lays out: the top level, then the children of each
+    collapsed row (an expanded row's children follow it on the top-level grid), in reading order."""
+    laid_out: dict[str, list[dict[str, Any]]] = {"": []}
+    for placed in walk(dashboard):
+        if placed.parent not in laid_out:
+            continue
+        laid_out[placed.parent].append(placed.panel)
+        if placed.panel.get("type") == "row" and placed.panel.get("collapsed"):
+            laid_out[placed.path] = []
+    return list(laid_out.values())
+
+
+def _layer(panels: list[dict[str, Any]], problem: Any) -> None:
     """One grid: the top level, or the children of one collapsed row."""
     placed: list[tuple[dict[str, Any], tuple[int, int, int, int]]] = []
     for panel in panels:
-        if not isinstance(panel, dict):
-            continue
         box = _grid(panel, problem)
-        if panel.get("type") == "row" and panel.get("collapsed"):
-            _layer(panel.get("panels") or [], problem)
         if box is None:
             continue
         for other, other_box in placed:
@@ -95,5 +104,6 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
                                  field=field, message=message, severity=severity,  # type: ignore[arg-type]
                                  source=where(ctx, dash.path, panel)))
 
-        _layer(dash.data.get("panels") or [], problem)
+        for grid in grids(dash.data):
+            _layer(grid, problem)
     return iter(found)

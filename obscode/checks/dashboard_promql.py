@@ -22,7 +22,6 @@ from obscode.model.rules import parseable
 from obscode.versions import function_problems
 
 CHECK_ID = "dashboard/promql"
-_INTERVAL_VALUE = "1m"
 _LABEL_VALUES = re.compile(r"^\s*label_values\s*\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)\s*$", re.S)
 _QUERY_RESULT = re.compile(r"^\s*query_result\s*\((.*)\)\s*$", re.S)
 #: A variable as the number argument of an aggregation or function (``topk($k, ...)``).
@@ -33,18 +32,11 @@ _SCALAR_ARGUMENT = re.compile(
 _VARIABLE_REF = re.compile(r"^\$\{?(\w+)\}?$|^\[\[(\w+)\]\]$")
 
 
-def _with_values(expr: str, interval_vars: set[str]) -> str:
-    expr = _SCALAR_ARGUMENT.sub(r"\g<1>\g<2>1", expr)
-    for name in interval_vars:
-        expr = re.sub(rf"\$\{{{name}(?::\w+)?\}}|\[\[{name}\]\]|\${name}\b", _INTERVAL_VALUE, expr)
-    return substitute(expr)
-
-
-def _with_custom_values(expr: str, custom: dict[str, str]) -> str:
-    """``expr`` with custom variables written as their current value, as Grafana sends them."""
-    for name, value in custom.items():
-        expr = re.sub(rf"\$\{{{name}(?::\w+)?\}}|\[\[{name}\]\]|\${name}\b", lambda _m: value, expr)
-    return expr
+def _with_values(expr: str, interval_vars: set[str], custom: dict[str, str] | None = None) -> str:
+    """``expr`` as Grafana sends it (:func:`obscode.grafana_vars.substitute`): a variable as a
+    number argument by 1, interval variables by a duration, ``custom`` variables by their
+    current value, the rest by a placeholder."""
+    return substitute(_SCALAR_ARGUMENT.sub(r"\g<1>\g<2>1", expr), durations=interval_vars, values=custom)
 
 
 def parse_error(expr: str, interval_vars: set[str], prometheus_version: str | None = None,
@@ -60,7 +52,7 @@ def parse_error(expr: str, interval_vars: set[str], prometheus_version: str | No
         used = {n: v for n, v in (custom or {}).items() if re.search(rf"\$\{{?{n}\b|\[\[{n}\]\]", expr)}
         if not used:
             return f"PromQL does not parse: {exc}"
-        text = _with_values(_with_custom_values(expr, used), interval_vars)
+        text = _with_values(expr, interval_vars, used)
         try:
             ast = promql_parser.parse(parseable(text))
         except ValueError:

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 
 from obscode.catalog_index import Series, StackCatalog, index
 from obscode.checks import CheckContext, Problem
+from obscode.grafana_vars import display, is_variable_range
 from obscode.promql import Selector, calls, range_argument
-from obscode.queries import Query, collect, display, is_variable_range
+from obscode.queries import Query, collect
 
 CHECK_ID = "promql/rate"
 FUNCTIONS = ("rate", "irate", "increase")

@@ -10,6 +10,7 @@ from typing import Any
 from obscode import paths
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.values import field_changes, show
+from obscode.grafana.walk import panels as walk_panels
 
 DASHBOARDS_DIR = paths.DASHBOARDS_DIR
 _PANEL_SKIP = ("id", "gridPos", "targets", "panels", "title", "type", "datasource")
@@ -27,12 +28,15 @@ def dashboards(tree: dict[str, bytes]) -> dict[str, dict[str, Any]]:
 
 
 def panels(board: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every panel, including those inside collapsed rows."""
-    out = []
-    for panel in board.get("panels") or []:
-        out.append(panel)
-        out.extend(panel.get("panels") or [])
-    return out
+    """Every panel, including those inside rows (:func:`obscode.grafana.walk.panels`)."""
+    return list(walk_panels(board))
+
+
+def _fields(panel: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``panel`` compared as plain fields: a row's ``panels`` are panels of their
+    own; any other panel's ``panels`` is a key like any other (Grafana ignores it)."""
+    skip = _PANEL_SKIP if panel.get("type") == "row" else tuple(k for k in _PANEL_SKIP if k != "panels")
+    return {k: v for k, v in panel.items() if k not in skip}
 
 
 def title_of(panel: dict[str, Any]) -> str:
@@ -103,8 +107,7 @@ def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]
             rest_b = {k: v for k, v in b[ref].items() if k not in ("expr", "refId")}
             fields += _labelled(field_changes(rest_a, rest_b), f"{label} query {ref}")
     fields += field_changes(old.get("datasource"), new.get("datasource"), f"{label} datasource")
-    fields += _labelled(field_changes({k: v for k, v in old.items() if k not in _PANEL_SKIP},
-                                      {k: v for k, v in new.items() if k not in _PANEL_SKIP}), label)
+    fields += _labelled(field_changes(_fields(old), _fields(new)), label)
     return fields
 
 

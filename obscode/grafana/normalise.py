@@ -7,6 +7,9 @@ datasources, unknown names kept as ``{uid}`` so ``dashboard/datasource`` can rep
 every panel has an id and every target a refId; null values and keys Grafana no longer
 reads are gone. Nothing is invented: a panel without ``gridPos`` stays without one, for
 ``dashboard/layout`` to report.
+
+Ids are numbered over the panels :func:`obscode.grafana.walk.walk` visits (rows and their
+children), the same panels every check and the diff read.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from obscode.grafana import SCHEMA_VERSION
 from obscode.grafana.legacy import fix_field_options, rows_to_panels, thresholds
+from obscode.grafana.walk import panels as walk_panels
 from obscode.model.dashboards import Datasource
 
 _DASHBOARD_LEGACY = ("id", "rows", "style", "hideControls", "sharedCrosshair", "gnetId", "__inputs", "__requires")
@@ -142,18 +146,9 @@ def _row(panel: dict[str, Any], datasources: DatasourceIndex) -> dict[str, Any]:
     return kept
 
 
-def _all_panels(panels: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for panel in panels:
-        if isinstance(panel, dict):
-            out.append(panel)
-            out.extend(_all_panels(panel.get("panels") or []) if panel.get("type") == "row" else [])
-    return out
-
-
 def _assign_ids(panels: list[Any]) -> None:
     """Keep every id the author gave; number the rest after the highest, in reading order."""
-    every = _all_panels(panels)
+    every = list(walk_panels({"panels": panels}))
     taken = [p["id"] for p in every if isinstance(p.get("id"), int) and p["id"] > 0]
     next_id = max(taken, default=0) + 1
     for panel in every:

@@ -19,13 +19,14 @@ of the ``Stack(...)`` it was passed to; its panels and targets have the dashboar
 from __future__ import annotations
 
 import weakref
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from obscode.errors import SourceLocation
 from obscode.grafana.recording import Frames, frames_of
+from obscode.grafana.walk import walk as walk_panels
 
 #: Key of the mark an object's JSON carries between :func:`mark` and :func:`harvest`; never written.
 ORIGIN_KEY = "__obscode_origin__"
@@ -50,34 +51,22 @@ def mark() -> Marks:
     return Marks([])
 
 
-def _children(node: dict[str, Any], path: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(kind, path, object) of the panels, targets and variables directly inside ``node``."""
-    prefix = f"{path}." if path else ""
-    panels = node.get("panels")
-    for index, panel in enumerate(panels if isinstance(panels, list) else []):
-        if isinstance(panel, dict):
-            yield ("row" if panel.get("type") == "row" else "panel", f"{prefix}panels[{index}]", panel)
-    targets = node.get("targets")
-    for index, target in enumerate(targets if isinstance(targets, list) else []):
-        if isinstance(target, dict):
-            yield "target", f"{prefix}targets[{index}]", target
-    templating = node.get("templating") if not path else None
+def walk(dashboard: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str | None]]:
+    """(kind, path, object, parent path) of the dashboard and every variable, panel and target
+    in it: the panels :func:`obscode.grafana.walk.walk` visits, each followed by its targets."""
+    yield "dashboard", "", dashboard, None
+    templating = dashboard.get("templating")
     items = templating.get("list") if isinstance(templating, dict) else None
     for index, variable in enumerate(items if isinstance(items, list) else []):
         if isinstance(variable, dict):
-            yield "variable", f"templating.list[{index}]", variable
-
-
-def walk(dashboard: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str | None]]:
-    """(kind, path, object, parent path) of the dashboard and every panel, target and variable in it."""
-    yield "dashboard", "", dashboard, None
-    pending = deque([("", dashboard)])
-    while pending:
-        path, node = pending.popleft()
-        for kind, child_path, child in _children(node, path):
-            yield kind, child_path, child, path
-            if kind in ("row", "panel"):
-                pending.append((child_path, child))
+            yield "variable", f"templating.list[{index}]", variable, ""
+    for placed in walk_panels(dashboard):
+        panel = placed.panel
+        yield "row" if panel.get("type") == "row" else "panel", placed.path, panel, placed.parent
+        items = panel.get("targets")
+        for index, target in enumerate(items if isinstance(items, list) else []):
+            if isinstance(target, dict):
+                yield "target", f"{placed.path}.targets[{index}]", target, placed.path
 
 
 def _strip(value: Any) -> None:

@@ -107,7 +107,7 @@ def _check(data: dict[str, Any], text: str, file: str, report: Collector) -> Non
 
 
 def _every_panel(data: dict[str, Any]) -> list[Any]:
-    return list(panels({"panels": data.get("panels") or _row_panels(data)}))
+    return list(panels(data))
 
 
 def _bad_targets(panel: dict[str, Any]) -> list[dict[str, Any]]:
@@ -167,6 +167,3 @@ def expressions(dashboards: list[ImportedDashboard]) -> list[str]:
     return [t["expr"] for d in dashboards for p in _every_panel(d.data) for t in targets(p)
             if isinstance(t.get("expr"), str)]
 
-
-def _row_panels(data: dict[str, Any]) -> list[Any]:
-    return [p for row in data.get("rows") or [] if isinstance(row, dict) for p in row.get("panels") or []]
