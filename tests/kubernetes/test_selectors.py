@@ -441,20 +441,31 @@ def test_messages_quote_labels_as_python_writes_them() -> None:
 # -- end to end: obscode check on a stack -------------------------------------------------------------
 
 STACK = textwrap.dedent('''\
+    from pathlib import Path
+
     from obscode import *
+
+    HERE = Path(__file__).parent
 
     stack = Stack(
         name="shop",
         outputs=["prometheus", "alertmanager", "grafana", "kubernetes"],
         prometheus=PrometheusConfig(scrape_configs=[
-            ScrapeConfig(job_name="api", static_configs=[StaticConfig(targets=["api:8000"])])]),
-        job_catalogs={{"api": ["instrumentation-http"]}},
+            ScrapeConfig(job_name="api", static_configs=[StaticConfig(targets=["api:8000"])]),
+            ScrapeConfig(job_name="node", static_configs=[StaticConfig(targets=["node:9100"])])],
+            alertmanagers=[AlertmanagerEndpoint(static_configs=[StaticConfig(targets=["alertmanager:9093"])])]),
+        job_catalogs={{"api": ["instrumentation-http"], "node": ["node-exporter"]}},
         rule_files=[RuleFile(name="alerts", groups=[RuleGroup(name="api", rules=[
             AlertRule(alert="ApiDown", expr='up{{job="api"}} == 0', for_="5m", labels={{"severity": "critical"}},
                       annotations={{"summary": "api is down", "description": "no scrape of api for 5m"}})])])],
+        alertmanager=AlertmanagerConfig(route=Route(receiver="team"), receivers=[
+            Receiver(name="team", webhook_configs=[WebhookConfig(url="http://127.0.0.1:9/hook")])]),
+        dashboards=[{{"uid": "api", "title": "API", "panels": []}}],
         kubernetes=KubernetesSettings({comment}
             {labels}
-            prometheus=PrometheusTarget.from_file(__file__.rsplit("/", 1)[0] + "/prometheus.yaml"),
+            monitors={{"api": Monitor(selector=LabelSelector(match_labels={{"app": "api"}}), port="http")}},
+            prometheus=PrometheusTarget.from_file(HERE / "prometheus.yaml"),
+            alertmanager=AlertmanagerTarget.from_file(HERE / "alertmanager.yaml"),
         ),
     )
 ''')
@@ -462,6 +473,7 @@ STACK = textwrap.dedent('''\
 
 def _check_stack(tmp_path: Path, labels: str = "", comment: str = "") -> Any:
     _write(tmp_path, "prometheus.yaml", PROMETHEUS_MANIFEST)
+    _write(tmp_path, "alertmanager.yaml", ALERTMANAGER_MANIFEST)
     path = _write(tmp_path, "shop.py", STACK.format(labels=labels, comment=comment))
     return CliRunner().invoke(main, ["check", str(path), "--no-tools", "--format", "json"])
 
@@ -470,21 +482,26 @@ def _selector_findings(result: Any) -> list[dict[str, Any]]:
     return [f for f in json.loads(result.stdout) if f["check"] == CHECK]
 
 
-def test_obscode_check_fails_on_rules_and_scrape_configs_without_the_release_label(tmp_path: Path) -> None:
-    result = _check_stack(tmp_path, "")
+def test_obscode_check_fails_on_every_object_without_the_release_label(tmp_path: Path) -> None:
+    result = _check_stack(tmp_path)
     assert result.exit_code == 1, result.output
     findings = _selector_findings(result)
     assert [(f["file"], f["object"], f["field"]) for f in findings] == [
+        ("kubernetes/alertmanagerconfig-shop.yaml", "AlertmanagerConfig shop", "metadata.labels"),
         ("kubernetes/prometheusrule-shop-alerts.yaml", "PrometheusRule shop-alerts", "metadata.labels"),
-        ("kubernetes/scrapeconfig-shop-api.yaml", "ScrapeConfig shop-api", "metadata.labels")]
-    assert findings[0]["message"].endswith('add rule_labels={"release": "kube-prometheus-stack"}')
-    assert findings[1]["message"].endswith('add monitor_labels={"release": "kube-prometheus-stack"}')
-    assert findings[0]["source"].endswith("shop.py:12")
+        ("kubernetes/scrapeconfig-shop-node.yaml", "ScrapeConfig shop-node", "metadata.labels"),
+        ("kubernetes/servicemonitor-shop-api.yaml", "ServiceMonitor shop-api", "metadata.labels")]
+    fixes = [f["message"].rsplit("; ", 1)[1] for f in findings]
+    assert fixes == [f'add {setting}={{"release": "kube-prometheus-stack"}}'
+                     for setting in ("alertmanager_config_labels", "rule_labels", "monitor_labels", "monitor_labels")]
+    line = next(i for i, text in enumerate(STACK.splitlines(), start=1) if "kubernetes=KubernetesSettings(" in text)
+    assert {f["source"] for f in findings} == {f"{tmp_path / 'shop.py'}:{line}"}
+    assert len({f["group"] for f in findings}) == 4  # one cause per selector
+    assert [f for f in json.loads(result.stdout) if f["check"] != CHECK] == []
 
 
-def test_obscode_check_passes_once_the_labels_are_added(tmp_path: Path) -> None:
-    result = _check_stack(tmp_path, 'rule_labels={"release": "kube-prometheus-stack"}, '
-                                    'monitor_labels={"release": "kube-prometheus-stack"},')
+def test_obscode_check_passes_once_every_object_carries_the_label(tmp_path: Path) -> None:
+    result = _check_stack(tmp_path, 'labels={"release": "kube-prometheus-stack"},')
     assert _selector_findings(result) == [], result.output
     assert result.exit_code == 0, result.output
 
