@@ -6,19 +6,28 @@ from the catalogs, values known only where the expression pins them with ``=``),
 Prometheus ``external_labels`` (added when absent). ``alertname`` is the rule's name. An
 expression whose labels the catalogs cannot list (``open``) may carry any label.
 
+When the stack writes the ``kubernetes`` output, prometheus-operator adds to them: a job
+scraped through a ServiceMonitor or PodMonitor gives its series ``namespace`` (known offline
+when the monitor looks in one namespace), and ``PrometheusTarget.enforced_namespace_label``
+gives every alert that label. The operator may also put a ``namespace`` matcher in front of
+the stack's routes (:mod:`obscode.kubernetes.am_namespace`): a shape's ``entry``, which an
+alert must satisfy to reach any route.
+
 The routing checks and ``obscode routes`` evaluate matchers against these shapes with three
 outcomes: certainly matches, certainly not, or depends on a value known only at run time."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from obscode.errors import SourceLocation
 from obscode.model.alertmanager import Matcher, Route
 from obscode.model.rules import AlertRule, RuleFile
-from obscode.promql import UNKNOWN, LabelSet, parse, selectors
+from obscode.kubernetes import am_namespace
+from obscode.promql import UNKNOWN, LabelSet, Selector, parse, selectors
 from obscode.stack import Stack
 
 
@@ -54,6 +63,9 @@ class AlertShape:
     partial: set[str] = field(default_factory=set)
     #: The expression may carry labels nobody can list.
     open: bool = False
+    #: Matchers in front of the stack's routes (the operator's namespace matcher of an
+    #: AlertmanagerConfig): an alert that does not satisfy them reaches no route of the stack.
+    entry: list[Matcher] = field(default_factory=list)
 
     @property
     def source(self) -> SourceLocation | None:
@@ -86,6 +98,10 @@ class AlertShape:
                 return result
         return result
 
+    def reaches_routes(self) -> Truth:
+        """Whether this alert gets past :attr:`entry` to the stack's routes."""
+        return self.matches_all(self.entry)
+
     def routing_labels(self) -> dict[str, str]:
         """The labels with known values, as amtool's ``config routes test`` takes them."""
         return dict(sorted(self.values.items()))
@@ -108,27 +124,93 @@ def _pinned(expr_ast: object, kept: LabelSet) -> dict[str, str]:
     return {label: next(iter(values)) for label, values in pins.items()}
 
 
+@dataclass
+class OperatorLabels:
+    """What prometheus-operator adds to a stack's alerts (the ``kubernetes`` output)."""
+
+    #: Job -> the one namespace its monitor scrapes (None: several or any), for monitored jobs.
+    monitored: dict[str, str | None] = field(default_factory=dict)
+    #: ``(label, value)`` the operator gives every alert (enforcedNamespaceLabel).
+    enforced: tuple[str, str] | None = None
+    #: Matchers in front of the stack's routes.
+    entry: list[Matcher] = field(default_factory=list)
+    #: The stack's catalog index, to tell which jobs a selector reads.
+    catalog: Any = None
+
+    @classmethod
+    def of(cls, stack: Stack, catalog: Any = None) -> "OperatorLabels | None":
+        gate = am_namespace.namespace_matcher(stack)
+        found = cls(monitored=am_namespace.monitored_namespaces(stack), enforced=am_namespace.enforced_label(stack),
+                    entry=[gate.matcher] if gate else [], catalog=catalog)
+        return found if found.monitored or found.enforced or found.entry else None
+
+    def jobs(self, selector: Selector) -> set[str] | None:
+        """The jobs whose series ``selector`` reads; None when unknown."""
+        job = selector.equals("job")
+        if job is not None:
+            return {job}
+        series = getattr(self.catalog, "series", {}).get(selector.name) if selector.name else None
+        return set(self.catalog.providers(series, selector)) if series is not None else None
+
+    def resolver(self, resolve: Callable[[Selector], LabelSet]) -> Callable[[Selector], LabelSet]:
+        """``resolve``, with ``namespace`` on the series of monitored jobs (partial when only
+        some of the jobs a selector reads are monitored)."""
+        label = am_namespace.NAMESPACE
+
+        def with_namespace(selector: Selector) -> LabelSet:
+            found = resolve(selector)
+            jobs = self.jobs(selector) if self.monitored and label not in found.names and not found.scalar else None
+            monitored = (jobs or set()) & set(self.monitored)
+            if not monitored:
+                return found
+            added = found.add([label])
+            return added if monitored == jobs else replace(added, partial=added.partial | {label})
+
+        return with_namespace
+
+    def namespace(self, ast: object) -> str | None:
+        """The one namespace every series of the expression is scraped in, if the monitors pin it."""
+        values: set[str | None] = set()
+        for selector in selectors(ast):
+            jobs = self.jobs(selector)
+            if not jobs or not jobs <= set(self.monitored):
+                return None
+            values |= {self.monitored[job] for job in jobs}
+        return next(iter(values)) if len(values) == 1 and None not in values else None
+
+
 def shapes(stack: Stack, resolve: object | None = None) -> list[AlertShape]:
     """One shape per alerting rule of ``stack``, in rule-file order."""
+    catalog = getattr(resolve, "__self__", None)
     if resolve is None:
         from obscode.catalog_index import StackCatalog
 
-        resolve = StackCatalog(stack).resolve
+        catalog = StackCatalog(stack)
+        resolve = catalog.resolve
     external = dict(stack.global_config.external_labels)
-    return [shape(alert, rule_file, resolve, external) for rule_file, alert in stack.alerts()]
+    operator = OperatorLabels.of(stack, catalog)
+    return [shape(alert, rule_file, resolve, external, operator) for rule_file, alert in stack.alerts()]
 
 
-def shape(alert: AlertRule, rule_file: RuleFile | None, resolve: object, external: dict[str, str]) -> AlertShape:
+def shape(alert: AlertRule, rule_file: RuleFile | None, resolve: object, external: dict[str, str],
+          operator: OperatorLabels | None = None) -> AlertShape:
     from obscode.promql import output_labels
 
+    if operator is not None:
+        resolve = operator.resolver(resolve)  # type: ignore[arg-type]
     try:
         ast = parse(alert.expr)
         kept = output_labels(ast, resolve)  # type: ignore[arg-type]
     except ValueError:
         ast, kept = None, UNKNOWN
     result = AlertShape(alert=alert.alert, file=rule_file.path if rule_file else "", rule=alert,
-                        open=kept.open)
+                        open=kept.open, entry=list(operator.entry) if operator else [])
     pinned = _pinned(ast, kept) if ast is not None else {}
+    label = am_namespace.NAMESPACE
+    if operator is not None and ast is not None and label in kept.names and label not in pinned:
+        namespace = operator.namespace(ast)
+        if namespace is not None:
+            pinned[label] = namespace
     for label in kept.names:
         if label == "__name__":
             continue
@@ -148,6 +230,11 @@ def shape(alert: AlertRule, rule_file: RuleFile | None, resolve: object, externa
             result.unknown.add(label)
         else:
             result.values[label] = value
+    if operator is not None and operator.enforced is not None:  # the operator overrides the rule's value
+        enforced, value = operator.enforced
+        result.unknown.discard(enforced)
+        result.partial.discard(enforced)
+        result.values[enforced] = value
     result.values["alertname"] = alert.alert
     result.unknown.discard("alertname")
     return result
@@ -166,8 +253,12 @@ def deliveries(route: Route, alert: AlertShape) -> list[Delivery]:
     """Receivers ``alert`` reaches, in tree order, as Alertmanager routes: the first matching
     child takes the alert unless it has ``continue``; a node none of whose children match
     delivers to its own (possibly inherited) receiver. Matchers on values known only at run
-    time give uncertain deliveries."""
-    return _walk(route, "route", alert, route.receiver or "", True)
+    time give uncertain deliveries. An alert that cannot satisfy its :attr:`AlertShape.entry`
+    matchers reaches no route: no delivery."""
+    entry = alert.reaches_routes()
+    if entry is Truth.NO:
+        return []
+    return _walk(route, "route", alert, route.receiver or "", entry is Truth.YES)
 
 
 def _walk(node: Route, path: str, alert: AlertShape, inherited: str, certain: bool) -> list[Delivery]:
