@@ -7,9 +7,10 @@ reads, and only that:
 - the dashboard's ``panels``, in reading order;
 - the ``panels`` of a row panel (``type: "row"``) right after the row: a collapsed row keeps
   its children there; a row inside a row's children is walked too;
-- the ``panels`` of each legacy (pre-5) ``rows`` entry, after the top-level panels, as
-  Grafana's own migration appends them (a rendered dashboard has no ``rows``: normalisation
-  lays them out as row panels, :func:`obscode.grafana.legacy.rows_to_panels`).
+- in a dashboard without ``panels``, the ``panels`` of each legacy (pre-5) ``rows`` entry: the
+  same panels normalisation lays out as row panels and writes
+  (:func:`obscode.grafana.legacy.rows_to_panels`); it drops ``rows`` beside ``panels``, so the
+  walk does too. A rendered dashboard has no ``rows``.
 
 A ``panels`` list on any other panel is not walked: Grafana ignores it (``dashboard/schema``
 reports the key), so its queries never run and its children are not panels. A library panel
@@ -78,7 +79,10 @@ class Placed(NamedTuple):
 def walk(dashboard: dict[str, Any]) -> Iterator[Placed]:
     """Every panel of ``dashboard``, rows and their children included, in reading order (see
     the module docstring for what is walked)."""
-    yield from _walk(dashboard.get("panels"), "panels", None, "")
+    top = dashboard.get("panels")
+    if top:
+        yield from _walk(top, "panels", None, "")
+        return
     rows = dashboard.get("rows")
     for index, row in enumerate(rows if isinstance(rows, list) else []):
         if isinstance(row, dict):
@@ -96,7 +100,7 @@ def _walk(items: Any, path: str, row: dict[str, Any] | None, parent: str) -> Ite
 
 
 def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every panel, the children of rows (and of legacy ``rows``) included, in reading order."""
+    """Every panel, the children of rows (or of legacy ``rows``) included, in reading order."""
     return (placed.panel for placed in walk(dashboard))
 
 
