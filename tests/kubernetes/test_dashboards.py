@@ -179,7 +179,7 @@ def _large_board(uid: str = "big") -> dict[str, Any]:
     """A dashboard of about 1.5 MB of JSON that compresses well (the same panel, repeated)."""
     panel = {"type": "timeseries", "title": "Requests", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
              "targets": [{"refId": "A", "expr": "sum by (job) (rate(http_requests_total[5m]))"}]}
-    return _board(uid, panels=[{**panel, "id": i} for i in range(1, 8000)])
+    return _board(uid, panels=[{**panel, "id": i} for i in range(1, 3000)])
 
 
 def test_json_that_would_exceed_1_mib_is_carried_gzipped_and_decodes_to_the_dashboard():
@@ -208,3 +208,25 @@ def test_a_dashboard_that_does_not_fit_even_gzipped_is_an_error_naming_it():
                             "dashboards of their own)")
     size = int(message.split(" would be ")[1].split(" bytes")[0].replace(",", ""))
     assert size > MAX_OBJECT_BYTES
+
+
+# -- through the kubernetes output ------------------------------------------------------------
+
+def test_the_kubernetes_output_writes_each_dashboard_object_to_its_own_file():
+    from obscode.emit import render_stack
+
+    for settings, kind, boards in (({}, "ConfigMap", [_board("api")]),
+                                   (OPERATOR, "GrafanaDashboard", [_board("api"), _large_board()])):
+        rendered = render_stack(_stack(*boards, **settings))
+        for board in boards:
+            uid = board["uid"]
+            written = rendered.files[paths.dashboard(uid)]
+            path = paths.kubernetes_object(kind, f"shop-{uid}")
+            assert path in rendered.written
+            obj = rendered.kubernetes_objects()[path]
+            if kind == "ConfigMap":
+                assert obj["data"][f"{uid}.json"].encode() == written
+            elif uid == "big":
+                assert gzip.decompress(base64.b64decode(obj["spec"]["gzipJson"])) == written
+            else:
+                assert obj["spec"]["json"].encode() == written
