@@ -422,3 +422,59 @@ def test_json_output_names_the_outputs_of_a_change() -> None:
 def test_identical_trees_in_any_form_have_no_changes(forms: tuple[str, ...]) -> None:
     tree = _with_am_config(_configmap(rule_forms(base_tree(), forms)))
     assert not diff_stack("quantis", tree, dict(tree))
+
+
+# -- through the generator ------------------------------------------------------------------
+
+def _generated(threshold: str = "15", channel: str = "#alerts", interval: str = "15s", title: str = "Errors",
+               group_by: list[str] | None = None) -> Tree:
+    """What ``obscode generate`` writes for a stack written in every output form."""
+    from obscode import (
+        AlertmanagerConfig, AlertRule, KubernetesSDConfig, KubernetesSettings, LabelSelector, Monitor, PagerdutyConfig,
+        PrometheusConfig, Receiver, Route, RuleFile, RuleGroup, ScrapeConfig, SecretRef, SlackConfig, Stack, StaticConfig,
+    )
+    from obscode.emit import render
+
+    rules = RuleFile(name="shop_alerts", groups=[RuleGroup(name="api", rules=[
+        AlertRule(alert="ApiErrors", expr=f"sum(rate(http_errors_total[5m])) > {threshold}", for_="5m",
+                  labels={"severity": "critical"})])])
+    alertmanager = AlertmanagerConfig(
+        route=Route(receiver="team", group_by=group_by, routes=[Route(receiver="pager", matchers=['severity="critical"'])]),
+        receivers=[Receiver(name="team", slack_configs=[SlackConfig(api_url=SecretRef(file="/etc/alertmanager/secrets/slack"),
+                                                                    channel=channel)]),
+                   Receiver(name="pager", pagerduty_configs=[
+                       PagerdutyConfig(routing_key=SecretRef(file="/etc/alertmanager/secrets/pagerduty"))])])
+    prometheus = PrometheusConfig(scrape_configs=[
+        ScrapeConfig(job_name="api", scrape_interval=interval, kubernetes_sd_configs=[KubernetesSDConfig(role="endpoints")]),
+        ScrapeConfig(job_name="db", static_configs=[StaticConfig(targets=["db:9187"])])])
+    board = {"uid": "api", "title": "API", "panels": [{
+        "id": 1, "type": "timeseries", "title": title, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+        "targets": [{"refId": "A", "expr": "sum(rate(http_errors_total[5m]))"}]}]}
+    stack = Stack(
+        name="shop", outputs=["prometheus", "alertmanager", "grafana", "kubernetes", "thanos", "mimir"],
+        rule_files=[rules], alertmanager=alertmanager, prometheus=prometheus, dashboards=[board],
+        kubernetes=KubernetesSettings(namespace="shop", rule_labels={"release": "kps"}, monitors={
+            "api": Monitor(selector=LabelSelector(match_labels={"app": "api"}), port="metrics")}))
+    return render(stack)
+
+
+def test_generated_outputs_diff_as_one_change_per_definition() -> None:
+    base = _generated()
+    head = _generated(threshold="20", channel="#oncall", interval="30s", title="Error rate", group_by=["alertname"])
+    assert {p.split("/")[0] for p in base} == {"prometheus", "alertmanager", "grafana", "kubernetes", "thanos", "mimir"}
+    shape = [(c.section, c.action, c.name, c.outputs, [(f.field, f.before, f.after) for f in c.fields])
+             for c in diff_stack("shop", base, head).changes if c.section != "alert tests"]
+    assert shape == [
+        ("alerts", "changed", "ApiErrors", ALL_RULE_FORMS, [("threshold", "> 15", "> 20")]),
+        ("scrape", "changed", "job api", (), [("scrape_interval", "15s", "30s")]),
+        ("scrape", "changed", "ServiceMonitor shop-api", (), [("spec.endpoints[0].interval", "15s", "30s")]),
+        ("routes", "changed", "route", ("alertmanager", "kubernetes"), [("group_by", None, "alertname")]),
+        ("receivers", "changed", "team", ("alertmanager", "kubernetes"), [("slack_configs[0].channel", "#alerts", "#oncall")]),
+        ("dashboards", "changed", "API (api)", ("grafana", "kubernetes"), [('panel "Error rate" renamed', "Errors", "Error rate")]),
+    ]
+    assert "- ✏️ **ApiErrors** changed (prometheus, kubernetes, thanos, mimir): threshold on " \
+           "`sum(rate(http_errors_total[5m]))`: `> 15` → `> 20`" in _lines(base, head)
+
+
+def test_generated_outputs_unchanged_have_no_changes() -> None:
+    assert not diff_stack("shop", _generated(), _generated())
