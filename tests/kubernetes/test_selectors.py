@@ -510,3 +510,15 @@ def test_an_inline_comment_on_the_settings_suppresses_the_findings(tmp_path: Pat
     result = _check_stack(tmp_path, comment="  # obscode: ignore kubernetes/selectors -- rules loaded by hand")
     assert _selector_findings(result) == []
     assert result.exit_code == 0, result.output
+
+
+def test_the_docs_page_shows_the_messages_the_check_gives() -> None:
+    from tests.conftest import ROOT
+
+    page = (ROOT / "docs" / "checks" / "kubernetes-selectors.md").read_text()
+    python, message = page.split("## Failing", 1)[1].split("```")[1:4:2]  # the example, then its output
+    assert python.startswith("python\n")
+    shown = [" ".join(entry.split()).rsplit(" (", 1)[0] for entry in message.split("\nshop: ")[1:]]
+    assert len(shown) == 2
+    assert found(obj("PrometheusRule", "shop-alerts"), obj("ScrapeConfig", "shop-api")) == [
+        f"shop: {line}" for line in shown]
