@@ -7,7 +7,6 @@ every panel that uses it; exported dashboards often carry the exporting Grafana'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,10 +14,10 @@ from obscode.checks import CheckContext, Problem
 from obscode.emit.grafana import DATASOURCES_FILE
 from obscode.grafana.origins import where
 from obscode.grafana.walk import RenderedDashboard, dashboards, panels, targets, variables
+from obscode.grafana_vars import name_of
 from obscode.model.dashboards import BUILTIN_DATASOURCE_UIDS
 
 CHECK_ID = "dashboard/datasource"
-_VARIABLE_REF = re.compile(r"^\$\{?(\w+)\}?$")
 
 
 def _problem(ref: Any, known: dict[str, str], datasource_vars: set[str]) -> str | None:
@@ -28,9 +27,9 @@ def _problem(ref: Any, known: dict[str, str], datasource_vars: set[str]) -> str 
     uid = ref.get("uid")
     if not isinstance(uid, str):
         return f"datasource {ref!r} has no uid"
-    variable = _VARIABLE_REF.match(uid)
+    variable = name_of(uid)
     if variable:
-        if variable.group(1) in datasource_vars:
+        if variable in datasource_vars:
             return None
         return f"datasource {uid!r} names no datasource variable of this dashboard"
     if uid in BUILTIN_DATASOURCE_UIDS:

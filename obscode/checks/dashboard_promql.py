@@ -17,7 +17,7 @@ import promql_parser
 from obscode.checks import CheckContext, Problem
 from obscode.grafana.origins import where
 from obscode.grafana.walk import dashboards, panels, targets, variables
-from obscode.grafana_vars import substitute
+from obscode.grafana_vars import name_of, substitute, variables_used
 from obscode.model.rules import parseable
 from obscode.versions import function_problems
 
@@ -29,7 +29,6 @@ _SCALAR_ARGUMENT = re.compile(
     r"\b(topk|bottomk|limitk|limit_ratio|quantile|quantile_over_time|histogram_quantile)"
     r"(\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(\s*)"
     r"(\$\{\w+(?::\w+)?\}|\[\[\w+\]\]|\$\w+)")
-_VARIABLE_REF = re.compile(r"^\$\{?(\w+)\}?$|^\[\[(\w+)\]\]$")
 
 
 def _with_values(expr: str, interval_vars: set[str], custom: dict[str, str] | None = None) -> str:
@@ -49,7 +48,8 @@ def parse_error(expr: str, interval_vars: set[str], prometheus_version: str | No
     try:
         ast = promql_parser.parse(parseable(text))
     except ValueError as exc:
-        used = {n: v for n, v in (custom or {}).items() if re.search(rf"\$\{{?{n}\b|\[\[{n}\]\]", expr)}
+        written = variables_used(expr)
+        used = {n: v for n, v in (custom or {}).items() if n in written}
         if not used:
             return f"PromQL does not parse: {exc}"
         text = _with_values(expr, interval_vars, used)
@@ -68,9 +68,9 @@ def _is_prometheus(ref: Any, datasource_vars: dict[str, str]) -> bool:
         return True
     if ref.get("type") not in (None, "prometheus"):
         return False
-    match = _VARIABLE_REF.match(str(ref.get("uid", "")))
-    if match and ref.get("type") is None:
-        plugin = datasource_vars.get(match.group(1) or match.group(2))
+    name = name_of(str(ref.get("uid", "")))
+    if name and ref.get("type") is None:
+        plugin = datasource_vars.get(name)
         return plugin in (None, "prometheus")
     return True
 
