@@ -522,3 +522,12 @@ def test_the_docs_page_shows_the_messages_the_check_gives() -> None:
     assert len(shown) == 2
     assert found(obj("PrometheusRule", "shop-alerts"), obj("ScrapeConfig", "shop-api")) == [
         f"shop: {line}" for line in shown]
+
+
+def test_a_missing_manifest_stops_the_stack_from_loading(tmp_path: Path) -> None:
+    _write(tmp_path, "alertmanager.yaml", ALERTMANAGER_MANIFEST)
+    path = _write(tmp_path, "shop.py", STACK.format(labels="", comment=""))
+    result = CliRunner().invoke(main, ["check", str(path), "--no-tools"])
+    assert result.exit_code == 2
+    assert (f"error: stack shop does not load: ValueError: cannot read Prometheus manifest {tmp_path / 'prometheus.yaml'}"
+            ": No such file or directory") in result.stderr
