@@ -10,6 +10,9 @@ Mimir) carries it.
 
 from __future__ import annotations
 
+import yaml
+
+from obscode import paths
 from obscode.diff.changes import SECTIONS, Change, FieldChange, StackDiff, merge_outputs
 from obscode.diff.dashboards import diff_dashboards
 from obscode.diff.files import diff_files
@@ -19,11 +22,16 @@ from obscode.diff.routes import diff_routes
 from obscode.diff.rules import alert_labels, diff_alerts, diff_groups, diff_recording_rules
 from obscode.diff.scrape import diff_scrape
 from obscode.emit.rendered import Rendered
+from obscode.errors import UsageError
+
+#: The YAML files the diff parses (the others are compared as files, parsed when they can be).
+_YAML = (paths.PROMETHEUS_CONFIG, paths.RULES_DIR, paths.ALERTMANAGER_CONFIG, paths.KUBERNETES_DIR,
+         paths.THANOS_RULES_DIR, paths.MIMIR_RULES_DIR)
 
 
 def diff_stack(name: str, base: dict[str, bytes], head: dict[str, bytes]) -> StackDiff:
     """Every change between ``base`` and ``head``, grouped in :data:`SECTIONS` order."""
-    old, new = Rendered.of(name, base), Rendered.of(name, head)
+    old, new = _rendered(name, base, "at the base revision"), _rendered(name, head, "in the working tree")
     alerts = {**alert_labels(old), **alert_labels(new)}
     changes = [
         *diff_alerts(old, new), *diff_recording_rules(old, new), *diff_groups(old, new),
@@ -33,6 +41,30 @@ def diff_stack(name: str, base: dict[str, bytes], head: dict[str, bytes]) -> Sta
     ]
     changes.sort(key=lambda c: SECTIONS.index(c.section))
     return StackDiff(stack=name, changes=changes)
+
+
+def _rendered(name: str, tree: dict[str, bytes], side: str) -> Rendered:
+    """``tree`` as a rendered stack, every file the diff reads parsed (and cached) first, so a
+    file that does not parse is named instead of failing half-way."""
+    output = Rendered.of(name, tree)
+    for path in output.files:
+        try:
+            if path.startswith(_YAML) and path.endswith((".yml", ".yaml")):
+                output.yaml(path)
+            elif path.startswith(paths.DASHBOARDS_DIR) and path.endswith(".json"):
+                output.json(path)
+        except (yaml.YAMLError, ValueError) as exc:
+            problem = _problem(exc)
+            raise UsageError(f"stack {name!r}: {path} {side} does not parse ({problem}); "
+                             f"generated files are written by `obscode generate {name}`, not by hand") from None
+    return output
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        what = ", ".join(part for part in (exc.context, exc.problem) if part)
+        return f"line {exc.problem_mark.line + 1}: {what}"
+    return " ".join(str(exc).split())
 
 
 def _dashboards(old: Rendered, new: Rendered) -> list[Change]:

@@ -478,3 +478,33 @@ def test_generated_outputs_diff_as_one_change_per_definition() -> None:
 
 def test_generated_outputs_unchanged_have_no_changes() -> None:
     assert not diff_stack("shop", _generated(), _generated())
+
+
+# -- a generated file that does not parse ---------------------------------------------------
+
+def test_a_kubernetes_file_holding_two_objects_is_named_in_the_error() -> None:
+    from obscode.errors import UsageError
+
+    head = {**base_tree(), PROMETHEUS_RULE: b"kind: PrometheusRule\n---\nkind: ConfigMap\n"}
+    with pytest.raises(UsageError) as caught:
+        diff_stack("quantis", base_tree(), head)
+    assert str(caught.value) == (
+        f"stack 'quantis': {PROMETHEUS_RULE} in the working tree does not parse (line 2: expected a single document "
+        "in the stream, but found another document); generated files are written by `obscode generate quantis`, "
+        "not by hand")
+
+
+def test_obscode_diff_reports_a_file_that_does_not_parse_with_exit_2(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from obscode.cli import main
+    from tests.review.repo import commit_all, init_repo, write_tree
+
+    repo = init_repo(tmp_path / "repo")
+    write_tree(repo / "generated" / "quantis", {**base_tree(), THANOS_RULES: b"groups: [\n"})
+    commit_all(repo, "base")
+    write_tree(repo / "generated" / "quantis", base_tree())
+    result = CliRunner().invoke(main, ["diff", "--generated", str(repo / "generated"), "--base", "HEAD"])
+    assert result.exit_code == 2
+    assert (f"error: stack 'quantis': {THANOS_RULES} at the base revision does not parse (line 2: while parsing a "
+            "flow node, expected the node content, but found '<stream end>')") in result.output
