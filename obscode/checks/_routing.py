@@ -15,19 +15,13 @@ from obscode.model.text import suggest
 ALERTMANAGER_FILE = paths.ALERTMANAGER_CONFIG
 
 
-def all_alert_shapes(ctx: CheckContext) -> list[AlertShape]:
+def alert_shapes(ctx: CheckContext) -> list[AlertShape]:
     """Every alert's label shape (computed once per check run)."""
     if "alert_shapes" not in ctx.cache:
         from obscode.catalog_index import index
 
         ctx.cache["alert_shapes"] = shapes(ctx.stack, index(ctx).resolve)
     return ctx.cache["alert_shapes"]
-
-
-def alert_shapes(ctx: CheckContext) -> list[AlertShape]:
-    """The shapes of the alerts that may reach the stack's routes and inhibit rules: those the
-    operator's namespace matcher keeps out reach neither (routing/delivery reports them)."""
-    return [alert for alert in all_alert_shapes(ctx) if alert.reaches_routes() is not Truth.NO]
 
 
 def listing(values: Iterable[str], limit: int = 12) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from obscode import paths
 from obscode.alert_labels import Truth
 from obscode.checks import CheckContext, Problem
-from obscode.checks._routing import all_alert_shapes
+from obscode.checks._routing import alert_shapes
 from obscode.kubernetes import alertmanager_config
 from obscode.kubernetes.am_namespace import namespace_matcher
 
@@ -40,7 +40,7 @@ def _namespace_matcher(ctx: CheckContext) -> Iterator[Problem]:
     gate = namespace_matcher(ctx.stack)
     if gate is None or not ctx.stack.alerts():
         return
-    alerts = all_alert_shapes(ctx)
+    alerts = alert_shapes(ctx)
     name = alertmanager_config.name(ctx.stack)
     where = {"check": CHECK_ID, "stack": ctx.name, "file": paths.kubernetes_object("AlertmanagerConfig", name),
              "obj": f"AlertmanagerConfig {name}", "field": "route",
