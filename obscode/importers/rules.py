@@ -17,7 +17,8 @@ from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup, p
 
 #: Fields of a rule and of a group that Prometheus reads.
 RULE_FIELDS = ("alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations")
-GROUP_FIELDS = ("name", "interval", "limit", "rules", "query_offset", "labels")
+GROUP_FIELDS = ("name", "interval", "limit", "rules", "query_offset", "labels", "partial_response_strategy",
+                "source_tenants")
 #: Group fields of newer Prometheus releases that obscode's RuleGroup does not model yet.
 _UNMODELLED_GROUP_FIELDS = {"labels": "Prometheus 3.0"}
 _PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
@@ -149,7 +150,8 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
             ok = False
         elif key not in GROUP_FIELDS:
             report.error(file, data.line_of(key), f"unknown group field {key!r}; a group takes: "
-                         "name, interval, query_offset, limit, rules")
+                         "name, interval, query_offset, limit, rules, partial_response_strategy (Thanos), "
+                         "source_tenants (Mimir, Cortex)")
             ok = False
     name = data.text("name")
     if not isinstance(name, str) or not name.strip():
@@ -160,6 +162,16 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
     limit = data.get("limit")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         report.error(file, data.line_of("limit"), f"limit must be a whole number >= 0, not {data.text('limit')!r}")
+        ok = False
+    strategy = data.get("partial_response_strategy")
+    if strategy is not None and strategy not in ("abort", "warn"):
+        report.error(file, data.line_of("partial_response_strategy"),
+                     f"group {name}: partial_response_strategy must be abort or warn, not {data.text('partial_response_strategy')!r}")
+        ok = False
+    tenants = data.get("source_tenants")
+    if tenants is not None and (not isinstance(tenants, Sequence) or isinstance(tenants, str)
+                                or not all(isinstance(t, str) for t in tenants)):
+        report.error(file, data.line_of("source_tenants"), f"group {name}: source_tenants must be a list of tenant IDs")
         ok = False
     rules_data = data.get("rules")
     if rules_data is None or rules_data == []:  # Prometheus loads a group without rules
@@ -173,7 +185,8 @@ def _group(data: Any, line: int, file: str, report: Collector) -> ImportedGroup 
     if not ok or not good_interval or not good_offset or any(r is None for r in rules):
         return None
     try:
-        group = RuleGroup(name=name, rules=rules, interval=interval, query_offset=query_offset, limit=limit)
+        group = RuleGroup(name=name, rules=rules, interval=interval, query_offset=query_offset, limit=limit,
+                          partial_response_strategy=strategy, source_tenants=list(tenants or []))
     except DefinitionError as exc:
         report.error(file, data.line, f"group {name}: {exc.message}")
         return None
@@ -335,6 +348,10 @@ def _group_call(group: ImportedGroup) -> pycode.Call:
             kwargs.append((key, group.data.text(key)))
     if group.data.get("limit") is not None:
         kwargs.append(("limit", group.data["limit"]))
+    if group.data.get("partial_response_strategy") is not None:
+        kwargs.append(("partial_response_strategy", group.data.text("partial_response_strategy")))
+    if group.data.get("source_tenants"):
+        kwargs.append(("source_tenants", [str(t) for t in group.data["source_tenants"]]))
     kwargs.append(("rules", [_rule_call(r) for r in group.data["rules"]]))
     return pycode.Call("RuleGroup", kwargs)
 

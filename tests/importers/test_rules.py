@@ -286,3 +286,22 @@ def test_the_rule_comparison_sees_a_changed_expression_label_and_duration() -> N
     assert roundtrip.rules_differences(original, same) == []
     found = roundtrip.rules_differences(original, changed)
     assert sorted(line.split(": ")[1].split(" ")[0] for line in found) == ["expr", "for", "labels"]
+
+
+def test_thanos_and_mimir_group_fields_are_kept(tmp_path: Path) -> None:
+    source = write(tmp_path / "r.yaml", "groups:\n- name: g\n  partial_response_strategy: warn\n"
+                                        "  source_tenants: [team-a, team-b]\n"
+                                        "  rules:\n  - record: a\n    expr: up\n")
+    imported("rules", source, stack=tmp_path / "stack")
+    code = (tmp_path / "stack" / "rules.py").read_text()
+    assert "partial_response_strategy=\"warn\"" in code and "source_tenants=[\"team-a\", \"team-b\"]" in code
+    out = generated(tmp_path / "stack", tmp_path / "out")
+    assert roundtrip.rules_round_trip([source], out) == []
+
+
+def test_a_bad_partial_response_strategy_is_an_error_at_its_line(tmp_path: Path) -> None:
+    source = write(tmp_path / "bad.yaml", "groups:\n- name: g\n  partial_response_strategy: drop\n"
+                                          "  source_tenants: tenant-a\n  rules:\n  - record: a\n    expr: up\n")
+    result = obscode("import", "rules", source, "--stack", "stack", "--out", tmp_path / "stack")
+    assert "bad.yaml:3: error: group g: partial_response_strategy must be abort or warn, not 'drop'" in result.output
+    assert "bad.yaml:4: error: group g: source_tenants must be a list of tenant IDs" in result.output
