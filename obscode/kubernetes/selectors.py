@@ -68,9 +68,8 @@ def camel(field: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def _target_name(target: PrometheusTarget | AlertmanagerTarget) -> str:
-    kind = "Prometheus" if isinstance(target, PrometheusTarget) else "Alertmanager"
-    return f"{kind} {target.namespace}/{target.name}"
+def _resource_kind(target: PrometheusTarget | AlertmanagerTarget) -> str:
+    return "Prometheus" if isinstance(target, PrometheusTarget) else "Alertmanager"
 
 
 def _dict(labels: dict[str, str]) -> str:
@@ -117,7 +116,7 @@ def _lacks(needs: _Needs, labels: dict[str, str]) -> str:
     return " and ".join(parts)
 
 
-def _where(key: str, settings: KubernetesSettings, setting: str) -> str:
+def _removal(key: str, settings: KubernetesSettings, setting: str) -> str:
     if key in getattr(settings, setting):
         return f"remove {key!r} from {setting}"
     if key in settings.labels:
@@ -132,7 +131,7 @@ def _object_fix(needs: _Needs, settings: KubernetesSettings, setting: str) -> st
     wanted = {**needs.add, **{k: "<any value>" for k in needs.any_value}}
     if wanted:
         fixes.append(f"add {setting}={_dict(wanted)}")
-    fixes += [_where(key, settings, setting) for key in needs.remove]
+    fixes += [_removal(key, settings, setting) for key in needs.remove]
     return "; ".join(fixes)
 
 
@@ -165,7 +164,8 @@ def check_object(path: str, obj: dict[str, Any], settings: KubernetesSettings) -
     name = meta.get("name", "")
     labels: dict[str, str] = meta.get("labels") or {}
     namespace = meta.get("namespace") or settings.namespace
-    where = _target_name(target)
+    resource = _resource_kind(target)
+    where = f"{resource} {target.namespace}/{target.name}"
     found: list[Unselected] = []
 
     def report(field: str, message: str) -> None:
@@ -176,7 +176,7 @@ def check_object(path: str, obj: dict[str, Any], settings: KubernetesSettings) -
     if selector is None:
         report("metadata.labels",
                f"{key} of {where} is null, which selects no {kind} at all, so {selection.lost}: set "
-               f"spec.{key} on the {where.split()[0]} (matchLabels the objects carry, or {{}} for every {kind})")
+               f"spec.{key} on the {resource} (matchLabels the objects carry, or {{}} for every {kind})")
     elif not selector.matches(labels):
         needs = _needs(selector, labels)
         report("metadata.labels",
@@ -191,7 +191,7 @@ def check_object(path: str, obj: dict[str, Any], settings: KubernetesSettings) -
                    f"{ns_key} of {where} is null, which selects {kind}s in its own namespace {target.namespace} "
                    f"only, and this one is in namespace {namespace}, so {selection.lost}: set "
                    f"namespace={json.dumps(target.namespace)} in KubernetesSettings, or set spec.{ns_key} on the "
-                   f"{where.split()[0]} (matchLabels of namespace {namespace}, or {{}} for every namespace)")
+                   f"{resource} (matchLabels of namespace {namespace}, or {{}} for every namespace)")
     else:
         ns_labels = (settings.all_namespace_labels() if namespace == settings.namespace
                      else {"kubernetes.io/metadata.name": namespace})
