@@ -129,24 +129,41 @@ def test_every_field_of_a_supported_integration_has_a_crd_field() -> None:
         assert not missing, f"{field}: {missing}"
 
 
+def _with_secrets_in(config: Any, folder: Any, values: dict[str, str]) -> Any:
+    """``config`` with each SecretRef moved to a file of ``folder`` holding a secret value."""
+    update = {}
+    for field in type(config).model_fields:
+        ref = getattr(config, field)
+        if isinstance(ref, SecretRef):
+            name = ref.file.rsplit("/", 1)[-1]
+            values[name] = f"s3cr3t-{name}-4f9a8b7c6d5e"
+            (folder / name).write_text(values[name])
+            update[field] = SecretRef(file=str(folder / name))
+    return config.model_copy(update=update)
+
+
 def test_secrets_are_key_references_never_values_or_paths(tmp_path) -> None:
-    values = {}
-    receivers = []
-    for index, (integration, config) in enumerate(sorted(EVERY_INTEGRATION.items())):
-        receivers.append(Receiver(name=f"r{index}", **{integration: [config]}))
-    for name in ("smtp-password", "slack-webhook-url", "opsgenie", "teams", "webex"):
-        values[name] = f"s3cr3t-{name}-4f9a8b7c6d5e"
-        (tmp_path / name).write_text(values[name])
+    values: dict[str, str] = {}
+    receivers = [Receiver(name=integration.removesuffix("_configs"),
+                          **{integration: [_with_secrets_in(config, tmp_path, values)]})
+                 for integration, config in sorted(EVERY_INTEGRATION.items())]
+    assert len(values) == 16  # every secret field of EVERY_INTEGRATION
     the_stack = stack(receivers, settings=KubernetesSettings(namespace="shop", secret_name="shop-alertmanager"))
-    text = yaml.safe_dump(alertmanager_config.objects(the_stack))
-    assert SECRETS not in text
+    text = yaml.safe_dump(render_stack(the_stack).kubernetes_of_kind("AlertmanagerConfig"))
+    assert str(tmp_path) not in text
     assert not [v for v in values.values() if v in text]
-    obj = the_object(the_stack)
-    slack = obj["spec"]["receivers"][[r["name"] for r in obj["spec"]["receivers"]].index(
-        f"r{sorted(EVERY_INTEGRATION).index('slack_configs')}")]["slackConfigs"][0]
-    assert slack["apiURL"] == {"name": "shop-alertmanager", "key": "slack-webhook-url"}
-    webex = next(r for r in obj["spec"]["receivers"] if "webexConfigs" in r)["webexConfigs"][0]
-    assert webex["httpConfig"] == {"authorization": {"credentials": {"name": "shop-alertmanager", "key": "webex"}}}
+    receivers_out = {r["name"]: r for r in the_object(the_stack)["spec"]["receivers"]}
+    assert receivers_out["slack"]["slackConfigs"][0]["apiURL"] == {"name": "shop-alertmanager",
+                                                                   "key": "slack-webhook-url"}
+    assert receivers_out["webex"]["webexConfigs"][0]["httpConfig"] == {
+        "authorization": {"credentials": {"name": "shop-alertmanager", "key": "webex"}}}
+
+
+def test_the_kubernetes_output_writes_the_object_to_its_file() -> None:
+    rendered = render_stack(stack([Receiver(name="team")]))
+    (path, obj), = rendered.kubernetes_of_kind("AlertmanagerConfig").items()
+    assert path == "kubernetes/alertmanagerconfig-shop.yaml"
+    assert_valid(obj)
 
 
 def test_the_secret_defaults_to_the_stack_name() -> None:
@@ -205,10 +222,10 @@ def test_global_settings_stay_out_and_receivers_get_what_they_took_from_them() -
                                  smtp_smarthost="smtp.shop.example.com:587", slack_api_url=secret("slack-webhook-url"))
     receivers = [Receiver(name="team", email_configs=[EmailConfig(to="team@shop.example.com")],
                           slack_configs=[SlackConfig(channel="#team")])]
-    obj = the_object(stack(receivers, global_=global_))
+    obj = the_object(stack(receivers, global_=global_, templates=["/etc/alertmanager/templates/*.tmpl"]))
     assert_valid(obj)
     assert set(obj["spec"]) == {"route", "receivers"}
-    assert "resolve" not in yaml.safe_dump(obj)
+    assert "resolve" not in yaml.safe_dump(obj) and "templates" not in yaml.safe_dump(obj)
     team = obj["spec"]["receivers"][0]
     assert team["emailConfigs"] == [{"sendResolved": False, "to": "team@shop.example.com",
                                      "from": "am@shop.example.com", "smarthost": "smtp.shop.example.com:587"}]
