@@ -230,3 +230,10 @@ def test_the_kubernetes_output_writes_each_dashboard_object_to_its_own_file():
                 assert gzip.decompress(base64.b64decode(obj["spec"]["gzipJson"])) == written
             else:
                 assert obj["spec"]["json"].encode() == written
+
+
+def test_the_configmap_file_shows_the_dashboard_json_as_a_literal_block():
+    from obscode.emit import kubernetes
+
+    [content] = kubernetes.emit(_stack(_board("api"))).values()
+    assert b"\ndata:\n  api.json: |\n    {\n" in content
