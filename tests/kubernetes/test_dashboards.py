@@ -237,3 +237,16 @@ def test_the_configmap_file_shows_the_dashboard_json_as_a_literal_block():
 
     [content] = kubernetes.emit(_stack(_board("api"))).values()
     assert b"\ndata:\n  api.json: |\n    {\n" in content
+
+
+def test_the_quantis_dashboards_as_grafana_dashboards_are_valid_against_the_crd(in_project):
+    from obscode.build import load
+
+    quantis = load("stacks/quantis").stack
+    stack = quantis.model_copy(update={"kubernetes": KubernetesSettings(**OPERATOR, dashboard_folder="Quantis")})
+    objs = _objects(stack)
+    assert len(objs) == len(quantis.dashboards) > 0
+    for obj in objs:
+        assert obj["metadata"]["name"].startswith("quantis-")
+        assert "json" in obj["spec"]
+        assert_valid(obj)
