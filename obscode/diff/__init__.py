@@ -10,6 +10,9 @@ Mimir) carries it.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import yaml
 
 from obscode import paths
@@ -76,7 +79,18 @@ def _dashboards(old: Rendered, new: Rendered) -> list[Change]:
     carried_old, carried_new = dashboard_tree(old), dashboard_tree(new)
     if carried_old or carried_new:
         forms["kubernetes"] = diff_dashboards(carried_old, carried_new)
-    return merge_outputs(forms, "grafana")
+    boards = {_uid(board): board for board in new.dashboards().values()}
+    carried = {_uid(json.loads(board)): json.loads(board) for board in carried_new.values()}
+
+    def same_as_base(change: Change, _output: str) -> bool:
+        uid = change.name.rsplit(" (", 1)[-1].removesuffix(")")
+        return uid in boards and carried.get(uid) == boards[uid]
+
+    return merge_outputs(forms, "grafana", same_as_base)
+
+
+def _uid(board: dict[str, Any]) -> str:
+    return str(board.get("uid"))
 
 
 __all__ = ["Change", "FieldChange", "StackDiff", "diff_stack"]

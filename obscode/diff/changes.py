@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -59,23 +60,31 @@ def _output_rank(output: str) -> tuple[int, str]:
     return (OUTPUT_ORDER.index(base) if base in OUTPUT_ORDER else len(OUTPUT_ORDER), output)
 
 
-def merge_outputs(per_output: dict[str, list[Change]], base: str) -> list[Change]:
+def merge_outputs(per_output: dict[str, list[Change]], base: str,
+                  same_as_base: Callable[[Change, str], bool] | None = None) -> list[Change]:
     """One list from the changes each output form shows: a change every form shows alike is
     listed once, naming the forms; where forms disagree, each version is listed, next to
-    the others of the same object. When ``base`` is the only form, nothing is named."""
+    the others of the same object. When ``base`` is the only form, nothing is named.
+
+    ``same_as_base(change, output)`` says whether the object ``change`` is about is, after the
+    change, the same in ``output`` as in the ``base`` form: an object other forms start
+    carrying exactly as the ``base`` form carries it reads "as in <base>" instead of
+    repeating its fields (a stack that starts writing the kubernetes output)."""
     forms = sorted(per_output, key=_output_rank)
     named = forms != [base] and bool(forms)
-    merged: list[tuple[Change, list[str]]] = []
+    merged: dict[Change, list[str]] = {}
+    first: dict[tuple[str, str], int] = {}
     for output in forms:
         for change in per_output[output]:
-            found = next((entry for entry in merged if entry[0] == change), None)
-            if found is not None:
-                found[1].append(output)
-                continue
-            same_object = [i for i, (c, _) in enumerate(merged) if (c.section, c.name) == (change.section, change.name)]
-            position = same_object[-1] + 1 if same_object else len(merged)
-            merged.insert(position, (change, [output]))
-    return [replace(change, outputs=tuple(outputs) if named else ()) for change, outputs in merged]
+            merged.setdefault(change, []).append(output)
+            first.setdefault((change.section, change.name), len(first))
+    out = []
+    for change, outputs in sorted(merged.items(), key=lambda item: first[item[0].section, item[0].name]):
+        if (change.action == "added" and base not in outputs and change.fields and same_as_base is not None
+                and all(same_as_base(change, output) for output in outputs)):
+            change = replace(change, fields=(FieldChange(f"as in {base}", None, None),))
+        out.append(replace(change, outputs=tuple(outputs) if named else ()))
+    return out
 
 
 @dataclass

@@ -25,8 +25,18 @@ def _forms(base: Rendered, head: Rendered) -> dict[str, tuple[Groups, Groups]]:
     return {output: (old.get(output, {}), new.get(output, {})) for output in {*old, *new}}
 
 
-def _by_form(base: Rendered, head: Rendered, diff: Callable[[Groups, Groups], list[Change]]) -> list[Change]:
-    return merge_outputs({output: diff(old, new) for output, (old, new) in _forms(base, head).items()}, BASE_FORM)
+def _by_form(base: Rendered, head: Rendered, diff: Callable[[Groups, Groups], list[Change]],
+             content: Callable[[Groups], dict[str, Any]]) -> list[Change]:
+    """``diff`` in every form, merged; ``content`` (groups → objects by change name) tells
+    an object a form starts carrying as the Prometheus form carries it."""
+    forms = _forms(base, head)
+    after = {output: content(new) for output, (_, new) in forms.items()}
+
+    def same_as_base(change: Change, output: str) -> bool:
+        carried = after.get(BASE_FORM, {}).get(change.name)
+        return carried is not None and after[output].get(change.name) == carried
+
+    return merge_outputs({output: diff(old, new) for output, (old, new) in forms.items()}, BASE_FORM, same_as_base)
 
 
 def _rules(groups_by_path: Groups, kind: str) -> dict[str, dict[str, Any]]:
@@ -58,7 +68,7 @@ def alert_labels(rendered: Rendered) -> dict[str, dict[str, str]]:
 
 
 def diff_alerts(base: Rendered, head: Rendered) -> list[Change]:
-    return _by_form(base, head, _alert_changes)
+    return _by_form(base, head, _alert_changes, lambda groups: _rules(groups, "alert"))
 
 
 def _alert_changes(before: Groups, after: Groups) -> list[Change]:
@@ -74,7 +84,7 @@ def _alert_changes(before: Groups, after: Groups) -> list[Change]:
 
 
 def diff_recording_rules(base: Rendered, head: Rendered) -> list[Change]:
-    return _by_form(base, head, _recording_changes)
+    return _by_form(base, head, _recording_changes, lambda groups: _rules(groups, "record"))
 
 
 def _recording_changes(before: Groups, after: Groups) -> list[Change]:
@@ -93,15 +103,16 @@ def _recording_changes(before: Groups, after: Groups) -> list[Change]:
 def diff_groups(base: Rendered, head: Rendered) -> list[Change]:
     """Group settings (interval, limit, and the form-specific ``partial_response_strategy``
     of Thanos and ``source_tenants`` of Mimir) and groups added or removed; not rule order."""
-    return _by_form(base, head, _group_changes)
+    return _by_form(base, head, _group_changes, _group_settings)
+
+
+def _group_settings(groups_by_path: Groups) -> dict[str, Any]:
+    return {str(g.get("name")): {k: v for k, v in g.items() if k not in ("name", "rules")}
+            for groups in groups_by_path.values() for g in groups}
 
 
 def _group_changes(before: Groups, after: Groups) -> list[Change]:
-    def settings(groups_by_path: Groups) -> dict[str, dict[str, Any]]:
-        return {str(g.get("name")): {k: v for k, v in g.items() if k not in ("name", "rules")}
-                for groups in groups_by_path.values() for g in groups}
-
-    old, new = settings(before), settings(after)
+    old, new = _group_settings(before), _group_settings(after)
     changes = [Change("rule groups", "removed", n) for n in sorted(set(old) - set(new))]
     changes += [Change("rule groups", "added", n, tuple(field_changes({}, new[n]))) for n in sorted(set(new) - set(old))]
     for name in sorted(set(old) & set(new)):

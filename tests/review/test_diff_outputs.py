@@ -162,14 +162,29 @@ def test_a_mimir_namespace_renamed_is_a_change_of_its_file() -> None:
     assert _shape(base, head) == [("files", "changed", MIMIR_RULES, (), [("namespace", "model_alerts", "models")])]
 
 
-def test_a_new_output_form_lists_its_alerts_as_added_in_it() -> None:
+def test_a_new_output_form_lists_its_alerts_as_added_in_it_as_in_prometheus() -> None:
     base = base_tree()
     head = rule_forms(base_tree(), ("thanos",))
     added = diff_stack("quantis", base, head)
-    assert {(c.name, c.outputs) for c in added.section("alerts")} == {
-        (name, ("thanos",)) for name in ("HighCpuUsage", "HighMemoryUsage", "ServiceDown", "HighModelError",
-                                         "DataDriftDetected", "SlowPredictions")}
+    assert {(c.name, c.outputs, tuple((f.field, f.before, f.after) for f in c.fields))
+            for c in added.section("alerts")} == {
+        (name, ("thanos",), (("as in prometheus", None, None),))
+        for name in ("HighCpuUsage", "HighMemoryUsage", "ServiceDown", "HighModelError", "DataDriftDetected",
+                     "SlowPredictions")}
+    assert "- ➕ **HighModelError** added (thanos): as in prometheus" in render_stack(added).splitlines()
+    assert [(c.name, [(f.field, f.before, f.after) for f in c.fields]) for c in added.section("rule groups")] == [
+        ("models", [("partial_response_strategy", None, "abort")]),
+        ("system", [("partial_response_strategy", None, "abort")])]
     assert [c for c in added.changes if c.section == "files"] == []
+
+
+def test_a_new_output_form_carrying_an_alert_unlike_prometheus_lists_its_fields() -> None:
+    head = _threshold(rule_forms(base_tree(), ("kubernetes",)), PROMETHEUS_RULE)
+    changes = {c.name: c for c in diff_stack("quantis", base_tree(), head).section("alerts")}
+    assert [(f.field, f.after) for f in changes["HighModelError"].fields] == [
+        ("expr", 'model_prediction_error{metric_type="mape"} > 10'), ("for", "30m"),
+        ("labels.category", "model"), ("labels.severity", "warning")]
+    assert [f.field for f in changes["ServiceDown"].fields] == ["as in prometheus"]
 
 
 def test_a_prometheusrule_losing_its_release_label_is_a_change_of_that_object() -> None:
@@ -389,12 +404,13 @@ def test_a_configmap_label_change_is_a_field_of_that_object_not_of_the_dashboard
 
 
 def test_an_object_added_lists_the_fields_no_other_section_shows() -> None:
-    """Its dashboard shows as the dashboard, added in the kubernetes output; the ConfigMap
-    itself as the labels and namespace it carries."""
+    """Its dashboard shows as the dashboard, added in the kubernetes output as the grafana
+    output has it; the ConfigMap itself as the labels and namespace it carries."""
     result = diff_stack("quantis", base_tree(), _configmap(base_tree()))
     assert [(c.section, c.action, c.name, c.outputs) for c in result.changes] == [
         ("dashboards", "added", "Model overview (model-overview)", ("kubernetes",)),
         ("kubernetes", "added", "ConfigMap quantis-model-overview", ())]
+    assert [f.field for f in result.changes[0].fields] == ["as in grafana"]
     assert [(f.field, f.before, f.after) for f in result.changes[1].fields] == [
         ("metadata.labels.app.kubernetes.io/part-of", None, "quantis"),
         ("metadata.labels.grafana_dashboard", None, "1"), ("metadata.namespace", None, "monitoring")]
@@ -474,6 +490,17 @@ def test_generated_outputs_diff_as_one_change_per_definition() -> None:
     ]
     assert "- ✏️ **ApiErrors** changed (prometheus, kubernetes, thanos, mimir): threshold on " \
            "`sum(rate(http_errors_total[5m]))`: `> 15` → `> 20`" in _lines(base, head)
+
+
+def test_a_stack_starting_to_write_kubernetes_lists_its_definitions_as_in_the_base_forms() -> None:
+    before = {path: content for path, content in _generated().items() if not path.startswith(paths.KUBERNETES_DIR)}
+    result = diff_stack("shop", before, _generated())
+    assert [(c.section, c.name, c.outputs, [f.field for f in c.fields]) for c in result.changes
+            if c.section in ("alerts", "dashboards")] == [
+        ("alerts", "ApiErrors", ("kubernetes",), ["as in prometheus"]),
+        ("dashboards", "API (api)", ("kubernetes",), ["as in grafana"])]
+    assert {c.name for c in result.section("kubernetes")} == {
+        "AlertmanagerConfig shop", "ConfigMap shop-api", "PrometheusRule shop-shop-alerts"}
 
 
 def test_generated_outputs_unchanged_have_no_changes() -> None:
