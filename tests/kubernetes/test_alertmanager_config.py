@@ -45,7 +45,9 @@ def stack(receivers: list[Receiver], route: Route | None = None, *, global_: Ale
 
 
 def the_object(the_stack: Stack) -> dict[str, Any]:
+    """The stack's one AlertmanagerConfig, checked against the upstream CRD."""
     (obj,) = alertmanager_config.objects(the_stack)
+    assert_valid_tree(obj)
     return obj
 
 
@@ -252,8 +254,19 @@ def test_quantis_route_tree_is_valid_against_the_crd(monkeypatch) -> None:
     assert_valid_tree(obj)
     assert quantis.alertmanager is not None
     assert [r["name"] for r in obj["spec"]["receivers"]] == [r.name for r in quantis.alertmanager.receivers]
-    assert len(obj["spec"]["route"]["routes"]) == len(quantis.alertmanager.route.routes)
-    assert obj["spec"]["inhibitRules"]
+    assert _tree(obj["spec"]["route"]) == [
+        (path, node.receiver, [str(m) for m in node.matchers], node.continue_ and path != "route")
+        for path, node in quantis.alertmanager.route.walk()]
+    assert len(obj["spec"]["inhibitRules"]) == len(quantis.alertmanager.inhibit_rules)
+
+
+def _tree(node: dict[str, Any], path: str = "route") -> list[tuple[str, Any, list[str], bool]]:
+    """(path, receiver, matchers as Alertmanager writes them, continue) of each CRD route."""
+    matchers = [f'{m["name"]}{m["matchType"]}"{m["value"]}"' for m in node.get("matchers", [])]
+    out = [(path, node.get("receiver"), matchers, node.get("continue", False))]
+    for index, child in enumerate(node.get("routes", [])):
+        out.extend(_tree(child, f"{path}.routes[{index}]"))
+    return out
 
 
 @pytest.mark.parametrize("integration, config, message", [
