@@ -143,7 +143,8 @@ class PrometheusTarget(Model):
 
     @classmethod
     def from_file(cls, path: str | Path) -> "PrometheusTarget":
-        """The selectors of the ``Prometheus`` resource in the YAML file at ``path``."""
+        """The selectors of the ``Prometheus`` resource in the YAML file at ``path`` (relative
+        to the file calling this, like ``job_catalogs`` paths)."""
         doc = _resource(path, "Prometheus")
         spec = doc.get("spec") or {}
         meta = doc.get("metadata") or {}
@@ -183,7 +184,8 @@ class AlertmanagerTarget(Model):
 
     @classmethod
     def from_file(cls, path: str | Path) -> "AlertmanagerTarget":
-        """The selectors of the ``Alertmanager`` resource in the YAML file at ``path``."""
+        """The selectors of the ``Alertmanager`` resource in the YAML file at ``path`` (relative
+        to the file calling this)."""
         doc = _resource(path, "Alertmanager")
         spec = doc.get("spec") or {}
         meta = doc.get("metadata") or {}
@@ -196,7 +198,12 @@ class AlertmanagerTarget(Model):
 
 def _resource(path: str | Path, kind: str) -> dict[str, Any]:
     """The first document of ``kind`` in the YAML file (a List's items count)."""
+    from obscode.errors import caller_location
+
     file = Path(path)
+    where = caller_location()
+    if not file.is_absolute() and where is not None:
+        file = Path(where.file).resolve().parent / file
     try:
         docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
     except OSError as exc:

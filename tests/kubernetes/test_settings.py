@@ -55,3 +55,17 @@ def test_object_labels_and_namespace_labels() -> None:
     assert settings.object_labels("shop", {"release": "kps"}) == {
         "app.kubernetes.io/part-of": "shop", "team": "payments", "release": "kps"}
     assert settings.all_namespace_labels() == {"kubernetes.io/metadata.name": "payments", "env": "prod"}
+
+
+def test_a_relative_manifest_path_is_read_next_to_the_file_naming_it(tmp_path, monkeypatch) -> None:
+    import runpy
+
+    (tmp_path / "prometheus.yaml").write_text(
+        "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: kps, namespace: monitoring}\n"
+        "spec:\n  ruleSelector: {matchLabels: {release: kps}}\n", encoding="utf-8")
+    (tmp_path / "targets.py").write_text(
+        "from obscode import PrometheusTarget\ntarget = PrometheusTarget.from_file('prometheus.yaml')\n",
+        encoding="utf-8")
+    monkeypatch.chdir("/")
+    target = runpy.run_path(str(tmp_path / "targets.py"))["target"]
+    assert target.name == "kps" and target.rule_selector.match_labels == {"release": "kps"}
