@@ -199,6 +199,9 @@ def dashboard_variables(dashboard: dict[str, Any]) -> dict[str, Variable]:
 
 # -- substitution --------------------------------------------------------------------------
 
+#: What :func:`substitute` writes for an interval variable.
+INTERVAL_VALUE = "1m"
+
 
 def substitute(expr: str, value: str = "placeholder", *, durations: Collection[str] = (),
                values: Mapping[str, str] | None = None) -> str:
@@ -220,8 +223,6 @@ def substitute(expr: str, value: str = "placeholder", *, durations: Collection[s
     return replace_references(expr, replace)
 
 
-#: What :func:`substitute` writes for an interval variable.
-INTERVAL_VALUE = "1m"
 #: Ranges written as Grafana variables (``[$__rate_interval]``) become durations from this
 #: one up (one per distinct text, so messages can print it back): Grafana picks their value
 #: at query time, so checks skip them (see :func:`is_variable_range`).
