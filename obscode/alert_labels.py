@@ -8,7 +8,8 @@ expression whose labels the catalogs cannot list (``open``) may carry any label.
 
 When the stack writes the ``kubernetes`` output, prometheus-operator adds to them: a job
 scraped through a ServiceMonitor or PodMonitor gives its series ``namespace`` (known offline
-when the monitor looks in one namespace), and ``PrometheusTarget.enforced_namespace_label``
+when the monitor looks in one namespace), ``pod``, ``container``, ``endpoint`` (and a
+ServiceMonitor ``service``), and ``PrometheusTarget.enforced_namespace_label``
 gives every alert that label. The operator may also put a ``namespace`` matcher in front of
 the stack's routes (:mod:`obscode.kubernetes.am_namespace`): a shape's ``entry``, which an
 alert must satisfy to reach any route.
@@ -130,6 +131,8 @@ class OperatorLabels:
 
     #: Job -> the one namespace its monitor scrapes (None: several or any), for monitored jobs.
     monitored: dict[str, str | None] = field(default_factory=dict)
+    #: Job -> the target labels its monitor adds (namespace, pod, ...).
+    target_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``(label, value)`` the operator gives every alert (enforcedNamespaceLabel).
     enforced: tuple[str, str] | None = None
     #: Matchers in front of the stack's routes.
@@ -141,7 +144,8 @@ class OperatorLabels:
     def of(cls, stack: Stack, catalog: Any = None) -> "OperatorLabels | None":
         gate = am_namespace.namespace_matcher(stack)
         found = cls(monitored=am_namespace.monitored_namespaces(stack), enforced=am_namespace.enforced_label(stack),
-                    entry=[gate.matcher] if gate else [], catalog=catalog)
+                    target_labels=am_namespace.monitor_labels(stack), entry=[gate.matcher] if gate else [],
+                    catalog=catalog)
         return found if found.monitored or found.enforced or found.entry else None
 
     def jobs(self, selector: Selector) -> set[str] | None:
@@ -153,20 +157,22 @@ class OperatorLabels:
         return set(self.catalog.providers(series, selector)) if series is not None else None
 
     def resolver(self, resolve: Callable[[Selector], LabelSet]) -> Callable[[Selector], LabelSet]:
-        """``resolve``, with ``namespace`` on the series of monitored jobs (partial when only
-        some of the jobs a selector reads are monitored)."""
-        label = am_namespace.NAMESPACE
+        """``resolve``, with the monitors' target labels (``namespace``, ``pod``, ...) on the
+        series of monitored jobs: partial where only some of the jobs a selector reads have them."""
 
-        def with_namespace(selector: Selector) -> LabelSet:
+        def with_target_labels(selector: Selector) -> LabelSet:
             found = resolve(selector)
-            jobs = self.jobs(selector) if self.monitored and label not in found.names and not found.scalar else None
-            monitored = (jobs or set()) & set(self.monitored)
-            if not monitored:
+            jobs = self.jobs(selector) if self.target_labels and not found.scalar else None
+            if not jobs:
                 return found
-            added = found.add([label])
-            return added if monitored == jobs else replace(added, partial=added.partial | {label})
+            added = {label for job in jobs for label in self.target_labels.get(job, ())} - found.names
+            if not added:
+                return found
+            everywhere = {label for label in added if all(label in self.target_labels.get(job, ()) for job in jobs)}
+            out = found.add(sorted(added))
+            return replace(out, partial=out.partial | (added - everywhere))
 
-        return with_namespace
+        return with_target_labels
 
     def namespace(self, ast: object) -> str | None:
         """The one namespace every series of the expression is scraped in, if the monitors pin it."""

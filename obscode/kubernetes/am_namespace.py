@@ -69,6 +69,17 @@ def enforced_label(stack: Stack) -> tuple[str, str] | None:
     return settings.prometheus.enforced_namespace_label, settings.namespace
 
 
+#: The target labels the operator gives every series a monitor scrapes.
+TARGET_LABELS = {"ServiceMonitor": ("namespace", "service", "pod", "container", "endpoint"),
+                 "PodMonitor": ("namespace", "pod", "container", "endpoint")}
+
+
+def monitor_labels(stack: Stack) -> dict[str, tuple[str, ...]]:
+    """Job -> the target labels its ServiceMonitor or PodMonitor adds (values known at run time)."""
+    settings = writes_kubernetes(stack)
+    return {job: TARGET_LABELS[monitor.type] for job, monitor in settings.monitors.items()} if settings else {}
+
+
 def monitored_namespaces(stack: Stack) -> dict[str, str | None]:
     """Job -> the one namespace its ServiceMonitor/PodMonitor scrapes (None: several or any),
     for the jobs the operator scrapes through a monitor."""

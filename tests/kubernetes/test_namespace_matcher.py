@@ -83,6 +83,16 @@ def test_a_monitor_pins_the_namespace_value() -> None:
     assert "namespace" in batch.unknown
 
 
+def test_a_monitor_gives_the_operators_target_labels() -> None:
+    pods = KubernetesSettings(namespace="shop", monitors={"web": _monitor(type="PodMonitor"), "batch": _monitor()})
+    by_alert = {a.alert: a for a in shapes(stack(kubernetes=pods))}
+    assert {"pod", "container", "endpoint"} <= by_alert["WebDown"].unknown
+    assert "service" not in by_alert["WebDown"].names  # a PodMonitor's targets have no Service
+    assert {"service", "pod"} <= by_alert["BatchDown"].unknown
+    assert "pod" not in by_alert["ApiDown"].names
+    assert "pod" not in by_alert["WebDownAnywhere"].names  # aggregated away
+
+
 def test_an_alert_without_the_namespace_is_delivered_by_nobody() -> None:
     the_stack = stack()
     assert the_stack.alertmanager is not None
