@@ -10,6 +10,7 @@ from .alert_tests import alert_tests
 from .alerts import model_alerts, system_alerts
 from .config import CONFIG
 from .dashboards import dashboards
+from .kubernetes import kubernetes
 from .routing import alertmanager
 from .scrape import prometheus
 
@@ -24,6 +25,9 @@ stack = Stack(
     allowed_severities=list(CONFIG.allowed_severities),
     require_runbook_url=CONFIG.require_runbook_url,
     logs=LogsConfig(),  # JSON logs to ELK with the defaults (generated/quantis/elk/)
+    # The same rules, routes and dashboards as prometheus-operator objects (generated/quantis/kubernetes/).
+    outputs=["prometheus", "alertmanager", "grafana", "elk", "kubernetes"],
+    kubernetes=kubernetes(CONFIG),
 )
 
 from .profiles import profiles  # noqa: E402  (`obscode generate --profile local`)
