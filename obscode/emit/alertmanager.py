@@ -1,6 +1,7 @@
 """alertmanager/alertmanager.yml, in the syntax of the Alertmanager the stack targets.
 
-The models render the current syntax (``matchers``, ``time_intervals``). For an older
+The models' fields are walked (obscode.emit.fields) into the current syntax (``matchers`` as
+text, ``time_intervals``); every receiver integration writes ``send_resolved`` last. For an older
 target, matchers become ``match``/``match_re`` maps (before 0.22) and ``time_intervals``
 the top-level ``mute_time_intervals`` (before 0.24); obscode.versions has already refused
 what such a target cannot express (negative matchers, active time intervals).
@@ -13,11 +14,31 @@ FORMAT = "alertmanager"
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from obscode import paths
+from obscode.emit import fields
 from obscode.emit.yaml_out import dump, header_for
 from obscode.model.alertmanager import AlertmanagerConfig, Matcher, Route
 from obscode.stack import Stack
 from obscode.versions import FEATURES, at_least
+
+
+def data(model: BaseModel) -> dict[str, Any]:
+    """Any Alertmanager model (a route, a receiver, an integration, ...) in the current syntax."""
+    return fields.data(model, "Alertmanager", convert={Matcher: str})
+
+
+def _send_resolved_last(receiver: dict[str, Any]) -> dict[str, Any]:
+    """``receiver`` with each integration config's ``send_resolved`` moved after its other fields
+    (inherited from obscode.model.integrations.Integration, it is declared first)."""
+    out = dict(receiver)
+    for name, configs in receiver.items():
+        if name.endswith("_configs"):
+            out[name] = [{**{k: v for k, v in c.items() if k != "send_resolved"},
+                          **({"send_resolved": c["send_resolved"]} if "send_resolved" in c else {})}
+                         for c in configs]
+    return out
 
 
 def _legacy_maps(matchers: list[Matcher], prefix: str) -> dict[str, dict[str, str]]:
@@ -49,7 +70,8 @@ def _legacy_route(rendered: dict[str, Any], route: Route) -> dict[str, Any]:
 
 def render(config: AlertmanagerConfig, version: str) -> dict[str, Any]:
     """The configuration as Alertmanager ``version`` reads it."""
-    out = config.render()
+    out = data(config)
+    out["receivers"] = [_send_resolved_last(r) for r in out["receivers"]]
     if not at_least(version, FEATURES["matchers"].since):
         out["route"] = _legacy_route(out["route"], config.route)
         rules = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from typing import Any, ClassVar, Iterator, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -14,7 +15,7 @@ from obscode.model.integrations import (
     DiscordConfig, IncidentioConfig, JiraConfig, MSTeamsConfig, MSTeamsV2Config, OpsgenieConfig,
     PushoverConfig, RocketchatConfig, SNSConfig, TelegramConfig, VictorOpsConfig, WebexConfig, WechatConfig,
 )
-from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
+from obscode.model.secrets import SecretRef, looks_like_secret, secret_field
 
 _MATCHER = re.compile(
     r'^\s*(?:([a-zA-Z_][a-zA-Z0-9_]*)|"((?:[^"\\]|\\.)+)")\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$')
@@ -113,9 +114,6 @@ class TimeRange(Model):
     years: list[str] | None = None
     location: str | None = None
 
-    def render(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
-
 
 class TimeInterval(Model):
     kind = "time interval"
@@ -123,9 +121,6 @@ class TimeInterval(Model):
 
     name: str
     time_intervals: list[TimeRange]
-
-    def render(self) -> dict[str, Any]:
-        return {"name": self.name, "time_intervals": [t.render() for t in self.time_intervals]}
 
 
 class Route(Model):
@@ -173,28 +168,6 @@ class Route(Model):
         for index, child in enumerate(self.routes):
             yield from child.walk(f"{path}.routes[{index}]")
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.receiver:
-            out["receiver"] = self.receiver
-        if self.group_by is not None:
-            out["group_by"] = list(self.group_by)
-        if self.matchers:
-            out["matchers"] = [str(m) for m in self.matchers]
-        if self.continue_:
-            out["continue"] = True
-        for name in ("group_wait", "group_interval", "repeat_interval"):
-            value = getattr(self, name)
-            if value:
-                out[name] = value
-        if self.mute_time_intervals:
-            out["mute_time_intervals"] = list(self.mute_time_intervals)
-        if self.active_time_intervals:
-            out["active_time_intervals"] = list(self.active_time_intervals)
-        if self.routes:
-            out["routes"] = [r.render() for r in self.routes]
-        return out
-
 
 class EmailConfig(Model):
     kind = "email_config"
@@ -203,9 +176,9 @@ class EmailConfig(Model):
     from_: str | None = Field(default=None, alias="from")
     smarthost: str | None = None
     auth_username: str | None = None
-    auth_password: SecretRef | None = None
     require_tls: bool | None = None
-    send_resolved: bool = False
+    auth_password: SecretRef | None = None
+    send_resolved: bool = Field(default=False, json_schema_extra={"written": "always"})
     headers: dict[str, str] | None = None
 
     @field_validator("auth_password", mode="before")
@@ -220,21 +193,6 @@ class EmailConfig(Model):
             raise ValueError(f"to {value!r} is not an e-mail address")
         return value
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"to": self.to}
-        if self.from_:
-            out["from"] = self.from_
-        for name in ("smarthost", "auth_username", "require_tls"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        if self.auth_password:
-            out["auth_password_file"] = file_only(self.auth_password, _AM)
-        if self.headers:
-            out["headers"] = dict(self.headers)
-        out["send_resolved"] = self.send_resolved
-        return out
-
 
 class PagerdutyConfig(Model):
     """Events API v1 ``service_key`` or v2 ``routing_key``, each a SecretRef."""
@@ -245,7 +203,7 @@ class PagerdutyConfig(Model):
     routing_key: SecretRef | None = None
     url: str | None = None
     severity: str | None = None
-    send_resolved: bool = True
+    send_resolved: bool = Field(default=True, json_schema_extra={"written": "always"})
 
     @field_validator("service_key", "routing_key", mode="before")
     @classmethod
@@ -258,19 +216,6 @@ class PagerdutyConfig(Model):
             raise ValueError("give exactly one of service_key (Events API v1) or routing_key (v2), as SecretRef(file=...)")
         return self
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.service_key:
-            out["service_key_file"] = file_only(self.service_key, _AM)
-        if self.routing_key:
-            out["routing_key_file"] = file_only(self.routing_key, _AM)
-        if self.url:
-            out["url"] = self.url
-        if self.severity:
-            out["severity"] = self.severity
-        out["send_resolved"] = self.send_resolved
-        return out
-
 
 class SlackConfig(Model):
     kind = "slack_config"
@@ -280,23 +225,12 @@ class SlackConfig(Model):
     username: str | None = None
     title: str | None = None
     text: str | None = None
-    send_resolved: bool = False
+    send_resolved: bool = Field(default=False, json_schema_extra={"written": "always"})
 
     @field_validator("api_url", mode="before")
     @classmethod
     def check_secret(cls, value: Any) -> Any:
         return value if value is None else secret_field(value, "api_url", _AM)
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.api_url:
-            out["api_url_file"] = file_only(self.api_url, _AM)
-        for name in ("channel", "username", "title", "text"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        out["send_resolved"] = self.send_resolved
-        return out
 
 
 class WebhookConfig(Model):
@@ -307,7 +241,7 @@ class WebhookConfig(Model):
 
     url: str | None = None
     url_file: SecretRef | None = None
-    send_resolved: bool = True
+    send_resolved: bool = Field(default=True, json_schema_extra={"written": "always"})
     max_alerts: int | None = None
 
     @field_validator("url")
@@ -334,17 +268,6 @@ class WebhookConfig(Model):
         if (self.url is None) == (self.url_file is None):
             raise ValueError("give exactly one of url or url_file")
         return self
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.url:
-            out["url"] = self.url
-        if self.url_file:
-            out["url_file"] = file_only(self.url_file, _AM)
-        if self.max_alerts is not None:
-            out["max_alerts"] = self.max_alerts
-        out["send_resolved"] = self.send_resolved
-        return out
 
 
 class Receiver(Model):
@@ -381,14 +304,6 @@ class Receiver(Model):
         """The receiver's ``*_configs`` fields, in the order they are written."""
         return [name for name in type(self).model_fields if name.endswith("_configs")]
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        for name in self.integrations():
-            configs = getattr(self, name)
-            if configs:
-                out[name] = [c.render() for c in configs]
-        return out
-
 
 class InhibitRule(Model):
     kind = "inhibit rule"
@@ -419,15 +334,6 @@ class InhibitRule(Model):
             raise ValueError("an inhibit rule needs source_matchers and target_matchers")
         return self
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "source_matchers": [str(m) for m in self.source_matchers],
-            "target_matchers": [str(m) for m in self.target_matchers],
-        }
-        if self.equal:
-            out["equal"] = list(self.equal)
-        return out
-
 
 class AlertmanagerGlobal(Model):
     kind = "alertmanager global"
@@ -437,8 +343,8 @@ class AlertmanagerGlobal(Model):
     smtp_smarthost: str | None = None
     smtp_hello: str | None = None
     smtp_auth_username: str | None = None
-    smtp_auth_password: SecretRef | None = None
     smtp_require_tls: bool | None = None
+    smtp_auth_password: SecretRef | None = None
     slack_api_url: SecretRef | None = None
     pagerduty_url: str | None = None
     opsgenie_api_url: str | None = None
@@ -456,10 +362,8 @@ class AlertmanagerGlobal(Model):
     rocketchat_token_id: SecretRef | None = None
     rocketchat_token: SecretRef | None = None
 
-    #: Global secrets, written as ``<name>_file``.
-    SECRETS: ClassVar[tuple[str, ...]] = (
-        "smtp_auth_password", "slack_api_url", "opsgenie_api_key", "victorops_api_key", "telegram_bot_token",
-        "wechat_api_secret", "rocketchat_token_id", "rocketchat_token")
+    #: Global secrets (the SecretRef fields), written as ``<name>_file``; set below from the fields.
+    SECRETS: ClassVar[tuple[str, ...]] = ()
 
     @field_validator("smtp_auth_password", "slack_api_url", "opsgenie_api_key", "victorops_api_key",
                      "telegram_bot_token", "wechat_api_secret", "rocketchat_token_id", "rocketchat_token",
@@ -468,25 +372,9 @@ class AlertmanagerGlobal(Model):
     def check_secret(cls, value: Any, info: Any) -> Any:
         return value if value is None else secret_field(value, info.field_name, _AM)
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in ("resolve_timeout", "smtp_from", "smtp_smarthost", "smtp_hello", "smtp_auth_username", "smtp_require_tls"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        if self.smtp_auth_password:
-            out["smtp_auth_password_file"] = file_only(self.smtp_auth_password, _AM)
-        if self.slack_api_url:
-            out["slack_api_url_file"] = file_only(self.slack_api_url, _AM)
-        if self.pagerduty_url:
-            out["pagerduty_url"] = self.pagerduty_url
-        for name in type(self).model_fields:
-            if name.split("_", 1)[0] in ("opsgenie", "victorops", "telegram", "webex", "wechat", "jira", "rocketchat"):
-                value = getattr(self, name)
-                if value is not None:
-                    out[f"{name}_file" if name in self.SECRETS else name] = (
-                        file_only(value, _AM) if name in self.SECRETS else value)
-        return out
+
+AlertmanagerGlobal.SECRETS = tuple(name for name, info in AlertmanagerGlobal.model_fields.items()
+                                   if SecretRef in typing.get_args(info.annotation))
 
 
 #: Integration field -> (receiver config fields, global fields) one of which must be set, and
@@ -582,18 +470,3 @@ class AlertmanagerConfig(Model):
             if receiver.name == name:
                 return receiver
         raise KeyError(name)
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        global_ = self.global_.render()
-        if global_:
-            out["global"] = global_
-        out["route"] = self.route.render()
-        out["receivers"] = [r.render() for r in self.receivers]
-        if self.inhibit_rules:
-            out["inhibit_rules"] = [r.render() for r in self.inhibit_rules]
-        if self.time_intervals:
-            out["time_intervals"] = [t.render() for t in self.time_intervals]
-        if self.templates:
-            out["templates"] = list(self.templates)
-        return out

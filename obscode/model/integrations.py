@@ -13,37 +13,37 @@ from pydantic import Field, model_validator
 
 from obscode.model.base import FieldError, Model
 from obscode.model.duration import Duration
-from obscode.model.secrets import SecretRef, file_only, looks_like_secret, secret_field
+from obscode.model.secrets import SecretRef, looks_like_secret, secret_field
 
 _AM = "Alertmanager"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Model) and hasattr(value, "render"):
-        return value.render()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return dict(value)
-    return value
-
-
 class Integration(Model):
-    """One notification target of a receiver. Subclasses declare their secrets; rendering
-    writes the fields in declaration order, each secret as ``<field>_file``, ``send_resolved`` last."""
+    """One notification target of a receiver. Subclasses declare their secrets; the
+    Alertmanager serialiser (obscode.emit.alertmanager) writes the fields in declaration order,
+    each secret as ``<field>_file``, those with an ``http_config.…`` path inside ``http_config``,
+    and ``send_resolved`` last."""
 
     #: Secret fields, each with the obscode.versions feature gating its ``*_file`` (None: the
     #: file variant came with the integration).
     secrets: ClassVar[dict[str, str | None]] = {}
     #: Plain fields some releases lack, each with the obscode.versions feature that gates it.
     field_features: ClassVar[dict[str, str]] = {}
-    #: Fields written inside ``http_config`` by :meth:`http_config`, not at the top level.
+    #: Fields written inside ``http_config``, not at the top level: those whose
+    #: ``json_schema_extra`` path starts with ``http_config.`` (set from the fields).
     http_fields: ClassVar[tuple[str, ...]] = ()
     #: Plain-text fields whose value must not carry a token (a URL with ``?token=``).
     public_urls: ClassVar[tuple[str, ...]] = ()
 
     #: Whether to notify when the alerts are resolved.
-    send_resolved: bool = True
+    send_resolved: bool = Field(default=True, json_schema_extra={"written": "always"})
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.http_fields = tuple(name for name, info in cls.model_fields.items()
+                                if isinstance(info.json_schema_extra, dict)
+                                and str(info.json_schema_extra.get("path", "")).startswith("http_config."))
 
     @model_validator(mode="before")
     @classmethod
@@ -64,27 +64,6 @@ class Integration(Model):
                                        "files: keep the token in its own SecretRef field")
         return data
 
-    def http_config(self) -> dict[str, Any] | None:
-        """The ``http_config`` block this integration needs (authentication), if any."""
-        return None
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, info in type(self).model_fields.items():
-            if name in ("ignore", "send_resolved") or name in self.http_fields:
-                continue
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if name in self.secrets:
-                out[f"{name}_file"] = file_only(value, _AM)
-            else:
-                out[info.alias or name] = _plain(value)
-        http = self.http_config()
-        if http:
-            out["http_config"] = http
-        out["send_resolved"] = self.send_resolved
-        return out
 
 
 def _require(config: Model, *names: str, message: str) -> None:
@@ -114,10 +93,6 @@ class OpsgenieResponder(Model):
             raise FieldError("type", f"type {self.type!r} is not one of team, teams, user, escalation, schedule "
                                      "(or a template)")
         return self
-
-    def render(self) -> dict[str, Any]:
-        return {k: v for k, v in (("id", self.id), ("name", self.name), ("username", self.username),
-                                  ("type", self.type)) if v is not None}
 
 
 class OpsgenieConfig(Integration):
@@ -241,7 +216,6 @@ class WebexConfig(Integration):
 
     kind = "webex_config"
     secrets = {"bot_token": None}
-    http_fields = ("bot_token",)
 
     #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
@@ -250,10 +224,7 @@ class WebexConfig(Integration):
     #: The message text (a template).
     message: str | None = None
     #: The bot's access token, a SecretRef; written as http_config.authorization.credentials_file.
-    bot_token: SecretRef
-
-    def http_config(self) -> dict[str, Any] | None:
-        return {"authorization": {"credentials_file": file_only(self.bot_token, _AM)}}
+    bot_token: SecretRef = Field(json_schema_extra={"path": "http_config.authorization.credentials"})
 
 
 class SigV4Config(Model):
@@ -283,10 +254,6 @@ class SigV4Config(Model):
                              "or role_arn, or the AWS credentials of Alertmanager's environment or shared "
                              "credentials file")
         return self
-
-    def render(self) -> dict[str, Any]:
-        return {k: v for k, v in (("region", self.region), ("profile", self.profile),
-                                  ("role_arn", self.role_arn)) if v is not None}
 
 
 class SNSConfig(Integration):
@@ -383,7 +350,7 @@ class WechatConfig(Integration):
     secrets = {"api_secret": "wechat api_secret_file"}
 
     #: Whether to notify when the alerts are resolved (Alertmanager's default: no).
-    send_resolved: bool = False
+    send_resolved: bool = Field(default=False, json_schema_extra={"written": "always"})
     #: The API secret, a SecretRef; written as api_secret_file. Leave it out to use the global one.
     api_secret: SecretRef | None = None
     #: The corp id (or the global wechat_api_corp_id).
@@ -412,7 +379,6 @@ class JiraConfig(Integration):
 
     kind = "jira_config"
     secrets = {"api_token": None, "bearer_token": None}
-    http_fields = ("username", "api_token", "bearer_token")
 
     #: The Jira address (or the global jira_api_url).
     api_url: str | None = None
@@ -439,11 +405,12 @@ class JiraConfig(Integration):
     #: Custom fields set on the issue.
     fields: dict[str, Any] | None = None
     #: The Jira Cloud user, with api_token (written to http_config.basic_auth).
-    username: str | None = None
+    username: str | None = Field(default=None, json_schema_extra={"path": "http_config.basic_auth.username"})
     #: The Jira Cloud API token, a SecretRef; written as http_config.basic_auth.password_file.
-    api_token: SecretRef | None = None
+    api_token: SecretRef | None = Field(default=None, json_schema_extra={"path": "http_config.basic_auth.password"})
     #: A Data Center personal access token, a SecretRef; written as http_config.authorization.credentials_file.
-    bearer_token: SecretRef | None = None
+    bearer_token: SecretRef | None = Field(default=None,
+                                           json_schema_extra={"path": "http_config.authorization.credentials"})
 
     @model_validator(mode="after")
     def _one_auth(self) -> "JiraConfig":
@@ -456,11 +423,6 @@ class JiraConfig(Integration):
                              "Jira Cloud authentication needs both username and api_token")
         return self
 
-    def http_config(self) -> dict[str, Any] | None:
-        if self.bearer_token is not None:
-            return {"authorization": {"credentials_file": file_only(self.bearer_token, _AM)}}
-        return {"basic_auth": {"username": self.username, "password_file": file_only(self.api_token, _AM)}}
-
 
 class RocketchatConfig(Integration):
     """Rocket.Chat (Alertmanager >= 0.28). ``token`` and ``token_id`` are SecretRefs; both may
@@ -470,7 +432,7 @@ class RocketchatConfig(Integration):
     secrets = {"token_id": None, "token": None}
 
     #: Whether to notify when the alerts are resolved (Alertmanager's default: no).
-    send_resolved: bool = False
+    send_resolved: bool = Field(default=False, json_schema_extra={"written": "always"})
     #: The API address, when not the service's default (or the global one).
     api_url: str | None = None
     #: The user id of the token, a SecretRef; written as token_id_file (or the global one).

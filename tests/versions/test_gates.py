@@ -12,6 +12,7 @@ from obscode import (
     AlertmanagerConfig, AlertRule, PagerdutyConfig, PrometheusConfig, Receiver, Route, RuleFile, RuleGroup,
     SecretRef, Stack,
 )
+from obscode.emit.alertmanager import data as am_data
 from obscode.errors import DefinitionError
 from obscode.model.alertmanager import TimeInterval, TimeRange, WebhookConfig
 from obscode.model.scrape import RelabelConfig, ScrapeConfig, StaticConfig
@@ -139,4 +140,4 @@ def test_utf8_label_name_in_a_matcher_needs_alertmanager_0_27() -> None:
     message = refused(lambda: stack("0.26"))
     assert "route.routes[0], field 'matchers': matcher \"service.name\"=\"api\" (label name 'service.name' outside " \
            "[a-zA-Z_][a-zA-Z0-9_]*) needs Alertmanager >= 0.27; the stack targets 0.26" in message
-    assert stack("0.27").alertmanager.render()["route"]["routes"][0]["matchers"] == ['"service.name"="api"']
+    assert am_data(stack("0.27").alertmanager)["route"]["routes"][0]["matchers"] == ['"service.name"="api"']
