@@ -2,7 +2,12 @@
 prometheus/tests/<name>.yml (one per AlertTest, reading the rule files) and
 prometheus/tests/synthesised.yml (reading prometheus/tests/rules/synthesised.yml, a copy of
 just the alerts under test: promtool evaluates every loaded rule at every step, which for a
-large rule set made one synthesised test take minutes)."""
+large rule set made one synthesised test take minutes).
+
+The models' fields are walked (obscode.emit.fields); the steps after the walk are Prometheus'
+own: expressions without the whitespace around a triple-quoted string, ``rules`` last in a
+group and no field of another output (Thanos, Mimir), ``rule_files`` from the stack, and the
+scrape ``authorization`` type."""
 
 from __future__ import annotations
 
@@ -11,38 +16,90 @@ FORMAT = "prometheus"
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from obscode import paths
+from obscode.emit import fields
 from obscode.emit.yaml_out import dump, header_for
 from obscode.errors import DefinitionError
 from obscode.model.alert_tests import AlertTest
-from obscode.model.rules import RuleFile, RuleGroup
+from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup
+from obscode.model.scrape import PrometheusConfig
 from obscode.stack import Stack
 
 TESTS_DIR = "prometheus/tests"
 SYNTHESISED = f"{TESTS_DIR}/synthesised.yml"
 SYNTHESISED_RULES = f"{TESTS_DIR}/rules/synthesised.yml"
 
+#: RuleGroup fields only other outputs write (obscode.emit.thanos, obscode.emit.mimir).
+OTHER_OUTPUTS_GROUP_FIELDS = ("partial_response_strategy", "source_tenants")
+
 
 def emit(stack: Stack) -> dict[str, bytes]:
     header = header_for(stack.name)
     files = {}
     if stack.prometheus is not None:
-        files[paths.PROMETHEUS_CONFIG] = dump(stack.prometheus.render([f.path for f in stack.rule_files]), header)
+        files[paths.PROMETHEUS_CONFIG] = dump(config_data(stack.prometheus, [f.path for f in stack.rule_files]),
+                                              header)
     for rule_file in stack.rule_files:
         files[f"prometheus/{rule_file.path}"] = dump(rule_file_data(rule_file), header)
     files.update(alert_test_files(stack, header))
     return files
 
 
+def data(model: BaseModel, **options: Any) -> dict[str, Any]:
+    """Any Prometheus model as Prometheus reads it (the fields walked, secrets as ``*_file``)."""
+    return fields.data(model, "Prometheus", **options)
+
+
+def config_data(config: PrometheusConfig, rule_files: list[str]) -> dict[str, Any]:
+    """prometheus.yml: ``config`` with ``rule_files`` (the stack's) before the scrape jobs."""
+    walked = data(config)
+    out = {key: value for key, value in walked.items() if key != "scrape_configs"}
+    if rule_files:
+        out["rule_files"] = list(rule_files)
+    out["scrape_configs"] = [_bearer(job) for job in walked["scrape_configs"]]
+    return out
+
+
+def _bearer(job: dict[str, Any]) -> dict[str, Any]:
+    """A scrape job whose ``authorization`` (the bearer token) says its type, as obscode always wrote it."""
+    if "authorization" not in job:
+        return job
+    return {**job, "authorization": {"type": "Bearer", **job["authorization"]}}
+
+
 def rule_file_data(rule_file: RuleFile) -> dict[str, Any]:
     """One rule file as Prometheus reads it: ``{"groups": [...]}``. Every other output that
     carries rules (PrometheusRule, Thanos, Mimir) starts from this."""
-    return rule_file.render()
+    return {"groups": [group_data(group) for group in rule_file.groups]}
 
 
 def group_data(group: RuleGroup) -> dict[str, Any]:
     """One rule group as Prometheus reads it (no Thanos or Mimir fields)."""
-    return group.render()
+    return _group(group, group.rules)
+
+
+def rule_data(rule: AlertRule | RecordingRule) -> dict[str, Any]:
+    """One alerting or recording rule as Prometheus reads it."""
+    out = data(rule)
+    out["expr"] = out["expr"].strip()
+    return out
+
+
+def _group(group: RuleGroup, rules: list[AlertRule | RecordingRule]) -> dict[str, Any]:
+    return {**data(group, skip=("rules", *OTHER_OUTPUTS_GROUP_FIELDS)), "rules": [rule_data(r) for r in rules]}
+
+
+def alert_test_data(test: AlertTest, evaluation_interval: str, external_labels: dict[str, str]) -> dict[str, Any]:
+    """One promtool test group: the test, with the stack's evaluation interval and external
+    labels where it gives none."""
+    labels = test.external_labels if test.external_labels is not None else external_labels
+    out = data(test.model_copy(update={"interval": test.interval or evaluation_interval,
+                                       "external_labels": labels or None}))
+    for expectation in out.get("promql_expr_test", []):
+        expectation["expr"] = expectation["expr"].strip()
+    return out
 
 
 def alert_test_files(stack: Stack, header: str) -> dict[str, bytes]:
@@ -51,7 +108,7 @@ def alert_test_files(stack: Stack, header: str) -> dict[str, bytes]:
     _check_alert_tests(stack)
     files: dict[str, bytes] = {}
     for test in stack.alert_tests:
-        group = test.render(stack.global_config.evaluation_interval, stack.global_config.external_labels)
+        group = alert_test_data(test, stack.global_config.evaluation_interval, stack.global_config.external_labels)
         files[f"{TESTS_DIR}/{test.name}.yml"] = dump(_test_file(stack, [group]), header)
     if stack.synthesise_alert_tests and stack.rule_files:
         from obscode.alert_tests.synthesis import synthesise
@@ -83,9 +140,9 @@ def _rules_under_test(stack: Stack, alerts: set[int]) -> dict[str, Any]:
     groups = []
     for rule_file in stack.rule_files:
         for group in rule_file.groups:
-            rules = [rule.render() for rule in group.rules if id(rule) in alerts]
+            rules = [rule for rule in group.rules if id(rule) in alerts]
             if rules:
-                groups.append({**group.render(), "rules": rules})
+                groups.append(_group(group, rules))
     return {"groups": groups}
 
 

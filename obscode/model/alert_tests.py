@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -83,9 +82,6 @@ class InputSeries(Model):
     #: Its samples in promtool's expanding notation, one per ``interval``: ``1x10 0+5x20 _ stale``.
     values: str
 
-    def render(self) -> dict[str, Any]:
-        return {"series": self.series, "values": self.values}
-
 
 class ExpectedAlert(Model):
     """An alert expected to fire: its labels (the alert's and those its expression keeps,
@@ -95,15 +91,9 @@ class ExpectedAlert(Model):
     kind = "expected alert"
 
     #: Every label of the alert: the rule's and those its expression keeps.
-    exp_labels: dict[str, str] = Field(default_factory=dict)
+    exp_labels: dict[str, str] = Field(default_factory=dict, json_schema_extra={"written": "always"})
     #: Every annotation of the alert, templates expanded.
     exp_annotations: dict[str, str] = Field(default_factory=dict)
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"exp_labels": dict(self.exp_labels)}
-        if self.exp_annotations:
-            out["exp_annotations"] = dict(self.exp_annotations)
-        return out
 
 
 class AlertExpectation(Model):
@@ -117,11 +107,7 @@ class AlertExpectation(Model):
     #: The alert checked.
     alertname: str
     #: The alerts expected to fire then; empty: none.
-    exp_alerts: list[ExpectedAlert] = Field(default_factory=list)
-
-    def render(self) -> dict[str, Any]:
-        return {"eval_time": self.eval_time, "alertname": self.alertname,
-                "exp_alerts": [a.render() for a in self.exp_alerts]}
+    exp_alerts: list[ExpectedAlert] = Field(default_factory=list, json_schema_extra={"written": "always"})
 
 
 class ExpectedSample(Model):
@@ -136,9 +122,6 @@ class ExpectedSample(Model):
     #: The sample's value.
     value: float
 
-    def render(self) -> dict[str, Any]:
-        return {"labels": self.labels, "value": self.value}
-
 
 class ExprExpectation(Model):
     """What ``expr`` returns at ``eval_time`` (promtool's ``promql_expr_test``)."""
@@ -151,11 +134,7 @@ class ExprExpectation(Model):
     #: When it is evaluated, a duration from the start of the series.
     eval_time: str
     #: Every sample it must return then; empty: none.
-    exp_samples: list[ExpectedSample] = Field(default_factory=list)
-
-    def render(self) -> dict[str, Any]:
-        return {"expr": self.expr.strip(), "eval_time": self.eval_time,
-                "exp_samples": [s.render() for s in self.exp_samples]}
+    exp_samples: list[ExpectedSample] = Field(default_factory=list, json_schema_extra={"written": "always"})
 
 
 class AlertTest(Model):
@@ -172,16 +151,16 @@ class AlertTest(Model):
     name: str
     #: The step between input samples; default: the stack's evaluation interval.
     interval: Duration | None = None
-    #: The series the rules read during the test.
-    input_series: list[InputSeries] = Field(default_factory=list)
-    #: The alerts expected (or not) at given times.
-    alert_rule_test: list[AlertExpectation] = Field(default_factory=list)
-    #: Expressions and the samples they must return at given times.
-    promql_expr_test: list[ExprExpectation] = Field(default_factory=list)
     #: What templates see as ``$externalLabels``; default: the stack's external labels.
     external_labels: dict[str, str] | None = None
     #: What templates see as ``$externalURL``.
     external_url: str | None = None
+    #: The series the rules read during the test.
+    input_series: list[InputSeries] = Field(default_factory=list, json_schema_extra={"written": "always"})
+    #: The alerts expected (or not) at given times.
+    alert_rule_test: list[AlertExpectation] = Field(default_factory=list)
+    #: Expressions and the samples they must return at given times.
+    promql_expr_test: list[ExprExpectation] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -223,21 +202,6 @@ class AlertTest(Model):
     def alertnames(self) -> list[str]:
         """The alerts this test names, in order of first mention."""
         return list(dict.fromkeys(e.alertname for e in self.alert_rule_test))
-
-    def render(self, evaluation_interval: str, external_labels: dict[str, str]) -> dict[str, Any]:
-        """The test group as promtool reads it."""
-        out: dict[str, Any] = {"name": self.name, "interval": self.interval or evaluation_interval}
-        labels = self.external_labels if self.external_labels is not None else external_labels
-        if labels:
-            out["external_labels"] = dict(labels)
-        if self.external_url:
-            out["external_url"] = self.external_url
-        out["input_series"] = [s.render() for s in self.input_series]
-        if self.alert_rule_test:
-            out["alert_rule_test"] = [e.render() for e in self.alert_rule_test]
-        if self.promql_expr_test:
-            out["promql_expr_test"] = [e.render() for e in self.promql_expr_test]
-        return out
 
 
 def _check(field: str, check: Callable[[], object], where: str = "") -> None:

@@ -105,18 +105,6 @@ class AlertRule(Model):
     def name(self) -> str:
         return self.alert
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"alert": self.alert, "expr": self.expr.strip()}
-        if self.for_:
-            out["for"] = self.for_
-        if self.keep_firing_for:
-            out["keep_firing_for"] = self.keep_firing_for
-        if self.labels:
-            out["labels"] = dict(self.labels)
-        if self.annotations:
-            out["annotations"] = dict(self.annotations)
-        return out
-
 
 class RecordingRule(Model):
     """A recording rule: ``expr`` evaluated at every group interval and stored as the series ``record``."""
@@ -141,12 +129,6 @@ class RecordingRule(Model):
     @property
     def name(self) -> str:
         return self.record
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"record": self.record, "expr": self.expr.strip()}
-        if self.labels:
-            out["labels"] = dict(self.labels)
-        return out
 
 
 def _rule_kind(value: Any) -> str:
@@ -210,17 +192,6 @@ class RuleGroup(Model):
             raise ValueError("group name is empty; name the group, e.g. 'node-exporter'")
         return text.check(value, "group name")
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        if self.interval:
-            out["interval"] = self.interval
-        if self.query_offset:
-            out["query_offset"] = self.query_offset
-        if self.limit is not None:
-            out["limit"] = self.limit
-        out["rules"] = [rule.render() for rule in self.rules]
-        return out
-
 
 class RuleFile(Model):
     """One ``rules/<name>.yml`` file; ``rule_files`` in prometheus.yml is derived from these."""
@@ -255,6 +226,3 @@ class RuleFile(Model):
 
     def alerts(self) -> list[AlertRule]:
         return [r for g in self.groups for r in g.rules if isinstance(r, AlertRule)]
-
-    def render(self) -> dict[str, Any]:
-        return {"groups": [g.render() for g in self.groups]}

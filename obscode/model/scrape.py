@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from obscode.model.base import Model
 from obscode.model.duration import Duration, parse_duration
-from obscode.model.secrets import SecretRef, file_only, secret_field
+from obscode.model.secrets import SecretRef, secret_field
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _JOB_NAME = re.compile(r"^\S+$")
@@ -61,15 +61,6 @@ class GlobalConfig(Model):
             )
         return self
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"scrape_interval": self.scrape_interval}
-        if self.scrape_timeout:
-            out["scrape_timeout"] = self.scrape_timeout
-        out["evaluation_interval"] = self.evaluation_interval
-        if self.external_labels:
-            out["external_labels"] = dict(self.external_labels)
-        return out
-
 
 class StaticConfig(Model):
     """Targets listed by hand, with labels added to their series."""
@@ -95,12 +86,6 @@ class StaticConfig(Model):
 
     check_label_names = field_validator("labels")(lambda cls, v: _labels(v, "target label"))
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"targets": list(self.targets)}
-        if self.labels:
-            out["labels"] = dict(self.labels)
-        return out
-
 
 class KubernetesSDConfig(Model):
     """A subset of ``kubernetes_sd_configs`` fields, as upstream documents them."""
@@ -111,20 +96,10 @@ class KubernetesSDConfig(Model):
     role: Literal["node", "pod", "service", "endpoints", "endpointslice", "ingress"]
     #: The API server's URL; default: in-cluster discovery.
     api_server: str | None = None
-    #: Namespaces to discover in (YAML ``namespaces.names``); default: all.
-    namespaces: list[str] | None = None
     #: A kubeconfig file to reach the cluster with, instead of in-cluster credentials.
     kubeconfig_file: str | None = None
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"role": self.role}
-        if self.api_server:
-            out["api_server"] = self.api_server
-        if self.kubeconfig_file:
-            out["kubeconfig_file"] = self.kubeconfig_file
-        if self.namespaces:
-            out["namespaces"] = {"names": list(self.namespaces)}
-        return out
+    #: Namespaces to discover in (YAML ``namespaces.names``); default: all.
+    namespaces: list[str] | None = Field(default=None, json_schema_extra={"path": "namespaces.names"})
 
 
 class RelabelConfig(Model):
@@ -133,9 +108,6 @@ class RelabelConfig(Model):
 
     kind = "relabel_config"
 
-    #: What the step does; each action checks the fields it needs (``replace`` needs
-    #: ``target_label``).
-    action: RelabelAction = "replace"
     #: Labels whose values, joined by ``separator``, the regex is matched against.
     source_labels: list[str] | None = None
     #: What joins the source label values; Prometheus' default ``;``.
@@ -144,10 +116,13 @@ class RelabelConfig(Model):
     regex: str | None = None
     #: The modulus ``hashmod`` takes of the hash of the source label values.
     modulus: int | None = None
-    #: The label written by ``replace``, ``hashmod``, ``lowercase``, ``uppercase``.
-    target_label: str | None = None
     #: The value written, with ``$1``-style references to regex groups; default ``$1``.
     replacement: str | None = None
+    #: The label written by ``replace``, ``hashmod``, ``lowercase``, ``uppercase``.
+    target_label: str | None = None
+    #: What the step does; each action checks the fields it needs (``replace`` needs
+    #: ``target_label``).
+    action: RelabelAction = "replace"
 
     @field_validator("action", mode="before")
     @classmethod
@@ -176,17 +151,6 @@ class RelabelConfig(Model):
             raise ValueError("action 'labelmap' needs a regex matching the label names to copy")
         return self
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.source_labels is not None:
-            out["source_labels"] = list(self.source_labels)
-        for name in ("separator", "regex", "modulus", "replacement", "target_label"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        out["action"] = self.action
-        return out
-
 
 class BasicAuth(Model):
     """HTTP basic authentication; the password is a file Prometheus reads."""
@@ -199,9 +163,6 @@ class BasicAuth(Model):
     password: SecretRef
 
     check_secret = field_validator("password", mode="before")(lambda cls, v: secret_field(v, "password", "Prometheus"))
-
-    def render(self) -> dict[str, Any]:
-        return {"username": self.username, "password_file": file_only(self.password, "Prometheus")}
 
 
 class ScrapeConfig(Model):
@@ -224,6 +185,10 @@ class ScrapeConfig(Model):
     honor_labels: bool | None = None
     #: URL query parameters of each scrape, e.g. ``{"module": ["http_2xx"]}`` for blackbox.
     params: dict[str, list[str]] | None = None
+    #: HTTP basic authentication of the scrapes (not with ``bearer_token``).
+    basic_auth: BasicAuth | None = None
+    #: A bearer token file (YAML ``authorization.credentials_file``); never a literal.
+    bearer_token: SecretRef | None = Field(default=None, json_schema_extra={"path": "authorization.credentials"})
     #: Targets listed by hand; a job needs these or ``kubernetes_sd_configs``.
     static_configs: list[StaticConfig] = Field(default_factory=list)
     #: Targets discovered in Kubernetes.
@@ -232,10 +197,6 @@ class ScrapeConfig(Model):
     relabel_configs: list[RelabelConfig] = Field(default_factory=list)
     #: Steps applied to each scraped series before it is stored.
     metric_relabel_configs: list[RelabelConfig] = Field(default_factory=list)
-    #: HTTP basic authentication of the scrapes (not with ``bearer_token``).
-    basic_auth: BasicAuth | None = None
-    #: A bearer token file (YAML ``authorization.credentials_file``); never a literal.
-    bearer_token: SecretRef | None = None
 
     check_secret = field_validator("bearer_token", mode="before")(lambda cls, v: secret_field(v, "bearer_token", "Prometheus") if v is not None else v)
 
@@ -269,51 +230,20 @@ class ScrapeConfig(Model):
     def interval_ms(self, global_config: GlobalConfig) -> int:
         return parse_duration(self.scrape_interval or global_config.scrape_interval)
 
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"job_name": self.job_name}
-        for name in ("scrape_interval", "scrape_timeout", "metrics_path", "scheme", "honor_labels"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        if self.params:
-            out["params"] = {k: list(v) for k, v in self.params.items()}
-        if self.basic_auth:
-            out["basic_auth"] = self.basic_auth.render()
-        if self.bearer_token:
-            out["authorization"] = {"type": "Bearer", "credentials_file": file_only(self.bearer_token, "Prometheus")}
-        if self.static_configs:
-            out["static_configs"] = [c.render() for c in self.static_configs]
-        if self.kubernetes_sd_configs:
-            out["kubernetes_sd_configs"] = [c.render() for c in self.kubernetes_sd_configs]
-        if self.relabel_configs:
-            out["relabel_configs"] = [c.render() for c in self.relabel_configs]
-        if self.metric_relabel_configs:
-            out["metric_relabel_configs"] = [c.render() for c in self.metric_relabel_configs]
-        return out
-
 
 class AlertmanagerEndpoint(Model):
     """Alertmanagers this Prometheus sends its alerts to."""
 
     kind = "alertmanager endpoint"
 
-    #: The Alertmanagers' ``host:port`` (YAML ``alerting.alertmanagers``).
-    static_configs: list[StaticConfig]
     #: ``http`` (Prometheus' default) or ``https``.
     scheme: Literal["http", "https"] | None = None
     #: A prefix of the Alertmanager API path, for one behind a proxy.
     path_prefix: str | None = None
     #: How long sending alerts may take; Prometheus' default 10s.
     timeout: Duration | None = None
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in ("scheme", "path_prefix", "timeout"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        out["static_configs"] = [c.render() for c in self.static_configs]
-        return out
+    #: The Alertmanagers' ``host:port``.
+    static_configs: list[StaticConfig]
 
 
 class PrometheusConfig(Model):
@@ -324,9 +254,10 @@ class PrometheusConfig(Model):
     #: Intervals and external labels for every job and group; YAML ``global``.
     global_: GlobalConfig = Field(default_factory=GlobalConfig, alias="global")
     #: Where alerts are sent (YAML ``alerting.alertmanagers``).
-    alertmanagers: list[AlertmanagerEndpoint] = Field(default_factory=list)
+    alertmanagers: list[AlertmanagerEndpoint] = Field(default_factory=list,
+                                                      json_schema_extra={"path": "alerting.alertmanagers"})
     #: The scrape jobs, with unique ``job_name``.
-    scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
+    scrape_configs: list[ScrapeConfig] = Field(default_factory=list, json_schema_extra={"written": "always"})
 
     @model_validator(mode="after")
     def _unique_jobs(self) -> "PrometheusConfig":
@@ -342,12 +273,3 @@ class PrometheusConfig(Model):
             if job.job_name == name:
                 return job
         raise KeyError(name)
-
-    def render(self, rule_files: list[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {"global": self.global_.render()}
-        if self.alertmanagers:
-            out["alerting"] = {"alertmanagers": [a.render() for a in self.alertmanagers]}
-        if rule_files:
-            out["rule_files"] = list(rule_files)
-        out["scrape_configs"] = [job.render() for job in self.scrape_configs]
-        return out

@@ -8,6 +8,7 @@ import pytest
 
 from obscode import AlertExpectation, AlertTest, ExpectedAlert, ExpectedSample, ExprExpectation, InputSeries
 from obscode.errors import DefinitionError
+from obscode.emit import prometheus
 
 
 def _test(**fields: Any) -> AlertTest:
@@ -115,7 +116,7 @@ def test_an_expression_test_parses_its_expression() -> None:
 def test_expected_samples_may_leave_out_the_metric_name() -> None:
     test = _test(promql_expr_test=[ExprExpectation(expr="sum by (job) (up)", eval_time="1m",
                                                    exp_samples=[ExpectedSample(labels='{job="api"}', value=2)])])
-    assert test.promql_expr_test[0].exp_samples[0].render() == {"labels": '{job="api"}', "value": 2.0}
+    assert prometheus.data(test.promql_expr_test[0].exp_samples[0]) == {"labels": '{job="api"}', "value": 2.0}
 
 
 def test_a_bad_expected_sample_names_the_expression() -> None:
@@ -132,7 +133,7 @@ def test_render_is_promtools_test_group() -> None:
                      ExpectedAlert(exp_labels={"job": "api"}, exp_annotations={"summary": "down"})])],
                  promql_expr_test=[ExprExpectation(expr="up", eval_time="1m",
                                                    exp_samples=[ExpectedSample(labels='up{job="api"}', value=1)])])
-    assert test.render("15s", {"cluster": "us"}) == {
+    assert prometheus.alert_test_data(test, "15s", {"cluster": "us"}) == {
         "name": "t1", "interval": "15s", "external_labels": {"cluster": "eu"},
         "input_series": [{"series": 'up{job="api"}', "values": "1x10"}],
         "alert_rule_test": [{"eval_time": "5m", "alertname": "A", "exp_alerts": [

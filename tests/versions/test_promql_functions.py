@@ -12,6 +12,7 @@ import yaml
 
 from obscode import RecordingRule, RuleFile, RuleGroup, Stack
 from obscode.errors import DefinitionError
+from obscode.emit.prometheus import rule_file_data
 from tests.conftest import require_tool
 
 EXPRESSIONS = [
@@ -50,7 +51,7 @@ def test_function_accepted_for_2_42_exactly_when_promtool_2_42_accepts_it(expr: 
 
 
 def test_holt_winters_is_written_as_the_user_wrote_it() -> None:
-    rendered = stack("holt_winters(up[1h], 0.5, 0.5)").rule_files[0].render()
+    rendered = rule_file_data(stack("holt_winters(up[1h], 0.5, 0.5)").rule_files[0])
     assert rendered["groups"][0]["rules"][0]["expr"] == "holt_winters(up[1h], 0.5, 0.5)"
 
 

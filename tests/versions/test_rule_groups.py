@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from obscode.errors import DefinitionError
+from obscode.emit.prometheus import rule_file_data
 from obscode.model.rules import AlertRule, RuleFile, RuleGroup
 from tests.conftest import require_tool
 
@@ -26,7 +27,7 @@ def pair() -> list[AlertRule]:
 def test_warning_critical_pair_under_one_name_loads_and_promtool_accepts_it(tmp_path: Path) -> None:
     rule_file = RuleFile(name="node", groups=[RuleGroup(name="node", rules=pair())])
     path = tmp_path / "node.yml"
-    path.write_text(yaml.safe_dump(rule_file.render(), sort_keys=False))
+    path.write_text(yaml.safe_dump(rule_file_data(rule_file), sort_keys=False))
     proc = subprocess.run([require_tool("promtool"), "check", "rules", str(path)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -52,7 +53,7 @@ def test_same_alert_twice_is_refused_even_when_laid_out_differently() -> None:
 def test_an_empty_group_loads_as_promtool_accepts_it(tmp_path: Path) -> None:
     rule_file = RuleFile(name="empty", groups=[RuleGroup(name="thanos-bucket-replicate.rules", rules=[])])
     path = tmp_path / "empty.yml"
-    path.write_text(yaml.safe_dump(rule_file.render(), sort_keys=False))
+    path.write_text(yaml.safe_dump(rule_file_data(rule_file), sort_keys=False))
     proc = subprocess.run([require_tool("promtool"), "check", "rules", str(path)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "SUCCESS: 0 rules found" in proc.stdout, proc.stdout + proc.stderr

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from obscode.errors import DefinitionError
+from obscode.emit.prometheus import rule_file_data
 from obscode.model.rules import AlertRule, RecordingRule, RuleGroup
 from tests.conftest import require_tool
 
@@ -93,7 +94,7 @@ def test_obscode_writes_every_accepted_alert_name_so_promtool_reads_it_back(name
 
     rule_file = RuleFile(name="names", groups=[RuleGroup(name="g", rules=[AlertRule(alert=name, expr="up == 0")])])
     path = tmp_path / "names.yml"
-    path.write_bytes(dump(rule_file.render(), "# test\n"))
+    path.write_bytes(dump(rule_file_data(rule_file), "# test\n"))
     assert yaml.safe_load(path.read_text())["groups"][0]["rules"][0]["alert"] == name
     proc = subprocess.run([require_tool("promtool"), "check", "rules", str(path)],
                           capture_output=True, text=True, timeout=60)
