@@ -13,7 +13,7 @@ from typing import Any
 
 from instrumentation.log_fields import ECS_VERSION, LOG_FIELDS
 from obscode.emit.yaml_out import dump, header_for
-from obscode.model.logs import FieldMapping, LogsConfig, nest
+from obscode.model.logs import FieldMapping, IlmPolicy, LogsConfig, nest
 from obscode.stack import Stack
 
 #: Fields Filebeat adds to every event (ECS names), mapped so they never guess a type.
@@ -115,6 +115,19 @@ def logstash_pipeline(stack: Stack) -> str:
     )
 
 
+def ilm_policy(policy: IlmPolicy) -> dict[str, Any]:
+    """The body of ``PUT _ilm/policy/<index>-policy``: hot (rollover) then delete. The model's
+    three fields fill Elasticsearch's fixed phase layout, so this is a template, not a walk."""
+    # ILM takes d/h/m/s units; Prometheus-style durations in those units are valid as-is.
+    return {"policy": {"phases": {
+        "hot": {"min_age": "0ms", "actions": {"rollover": {
+            "max_age": policy.rollover_max_age,
+            "max_primary_shard_size": policy.rollover_max_primary_shard_size,
+        }}},
+        "delete": {"min_age": policy.delete_after, "actions": {"delete": {}}},
+    }}}
+
+
 def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
@@ -127,5 +140,5 @@ def emit(stack: Stack) -> dict[str, bytes]:
         "elk/filebeat/filebeat.yml": dump(filebeat(stack), header_for(stack.name)),
         f"elk/logstash/pipeline/{stack.name}.conf": logstash_pipeline(stack).encode("utf-8"),
         f"elk/elasticsearch/index_template/{index}.json": _json(index_template(stack)),
-        f"elk/elasticsearch/ilm_policy/{index}-policy.json": _json(logs_of(stack).ilm.render()),
+        f"elk/elasticsearch/ilm_policy/{index}-policy.json": _json(ilm_policy(logs_of(stack).ilm)),
     }

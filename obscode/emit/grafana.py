@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from obscode import paths
+from obscode.emit import fields
 from obscode.emit.yaml_out import dump, header_for
 from obscode.grafana import origins
 from obscode.grafana.recording import keep_frames_on_evolve, restore_evolve
@@ -77,7 +78,7 @@ def _providers(stack: Stack) -> dict[str, Any]:
 def emit(stack: Stack) -> dict[str, bytes]:
     header = header_for(stack.name)
     files = {
-        DATASOURCES_FILE: dump({"apiVersion": 1, "datasources": [d.render() for d in stack.datasources()]}, header),
+        DATASOURCES_FILE: dump({"apiVersion": 1, "datasources": [fields.data(d, "Grafana") for d in stack.datasources()]}, header),
         PROVIDERS_FILE: dump(_providers(stack), header),
     }
     taken: set[str] = set()

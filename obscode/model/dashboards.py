@@ -37,27 +37,28 @@ class Datasource(Model):
     kind = "datasource"
     name_field = "name"
 
+    #: The datasource's display name.
     name: str
+    #: The Grafana datasource plugin.
     type: Literal["prometheus", "elasticsearch"]
+    #: The uid dashboards refer to the datasource by.
     uid: str
+    #: How Grafana reaches the datasource: through its own server.
+    access: Literal["proxy"] = "proxy"
+    #: The address Grafana queries.
     url: str
-    is_default: bool = False
-    json_data: dict[str, Any] = Field(default_factory=dict)
+    #: Whether panels without a datasource use this one (YAML ``isDefault``).
+    is_default: bool = Field(default=False, alias="isDefault", json_schema_extra={"written": "always"})
+    #: Whether the datasource may be changed in Grafana's UI: no, it is provisioned.
+    editable: Literal[False] = Field(default=False, json_schema_extra={"written": "always"})
+    #: The plugin's settings (YAML ``jsonData``).
+    json_data: dict[str, Any] = Field(default_factory=dict, alias="jsonData")
 
     check_uid = field_validator("uid")(lambda cls, v: _uid(v))
 
     def ref(self) -> dict[str, str]:
         """The ``{type, uid}`` reference panels and targets use."""
         return {"type": self.type, "uid": self.uid}
-
-    def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name, "type": self.type, "uid": self.uid, "access": "proxy",
-            "url": self.url, "isDefault": self.is_default, "editable": False,
-        }
-        if self.json_data:
-            out["jsonData"] = self.json_data
-        return out
 
 
 class GrafanaSettings(Model):

@@ -67,16 +67,6 @@ class IlmPolicy(Model):
             )
         return self
 
-    def render(self) -> dict[str, Any]:
-        # ILM takes d/h/m/s units; Prometheus-style durations in those units are valid as-is.
-        return {"policy": {"phases": {
-            "hot": {"min_age": "0ms", "actions": {"rollover": {
-                "max_age": self.rollover_max_age,
-                "max_primary_shard_size": self.rollover_max_primary_shard_size,
-            }}},
-            "delete": {"min_age": self.delete_after, "actions": {"delete": {}}},
-        }}}
-
 
 class LogsConfig(Model):
     """Where a stack's services write logs and where the ELK stack takes them.
