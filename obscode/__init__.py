@@ -22,6 +22,7 @@ from obscode.model.kubernetes import (
     AlertmanagerTarget, KubernetesSettings, LabelSelector, Monitor, PrometheusTarget, SelectorRequirement,
 )
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup
+from obscode.model.slo import SLO, BurnRateTier, LatencySLI, RatioSLI
 from obscode.model.scrape import (
     AlertmanagerEndpoint, BasicAuth, GlobalConfig, KubernetesSDConfig, PrometheusConfig,
     RelabelConfig, ScrapeConfig, StaticConfig,
@@ -31,7 +32,7 @@ from obscode.stack import Stack
 
 __all__ = [
     "AlertExpectation", "AlertRule", "AlertmanagerTarget", "KubernetesSettings", "LabelSelector", "Monitor",
-    "PrometheusTarget", "SelectorRequirement", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint", "AlertmanagerGlobal",
+    "PrometheusTarget", "SelectorRequirement", "SLO", "BurnRateTier", "LatencySLI", "RatioSLI", "AlertTest", "AlertmanagerConfig", "AlertmanagerEndpoint", "AlertmanagerGlobal",
     "BasicAuth", "DiscordConfig", "EmailConfig", "ExpectedAlert", "ExpectedSample", "ExprExpectation",
     "GlobalConfig", "IncidentioConfig", "InhibitRule", "InputSeries", "JiraConfig", "KubernetesSDConfig",
     "MSTeamsConfig", "MSTeamsV2Config", "Matcher", "OpsgenieConfig", "OpsgenieResponder", "PagerdutyConfig",

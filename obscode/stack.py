@@ -18,6 +18,7 @@ from obscode.model.dashboards import Datasource, GrafanaSettings
 from obscode.model.kubernetes import KubernetesSettings
 from obscode.model.logs import LogsConfig
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile
+from obscode.model.slo import SLO
 from obscode.model.scrape import GlobalConfig, PrometheusConfig
 from obscode.versions import (
     DEFAULT_ALERTMANAGER_VERSION, DEFAULT_GRAFANA_VERSION, DEFAULT_PROMETHEUS_VERSION, check_stack_versions,
@@ -109,6 +110,10 @@ class Stack(Model):
     #: Grafana objects; needs ``kubernetes``), ``thanos`` (Thanos Ruler rule files) and
     #: ``mimir`` (Mimir/Cortex ruler namespaces).
     outputs: list[str] = Field(default_factory=lambda: ["prometheus", "alertmanager", "grafana", "elk"])
+    #: Service level objectives (docs/slo.md): each adds a rule file ``slo-<name>``, an inhibit
+    #: rule, promtool tests proving each burn-rate tier's detection time, and a panel row of the
+    #: error-budget dashboard.
+    slos: list[SLO] = Field(default_factory=list)
     #: Namespace, labels, monitors and the target Prometheus / Alertmanager selectors of the
     #: ``kubernetes`` output.
     kubernetes: KubernetesSettings | None = None
@@ -160,6 +165,7 @@ class Stack(Model):
         self._check_job_collectors()
         self._check_job_versions()
         self._check_target_labels(jobs)
+        self._expand_slos()
         files: dict[str, RuleFile] = {}
         groups: dict[str, tuple[str, Any]] = {}
         for rule_file in self.rule_files:
@@ -184,6 +190,16 @@ class Stack(Model):
             self.logs_index = f"{self.name}-logs"
         check_stack_versions(self)
         return self
+
+    def _expand_slos(self) -> None:
+        names = [slo.name for slo in self.slos]
+        for name in names:
+            if names.count(name) > 1:
+                raise FieldError("slos", f"two SLOs are named {name!r}")
+        if self.slos:
+            from obscode.slo import expand
+
+            expand(self)
 
     def _check_job_collectors(self) -> None:
         from obscode.catalog_index import misspelling

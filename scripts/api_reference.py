@@ -57,6 +57,8 @@ PAGES: dict[str, tuple[str, str, str]] = {
                               "[catalogs](../catalog.md))."),
     "obscode.model.dashboards": ("dashboards.md", "Dashboards and Grafana", ""),
     "obscode.model.logs": ("logs.md", "Logs", "Log shipping to the ELK stack."),
+    "obscode.model.slo": ("slo.md", "SLOs", "Service level objectives and their burn-rate tiers (see also "
+                          "[SLOs](../slo.md))."),
     "obscode.model.kubernetes": ("kubernetes.md", "Kubernetes",
                                  "The `kubernetes` output: namespace, labels, monitors and the target "
                                  "Prometheus / Alertmanager selectors (see also [Kubernetes](../kubernetes.md))."),
@@ -269,6 +271,17 @@ keep_a_week = IlmPolicy(rollover_max_age="1d", delete_after="7d")""",
 from obscode.model.logs import LogsConfig
 
 logs = LogsConfig(paths=["/var/log/payments/*.ndjson"], output="elasticsearch")""",
+    "SLO": """\
+slo = SLO(name="checkout-availability", service="checkout", objective=99.9,
+          sli=RatioSLI(total='http_requests_total{job="checkout"}',
+                       bad='http_requests_total{job="checkout", status=~"5.."}'))""",
+    "RatioSLI": """\
+sli = RatioSLI(total='http_requests_total{job="checkout"}', good='http_requests_total{job="checkout", status!~"5.."}')""",
+    "LatencySLI": """\
+sli = LatencySLI(histogram='http_request_duration_seconds{job="checkout"}', threshold=0.5)""",
+    "BurnRateTier": """\
+tier = BurnRateTier(name="page-fast", budget_share=0.02, long_window="1h", short_window="5m", action="page",
+                    labels={"team": "payments"})""",
     "KubernetesSettings": """\
 kubernetes = KubernetesSettings(
     namespace="payments",
