@@ -154,6 +154,13 @@ class StackCatalog:
         self.unknown_job_labels = LabelSet(frozenset({"job", "instance"} | everywhere), open=True)
         for name, labels in self.job_labels.items():
             self.job_labels[name] = labels.add(sorted(everywhere | set(stack.job_labels.get(name, ()))))
+        # On Kubernetes the operator gives a job found by a ServiceMonitor or PodMonitor the
+        # target labels namespace, pod, container, endpoint (and service).
+        from obscode.kubernetes.am_namespace import monitor_labels
+
+        for name, extra in monitor_labels(stack).items():
+            if name in self.job_labels:
+                self.job_labels[name] = self.job_labels[name].add(sorted(extra))
         #: Jobs whose targets no catalog describes: they may emit anything.
         self.uncatalogued_jobs = sorted(j for j in stack.scrape_jobs() if not stack.job_catalogs.get(j))
         #: Every job has catalogs, so a metric none of them lists is emitted by nobody.
