@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from obscode.diff.dashboards import dashboards
+from obscode.emit.rendered import Rendered
 from obscode.errors import UsageError
 from obscode.output import read_tree
 
@@ -42,7 +42,7 @@ def command(stack: str, prometheus_url: str | None, out: Path | None, time_range
         known = sorted(p.name for p in generated_root.iterdir() if p.is_dir()) if generated_root.is_dir() else []
         raise UsageError(f"no generated output for stack {stack!r} in {generated_root}; "
                          f"run `obscode generate` first (known stacks: {', '.join(known) or 'none'})")
-    boards = dashboards(tree)
+    boards = Rendered.of(stack, tree).dashboards_by_uid()
     if not boards:
         raise UsageError(f"stack {stack!r} has no dashboards (nothing in {generated_root / stack}/grafana/dashboards/)")
     seconds = parse_range(time_range)

@@ -3,7 +3,6 @@ by their position in the JSON list, so reordering alone is no change."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -19,12 +18,9 @@ _DASHBOARD_SKIP = ("panels", "templating", "version", "id", "uid", "title")
 
 def dashboards(tree: dict[str, bytes]) -> dict[str, dict[str, Any]]:
     """Dashboard JSON by uid (the file name when the JSON has none)."""
-    found = {}
-    for path, data in sorted(tree.items()):
-        if path.startswith(DASHBOARDS_DIR) and path.endswith(".json"):
-            board = json.loads(data)
-            found[str(board.get("uid") or path[len(DASHBOARDS_DIR):-5])] = board
-    return found
+    from obscode.emit.rendered import Rendered
+
+    return Rendered.of("", tree).dashboards_by_uid()
 
 
 def panels(board: dict[str, Any]) -> list[dict[str, Any]]:

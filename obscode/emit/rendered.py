@@ -75,6 +75,13 @@ class Rendered:
         """``{path: dashboard JSON}``."""
         return {path: self.json(path) for path in self.dashboard_paths()}
 
+    def dashboards_by_uid(self) -> dict[str, dict[str, Any]]:
+        """``{uid: dashboard JSON}`` (the file name when the JSON has no uid)."""
+        out: dict[str, dict[str, Any]] = {}
+        for path, board in self.dashboards().items():
+            out[str(board.get("uid") or path[len(paths.DASHBOARDS_DIR):-len(".json")])] = board
+        return out
+
     # -- Kubernetes, Thanos, Mimir -----------------------------------------------------------
     def kubernetes_objects(self) -> dict[str, dict[str, Any]]:
         """``{path: object}`` of ``kubernetes/`` (one object a file)."""
