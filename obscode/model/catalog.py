@@ -117,6 +117,9 @@ class Metric(Model):
     #: ``label_`` of kube-state-metrics' ``kube_pod_labels`` (``label_app`` from the pod's
     #: ``app`` label, as ``--metric-labels-allowlist`` allows).
     label_prefixes: list[str] = Field(default_factory=list)
+    #: A histogram's bucket upper bounds (``le``), ascending, without ``+Inf``; empty when the
+    #: catalog does not record them. A latency SLO's threshold must be one (``slo/latency-bucket``).
+    buckets: list[float] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -166,6 +169,8 @@ class Metric(Model):
                 out[key] = getattr(self, key)
         if self.label_prefixes:
             out["label_prefixes"] = sorted(self.label_prefixes)
+        if self.buckets:
+            out["buckets"] = list(self.buckets)
         return out
 
 
@@ -244,8 +249,8 @@ class Catalog(Model):
 
 def from_instrumentation(name: str, specs: Iterable[Any], description: str = "") -> Catalog:
     """A catalog from ``instrumentation.catalog.MetricSpec`` entries (any object with
-    ``name``, ``type``, ``unit``, ``help``, ``labels`` and ``label_values``), named as the
-    OpenTelemetry Prometheus exporter exposes them."""
+    ``name``, ``type``, ``unit``, ``help``, ``labels``, ``label_values`` and, optionally,
+    ``buckets``), named as the OpenTelemetry Prometheus exporter exposes them."""
     metrics = [
         Metric(
             name=exposition_name(spec.name, spec.type, spec.unit),
@@ -254,6 +259,7 @@ def from_instrumentation(name: str, specs: Iterable[Any], description: str = "")
             help=spec.help,
             labels=list(spec.labels),
             label_values={k: list(v) for k, v in dict(spec.label_values).items()},
+            buckets=list(getattr(spec, "buckets", None) or []),
         )
         for spec in specs
     ]
