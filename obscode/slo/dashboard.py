@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from grafanalib import core as g
 
+from obscode.model.base import FieldError
+from obscode.model.dashboards import UID_MAX_LENGTH
 from obscode.model.slo import SLO
 from obscode.slo.names import SLO_LABEL, TIER_LABEL, alert_name, window_rule, windows
 
@@ -36,6 +38,11 @@ def dashboards(stack: "Stack") -> list[g.Dashboard]:
     """The stack's error-budget dashboard, or none for a stack without SLOs."""
     if not stack.slos:
         return []
+    uid = f"{stack.name}-slos"
+    if len(uid) > UID_MAX_LENGTH:
+        raise FieldError("slos", f"the SLO dashboard's uid {uid!r} is {len(uid)} characters, over Grafana's "
+                                 f"{UID_MAX_LENGTH}: shorten the stack name to at most "
+                                 f"{UID_MAX_LENGTH - len('-slos')} characters")
     source = {"type": "prometheus", "uid": stack.grafana.prometheus_uid}
     panels: list[g.Panel] = []
     y = 0
@@ -48,7 +55,7 @@ def dashboards(stack: "Stack") -> list[g.Dashboard]:
             y += _STAT_HEIGHT + _GRAPH_HEIGHT
     title = stack.name[:1].upper() + stack.name[1:]
     return [g.Dashboard(
-        title=f"{title} SLOs", uid=f"{stack.name}-slos", tags=["slo", stack.name],
+        title=f"{title} SLOs", uid=uid, tags=["slo", stack.name],
         description="Error budgets of the stack's SLOs: objective, SLI and budget left over the period, "
                     "burn rate per window against the alerting tiers' factors, and the tiers firing.",
         timezone="browser", refresh="1m", editable=False, time=g.Time("now-7d", "now"), panels=panels,

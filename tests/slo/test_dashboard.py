@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from obscode import PrometheusConfig, ScrapeConfig, Stack, StaticConfig
 from obscode.build import build
 from obscode.cli import main
+from obscode.checks import CheckContext, run_checks
 from obscode.emit import render
+from obscode.errors import DefinitionError
 from obscode.grafana.source import dashboard_json
 from obscode.model.rules import AlertRule, RecordingRule
 from obscode.promql import parse, selectors
@@ -47,13 +49,14 @@ def predictions() -> SLO:
                sli=RatioSLI(total='http_requests_total{job="model"}', good='http_requests_total{job="model", status="200"}'))
 
 
-def shop(slos: list[SLO]) -> Stack:
+def shop(slos: list[SLO], dashboards: list[Any] | None = None) -> Stack:
     return Stack(
         name="shop",
         prometheus=PrometheusConfig(scrape_configs=[
             ScrapeConfig(job_name=job, static_configs=[StaticConfig(targets=[f"{job}:8000"])]) for job in ("api", "model")]),
         job_catalogs={"api": ["instrumentation-http"], "model": ["instrumentation-http"]},
         slos=slos,
+        dashboards=dashboards or [],
     )
 
 
@@ -301,3 +304,23 @@ def test_the_dashboard_is_the_same_on_every_build(two_services: Path) -> None:
     assert first == second
     assert dashboard_json(dashboard.dashboards(shop([availability()]))[0]) == dashboard_json(
         dashboard.dashboards(shop([availability()]))[0])
+
+
+# what the user can get wrong
+
+
+def test_a_stack_dashboard_taking_the_slo_dashboards_uid_is_reported() -> None:
+    stack = shop([availability()], dashboards=[{"uid": "shop-slos", "title": "Mine", "panels": []}])
+    problems = run_checks(CheckContext(stack, render(stack)), only=["dashboard/uid"])
+    assert [p.message for p in problems] == [
+        "uid 'shop-slos' is used by dashboards 'Mine' and 'Shop SLOs'; every dashboard needs its own uid"]
+
+
+def test_a_stack_name_too_long_for_the_dashboards_uid_is_a_definition_error() -> None:
+    with pytest.raises(DefinitionError) as raised:
+        Stack(name="a-very-long-platform-name-for-shops-x", slos=[availability()])
+    assert str(raised.value).startswith(
+        "stack a-very-long-platform-name-for-shops-x, field 'slos': the SLO dashboard's uid "
+        "'a-very-long-platform-name-for-shops-x-slos' is 42 characters, over Grafana's 40: shorten the stack name "
+        "to at most 35 characters")
+    assert dashboard.dashboards(Stack(name="a" * 35, slos=[availability()]))[0].uid == "a" * 35 + "-slos"
