@@ -19,6 +19,8 @@ KUBERNETES_DIR = "kubernetes/"
 THANOS_RULES_DIR = "thanos/rules/"
 #: Mimir / Cortex ruler files: one namespace per rule file, as ``mimirtool rules load`` reads.
 MIMIR_RULES_DIR = "mimir/rules/"
+#: OpenSLO v1 documents, one multi-document file per SLO.
+OPENSLO_DIR = "openslo/"
 
 
 def rule_file(name: str) -> str:
@@ -49,3 +51,8 @@ def thanos_rule_file(name: str) -> str:
 def mimir_rule_file(name: str) -> str:
     """``mimir/rules/<name>.yml``: the rule file ``name`` as Mimir namespace ``name``."""
     return f"{MIMIR_RULES_DIR}{name}.yml"
+
+
+def openslo_file(slo: str) -> str:
+    """``openslo/<slo>.yaml``: the OpenSLO documents of one SLO."""
+    return f"{OPENSLO_DIR}{slo}.yaml"

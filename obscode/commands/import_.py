@@ -97,6 +97,25 @@ def rules_command(files: tuple[Path, ...], stack_name: str, out: Path | None, fo
     _run(stack_name, out, force, build)
 
 
+@command.command(name="openslo")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+@_options
+def openslo_command(files: tuple[Path, ...], stack_name: str, out: Path | None, force: bool) -> None:
+    """OpenSLO v1 documents (SLOs with their SLIs, data sources and alert policies, in any of
+    the files) -> slos.py, one SLO per SLO document."""
+    from obscode.importers import catalogs, openslo, package
+
+    def build(folder: Path, report: Collector) -> Plan:
+        imported = openslo.read_files(list(files), report)
+        report.raise_if_errors()
+        suggestion = catalogs.suggest(openslo.expressions(imported))
+        notes = [*report.notes, f"openslo: {len(imported)} SLO(s) from {len(files)} file(s)",
+                 *_catalog_lines(suggestion)]
+        return package.compose(folder, stack_name, "slos", openslo.module_source(imported), {}, suggestion, notes)
+
+    _run(stack_name, out, force, build)
+
+
 @command.command(name="dashboard")
 @click.argument("files", nargs=-1, required=True, type=_FILES)
 @_options

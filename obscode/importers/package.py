@@ -20,6 +20,7 @@ from obscode.versions import parse_version
 MODULES = (
     ("scrape", "prometheus", "prometheus"),
     ("rules", "rule_files", "rule_files"),
+    ("slos", "slos", "slos"),
     ("alertmanager", "alertmanager", "alertmanager"),
     ("dashboards", "dashboards", "dashboards"),
     ("catalogs", "job_catalogs", "job_catalogs"),
