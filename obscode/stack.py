@@ -196,10 +196,9 @@ class Stack(Model):
         for name in names:
             if names.count(name) > 1:
                 raise FieldError("slos", f"two SLOs are named {name!r}")
-        if self.slos:
-            from obscode.slo import expand
+        from obscode.slo import expand  # also removes what an earlier expansion added
 
-            expand(self)
+        expand(self)
 
     def _check_job_collectors(self) -> None:
         from obscode.catalog_index import misspelling

@@ -51,6 +51,8 @@ class Model(BaseModel):
     ignore: CheckIds = Field(default_factory=list, exclude=True)
 
     _source: SourceLocation | None = PrivateAttr(default=None)
+    #: What generated this object, when the user did not write it (``"slo"``: obscode.slo.expand).
+    _generated_by: str = PrivateAttr(default="")
 
     def model_post_init(self, __context: Any) -> None:
         self._source = caller_location()
@@ -58,6 +60,11 @@ class Model(BaseModel):
     @property
     def source(self) -> SourceLocation | None:
         return self._source
+
+    @property
+    def generated_by(self) -> str:
+        """``""`` for an object the user built; else what generated it (``"slo"``)."""
+        return self._generated_by
 
     @classmethod
     def describe(cls, data: Any) -> str:

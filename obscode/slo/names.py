@@ -44,3 +44,8 @@ def tier_labels(slo: SLO, tier: BurnRateTier) -> dict[str, str]:
     """The labels of a tier's alert."""
     return {SLO_LABEL: slo.name, SERVICE_LABEL: slo.service, TIER_LABEL: tier.name, ACTION_LABEL: tier.action,
             "severity": tier.severity, **slo.labels, **tier.labels}
+
+
+def dashboard_uid(stack_name: str) -> str:
+    """The uid of a stack's error-budget dashboard: ``quantis-slos``."""
+    return f"{stack_name}-slos"
