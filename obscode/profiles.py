@@ -17,7 +17,10 @@ The ``local`` profile is the stack on one machine, every address on ``127.0.0.1`
   ``http://127.0.0.1:<webhook port>/<receiver name>`` (``OBSCODE_LOCAL_WEBHOOK_PORT``,
   default 9099); a receiver with no integrations (one that drops alerts on purpose) stays so;
 - hand-written alert tests dropped: they pin production's ``for`` durations. The tests obscode
-  synthesises from the rules still run.
+  synthesises from the rules still run;
+- every SLO's burn-rate windows divided by :data:`SLO_WINDOW_SCALE` (1h -> 1m, 5m -> 5s), the
+  tiers' burn-rate factors kept, so a fault burns the budget at production's rate and the page
+  tier fires within seconds (the SLO's proofs are generated for these windows too).
 """
 
 from __future__ import annotations
@@ -33,12 +36,15 @@ from obscode.model.alertmanager import AlertmanagerConfig, Receiver, Route, Webh
 from obscode.model.duration import parse_duration
 from obscode.model.rules import AlertRule, RuleFile
 from obscode.model.scrape import AlertmanagerEndpoint, PrometheusConfig, ScrapeConfig, StaticConfig
+from obscode.model.slo import SLO
 from obscode.stack import Stack
 
 #: Production ``for:`` durations are divided by this locally (1h -> 6s).
 FOR_SCALE = 600
 #: ... and never shorter than this, so a condition still has to hold for two evaluations.
 MIN_FOR = "2s"
+#: SLO burn-rate windows are divided by this locally (1h -> 1m, 5m -> 5s).
+SLO_WINDOW_SCALE = 60
 #: Scrape and rule evaluation interval of the local profile.
 LOCAL_INTERVAL = "1s"
 LOCAL_HOST = "127.0.0.1"
@@ -59,6 +65,19 @@ def shorten(duration: str, scale: int = FOR_SCALE, floor: str = MIN_FOR) -> str:
         return duration
     millis = max(millis // scale, parse_duration(floor))
     return f"{-(-millis // 1000)}s"
+
+
+def local_slos(slos: list[SLO], scale: int = SLO_WINDOW_SCALE) -> list[SLO]:
+    """The same SLOs with every tier's windows divided by ``scale`` (whole seconds, at least
+    2s) and its burn-rate factor pinned, so thresholds stay production's."""
+    out = []
+    for slo in slos:
+        tiers = [tier.model_copy(update={"long_window": shorten(tier.long_window, scale, "4s"),
+                                         "short_window": shorten(tier.short_window, scale, "2s"),
+                                         "burn_rate": tier.factor(slo.period)})
+                 for tier in slo.tiers]
+        out.append(slo.model_copy(update={"tiers": tiers}))
+    return out
 
 
 def port_variable(name: str) -> str:
@@ -211,6 +230,7 @@ def local(stack: Stack, *, job_ports: Mapping[str, int] | None = None, alertmana
     # Hand-written alert tests pin production's for: durations (minutes); the local profile's
     # are seconds, so only the tests obscode synthesises from the rules run here.
     fields["alert_tests"] = []
+    fields["slos"] = local_slos(stack.slos)
     if stack.alertmanager is not None:
         fields["alertmanager"] = local_alertmanager(stack.alertmanager, webhook_port)
     return type(stack)(**fields)

@@ -43,6 +43,9 @@ class BurnRateTier(Model):
     severity: str = ""
     #: More labels on this tier's alert, for routing.
     labels: dict[str, str] = Field(default_factory=dict)
+    #: The burn-rate factor itself, instead of working it out from ``budget_share`` (the local
+    #: profile keeps production's factors on shortened windows this way).
+    burn_rate: Decimal | None = None
 
     @field_validator("name")
     @classmethod
@@ -68,6 +71,8 @@ class BurnRateTier(Model):
 
     def factor(self, period: str) -> Decimal:
         """The burn-rate factor: how many times faster than sustainable the budget burns."""
+        if self.burn_rate is not None:
+            return self.burn_rate
         return self.budget_share * Decimal(_PERIOD_MS[period]) / Decimal(parse_duration(self.long_window))
 
 
