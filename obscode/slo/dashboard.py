@@ -8,10 +8,11 @@ Every query reads only the SLO recording rules (:func:`obscode.slo.names.window_
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grafanalib import core as g
 
+from obscode.grafana.source import dashboard_json
 from obscode.model.base import FieldError
 from obscode.model.dashboards import UID_MAX_LENGTH
 from obscode.model.slo import SLO
@@ -34,8 +35,9 @@ _STAT_OPTIONS = {"options": {"wideLayout": True, "showPercentChange": False, "pe
 _TIMESERIES_OPTIONS = {"options": {"legend": {"showLegend": True}}}
 
 
-def dashboards(stack: "Stack") -> list[g.Dashboard]:
-    """The stack's error-budget dashboard, or none for a stack without SLOs."""
+def dashboards(stack: "Stack") -> list[dict[str, Any]]:
+    """The stack's error-budget dashboard as dashboard JSON (built with grafanalib), or none for
+    a stack without SLOs."""
     if not stack.slos:
         return []
     uid = f"{stack.name}-slos"
@@ -54,12 +56,12 @@ def dashboards(stack: "Stack") -> list[g.Dashboard]:
             panels += band
             y += _STAT_HEIGHT + _GRAPH_HEIGHT
     title = stack.name[:1].upper() + stack.name[1:]
-    return [g.Dashboard(
+    return [dashboard_json(g.Dashboard(
         title=f"{title} SLOs", uid=uid, tags=["slo", stack.name],
         description="Error budgets of the stack's SLOs: objective, SLI and budget left over the period, "
                     "burn rate per window against the alerting tiers' factors, and the tiers firing.",
         timezone="browser", refresh="1m", editable=False, time=g.Time("now-7d", "now"), panels=panels,
-    )]
+    ))]
 
 
 def _by_service(slos: list[SLO]) -> list[tuple[str, list[SLO]]]:
