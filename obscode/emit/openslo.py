@@ -22,6 +22,7 @@ from obscode.emit.yaml_out import dump, header_for
 from obscode.model.duration import parse_duration
 from obscode.model.slo import SLO, BurnRateTier, LatencySLI
 from obscode.slo import names
+from obscode.slo.rules import le_spellings
 from obscode.stack import Stack
 
 #: The name of this output in ``Stack.outputs``.
@@ -33,8 +34,8 @@ PROMETHEUS = "Prometheus"
 RUNBOOK_URL = "obscode/runbook-url"
 SHORT_WINDOW = "obscode/short-window"
 BUDGET_SHARE = "obscode/budget-share"
-#: A burn-rate factor that is no finite decimal (0.1 of 28 days in 3 days: 0.9333…) is
-#: rounded to this many decimal places; the exact budget share is in ``obscode/budget-share``.
+#: Burn-rate factors are written rounded to this many decimal places (0.1 of 28 days in 3 days
+#: is 0.9333…); the exact budget share is in ``obscode/budget-share``.
 FACTOR_PLACES = 6
 #: Alertmanager delivers every SLO alert, routed by its labels: the notification target.
 NOTIFICATION_TARGET = "alertmanager"
@@ -56,27 +57,14 @@ def shorthand(duration: str) -> str:
 
 
 def factor(slo: SLO, tier: BurnRateTier) -> Decimal:
-    """The tier's burn-rate factor as written: exact when it is a finite decimal, else rounded
-    to ``FACTOR_PLACES`` decimal places."""
-    exact = Fraction(tier.budget_share) * parse_duration(slo.period) / parse_duration(tier.long_window)
-    return decimal_of(exact)
+    """The tier's burn-rate factor as written: rounded to ``FACTOR_PLACES`` decimal places
+    (exact for the factors of whole hours and days, 14.4, 6, 3, 1 over 30 days)."""
+    return decimal_of(Fraction(tier.budget_share) * parse_duration(slo.period) / parse_duration(tier.long_window))
 
 
 def decimal_of(value: Fraction) -> Decimal:
-    """``value`` as a decimal: exact when it is a finite one, else rounded to ``FACTOR_PLACES``."""
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator == 1:
-        digits = 0
-        scaled = value
-        while scaled.denominator != 1:
-            scaled *= 10
-            digits += 1
-        return (Decimal(scaled.numerator) / Decimal(10) ** digits).normalize()
-    rounded = round(value * 10**FACTOR_PLACES)
-    return (Decimal(rounded) / Decimal(10) ** FACTOR_PLACES).normalize()
+    """``value`` rounded to ``FACTOR_PLACES`` decimal places, without trailing zeros."""
+    return (Decimal(round(value * 10**FACTOR_PLACES)) / Decimal(10) ** FACTOR_PLACES).normalize()
 
 
 def number(value: Decimal) -> int | float:
@@ -126,12 +114,13 @@ def selector(name: str, matchers: list[Matcher]) -> str:
 
 
 def le_matcher(threshold: Decimal) -> Matcher:
-    """The ``le`` matcher of a bucket bound in both spellings Prometheus 2 and 3 write: ``le="0.5"``,
-    ``le=~"1|1.0"`` (Prometheus 3 normalises a whole bound to ``1.0``; exporters before it may write ``1``)."""
-    spelled = format(threshold.normalize(), "f")
-    if "." in spelled:
-        return ("le", "=", spelled)
-    return ("le", "=~", f"{spelled}|{spelled}.0")
+    """The ``le`` matcher of a bucket bound in every spelling the SLO rules match
+    (:func:`obscode.slo.rules.le_spellings`): ``le="0.5"``, or ``le=~"1|1\\.0"`` for a whole bound
+    (Prometheus 3 normalises it to ``1.0``; Go clients and Prometheus 2 write ``1``)."""
+    spellings = le_spellings(threshold)
+    if len(spellings) == 1:
+        return ("le", "=", spellings[0])
+    return ("le", "=~", "|".join(spelling.replace(".", "\\.") for spelling in spellings))
 
 
 def latency_queries(sli: LatencySLI) -> tuple[str, str]:

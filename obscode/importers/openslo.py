@@ -337,21 +337,22 @@ class _Reader:
         metric = self.mapping(spec, "thresholdMetric", what)
         if metric is None:
             return None, []
-        query = self.query(metric, "thresholdMetric", what)
-        if query is None:
+        found = self.query(metric, "thresholdMetric", what)
+        if found is None:
             return None, []
+        query, line = found
         if "histogram_quantile" in query:
-            self.err(metric, f"{what}: a thresholdMetric on histogram_quantile(...) cannot be expressed: it compares a "
+            self.report.error(self.file, line, f"{what}: a thresholdMetric on histogram_quantile(...) cannot be expressed: it compares a "
                      "quantile per sample, while obscode's latency SLI counts the requests under a bucket bound; "
                      "give the histogram's bucket selector (X_bucket{...}) with op: lte and value: the bound, or a "
                      "ratioMetric of X_bucket{le=\"0.5\"} over X_count")
             return None, []
-        parsed = self.selector_of(query, metric, what)
+        parsed = self.selector_of(query, line, what)
         if parsed is None:
             return None, []
         text, name, matchers = parsed
         if not name.endswith("_bucket") or any(label == "le" for label, _, _ in matchers):
-            self.err(metric, f"{what}: a thresholdMetric maps to obscode's latency SLI only on a histogram's buckets: "
+            self.report.error(self.file, line, f"{what}: a thresholdMetric maps to obscode's latency SLI only on a histogram's buckets: "
                      f"{query!r} is no X_bucket{{...}} selector without le; for any other metric, write a ratioMetric")
             return None, []
         if item.text("op") != "lte" or "value" not in item:
@@ -366,7 +367,8 @@ class _Reader:
         histogram = out.selector(name.removesuffix("_bucket"), matchers)
         return LatencySLI(histogram=histogram, threshold=bound.normalize()), [text]
 
-    def query(self, metric: Mapping, key: str, what: str) -> str | None:
+    def query(self, metric: Mapping, key: str, what: str) -> tuple[str, int] | None:
+        """A Prometheus metric source's query, with its line."""
         source = self.mapping(metric, "metricSource", f"{what}, {key}")
         if source is None:
             return None
@@ -397,16 +399,16 @@ class _Reader:
         if not isinstance(query, str) or not query.strip():
             self.err(query_spec, f"{what}: {key}.metricSource.spec.query is missing: the PromQL selector")
             return None
-        return query.strip()
+        return query.strip(), query_spec.line_of("query" if "query" in query_spec else "promql")
 
     def counter(self, ratio: Mapping, key: str, what: str) -> tuple[str, str, list[out.Matcher]] | None:
         metric = self.mapping(ratio, key, what)
         if metric is None:
             return None
-        query = self.query(metric, key, what)
-        return None if query is None else self.selector_of(query, metric, f"{what}, {key}")
+        found = self.query(metric, key, what)
+        return None if found is None else self.selector_of(*found, f"{what}, {key}")
 
-    def selector_of(self, query: str, node: Mapping, what: str) -> tuple[str, str, list[out.Matcher]] | None:
+    def selector_of(self, query: str, line: int, what: str) -> tuple[str, str, list[out.Matcher]] | None:
         """The counter selector of a query: itself, or the selector inside ``rate``/``increase``
         and an ungrouped ``sum``."""
         hint = ("obscode's SLIs take the counters' selectors (http_requests_total{job=\"api\"}) and count the "
@@ -414,7 +416,7 @@ class _Reader:
         try:
             tree = pp.parse(query)
         except ValueError as exc:
-            self.err(node, f"{what}: query {query!r} is not PromQL: {exc}")
+            self.report.error(self.file, line, f"{what}: query {query!r} is not PromQL: {exc}")
             return None
         current = tree
         if isinstance(current, pp.AggregateExpr) and str(current.op) == "sum" and current.modifier is None:
@@ -423,12 +425,12 @@ class _Reader:
                 isinstance(current.args[0], pp.MatrixSelector):
             current = current.args[0].vector_selector
         if not isinstance(current, pp.VectorSelector):
-            self.err(node, f"{what}: query {query!r} cannot be expressed: {hint}")
+            self.report.error(self.file, line, f"{what}: query {query!r} cannot be expressed: {hint}")
             return None
         try:
             name, matchers = out.vector_parts(current, query)
         except ValueError as exc:
-            self.err(node, f"{what}: {exc}")
+            self.report.error(self.file, line, f"{what}: {exc}")
             return None
         return (query if current is tree else out.selector(name, matchers)), name, matchers
 
@@ -591,19 +593,36 @@ class _Reader:
         period_ms = parse_duration(period)
         text = annotations.get(out.BUDGET_SHARE)
         if text is None:
-            return out.decimal_of(Fraction(threshold) * long_ms / period_ms)
+            return self.derived_share(meta, threshold, long_ms, period, where)
         try:
             share = Decimal(text)
         except InvalidOperation:
-            self.err(meta, f"{where}: annotation {out.BUDGET_SHARE} {text!r} is not a number", "annotations")
+            self.err(meta["annotations"], f"{where}: annotation {out.BUDGET_SHARE} {text!r} is not a number",
+                     out.BUDGET_SHARE)
             return None
         implied = out.decimal_of(Fraction(share) * period_ms / long_ms)
         if implied != threshold.normalize():
-            self.err(meta, f"{where}: annotation {out.BUDGET_SHARE} {text} means burn rate {implied} over "
-                     f"{period}, not the threshold {threshold}: correct one, or remove the annotation",
-                     "annotations")
+            self.err(meta["annotations"], f"{where}: annotation {out.BUDGET_SHARE} {text} means burn rate {implied} "
+                     f"over {period}, not the threshold {threshold}: correct one, or remove the annotation",
+                     out.BUDGET_SHARE)
             return None
         return share
+
+    def derived_share(self, meta: Mapping, threshold: Decimal, long_ms: int, period: str, where: str) -> Decimal:
+        """threshold × lookbackWindow ÷ period: the shortest decimal whose burn rate is written as
+        the same threshold (a note says so when it is not the exact share)."""
+        exact = Fraction(threshold) * long_ms / parse_duration(period)
+        share = Decimal(0)
+        for digits in range(1, 29):
+            share = Decimal(round(exact * 10**digits)) / Decimal(10) ** digits
+            if share and out.decimal_of(Fraction(share) * parse_duration(period) / long_ms) == threshold.normalize():
+                break
+        if Fraction(share) == exact:
+            return share.normalize()
+        self.report.note(f"{self.file}:{meta.line}: {where}: burn rate {threshold} over {out.shorthand(f'{long_ms}ms')} "
+                         f"of {period} is a budget share of {float(exact):.12g}…: written as {share}, the shortest "
+                         f"decimal whose burn rate is again {threshold}")
+        return share.normalize()
 
     def short_window(self, annotations: dict[str, str], meta: Mapping, long_ms: int, where: str) -> str | None:
         """The annotation's short window, else the SRE workbook's: the long window ÷ 12."""
@@ -612,7 +631,7 @@ class _Reader:
             try:
                 parse_duration(text)
             except ValueError as exc:
-                self.err(meta, f"{where}: annotation {out.SHORT_WINDOW}: {exc}", "annotations")
+                self.err(meta["annotations"], f"{where}: annotation {out.SHORT_WINDOW}: {exc}", out.SHORT_WINDOW)
                 return None
             return text
         if long_ms % 12 or (long_ms // 12) % 60_000:
@@ -647,7 +666,7 @@ def _latency(good: tuple[str, str, list[out.Matcher]],
 def _bound(matcher: out.Matcher) -> Decimal | None:
     """The bucket bound an ``le`` matcher selects: ``le="0.5"``, or ``le=~"1|1.0"`` (both spellings)."""
     _, op, value = matcher
-    candidates = [value] if op == "=" else value.split("|") if op == "=~" else []
+    candidates = [value] if op == "=" else [c.replace("\\.", ".") for c in value.split("|")] if op == "=~" else []
     try:
         bounds = {Decimal(c).normalize() for c in candidates}
     except InvalidOperation:
