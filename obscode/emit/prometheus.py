@@ -31,6 +31,9 @@ TESTS_DIR = "prometheus/tests"
 SYNTHESISED = f"{TESTS_DIR}/synthesised.yml"
 SYNTHESISED_RULES = f"{TESTS_DIR}/rules/synthesised.yml"
 
+#: AlertTest fields written at the top of its test file, not in its test group.
+TEST_FILE_FIELDS = ("evaluation_interval", "rules")
+
 #: RuleGroup fields only other outputs write (obscode.emit.thanos, obscode.emit.mimir).
 OTHER_OUTPUTS_GROUP_FIELDS = ("partial_response_strategy", "source_tenants")
 
@@ -96,7 +99,7 @@ def alert_test_data(test: AlertTest, evaluation_interval: str, external_labels: 
     labels where it gives none."""
     labels = test.external_labels if test.external_labels is not None else external_labels
     out = data(test.model_copy(update={"interval": test.interval or evaluation_interval,
-                                       "external_labels": labels or None}))
+                                       "external_labels": labels or None}), skip=TEST_FILE_FIELDS)
     for expectation in out.get("promql_expr_test", []):
         expectation["expr"] = expectation["expr"].strip()
     return out
@@ -109,7 +112,13 @@ def alert_test_files(stack: Stack, header: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for test in stack.alert_tests:
         group = alert_test_data(test, stack.global_config.evaluation_interval, stack.global_config.external_labels)
-        files[f"{TESTS_DIR}/{test.name}.yml"] = dump(_test_file(stack, [group]), header)
+        rule_files = None
+        if test.rules is not None:
+            copy = f"# The rules alert test {test.name} is about, as in ../../rules/, and nothing else.\n"
+            files[f"{TESTS_DIR}/rules/{test.name}.yml"] = dump(rule_file_data(test.rules), header + copy)
+            rule_files = [f"rules/{test.name}.yml"]
+        files[f"{TESTS_DIR}/{test.name}.yml"] = dump(_test_file(stack, [group], rule_files,
+                                                                test.evaluation_interval), header)
     if stack.synthesise_alert_tests and stack.rule_files:
         from obscode.alert_tests.synthesis import synthesise
 
@@ -127,10 +136,11 @@ def alert_test_files(stack: Stack, header: str) -> dict[str, bytes]:
     return files
 
 
-def _test_file(stack: Stack, groups: list[dict[str, Any]], rule_files: list[str] | None = None) -> dict[str, Any]:
+def _test_file(stack: Stack, groups: list[dict[str, Any]], rule_files: list[str] | None = None,
+               evaluation_interval: str | None = None) -> dict[str, Any]:
     return {
         "rule_files": rule_files or [f"../{rule_file.path}" for rule_file in stack.rule_files],
-        "evaluation_interval": stack.global_config.evaluation_interval,
+        "evaluation_interval": evaluation_interval or stack.global_config.evaluation_interval,
         "tests": groups,
     }
 

@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from obscode.model.base import FieldError, Model
 from obscode.model.duration import Duration, parse_duration
-from obscode.model.rules import _label_names, parse_promql
+from obscode.model.rules import RuleFile, _label_names, parse_promql
 
 _TEST_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 
@@ -151,6 +151,13 @@ class AlertTest(Model):
     name: str
     #: The step between input samples; default: the stack's evaluation interval.
     interval: Duration | None = None
+    #: The step promtool evaluates the rules at (the test file's ``evaluation_interval``);
+    #: default: the stack's evaluation interval.
+    evaluation_interval: Duration | None = None
+    #: The rules the test loads instead of the stack's rule files, written beside it to
+    #: ``prometheus/tests/rules/<name>.yml``: a copy of just the rules under test, so promtool
+    #: evaluates only those at every step; default: every rule file of the stack.
+    rules: RuleFile | None = None
     #: What templates see as ``$externalLabels``; default: the stack's external labels.
     external_labels: dict[str, str] | None = None
     #: What templates see as ``$externalURL``.
