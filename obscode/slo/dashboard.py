@@ -52,8 +52,7 @@ def dashboards(stack: "Stack") -> list[dict[str, Any]]:
         panels.append(g.RowPanel(title=f"Service {service}", gridPos=g.GridPos(h=1, w=_WIDTH, x=0, y=y)))
         y += 1
         for slo in slos:
-            band = _slo_panels(slo, source, y)
-            panels += band
+            panels += _slo_panels(slo, source, y)
             y += _STAT_HEIGHT + _GRAPH_HEIGHT
     title = stack.name[:1].upper() + stack.name[1:]
     return [dashboard_json(g.Dashboard(
