@@ -37,7 +37,7 @@ def windows(slo: SLO) -> list[str]:
     from obscode.model.duration import parse_duration
 
     found = {w for tier in slo.tiers for w in (tier.long_window, tier.short_window)} | {slo.period}
-    return sorted(found, key=parse_duration)
+    return sorted(found, key=lambda w: (parse_duration(w), w))
 
 
 def tier_labels(slo: SLO, tier: BurnRateTier) -> dict[str, str]:
