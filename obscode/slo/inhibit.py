@@ -21,6 +21,7 @@ def inhibit_rule(slo: SLO) -> InhibitRule | None:
         return None
     same = [f'alertname="{alert_name(slo)}"', f'{SLO_LABEL}="{slo.name}"']
     rule = InhibitRule(source_matchers=[*same, f'{ACTION_LABEL}="page"'],
-                       target_matchers=[*same, f'{ACTION_LABEL}="ticket"'], equal=[SLO_LABEL])
+                       target_matchers=[*same, f'{ACTION_LABEL}="ticket"'], equal=[SLO_LABEL],
+                       ignore=list(slo.ignore))
     rule._source = slo.source
     return rule

@@ -57,7 +57,8 @@ def rule_file(slo: SLO) -> RuleFile:
         if fast or alerts:
             groups.append(_own(slo, RuleGroup(name=group_name(slo), rules=[*fast, *alerts])))
         groups.append(_own(slo, RuleGroup(name=period_group_name(slo), rules=period, interval=PERIOD_INTERVAL)))
-    return _own(slo, RuleFile(name=rule_file_name(slo), groups=groups))
+    # ignore= on the SLO covers its rules, as it covers the objects inside any definition.
+    return _own(slo, RuleFile(name=rule_file_name(slo), groups=groups, ignore=list(slo.ignore)))
 
 
 def period_group_name(slo: SLO) -> str:
