@@ -141,8 +141,7 @@ class _Reader:
         self.budgeting(spec, what)
         objective = self.objective(spec, what)
         sli_spec = self.indicator(spec, what)
-        sli, selectors = (self.sli(sli_spec, objective, what) if sli_spec is not None and objective is not None
-                          else (None, []))
+        sli, selectors = self.sli(sli_spec, objective, what) if sli_spec is not None else (None, [])
         tiers = self.tiers(spec, name, period, what) if period is not None else None
         if len(self.report.errors) > before or None in (sli, tiers, objective, period):
             return None
@@ -284,16 +283,16 @@ class _Reader:
         inline_spec = None if inline is None else self.mapping(inline, "spec", f"{what}, indicator")
         return None if inline_spec is None else (inline_spec, self.file)
 
-    def sli(self, located: tuple[Mapping, str], objective: tuple[Decimal, Mapping],
+    def sli(self, located: tuple[Mapping, str], objective: tuple[Decimal, Mapping] | None,
             what: str) -> tuple[LatencySLI | RatioSLI | None, list[str]]:
         saved = self.file
         self.file = located[1]
         try:
-            return self._sli(located[0], objective[1], what)
+            return self._sli(located[0], None if objective is None else objective[1], what)
         finally:
             self.file = saved
 
-    def _sli(self, spec: Mapping, item: Mapping, what: str) -> tuple[LatencySLI | RatioSLI | None, list[str]]:
+    def _sli(self, spec: Mapping, item: Mapping | None, what: str) -> tuple[LatencySLI | RatioSLI | None, list[str]]:
         self.unknown(spec, ("description", "ratioMetric", "thresholdMetric"), f"{what}, SLI")
         if ("ratioMetric" in spec) == ("thresholdMetric" in spec):
             self.err(spec, f"{what}: an SLI takes exactly one of ratioMetric and thresholdMetric")
@@ -301,16 +300,17 @@ class _Reader:
         if "thresholdMetric" in spec:
             return self.threshold_sli(spec, item, what)
         for key in ("op", "value"):
-            if key in item:
-                self.err_objective(item, f"{what}: objective field {key} is for a thresholdMetric; a ratioMetric's objective "
-                         "is its target alone", key)
+            if item is not None and key in item:
+                self.err_objective(item, f"{what}: objective field {key} is for a thresholdMetric; a ratioMetric's "
+                                   "objective is its target alone", key)
         ratio = self.mapping(spec, "ratioMetric", what)
         if ratio is None:
             return None, []
         self.unknown(ratio, _RATIO, f"{what}, ratioMetric")
         if "raw" in ratio or "rawType" in ratio:
             self.err(ratio, f"{what}: a precomputed ratio (raw) cannot be expressed: obscode computes the ratio from "
-                     "event counters over each window; give good or bad, and total", "raw" if "raw" in ratio else "rawType")
+                     "event counters over each window; give good or bad, and total",
+                     "raw" if "raw" in ratio else "rawType")
             return None, []
         if ratio.get("counter") is False:
             self.err(ratio, f"{what}: counter: false cannot be expressed: obscode's SLIs count events with "
@@ -333,7 +333,7 @@ class _Reader:
         return (RatioSLI(total=total[0], good=numerator[0]) if numerator_key == "good"
                 else RatioSLI(total=total[0], bad=numerator[0])), texts
 
-    def threshold_sli(self, spec: Mapping, item: Mapping, what: str) -> tuple[LatencySLI | None, list[str]]:
+    def threshold_sli(self, spec: Mapping, item: Mapping | None, what: str) -> tuple[LatencySLI | None, list[str]]:
         metric = self.mapping(spec, "thresholdMetric", what)
         if metric is None:
             return None, []
@@ -342,22 +342,26 @@ class _Reader:
             return None, []
         query, line = found
         if "histogram_quantile" in query:
-            self.report.error(self.file, line, f"{what}: a thresholdMetric on histogram_quantile(...) cannot be expressed: it compares a "
-                     "quantile per sample, while obscode's latency SLI counts the requests under a bucket bound; "
-                     "give the histogram's bucket selector (X_bucket{...}) with op: lte and value: the bound, or a "
-                     "ratioMetric of X_bucket{le=\"0.5\"} over X_count")
+            self.report.error(self.file, line, f"{what}: a thresholdMetric on histogram_quantile(...) cannot be "
+                              "expressed: it compares a quantile per sample, while obscode's latency SLI counts the "
+                              "requests under a bucket bound; give the histogram's bucket selector (X_bucket{...}) "
+                              "with op: lte and value: the bound, or a ratioMetric of X_bucket{le=\"0.5\"} over X_count")
             return None, []
         parsed = self.selector_of(query, line, what)
         if parsed is None:
             return None, []
         text, name, matchers = parsed
         if not name.endswith("_bucket") or any(label == "le" for label, _, _ in matchers):
-            self.report.error(self.file, line, f"{what}: a thresholdMetric maps to obscode's latency SLI only on a histogram's buckets: "
-                     f"{query!r} is no X_bucket{{...}} selector without le; for any other metric, write a ratioMetric")
+            self.report.error(self.file, line, f"{what}: a thresholdMetric maps to obscode's latency SLI only on a "
+                              f"histogram's buckets: {query!r} is no X_bucket{{...}} selector without le; for any "
+                              "other metric, write a ratioMetric")
+            return None, []
+        if item is None:  # no objective (reported): nothing to compare the buckets with
             return None, []
         if item.text("op") != "lte" or "value" not in item:
-            self.err_objective(item, f"{what}: a thresholdMetric on buckets needs op: lte and value: the latency bound in "
-                     "seconds (a bucket counts the requests at or under its bound)", "op" if "op" in item else None)
+            self.err_objective(item, f"{what}: a thresholdMetric on buckets needs op: lte and value: the latency "
+                               "bound in seconds (a bucket counts the requests at or under its bound)",
+                               "op" if "op" in item else None)
             return None, []
         saved, self.file = self.file, self.slo_file
         bound = self.decimal(item, "value", what)
@@ -619,9 +623,10 @@ class _Reader:
                 break
         if Fraction(share) == exact:
             return share.normalize()
-        self.report.note(f"{self.file}:{meta.line}: {where}: burn rate {threshold} over {out.shorthand(f'{long_ms}ms')} "
-                         f"of {period} is a budget share of {float(exact):.12g}…: written as {share}, the shortest "
-                         f"decimal whose burn rate is again {threshold}")
+        window = out.shorthand(f"{long_ms}ms")
+        self.report.note(f"{self.file}:{meta.line}: {where}: burn rate {threshold} over {window} of {period} is a "
+                         f"budget share of {float(exact):.12g}…: written as {share}, the shortest decimal whose burn "
+                         f"rate is again {threshold}")
         return share.normalize()
 
     def short_window(self, annotations: dict[str, str], meta: Mapping, long_ms: int, where: str) -> str | None:
@@ -768,7 +773,8 @@ def module_source(imported: list[ImportedSLO]) -> str:
     for item in imported:
         variable = pycode.identifier(item.slo.name, taken, "slo")
         variables.append(variable)
-        sections.append(f"# From {Path(item.file).name}:{item.line}\n" + pycode.assignment(variable, slo_call(item.slo, used)))
+        code = pycode.assignment(variable, slo_call(item.slo, used))
+        sections.append(f"# From {Path(item.file).name}:{item.line}\n{code}")
     sources = ", ".join(sorted({Path(item.file).name for item in imported}))
     header = pycode.docstring(f"Service level objectives, imported by `obscode import openslo` from {sources}.")
     imports = ("from decimal import Decimal\n\n" if "Decimal" in used else "") + \

@@ -203,7 +203,8 @@ SHAPES = [
     availability(runbook_url="https://runbooks.example.com/api-availability", description="API requests succeed",
                  labels={"team": "core"}),
     latency(tiers=[]),
-    SLO(name="api-success", service="api", objective=Decimal("99.95"), sli=RatioSLI(total=TOTAL, good=TOTAL)),
+    SLO(name="api-success", service="api", objective=Decimal("99.95"),
+        sli=RatioSLI(total=TOTAL, good='http_requests_total{job="api", status!~"5.."}')),
     custom_tiers_slo(),
 ]
 
@@ -473,9 +474,10 @@ def _failed(tmp_path: Path, text: str, name: str = "slo.yaml") -> list[str]:
     return [line.replace(f"{tmp_path}/", "") for line in result.output.splitlines() if ": error: " in line]
 
 
-def _edited(old: str, new: str, text: str = THRESHOLD) -> str:
+def _edited(old: str, new: str, text: str = THRESHOLD, count: int = -1) -> str:
+    """``text`` with ``old`` replaced (its first ``count`` occurrences)."""
     assert old in text
-    return text.replace(old, new)
+    return text.replace(old, new, count)
 
 
 def test_another_api_version_is_an_error(tmp_path: Path) -> None:
@@ -513,9 +515,9 @@ def test_a_metric_source_other_than_prometheus_is_an_error(tmp_path: Path) -> No
 
 
 def test_a_data_source_other_than_prometheus_is_an_error(tmp_path: Path) -> None:
-    text = _edited("metricSourceRef: prometheus\n        spec:\n          query: sum(rate(http_requests_total{job=\"checkout\",code",
-                   "metricSourceRef: cloudwatch\n        spec:\n          query: sum(rate(http_requests_total{job=\"checkout\",code",
-                   FOREIGN) + "---\napiVersion: openslo/v1\nkind: DataSource\nmetadata:\n  name: cloudwatch\nspec:\n  type: CloudWatch\n"
+    cloudwatch = ("---\napiVersion: openslo/v1\nkind: DataSource\nmetadata:\n  name: cloudwatch\n"
+                  "spec:\n  type: CloudWatch\n")
+    text = _edited("metricSourceRef: prometheus", "metricSourceRef: cloudwatch", FOREIGN, 1) + cloudwatch
     assert _failed(tmp_path, text) == [
         "slo.yaml:19: error: SLO checkout: metric source CloudWatch cannot be expressed: obscode's SLIs are "
         "Prometheus queries (metricSource.type: Prometheus)"]
@@ -542,9 +544,10 @@ def test_a_query_that_is_no_counter_selector_is_an_error(tmp_path: Path) -> None
                    'sum by (route) (rate(http_requests_total{job="checkout"}[5m]))', FOREIGN)
     errors = _failed(tmp_path, text)
     assert errors == [
-        "slo.yaml:26: error: SLO checkout, total: query 'sum by (route) (rate(http_requests_total{job=\"checkout\"}[5m]))' "
-        "cannot be expressed: obscode's SLIs take the counters' selectors (http_requests_total{job=\"api\"}) and count "
-        "the events over each window themselves; sum(rate(SELECTOR[5m])) is read as SELECTOR too"]
+        "slo.yaml:26: error: SLO checkout, total: query "
+        "'sum by (route) (rate(http_requests_total{job=\"checkout\"}[5m]))' cannot be expressed: obscode's SLIs "
+        "take the counters' selectors (http_requests_total{job=\"api\"}) and count the events over each window "
+        "themselves; sum(rate(SELECTOR[5m])) is read as SELECTOR too"]
 
 
 def test_an_alert_after_delay_is_an_error(tmp_path: Path) -> None:
@@ -576,3 +579,111 @@ def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
         ("a.yaml:13", "search-latency", "metric source"), ("b.yaml:19", "other-latency", "budgetingMethod Timeslices")]
     assert "import: 2 error(s); nothing written" in result.output
     assert tree(tmp_path / "s") == {}
+
+
+def _exported_availability() -> str:
+    return openslo.file_content(availability(), "s").decode()
+
+
+#: (case, input, the one error: its line and the start of its message)
+ERROR_TABLE = [
+    ("several objectives", _edited("      target: 0.99\n", "      target: 0.99\n    - target: 0.9\n"),
+     "slo.yaml:20: error: SLO search-latency: 2 objectives: obscode's SLO has one objective; write one SLO per "
+     "objective"),
+    ("composite", _edited("      target: 0.99\n", "      target: 0.99\n      indicatorRef: other\n"),
+     "slo.yaml:24: error: SLO search-latency: a composite SLO (objective field indicatorRef) cannot be expressed"),
+    ("timeslice objective", _edited("      target: 0.99\n", "      target: 0.99\n      timeSliceTarget: 0.9\n"),
+     "slo.yaml:24: error: SLO search-latency: objective field timeSliceTarget is for timeslice budgeting"),
+    ("target and percent", _edited("      target: 0.99\n", "      target: 0.99\n      targetPercent: 99\n"),
+     "slo.yaml:21: error: SLO search-latency: an objective takes exactly one of target (0.999) and targetPercent"),
+    ("target not a number", _edited("target: 0.99", "target: high"),
+     "slo.yaml:23: error: SLO search-latency: target must be a number, not 'high'"),
+    ("objective out of range", _edited("target: 0.99", "target: 0"),
+     "slo.yaml:1: error: SLO search-latency, field 'objective': objective 0 is a percentage of good events"),
+    ("raw ratio", _edited("    counter: true\n    bad:", "    counter: true\n    rawType: failure\n    raw:", FOREIGN),
+     "slo.yaml:18: error: SLO checkout: a precomputed ratio (raw) cannot be expressed"),
+    ("gauges", _edited("counter: true", "counter: false", FOREIGN),
+     "slo.yaml:16: error: SLO checkout: counter: false cannot be expressed: obscode's SLIs count events"),
+    ("good and bad", _edited("    bad:", "    good:\n      metricSource: {type: Prometheus, spec: {query: up}}\n"
+                             "    bad:", FOREIGN),
+     "slo.yaml:16: error: SLO checkout: a ratioMetric takes total and exactly one of good and bad"),
+    ("op on a ratio", _edited("    - targetPercent: 99.5\n", "    - targetPercent: 99.5\n      op: lte\n", FOREIGN),
+     "slo.yaml:67: error: SLO checkout: objective field op is for a thresholdMetric"),
+    ("unknown SLI", _edited("indicatorRef: checkout-errors", "indicatorRef: nope", FOREIGN),
+     "slo.yaml:60: error: SLO checkout: indicatorRef 'nope' names no SLI in the input files"),
+    ("unknown data source", _edited("metricSourceRef: prometheus", "metricSourceRef: nope", FOREIGN, 1),
+     "slo.yaml:19: error: SLO checkout: metricSourceRef 'nope' names no DataSource in the input files"),
+    ("unknown policy", _edited("alertPolicyRef: checkout-fast-burn", "alertPolicyRef: nope", FOREIGN),
+     "slo.yaml:68: error: SLO checkout: alertPolicyRef 'nope' names no AlertPolicy in the input files"),
+    ("unknown condition", _edited("conditionRef: fast-burn", "conditionRef: nope", FOREIGN),
+     "slo.yaml:50: error: SLO checkout, alert policy checkout-fast-burn: conditionRef 'nope' names no AlertCondition"),
+    ("alert on no data", _edited("alertWhenNoData: false", "alertWhenNoData: true", FOREIGN),
+     "slo.yaml:48: error: SLO checkout, alert policy checkout-fast-burn: alertWhenNoData: true cannot be expressed"),
+    ("never alerting", _edited("alertWhenBreaching: true", "alertWhenBreaching: false", FOREIGN),
+     "slo.yaml:46: error: SLO checkout, alert policy checkout-fast-burn: alertWhenBreaching: false makes a policy "
+     "that never alerts"),
+    ("burn rate below", _edited("op: gt", "op: lte", FOREIGN),
+     "slo.yaml:36: error: SLO checkout, alert policy checkout-fast-burn, condition fast-burn: op 'lte': a burn-rate "
+     "tier alerts when the burn rate is above its threshold (op: gt)"),
+    ("calendar unit", _edited("lookbackWindow: 1h", "lookbackWindow: 1M", FOREIGN),
+     "slo.yaml:38: error: SLO checkout, alert policy checkout-fast-burn, condition fast-burn: lookbackWindow 1M "
+     "counts months, which have no fixed length"),
+    ("no short window", _edited("lookbackWindow: 1h", "lookbackWindow: 7m", FOREIGN),
+     "slo.yaml:31: error: SLO checkout, alert policy checkout-fast-burn, condition fast-burn: no "
+     "obscode/short-window annotation, and lookbackWindow ÷ 12"),
+    ("other condition", _edited("kind: burnrate", "kind: errorbudget", FOREIGN),
+     "slo.yaml:35: error: SLO checkout, alert policy checkout-fast-burn, condition fast-burn: condition kind "
+     "'errorbudget' cannot be expressed"),
+    ("no threshold", _edited("    threshold: 14.4\n", "", FOREIGN),
+     "slo.yaml:35: error: SLO checkout, alert policy checkout-fast-burn, condition fast-burn: threshold is missing"),
+    ("no severity", _edited("  severity: page\n", "", FOREIGN),
+     "slo.yaml:33: error: SLO checkout, alert policy checkout-fast-burn, condition fast-burn: severity is missing"),
+    ("bad short window", _exported_availability().replace("obscode/short-window: 5m", "obscode/short-window: 5 min"),
+     "slo.yaml:59: error: SLO api-availability, alert policy api-availability-page-fast, condition "
+     "api-availability-page-fast: annotation obscode/short-window: '5 min' is not a Prometheus duration"),
+    ("unknown field", _edited("  service: search\n", "  service: search\n  owner: me\n"),
+     "slo.yaml:7: error: SLO search-latency: unknown field 'owner'; it takes description, service, indicator"),
+    ("no service", _edited("  service: search\n", ""),
+     "slo.yaml:6: error: SLO search-latency: spec.service is missing"),
+    ("no budgeting method", _edited("  budgetingMethod: Occurrences\n", ""),
+     "slo.yaml:6: error: SLO search-latency: spec.budgetingMethod is missing"),
+    ("no window", _edited("  timeWindow:\n    - duration: 30d\n      isRolling: true\n", ""),
+     "slo.yaml:6: error: SLO search-latency: spec.timeWindow is missing"),
+    ("not rolling", _edited("isRolling: true", "isRolling: false"),
+     "slo.yaml:18: error: SLO search-latency: a calendar-aligned time window cannot be expressed"),
+    ("a label of several values", _edited("  name: search-latency\nspec", "  name: search-latency\n  labels:\n"
+                                          "    team: [search, web]\nspec"),
+     "slo.yaml:6: error: SLO search-latency: label 'team' has 2 values"),
+    ("not a bucket threshold", _edited("search_duration_seconds_bucket", "search_duration_seconds_sum"),
+     "slo.yaml:15: error: SLO search-latency: a thresholdMetric maps to obscode's latency SLI only on a histogram's "
+     "buckets"),
+    ("threshold below", _edited("op: lte", "op: gte"),
+     "slo.yaml:21: error: SLO search-latency: a thresholdMetric on buckets needs op: lte and value"),
+    ("no PromQL", _edited('query: search_duration_seconds_bucket{job="search"}', "query: rate(("),
+     "slo.yaml:15: error: SLO search-latency: query 'rate((' is not PromQL"),
+    ("offset", _edited('query: search_duration_seconds_bucket{job="search"}',
+                       'query: search_duration_seconds_bucket{job="search"} offset 5m'),
+     "slo.yaml:15: error: SLO search-latency: 'search_duration_seconds_bucket{job=\"search\"} offset 5m': a "
+     "selector of the SLI takes no offset"),
+    ("no query", _edited('query: search_duration_seconds_bucket{job="search"}', "promql: ''"),
+     "slo.yaml:15: error: SLO search-latency: thresholdMetric.metricSource.spec.query is missing"),
+    ("no type", _edited("          type: Prometheus\n", ""),
+     "slo.yaml:13: error: SLO search-latency: thresholdMetric.metricSource needs type: Prometheus"),
+    ("two different objects of a name", FOREIGN + "---\napiVersion: openslo/v1\nkind: SLI\nmetadata:\n"
+     "  name: checkout-errors\nspec:\n  description: another\n",
+     "slo.yaml:70: error: SLI 'checkout-errors' is defined twice, differently (first in slo.yaml:10); keep one"),
+    ("another kind", _edited("kind: SLO", "kind: Objective"),
+     "slo.yaml:2: error: document 1: kind 'Objective' is no OpenSLO v1 kind"),
+    ("no SLO", FOREIGN.split("---\napiVersion: openslo/v1\nkind: SLO")[0],
+     "slo.yaml: error: holds no OpenSLO SLO document: nothing to import"),
+    ("a list document", "- apiVersion: openslo/v1\n",
+     "slo.yaml:1: error: document 1 is not a mapping: an OpenSLO document has apiVersion, kind, metadata and spec"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [case[1:] for case in ERROR_TABLE],
+                         ids=[case[0] for case in ERROR_TABLE])
+def test_what_cannot_be_imported_is_an_error_at_its_line(tmp_path: Path, text: str, expected: str) -> None:
+    errors = _failed(tmp_path, text)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(expected), errors[0]
