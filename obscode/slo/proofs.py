@@ -103,14 +103,12 @@ def _series_of(slo: SLO) -> _Input:
     both = list(chosen.matchers) + (list(total.matchers) if total.name == chosen.name else [])
     part_labels = _labels_for(slo, field, both)
     part_series = _text(chosen.name or "", part_labels)
-    if not _selects(total, chosen.name, part_labels):
-        # two counters (errors_total over requests_total): the total series counts every event
-        raise DefinitionError(obj=f"SLO {slo.name}", field=field, source=slo.source, message=(
-            f"{part!r} selects events that {sli.total!r} does not count; the total must count every event, "
-            f"as for http_requests_total{{status=~\"5..\"}} over http_requests_total"))
-    rest_labels = _other_labels(slo, field, total, chosen)
-    rest = _text(total.name or "", rest_labels)
     bad = field == "sli.bad"
+    if not _selects(total, chosen.name, part_labels):
+        # two counters (errors_total over requests_total): a series of the total counts every event
+        every = _text(total.name or "", _labels_for(slo, "sli.total", list(total.matchers)))
+        return _Input((_Series(part_series, BAD if bad else GOOD), _Series(every, ALL)), counts_bad=bad)
+    rest = _text(total.name or "", _other_labels(slo, field, total, chosen))
     return _Input((_Series(part_series, BAD if bad else GOOD), _Series(rest, GOOD if bad else BAD)), counts_bad=bad)
 
 
