@@ -43,6 +43,7 @@ NOTIFICATION_TARGET = "alertmanager"
 _DAY, _HOUR, _MINUTE = 86400_000, 3600_000, 60_000
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 _RFC1123_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL_KEY = re.compile(r"^[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$")
 
 
 def shorthand(duration: str) -> str:
@@ -152,6 +153,10 @@ def policy_name(slo: SLO, tier: BurnRateTier) -> str:
 
 def _metadata(name: str, labels: dict[str, str], annotations: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": name}
+    for key in labels:
+        if not _LABEL_KEY.match(key):
+            raise ValueError(f"{name}: label {key!r} is no OpenSLO label key: at most 63 letters, digits, '-', '_' "
+                             "and '.', starting and ending with a letter or digit")
     if labels:
         out["labels"] = dict(sorted(labels.items()))
     if annotations:

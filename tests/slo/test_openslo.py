@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from obscode import SLO, BurnRateTier, LatencySLI, RatioSLI
 from obscode.emit import openslo, render
+from obscode.errors import DefinitionError
 from obscode.loader import load
 from tests.importers.helpers import imported, obscode, tree, write
 from tests.slo.rules_helpers import ERRORS, HISTOGRAM, TOTAL, availability, latency, slo_stack
@@ -160,7 +161,7 @@ class AlertPolicySpec(Strict):
     alertWhenResolved: bool
     alertWhenBreaching: bool
     conditions: Annotated[list[InlineAlertCondition], Field(min_length=1, max_length=1)]
-    notificationTargets: list[InlineNotificationTarget]
+    notificationTargets: Annotated[list[InlineNotificationTarget], Field(min_length=1)]
 
 
 class ServiceSpec(Strict):
@@ -302,10 +303,18 @@ def test_the_export_is_deterministic() -> None:
         {openslo.file_content(SHAPES[0], "s")}
 
 
+def test_a_label_that_is_no_openslo_label_key_is_a_definition_error() -> None:
+    with pytest.raises(ValueError, match="api-availability: label '_team' is no OpenSLO label key"):
+        openslo.file_content(availability(labels={"_team": "core"}), "s")
+
+
 def test_a_service_that_is_no_openslo_name_is_a_definition_error() -> None:
-    slo = availability(service="API Gateway")
-    with pytest.raises(ValueError, match="service 'API Gateway' is no OpenSLO object name"):
-        openslo.file_content(slo, "s")
+    the_stack = slo_stack(availability(service="API Gateway"), outputs=["prometheus", "alertmanager", "openslo"])
+    with pytest.raises(DefinitionError) as raised:
+        render(the_stack)
+    assert str(raised.value) == (
+        "stack s: output: SLO api-availability: service 'API Gateway' is no OpenSLO object name: use at most 63 "
+        "lower-case letters, digits and '-', starting and ending with a letter or digit")
 
 
 # --- import: the round trip -----------------------------------------------------------
