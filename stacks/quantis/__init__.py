@@ -13,6 +13,7 @@ from .dashboards import dashboards
 from .kubernetes import kubernetes
 from .routing import alertmanager
 from .scrape import prometheus
+from .slos import slos
 
 stack = Stack(
     name="quantis",
@@ -24,6 +25,7 @@ stack = Stack(
     job_catalogs={job: list(refs) for job, refs in CONFIG.job_catalogs},
     allowed_severities=list(CONFIG.allowed_severities),
     require_runbook_url=CONFIG.require_runbook_url,
+    slos=slos(CONFIG),
     logs=LogsConfig(),  # JSON logs to ELK with the defaults (generated/quantis/elk/)
     # The same rules, routes and dashboards as prometheus-operator objects (generated/quantis/kubernetes/).
     outputs=["prometheus", "alertmanager", "grafana", "elk", "kubernetes"],

@@ -68,6 +68,17 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class Objectives:
+    """Service level objectives (percent of good events over 30 days) and their SLI settings."""
+
+    api_availability: str = "99.9"        # non-5xx responses of the API
+    api_latency: str = "99"               # API requests answered within the bound below
+    api_latency_seconds: str = "0.5"      # a bucket bound of http_request_duration_seconds
+    prediction_success: str = "99.5"      # forecasts (POST /api/forecast) that do not fail
+    forecast_path: str = "/api/forecast"
+
+
+@dataclass(frozen=True)
 class QuantisConfig:
     scrape_interval: str = "15s"
     evaluation_interval: str = "15s"
@@ -90,6 +101,7 @@ class QuantisConfig:
     allowed_severities: tuple[str, ...] = ("critical", "warning")
     require_runbook_url: bool = False
     for_: For = field(default_factory=For)
+    objectives: Objectives = field(default_factory=Objectives)
     # Alertmanager
     group_by: tuple[str, ...] = ("alertname", "service")
     group_wait: str = "30s"

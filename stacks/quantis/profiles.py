@@ -70,7 +70,8 @@ def local(stack: Stack, ports: LocalPorts | None = None, config: QuantisConfig =
                           webhook_port=ports.webhook)
     # The same rules the generic profile shortened, rebuilt so their descriptions say so.
     cfg = local_config(config)
-    return stack.model_copy(update={"rule_files": [system_alerts(cfg), model_alerts(cfg)]})
+    slo_rules = [f for f in stack.rule_files if f.generated_by]  # the SLOs' own, already local
+    return stack.model_copy(update={"rule_files": [system_alerts(cfg), model_alerts(cfg), *slo_rules]})
 
 
 profiles = {"local": local}
