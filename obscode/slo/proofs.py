@@ -393,11 +393,12 @@ def _values(plan: _Plan, warm: int, burn: int) -> str:
 
 
 def _duration(ms: int) -> str:
-    """``ms`` as a Prometheus duration in its largest whole unit: 7260000 -> '121m'."""
+    """``ms`` as a Prometheus duration: 7140000 -> '1h59m'."""
     if ms == 0:
         return "0s"
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
-
+    parts = []
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        count, ms = divmod(ms, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
