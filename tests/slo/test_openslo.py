@@ -344,6 +344,17 @@ def test_the_import_writes_readable_slo_calls(tmp_path: Path) -> None:
     assert "from .slos import slos" in (tmp_path / "s" / "__init__.py").read_text()
 
 
+def test_the_slos_join_a_stack_package_other_imports_wrote(tmp_path: Path) -> None:
+    rules = write(tmp_path / "in" / "rules.yaml", "groups:\n- name: api\n  rules:\n  - alert: ApiDown\n"
+                  "    expr: up{job=\"api\"} == 0\n")
+    imported("rules", rules, stack=tmp_path / "s")
+    imported("openslo", *_export(tmp_path, availability()), stack=tmp_path / "s")
+    loaded = load(tmp_path / "s").stack
+    assert [slo.name for slo in loaded.slos] == ["api-availability"]
+    assert "rules" in [f.name for f in loaded.rule_files]
+    assert "slo-api-availability" in [f.name for f in loaded.rule_files]
+
+
 # --- import: OpenSLO written elsewhere ------------------------------------------------
 
 FOREIGN = """\
