@@ -37,6 +37,8 @@ BUDGET_SHARE = "obscode/budget-share"
 #: Burn-rate factors are written rounded to this many decimal places (0.1 of 28 days in 3 days
 #: is 0.9333…); the exact budget share is in ``obscode/budget-share``.
 FACTOR_PLACES = 6
+#: The longest description OpenSLO takes.
+DESCRIPTION_MAX = 1050
 #: Alertmanager delivers every SLO alert, routed by its labels: the notification target.
 NOTIFICATION_TARGET = "alertmanager"
 
@@ -179,13 +181,21 @@ def service_document(slo: SLO) -> dict[str, Any]:
 
 def slo_document(slo: SLO) -> dict[str, Any]:
     spec: dict[str, Any] = {}
+    if len(slo.description) > DESCRIPTION_MAX:
+        raise ValueError(f"SLO {slo.name}: the description has {len(slo.description)} characters; an OpenSLO "
+                         f"description holds at most {DESCRIPTION_MAX}")
     if slo.description:
         spec["description"] = slo.description
     spec["service"] = slo.service
     spec["indicator"] = {"metadata": {"name": slo.name}, "spec": {"ratioMetric": ratio_metric(slo)}}
     spec["timeWindow"] = [{"duration": slo.period, "isRolling": True}]
     spec["budgetingMethod"] = "Occurrences"
-    spec["objectives"] = [{"target": number(slo.objective / Decimal(100))}]
+    target = slo.objective / Decimal(100)
+    try:
+        spec["objectives"] = [{"target": number(target)}]
+    except ValueError:
+        raise ValueError(f"SLO {slo.name}: objective {slo.objective} has more digits than a YAML number keeps "
+                         "exactly (15)") from None
     if slo.tiers:
         spec["alertPolicies"] = [{"alertPolicyRef": policy_name(slo, tier)} for tier in slo.tiers]
     annotations = {RUNBOOK_URL: slo.runbook_url} if slo.runbook_url else {}

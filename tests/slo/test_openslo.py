@@ -303,6 +303,18 @@ def test_the_export_is_deterministic() -> None:
         {openslo.file_content(SHAPES[0], "s")}
 
 
+def test_a_description_longer_than_openslo_takes_is_a_definition_error() -> None:
+    with pytest.raises(ValueError, match="SLO api-availability: the description has 1051 characters; an OpenSLO "
+                                         "description holds at most 1050"):
+        openslo.file_content(availability(description="x" * 1051), "s")
+
+
+def test_an_objective_no_yaml_number_holds_exactly_is_a_definition_error() -> None:
+    with pytest.raises(ValueError, match=r"SLO api-availability: objective 99.99999999999999999 has more digits "
+                                         r"than a YAML number keeps exactly \(15\)"):
+        openslo.file_content(availability(objective=Decimal("99.99999999999999999")), "s")
+
+
 def test_a_label_that_is_no_openslo_label_key_is_a_definition_error() -> None:
     with pytest.raises(ValueError, match="api-availability: label '_team' is no OpenSLO label key"):
         openslo.file_content(availability(labels={"_team": "core"}), "s")
