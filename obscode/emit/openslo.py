@@ -207,6 +207,13 @@ def _percent(share: Decimal) -> str:
     return format((share * 100).normalize(), "f") + " %"
 
 
+def _window(slo: SLO, tier: BurnRateTier, window: str) -> str:
+    try:
+        return shorthand(window)
+    except ValueError as exc:
+        raise ValueError(f"SLO {slo.name}, tier {tier.name}: {exc}") from None
+
+
 def policy_document(slo: SLO, tier: BurnRateTier) -> dict[str, Any]:
     """One tier: an AlertPolicy with its burn-rate condition and Alertmanager as its target."""
     name = _object_name(policy_name(slo, tier), "alert policy")
@@ -215,14 +222,14 @@ def policy_document(slo: SLO, tier: BurnRateTier) -> dict[str, Any]:
     condition = {
         "kind": "AlertCondition",
         "metadata": _metadata(name, {}, {BUDGET_SHARE: format(tier.budget_share.normalize(), "f"),
-                                         SHORT_WINDOW: shorthand(tier.short_window)}),
+                                         SHORT_WINDOW: _window(slo, tier, tier.short_window)}),
         "spec": {
             "description": f"{_percent(tier.budget_share)} of the {slo.period} error budget burns within "
                            f"{tier.long_window} (burn rate {format(burn, 'f')}), and the burn still holds over "
                            f"the last {tier.short_window}",
             "severity": tier.severity,
             "condition": {"kind": "burnrate", "op": "gt", "threshold": number(burn),
-                          "lookbackWindow": shorthand(tier.long_window), "alertAfter": "0m"},
+                          "lookbackWindow": _window(slo, tier, tier.long_window), "alertAfter": "0m"},
         },
     }
     target = {

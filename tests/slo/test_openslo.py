@@ -315,6 +315,14 @@ def test_an_objective_no_yaml_number_holds_exactly_is_a_definition_error() -> No
         openslo.file_content(availability(objective=Decimal("99.99999999999999999")), "s")
 
 
+def test_a_window_of_seconds_is_a_definition_error() -> None:
+    tier = BurnRateTier(name="page-fast", budget_share=Decimal("0.02"), long_window="1h", short_window="90s",
+                        action="page")
+    with pytest.raises(ValueError, match="SLO api-availability, tier page-fast: duration '90s' is no whole number "
+                                         "of minutes: OpenSLO durations count minutes, hours or days"):
+        openslo.file_content(availability(tiers=[tier]), "s")
+
+
 def test_a_label_that_is_no_openslo_label_key_is_a_definition_error() -> None:
     with pytest.raises(ValueError, match="api-availability: label '_team' is no OpenSLO label key"):
         openslo.file_content(availability(labels={"_team": "core"}), "s")
