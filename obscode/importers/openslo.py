@@ -177,6 +177,9 @@ class _Reader:
         return found
 
     def annotations(self, meta: Mapping, what: str) -> dict[str, str]:
+        """The ``obscode/`` annotations (a note names every other one, and a displayName, as not kept)."""
+        if "displayName" in meta:
+            self.report.note(f"{self.file}:{meta.line_of('displayName')}: {what}: displayName is not kept")
         value = meta.get("annotations")
         if value is None:
             return {}
@@ -490,6 +493,7 @@ class _Reader:
         where = f"{what}, alert policy {policy_name}"
         self.unknown(meta, _METADATA, f"{where}, metadata")
         labels = self.labels(meta, where)
+        self.annotations(meta, where)
         self.unknown(spec, _POLICY_SPEC, where)
         if spec.get("alertWhenNoData") is True:
             self.err(spec, f"{where}: alertWhenNoData: true cannot be expressed: a burn-rate alert has no value "

@@ -435,6 +435,9 @@ apiVersion: openslo/v1
 kind: SLO
 metadata:
   name: checkout
+  displayName: Checkout
+  annotations:
+    example.com/owner: payments
 spec:
   service: checkout
   indicatorRef: checkout-errors
@@ -466,6 +469,8 @@ def test_referenced_slis_data_sources_policies_and_conditions_are_resolved(tmp_p
         "shortest decimal whose burn rate is again 14.4" in result.output
     assert "short window 5m (lookbackWindow ÷ 12, as the SRE workbook)" in result.output
     assert "action page, from severity 'page'" in result.output
+    assert "checkout.yaml:58: SLO checkout: displayName is not kept" in result.output
+    assert "checkout.yaml:60: SLO checkout: annotation 'example.com/owner' is not kept" in result.output
 
 
 THRESHOLD = """\
@@ -648,13 +653,13 @@ ERROR_TABLE = [
                              "    bad:", FOREIGN),
      "slo.yaml:16: error: SLO checkout: a ratioMetric takes total and exactly one of good and bad"),
     ("op on a ratio", _edited("    - targetPercent: 99.5\n", "    - targetPercent: 99.5\n      op: lte\n", FOREIGN),
-     "slo.yaml:67: error: SLO checkout: objective field op is for a thresholdMetric"),
+     "slo.yaml:70: error: SLO checkout: objective field op is for a thresholdMetric"),
     ("unknown SLI", _edited("indicatorRef: checkout-errors", "indicatorRef: nope", FOREIGN),
-     "slo.yaml:60: error: SLO checkout: indicatorRef 'nope' names no SLI in the input files"),
+     "slo.yaml:63: error: SLO checkout: indicatorRef 'nope' names no SLI in the input files"),
     ("unknown data source", _edited("metricSourceRef: prometheus", "metricSourceRef: nope", FOREIGN, 1),
      "slo.yaml:19: error: SLO checkout: metricSourceRef 'nope' names no DataSource in the input files"),
     ("unknown policy", _edited("alertPolicyRef: checkout-fast-burn", "alertPolicyRef: nope", FOREIGN),
-     "slo.yaml:68: error: SLO checkout: alertPolicyRef 'nope' names no AlertPolicy in the input files"),
+     "slo.yaml:71: error: SLO checkout: alertPolicyRef 'nope' names no AlertPolicy in the input files"),
     ("unknown condition", _edited("conditionRef: fast-burn", "conditionRef: nope", FOREIGN),
      "slo.yaml:50: error: SLO checkout, alert policy checkout-fast-burn: conditionRef 'nope' names no AlertCondition"),
     ("alert on no data", _edited("alertWhenNoData: false", "alertWhenNoData: true", FOREIGN),
@@ -711,7 +716,7 @@ ERROR_TABLE = [
      "slo.yaml:13: error: SLO search-latency: thresholdMetric.metricSource needs type: Prometheus"),
     ("two different objects of a name", FOREIGN + "---\napiVersion: openslo/v1\nkind: SLI\nmetadata:\n"
      "  name: checkout-errors\nspec:\n  description: another\n",
-     "slo.yaml:70: error: SLI 'checkout-errors' is defined twice, differently (first in slo.yaml:10); keep one"),
+     "slo.yaml:73: error: SLI 'checkout-errors' is defined twice, differently (first in slo.yaml:10); keep one"),
     ("another kind", _edited("kind: SLO", "kind: Objective"),
      "slo.yaml:2: error: document 1: kind 'Objective' is no OpenSLO v1 kind"),
     ("no SLO", FOREIGN.split("---\napiVersion: openslo/v1\nkind: SLO")[0],
