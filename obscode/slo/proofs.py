@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 TOTAL_PER_STEP = 10_000_000
 #: The quiet test's burn rate, as a share of the tier's factor.
 QUIET_SHARE = Fraction(9, 10)
-#: Steps per long window the evaluation step aims at (the step is the largest divisor of every
-#: window of the SLO at most long_window / this).
+#: Steps per long window the evaluation step aims at (the step is the largest divisor of both
+#: windows of the tier at most long_window / this).
 STEPS_PER_WINDOW = 60
 #: How far (relative) a compared ratio must be from the threshold, so the proof does not hang on
 #: the last bit of a float.
@@ -58,6 +58,10 @@ def alert_tests(stack: "Stack") -> list[AlertTest]:
             continue
         series = _series_of(slo)
         for tier in slo.tiers:
+            if slo.threshold(tier) >= 1:
+                raise DefinitionError(obj=f"SLO {slo.name}", field="tiers", source=slo.source, message=(
+                    f"tier {tier.name} alerts above an error ratio of {slo.threshold(tier)}: no share of bad "
+                    "events exceeds 1, so the tier can never fire; lengthen its window or lower its budget_share"))
             for kind in (FIRES, QUIET):
                 tests.append(_test(stack, slo, tier, kind, series))
     return tests
@@ -261,7 +265,7 @@ def _plan(slo: SLO, tier: BurnRateTier, kind: str, counts_bad: bool,
     threshold = Fraction(slo.threshold(tier))
     if kind == FIRES:
         start = math.floor(threshold * TOTAL_PER_STEP) + 1
-        candidates = range(start, start + 100)
+        candidates = range(start, min(start + 100, TOTAL_PER_STEP + 1))  # at most every event bad
     else:
         start = math.floor(threshold * QUIET_SHARE * TOTAL_PER_STEP)
         candidates = range(start, max(0, start - 100), -1)

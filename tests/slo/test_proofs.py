@@ -293,3 +293,12 @@ def test_an_sli_whose_part_is_its_total_is_refused() -> None:
 def test_the_step_is_the_largest_divisor_of_both_windows_near_a_sixtieth(long: str, short: str, step: str) -> None:
     tier = BurnRateTier(name="tier-a", budget_share=Decimal("0.01"), long_window=long, short_window=short, action="page")
     assert proofs.step_ms(tier) == parse_duration(step)
+
+
+def test_a_tier_whose_threshold_is_every_event_is_refused() -> None:
+    tier = BurnRateTier(name="never", budget_share=Decimal(1), long_window="3d", short_window="6h", action="ticket")
+    with pytest.raises(DefinitionError) as caught:
+        stack(slos=[availability(objective=Decimal(90), tiers=[tier])])
+    assert ("SLO api-availability, field 'tiers': tier never alerts above an error ratio of 1: no share of bad "
+            "events exceeds 1, so the tier can never fire; lengthen its window or lower its budget_share"
+            ) in str(caught.value)
