@@ -39,13 +39,14 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         if series is None or series.type != "histogram":
             continue
         threshold = decimal_text(sli.threshold)
+        where_defined = {"check": CHECK_ID, "stack": ctx.name, "file": paths.rule_file(rule_file_name(slo)),
+                         "obj": f"SLO {slo.name}", "field": "sli.threshold", "source": slo.source}
         for job in sorted(catalog.providers(series, selector)):
             for source, metric in series.sources.get(job, []):
                 where = f"{metric.name} (catalog {source.name}, job {job})"
                 if not metric.buckets:
                     yield Problem(
-                        check=CHECK_ID, stack=ctx.name, file=paths.rule_file(rule_file_name(slo)), obj=f"SLO {slo.name}",
-                        field="sli.threshold", severity="info", source=slo.source,
+                        **where_defined, severity="info",
                         message=f"the catalog records no bucket bounds of {where}, so threshold {threshold} s is "
                                 "not checked: list them in the catalog's buckets")
                     continue
@@ -54,8 +55,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
                     continue
                 listed = ", ".join(decimal_text(b) for b in bounds)
                 yield Problem(
-                    check=CHECK_ID, stack=ctx.name, file=paths.rule_file(rule_file_name(slo)), obj=f"SLO {slo.name}",
-                    field="sli.threshold", source=slo.source,
+                    **where_defined,
                     message=f"threshold {threshold} s is not a bucket bound of {where}: no bucket counts the requests "
                             f"under it, so every request would count as slow; its bounds are {listed}: pick one, or "
                             "add the bound to the histogram's buckets",

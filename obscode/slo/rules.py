@@ -149,7 +149,8 @@ def _selector_parts(slo: SLO, field: str, text: str) -> tuple[str, str | None]:
         import promql_parser as pp
 
         if not isinstance(node, pp.VectorSelector) or node.offset is not None or node.at is not None:
-            problem = f"{text!r} is not a plain selector; write name{{label=\"value\", ...}} (no function, range or offset)"
+            problem = (f"{text!r} is not a plain selector; write name{{label=\"value\", ...}} "
+                       "(no function, range or offset)")
     match = _SELECTOR.match(text) if problem is None else None
     if problem is None and match is None:
         problem = f"{text!r}: write the metric name before the braces, e.g. http_requests_total{{job=\"api\"}}"

@@ -90,7 +90,8 @@ def test_a_ratio_sli_over_counters_passes(sli: RatioSLI) -> None:
 
 
 def test_the_catalog_checks_read_the_sli_selectors_in_the_rules() -> None:
-    typo = availability(sli=RatioSLI(total='http_request_total{job="api"}', bad='http_request_total{job="api", status="500"}'))
+    typo = availability(sli=RatioSLI(total='http_request_total{job="api"}',
+                                     bad='http_request_total{job="api", status="500"}'))
     found = messages(slo_stack(typo), only=["catalog/metric"])
     assert found and all("prometheus/rules/slo-api-availability.yml: recording rule slo:sli_error:ratio_rate" in m
                          and "metric http_request_total is not emitted by any catalog" in m
@@ -151,9 +152,18 @@ def test_obscode_check_fails_a_latency_slo_between_bounds(tmp_path: Path) -> Non
 
 def test_ignore_on_the_slo_covers_the_findings_on_its_rules(tmp_path: Path) -> None:
     path = tmp_path / "shop.py"
-    path.write_text(STACK.replace("""sli=RatioSLI(total='http_requests_total{job="api"}', bad='http_requests_total{job="api", status=~"5.."}')),""",
-                                  """sli=RatioSLI(total='http_request_total{job="api"}', bad='http_request_total{job="api", status=~"5.."}'),
-            ignore=["catalog/metric"]),"""))
+    path.write_text(STACK.replace("sli=RatioSLI(total='http_requests_total", "sli=RatioSLI(total='http_request_total")
+                    .replace("""bad='http_requests_total{job="api", status=~"5.."}')),""",
+                             """bad='http_request_total{job="api", status=~"5.."}'), ignore=["catalog/metric"]),"""))
     result = CliRunner().invoke(main, ["check", "--no-tools", str(path)])
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "checked shop: 0 error(s), 0 warning(s), 1 note(s), 8 suppressed (8 by ignore=)" in result.stderr
+
+
+def test_ignore_on_the_slo_covers_its_slo_check_findings(tmp_path: Path) -> None:
+    path = tmp_path / "shop.py"
+    path.write_text(STACK.replace('threshold=Decimal("0.5"))),',
+                                  'threshold=Decimal("0.3")), ignore=["slo/latency-bucket"]),'))
+    result = CliRunner().invoke(main, ["check", "--no-tools", str(path)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "1 suppressed (1 by ignore=)" in result.stderr
