@@ -6,7 +6,10 @@ errors): no JSON schema of OpenSLO v1 is published on PyPI or npm."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +22,7 @@ from obscode import SLO, BurnRateTier, LatencySLI, RatioSLI
 from obscode.emit import openslo, render
 from obscode.errors import DefinitionError
 from obscode.loader import load
+from tests.conftest import ROOT
 from tests.importers.helpers import imported, obscode, tree, write
 from tests.slo.rules_helpers import ERRORS, HISTOGRAM, TOTAL, availability, latency, slo_stack
 
@@ -611,6 +615,24 @@ def test_a_budget_share_that_contradicts_the_threshold_is_an_error(tmp_path: Pat
         "edited.yaml:58: error: SLO api-availability, alert policy api-availability-page-fast, condition "
         "api-availability-page-fast: annotation obscode/budget-share 0.03 means burn rate 21.6 over 30d, not the "
         "threshold 14.4: correct one, or remove the annotation"]
+
+
+def test_a_problem_of_a_referenced_object_names_its_own_file(tmp_path: Path) -> None:
+    documents = FOREIGN.split("---\n")
+    write(tmp_path / "slis.yaml", "---\n".join(documents[:2]).replace("counter: true", "counter: false"))
+    slo = write(tmp_path / "slo.yaml", "---\n".join(documents[2:]))
+    result = obscode("import", "openslo", tmp_path / "slis.yaml", slo, "--stack", "s", "--out", tmp_path / "s")
+    assert result.exit_code == 2
+    assert result.output.replace(f"{tmp_path}/", "").startswith(
+        "slis.yaml:16: error: SLO checkout: counter: false cannot be expressed")
+
+
+def test_the_export_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    script = ("import sys; from tests.slo.test_openslo import SHAPES; from obscode.emit import openslo; "
+              "sys.stdout.buffer.write(b''.join(openslo.file_content(slo, 's') for slo in SHAPES))")
+    outputs = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outputs) == 1
 
 
 def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
