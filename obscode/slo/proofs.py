@@ -178,8 +178,12 @@ def _selects(selector: Selector, name: str | None, labels: dict[str, str]) -> bo
 
 
 def _text(name: str, labels: dict[str, str]) -> str:
-    body = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    body = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
     return f"{name}{{{body}}}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 # --- the exact model --------------------------------------------------------------------------
