@@ -27,8 +27,9 @@ stack = Stack(
     require_runbook_url=CONFIG.require_runbook_url,
     slos=slos(CONFIG),
     logs=LogsConfig(),  # JSON logs to ELK with the defaults (generated/quantis/elk/)
-    # The same rules, routes and dashboards as prometheus-operator objects (generated/quantis/kubernetes/).
-    outputs=["prometheus", "alertmanager", "grafana", "elk", "kubernetes"],
+    # The same rules, routes and dashboards as prometheus-operator objects (generated/quantis/kubernetes/),
+    # and the SLOs as OpenSLO v1 documents (generated/quantis/openslo/).
+    outputs=["prometheus", "alertmanager", "grafana", "elk", "kubernetes", "openslo"],
     kubernetes=kubernetes(CONFIG),
 )
 
