@@ -6,7 +6,7 @@ promtool tests that prove each tier's detection time — docs/slo.md)."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
@@ -16,6 +16,8 @@ from obscode.model.base import Model
 from obscode.model.duration import Duration, parse_duration
 
 _SLO_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+#: Significant digits of a threshold whose exact decimal never ends.
+THRESHOLD_DIGITS = 12
 _PERIOD_MS = {"28d": 28 * 86400_000, "30d": 30 * 86400_000}
 
 
@@ -203,5 +205,12 @@ class SLO(Model):
         return (Decimal(100) - self.objective) / Decimal(100)
 
     def threshold(self, tier: BurnRateTier) -> Decimal:
-        """The error ratio a tier alerts above: factor × budget, an exact decimal."""
-        return (tier.factor(self.period) * self.budget).normalize()
+        """The error ratio a tier alerts above: factor × budget, an exact decimal — or, when
+        that decimal never ends (10 % of a 28-day budget in 3 days: 0.9333… × budget), rounded
+        to :data:`THRESHOLD_DIGITS` significant digits, far below any measurable error ratio."""
+        exact = tier.factor(self.period) * self.budget
+        if len(exact.normalize().as_tuple().digits) > THRESHOLD_DIGITS:
+            with localcontext() as context:
+                context.prec = THRESHOLD_DIGITS
+                exact = +exact
+        return exact.normalize()

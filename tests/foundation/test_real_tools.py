@@ -32,7 +32,7 @@ def test_obscode_check_passes_with_real_tools(in_project: Path) -> None:
 def test_promtool_accepts_every_rule_file() -> None:
     promtool = require_tool("promtool")
     rules = sorted((QUANTIS / "prometheus" / "rules").glob("*.yml"))
-    assert len(rules) == 2
+    assert len(rules) == 5  # system, model and one per SLO
     proc = _run(promtool, "check", "rules", *map(str, rules))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "SUCCESS: 3 rules found" in proc.stdout
@@ -42,7 +42,7 @@ def test_amtool_accepts_alertmanager_config() -> None:
     amtool = require_tool("amtool")
     proc = _run(amtool, "check-config", str(QUANTIS / "alertmanager" / "alertmanager.yml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "3 receivers" in proc.stdout and "1 inhibit rules" in proc.stdout
+    assert "3 receivers" in proc.stdout and "4 inhibit rules" in proc.stdout  # the seed's and one per SLO
 
 
 def test_promtool_accepts_prometheus_config_without_kubernetes_job(tmp_path: Path) -> None:
@@ -82,10 +82,14 @@ def test_generated_alert_tests_pass_in_promtool() -> None:
     from stacks.quantis import stack
 
     files = _generated()
-    assert sorted(p for p in files if p.startswith("prometheus/tests/")) == [
+    written = {p for p in files if p.startswith("prometheus/tests/") and "/slo-" not in p}
+    assert sorted(written) == [
         "prometheus/tests/high-cpu.yml", "prometheus/tests/high-memory.yml", "prometheus/tests/high-model-error.yml",
         "prometheus/tests/rules/synthesised.yml", "prometheus/tests/service-down.yml",
         "prometheus/tests/synthesised.yml"]
+    # and two proofs per burn-rate tier of each SLO, each with the copy of its rules
+    proofs = {p for p in files if p.startswith("prometheus/tests/slo-")}
+    assert len(proofs) == 2 * sum(len(slo.tiers) for slo in stack.slos)
     assert run_alert_tests("quantis", files, stack) == []
 
 
