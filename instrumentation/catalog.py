@@ -216,6 +216,41 @@ HTTP_CLIENT_REQUEST_DURATION = MetricSpec(
     buckets=SECONDS_BUCKETS,
 )
 
+#: Windows of ``active_users`` (``instrumentation.activity``): 5 minutes, 1 hour, 1 day.
+ACTIVE_USER_WINDOWS: tuple[str, ...] = ("5m", "1h", "1d")
+#: Session durations in seconds, 10 s to 8 h.
+SESSION_BUCKETS: tuple[float, ...] = (
+    10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0,
+)
+
+ACTIVE_USERS = MetricSpec(
+    name="active_users",
+    type="gauge",
+    help="Distinct users seen in the window, estimated in process by a HyperLogLog sketch "
+    "(relative standard error 1.04/sqrt(4096), about 1.6%).",
+    labels=("window",),
+    label_values={"window": ACTIVE_USER_WINDOWS},
+)
+API_USAGE = MetricSpec(
+    name="api_usage",
+    type="counter",
+    help="API requests by route template and plan (a declared set; other and none otherwise).",
+    labels=("path", "plan"),
+)
+FEATURE_USAGE = MetricSpec(
+    name="feature_usage",
+    type="counter",
+    help="Uses of a declared product feature, by feature and plan.",
+    labels=("feature", "plan"),
+)
+SESSION_DURATION = MetricSpec(
+    name="user_session_duration",
+    type="histogram",
+    unit="s",
+    help="Duration of ended user sessions in seconds.",
+    buckets=SESSION_BUCKETS,
+)
+
 #: What an instrumented FastAPI service emits.
 HTTP_METRICS: tuple[MetricSpec, ...] = (
     HTTP_REQUESTS,
@@ -247,8 +282,12 @@ MODEL_METRICS: tuple[MetricSpec, ...] = (
 #: What an instrumented service adds once it makes outgoing HTTP calls (httpx, requests).
 HTTP_CLIENT_METRICS: tuple[MetricSpec, ...] = (HTTP_CLIENT_REQUEST_DURATION,)
 
+#: What a service counting user activity emits (``instrumentation.activity``; its ``specs()``
+#: gives these with the service's declared plans and features as label values).
+ACTIVITY_METRICS: tuple[MetricSpec, ...] = (ACTIVE_USERS, API_USAGE, FEATURE_USAGE, SESSION_DURATION)
+
 #: Every metric the package can create.
-ALL_METRICS: tuple[MetricSpec, ...] = HTTP_METRICS + HTTP_CLIENT_METRICS + MODEL_METRICS
+ALL_METRICS: tuple[MetricSpec, ...] = HTTP_METRICS + HTTP_CLIENT_METRICS + MODEL_METRICS + ACTIVITY_METRICS
 
 
 def by_name(name: str) -> MetricSpec:
