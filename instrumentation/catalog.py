@@ -251,6 +251,52 @@ SESSION_DURATION = MetricSpec(
     buckets=SESSION_BUCKETS,
 )
 
+#: Value a bounded audit label takes for anything outside its declared values.
+OTHER_VALUE = "other"
+
+AUDIT_AUTHENTICATIONS = MetricSpec(
+    name="audit_authentication_events",
+    type="counter",
+    help="Authentication attempts, by method and outcome (instrumentation.audit).",
+    labels=("auth_method", "outcome"),
+    label_values={
+        "auth_method": ("password", "api_key", "token", "oauth", "session", "mfa", "certificate", OTHER_VALUE),
+        "outcome": ("success", "failure", "unknown"),
+    },
+)
+AUDIT_AUTHORIZATIONS = MetricSpec(
+    name="audit_authorization_decisions",
+    type="counter",
+    help="Authorization decisions, by decision and the service's declared resource and action.",
+    labels=("decision", "resource", "action"),
+    label_values={"decision": ("allow", "deny")},
+)
+AUDIT_RATE_LIMIT_HITS = MetricSpec(
+    name="audit_rate_limit_hits",
+    type="counter",
+    help="Requests the service's own rate limiter refused, by declared limit.",
+    labels=("limit",),
+)
+AUDIT_RATE_LIMITED_RESPONSES = MetricSpec(
+    name="audit_rate_limited_responses",
+    type="counter",
+    help="HTTP 429 responses, by method and route template.",
+    labels=("method", "path"),
+)
+AUDIT_DATA_ACCESSES = MetricSpec(
+    name="audit_data_access_events",
+    type="counter",
+    help="Data-access events, by the service's declared resource, action and outcome.",
+    labels=("resource", "action", "outcome"),
+    label_values={"outcome": ("success", "failure", "unknown")},
+)
+AUDIT_FAILED_LOGINS_TOP_CLIENT = MetricSpec(
+    name="audit_authentication_failures_top_client",
+    type="gauge",
+    help="Failed authentications of the one client with the most of them over the last 5 minutes "
+    "(no client label: the client is never exported).",
+)
+
 #: What an instrumented FastAPI service emits.
 HTTP_METRICS: tuple[MetricSpec, ...] = (
     HTTP_REQUESTS,
@@ -286,8 +332,20 @@ HTTP_CLIENT_METRICS: tuple[MetricSpec, ...] = (HTTP_CLIENT_REQUEST_DURATION,)
 #: gives these with the service's declared plans and features as label values).
 ACTIVITY_METRICS: tuple[MetricSpec, ...] = (ACTIVE_USERS, API_USAGE, FEATURE_USAGE, SESSION_DURATION)
 
+#: What a service using ``instrumentation.audit`` adds.
+AUDIT_METRICS: tuple[MetricSpec, ...] = (
+    AUDIT_AUTHENTICATIONS,
+    AUDIT_AUTHORIZATIONS,
+    AUDIT_RATE_LIMIT_HITS,
+    AUDIT_RATE_LIMITED_RESPONSES,
+    AUDIT_DATA_ACCESSES,
+    AUDIT_FAILED_LOGINS_TOP_CLIENT,
+)
+
 #: Every metric the package can create.
-ALL_METRICS: tuple[MetricSpec, ...] = HTTP_METRICS + HTTP_CLIENT_METRICS + MODEL_METRICS + ACTIVITY_METRICS
+ALL_METRICS: tuple[MetricSpec, ...] = (
+    HTTP_METRICS + HTTP_CLIENT_METRICS + MODEL_METRICS + AUDIT_METRICS + ACTIVITY_METRICS
+)
 
 
 def by_name(name: str) -> MetricSpec:
