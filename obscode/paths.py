@@ -13,6 +13,8 @@ DASHBOARDS_DIR = "grafana/dashboards/"
 DATASOURCES = "grafana/provisioning/datasources/datasources.yml"
 DASHBOARD_PROVIDERS = "grafana/provisioning/dashboards/dashboards.yml"
 ELK_DIR = "elk/"
+#: Kibana saved objects (data views, saved searches) for the saved-objects import.
+KIBANA_SAVED_OBJECTS = "elk/kibana/saved_objects.ndjson"
 #: One file per Kubernetes object: ``kubernetes/<kind>-<name>.yaml`` (kind in lower case).
 KUBERNETES_DIR = "kubernetes/"
 #: Thanos Ruler rule files (the Prometheus groups with ``partial_response_strategy``).

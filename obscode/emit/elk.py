@@ -1,7 +1,8 @@
 """elk/: filebeat/filebeat.yml, logstash/pipeline/<stack>.conf,
 elasticsearch/index_template/<index>.json and elasticsearch/ilm_policy/<index>-policy.json
 (request bodies of ``PUT _index_template/<index>`` and ``PUT _ilm/policy/<index>-policy``) — from the stack's ``logs`` settings and the fields the
-instrumentation logs (``instrumentation.log_fields``)."""
+instrumentation logs (``instrumentation.log_fields``) — and kibana/saved_objects.ndjson
+(:mod:`obscode.emit.kibana`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import json
 from typing import Any
 
 from instrumentation.log_fields import ECS_VERSION, LOG_FIELDS
+from obscode import paths
+from obscode.emit import kibana
 from obscode.emit.yaml_out import dump, header_for
 from obscode.model.logs import FieldMapping, IlmPolicy, LogsConfig, nest
 from obscode.stack import Stack
@@ -141,4 +144,5 @@ def emit(stack: Stack) -> dict[str, bytes]:
         f"elk/logstash/pipeline/{stack.name}.conf": logstash_pipeline(stack).encode("utf-8"),
         f"elk/elasticsearch/index_template/{index}.json": _json(index_template(stack)),
         f"elk/elasticsearch/ilm_policy/{index}-policy.json": _json(ilm_policy(logs_of(stack).ilm)),
+        paths.KIBANA_SAVED_OBJECTS: kibana.ndjson(stack, field_mappings(logs_of(stack))),
     }

@@ -98,6 +98,9 @@ class LogsConfig(Model):
     number_of_replicas: int = Field(default=1, ge=0)
     #: Template priority; above 100 so it wins over Elasticsearch's built-in ``logs-*-*``.
     priority: int = Field(default=200, ge=0)
+    #: Elasticsearch index (or data stream) of the services' audit log lines, which Kibana's
+    #: audit data view reads; empty means ``<stack name>-audit``.
+    audit_index: str = ""
 
     @field_validator("paths")
     @classmethod
