@@ -175,6 +175,10 @@ class UserActivity:
     ) -> None:
         self.plans = _declared("plans", plans)
         self.features = _declared("features", features)
+        self.counter = counter if counter is not None else SlidingDistinctCounter()
+        missing = set(ACTIVE_USER_WINDOWS) - set(self.counter.windows)
+        if missing:
+            raise ValueError(f"the counter lacks the window(s) {', '.join(sorted(missing))} active_users reports")
         if pipeline is None:
             from instrumentation.metrics import default_pipeline
 
@@ -187,10 +191,6 @@ class UserActivity:
                 )
             _BOUND[pipeline] = self
         self.pipeline = pipeline
-        self.counter = counter if counter is not None else SlidingDistinctCounter()
-        missing = set(ACTIVE_USER_WINDOWS) - set(self.counter.windows)
-        if missing:
-            raise ValueError(f"the counter lacks the window(s) {', '.join(sorted(missing))} active_users reports")
         self._plan_set = frozenset(self.plans)
         self._feature_set = frozenset(self.features)
         specs = self.specs()
