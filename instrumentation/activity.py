@@ -132,7 +132,8 @@ class SlidingDistinctCounter:
     def bytes_used(self) -> int:
         """What the sketches take now (their updatable serialization size)."""
         with self._lock:
-            return sum(sketch.get_updatable_serialization_bytes() for ring in self._rings.values() for _, sketch in ring)
+            sketches = [sketch for ring in self._rings.values() for _, sketch in ring]
+        return sum(sketch.get_updatable_serialization_bytes() for sketch in sketches)
 
     def _expire(self, ring: deque[tuple[int, hll_sketch]], index: int) -> None:
         oldest = index - self.slices
