@@ -126,7 +126,8 @@ class SavedObject(Shape):
     id: str = Field(min_length=1)
     attributes: DataViewAttributes | SearchAttributes
     references: list[Reference] = Field(default_factory=list)
-    managed: bool = False
+    #: Kibana 8.10+ exports write it; left out, the import takes ``false``.
+    managed: bool | None = None
     coreMigrationVersion: str = CORE_MIGRATION_VERSION
     typeMigrationVersion: str = TYPE_MIGRATION_VERSION
 
