@@ -216,8 +216,9 @@ class UserActivity:
         )
 
     def plan_value(self, plan: str | None) -> str:
-        """The ``plan`` label of ``plan``: itself when declared, ``none`` for None, else ``other``."""
-        if plan is None:
+        """The ``plan`` label of ``plan``: itself when declared, ``none`` for None (or ``none``, what
+        :func:`~instrumentation.request_metrics.header_value` gives for a missing header), else ``other``."""
+        if plan is None or plan == MISSING_VALUE:
             return MISSING_VALUE
         return plan if plan in self._plan_set else OTHER_VALUE
 
