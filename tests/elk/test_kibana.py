@@ -187,3 +187,37 @@ def test_a_file_whose_search_references_a_missing_data_view_is_an_error(quantis:
     without_views = b"\n".join(content.splitlines()[2:])
     with pytest.raises(ValueError, match=r"search .* references index-pattern .*, which the file does not hold"):
         parse_ndjson(without_views)
+
+
+def _flat(doc: dict, prefix: str = "") -> dict:
+    out: dict = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def test_every_audit_line_the_instrumentation_writes_has_the_audit_views_fields(tmp_path) -> None:
+    from instrumentation.audit import AuditConfig, Auditor
+    from instrumentation.metrics import MetricsPipeline
+
+    path = tmp_path / "audit.ndjson"
+    auditor = Auditor(AuditConfig(service="api", key=b"k" * 32, log_file=str(path), resources=("forecast",),
+                                  limits=("login",)), metrics=MetricsPipeline())
+    try:
+        auditor.authentication(False, "password", user_id="uid:alice", client="203.0.113.7")
+        auditor.authorization("deny", "forecast", "read", user_id="uid:alice", client="203.0.113.7")
+        auditor.rate_limited("login", user_id="uid:alice", client="203.0.113.7")
+        auditor.data_access("forecast", "read", user_id="uid:alice", client="203.0.113.7")
+    finally:
+        auditor.close()
+    lines = [_flat(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 4
+    for line in lines:
+        for mapping in kibana.AUDIT_FIELDS:
+            value = line[mapping.name]
+            if mapping.type == "keyword":
+                assert isinstance(value, str) or all(isinstance(v, str) for v in value), mapping.name
+        assert line["service.name"] == "api" and "uid:alice" not in json.dumps(line)
