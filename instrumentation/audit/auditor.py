@@ -159,6 +159,10 @@ class Auditor:
             user_id=user_id, client=client or _client(request),
         )
 
+    def specs(self) -> tuple[MetricSpec, ...]:
+        """The catalog entries with this service's declared values (:meth:`AuditConfig.specs`)."""
+        return self.config.specs()
+
     def rate_limited_response(self, method: str, route: str) -> None:
         """Count one HTTP 429 response (:class:`~instrumentation.audit.RateLimitedResponses` calls it)."""
         self._count(AUDIT_RATE_LIMITED_RESPONSES, method=method, path=route)

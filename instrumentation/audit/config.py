@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from instrumentation.catalog import OTHER_VALUE
+from instrumentation.catalog import (
+    AUDIT_AUTHORIZATIONS,
+    AUDIT_DATA_ACCESSES,
+    AUDIT_METRICS,
+    AUDIT_RATE_LIMIT_HITS,
+    OTHER_VALUE,
+    MetricSpec,
+)
 from instrumentation.config import ConfigError
 
 #: Actions a service may name in authorization and data-access events unless it declares its own.
@@ -49,6 +56,22 @@ class AuditConfig:
             if isinstance(values, str):
                 raise ConfigError(f"audit {name} must be a sequence of names, not the string {values!r}")
             object.__setattr__(self, name, _declared(name, values))
+
+    def specs(self) -> tuple[MetricSpec, ...]:
+        """``AUDIT_METRICS`` with this service's declared resources, actions and limits (and
+        ``other``) as label values: a stack's catalog built from them lets ``obscode check``
+        refuse a query for a resource the service never reports."""
+        resources = (*self.resources, OTHER_VALUE)
+        actions = (*self.actions, OTHER_VALUE)
+        declared = {
+            AUDIT_AUTHORIZATIONS.name: {"resource": resources, "action": actions},
+            AUDIT_DATA_ACCESSES.name: {"resource": resources, "action": actions},
+            AUDIT_RATE_LIMIT_HITS.name: {"limit": (*self.limits, OTHER_VALUE)},
+        }
+        return tuple(
+            replace(spec, label_values={**spec.label_values, **declared[spec.name]}) if spec.name in declared else spec
+            for spec in AUDIT_METRICS
+        )
 
     @classmethod
     def from_env(cls, service: str | None = None, environ: Mapping[str, str] | None = None,

@@ -1,14 +1,15 @@
-"""The audit stream: ECS lines on their own logger and sink, apart from the application's logs.
+"""The audit stream: ECS lines on their own sink, apart from the application's logs.
 
-The ``instrumentation.audit`` logger does not propagate, so audit lines never reach the root
-logger's handler (and app logs never reach the audit sink); Filebeat ships the audit file to
-its own index, and ``event.dataset`` says ``obscode.audit`` on every line.
+Each :class:`AuditStream` hands its records straight to its own handler, not through the
+``logging`` tree: audit lines never reach the root logger's handlers (nor another auditor's
+sink), and application records never reach the audit sink. Filebeat ships the audit file to
+its own index; ``event.dataset`` says ``obscode.audit`` on every line, and ``log.logger``
+``instrumentation.audit``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import IO, Any
 
 from instrumentation.audit.config import AUDIT_LOGGER, AuditConfig
@@ -38,31 +39,26 @@ class AuditFormatter(StructuredFormatter):
 
 
 class AuditStream:
-    """The audit logger with its own handler; :meth:`close` detaches it."""
+    """One audit sink (``config.log_file``, or stdout) and its ECS handler; :meth:`close` ends it."""
 
     def __init__(self, config: AuditConfig) -> None:
-        self.logger = logging.getLogger(AUDIT_LOGGER)
         stream, self._owned = open_sink(config.log_file)
         self.handler = StructuredHandler(stream)
         self.handler.setFormatter(AuditFormatter(config.service))
-        with _lock:
-            self.logger.addHandler(self.handler)
-            self.logger.propagate = False
-            self.logger.setLevel(logging.INFO)
+        self._logger = logging.getLogger(AUDIT_LOGGER)
 
     def write(self, level: int, message: str, fields: dict[str, Any]) -> None:
-        self.logger.log(level, message, extra={AUDIT_FIELDS: fields})
+        record = self._logger.makeRecord(
+            AUDIT_LOGGER, level, __file__, 0, message, (), None, extra={AUDIT_FIELDS: fields},
+        )
+        self.handler.handle(record)
 
     def close(self) -> None:
-        with _lock:
-            self.logger.removeHandler(self.handler)
         self.handler.flush()
         self.handler.close()
         if self._owned is not None:
             _close(self._owned)
-
-
-_lock = threading.Lock()
+        self._owned = None
 
 
 def _close(stream: IO[str]) -> None:

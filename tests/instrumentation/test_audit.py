@@ -304,3 +304,35 @@ def test_audit_lines_stay_out_of_the_app_logs_and_app_logs_out_of_the_audit_stre
     assert [line["message"] for line in audit.lines()] == ["authentication success (password)"]
     [line] = audit.lines()
     assert len(line["trace"]["id"]) == 32  # the audit line points at the request's trace
+
+
+def test_the_specs_declare_the_services_resources_actions_and_limits_for_the_checks():
+    from obscode.model.catalog import from_instrumentation
+
+    config = AuditConfig(resources=("forecast",), actions=("read",), limits=("login",))
+    catalog = from_instrumentation("api-audit", config.specs())
+    metrics = {metric.name: metric for metric in catalog.metrics}
+    assert metrics["audit_authorization_decisions_total"].label_values == {
+        "decision": ["allow", "deny"], "resource": ["forecast", "other"], "action": ["read", "other"]}
+    assert metrics["audit_rate_limit_hits_total"].label_values == {"limit": ["login", "other"]}
+    assert set(metrics) == {"audit_authentication_events_total", "audit_authorization_decisions_total",
+                            "audit_rate_limit_hits_total", "audit_rate_limited_responses_total",
+                            "audit_data_access_events_total", "audit_authentication_failures_top_client"}
+
+
+def test_the_audit_configuration_imports_without_opentelemetry():
+    import subprocess
+    import sys
+
+    code = ("import sys; from instrumentation.audit.config import AuditConfig; AuditConfig().specs(); "
+            "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_two_auditors_write_only_to_their_own_streams(audited):
+    first, second = audited(), audited()
+    first.auditor.authentication(True, "password")
+    second.auditor.rate_limited("login")
+    assert [line["event"]["action"] for line in first.lines()] == ["authentication"]
+    assert [line["event"]["action"] for line in second.lines()] == ["rate-limit"]
