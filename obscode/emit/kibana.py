@@ -94,7 +94,7 @@ def searches(stack: Stack) -> list[SearchSpec]:
     return [
         SearchSpec(
             name="errors-by-service", title=f"{stack.name}: errors by service",
-            description=f"Log lines at {' or '.join(ERROR_LEVELS)}, newest first; the histogram splits them by service.",
+            description=f"Log lines at {levels}, newest first; the histogram splits them by service.",
             view="logs", clauses=((role["level"], f"({levels})"),),
             columns=(role["service"], role["level"], role["error"], role["message"], role["trace"]),
             sort=((time, "desc"),), breakdown=role["service"],
@@ -149,7 +149,7 @@ def saved_search(stack: Stack, spec: SearchSpec, view: SavedObject) -> SavedObje
     source = SearchSource(query=Query(query=spec.kql(), language="kuery"), indexRefName=SEARCH_INDEX_REF)
     attributes = SearchAttributes(
         title=spec.title, description=spec.description, columns=list(spec.columns),
-        sort=[tuple(item) for item in spec.sort],  # type: ignore[misc]
+        sort=list(spec.sort),  # type: ignore[arg-type]
         breakdownField=spec.breakdown,
         kibanaSavedObjectMeta=SavedObjectMeta(searchSourceJSON=source.model_dump_json()),
     )
