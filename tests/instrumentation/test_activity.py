@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client.parser import text_string_to_metric_families
@@ -117,6 +119,26 @@ def test_users_leave_each_window_once_it_has_passed():
     assert rounded() == {"5m": 0, "1h": 0, "1d": 2}
     clock.now = 86400.0 + 7200.0 + 4 * 60.0 + 1
     assert rounded() == {"5m": 0, "1h": 0, "1d": 0}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.floats(0, 4000), st.integers(0, 40)), max_size=60), st.floats(0, 90_000))
+def test_each_window_counts_exactly_the_users_of_its_slices(events, wait):
+    """Any schedule of visits by a few users (counts the sketch keeps exactly): each window counts
+    the distinct users whose visit fell in its last 12 slices or the current one."""
+    clock = Clock(0.0)
+    counter = SlidingDistinctCounter(clock=clock)
+    visits = []
+    for step, user in events:
+        clock.now += step
+        counter.add(f"user-{user}")
+        visits.append((clock.now, user))
+    clock.now += wait
+    for window, seconds in WINDOWS.items():
+        width = seconds / SLICES
+        oldest = math.floor(clock.now / width) - SLICES
+        expected = {user for at, user in visits if math.floor(at / width) >= oldest}
+        assert round(counter.count(window)) == len(expected), window
 
 
 def test_memory_is_bounded_whatever_the_number_of_users():
