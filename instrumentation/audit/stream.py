@@ -54,10 +54,11 @@ class AuditStream:
         self.handler.handle(record)
 
     def close(self) -> None:
-        self.handler.flush()
         self.handler.close()
         if self._owned is not None:
             _close(self._owned)
+            # logging flushes every handler still alive at exit: not into the closed file.
+            self.handler.stream = None  # type: ignore[assignment]
         self._owned = None
 
 

@@ -336,3 +336,51 @@ def test_two_auditors_write_only_to_their_own_streams(audited):
     second.auditor.rate_limited("login")
     assert [line["event"]["action"] for line in first.lines()] == ["authentication"]
     assert [line["event"]["action"] for line in second.lines()] == ["rate-limit"]
+
+
+def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def test_every_audit_line_has_only_the_declared_fields_and_every_always_field(audited, serve):
+    from instrumentation.audit.fields import AUDIT_LOG_FIELDS
+
+    audit = audited()
+    served = serve(limited_app(audit.auditor))
+    served.client.post("/login")
+    audit.auditor.authentication(False, "mfa", user_id="uid:x", client="10.0.0.1")
+    audit.auditor.authorization(False, "forecast", "update", user_id="uid:x")
+    audit.auditor.rate_limited("login", client="10.0.0.1")
+    audit.auditor.data_access("dataset", "read", records=3)
+    declared = {field.name: field for field in AUDIT_LOG_FIELDS}
+    always = {field.name for field in AUDIT_LOG_FIELDS if field.always}
+    lines = [flatten(line) for line in audit.lines()]
+    assert len(lines) == 5
+    for line in lines:
+        assert set(line) <= set(declared), set(line) - set(declared)
+        assert always <= set(line), always - set(line)
+        for name, value in line.items():
+            kind = declared[name].type
+            assert isinstance(value, int) if kind == "long" else (
+                isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)))
+
+
+def test_a_closed_auditor_is_not_flushed_into_its_closed_file_at_exit(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("from instrumentation.audit import AuditConfig, Auditor\n"
+            "from instrumentation.metrics import MetricsPipeline\n"
+            f"audit = Auditor(AuditConfig(key=b'k' * 32, log_file={str(tmp_path / 'a.log')!r}), "
+            "metrics=MetricsPipeline())\n"
+            "audit.authentication(True, 'password')\n"
+            "audit.close()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == ""
+    assert (tmp_path / "a.log").read_text(encoding="utf-8").count("\n") == 1
