@@ -7,18 +7,18 @@ from obscode import Stack
 from obscode.model.logs import LogsConfig
 
 from .alert_tests import alert_tests
-from .alerts import model_alerts, system_alerts
 from .config import CONFIG
 from .dashboards import dashboards
 from .kubernetes import kubernetes
 from .routing import alertmanager
+from .rule_files import rule_files
 from .scrape import prometheus
 from .slos import slos
 
 stack = Stack(
     name="quantis",
     prometheus=prometheus(CONFIG),
-    rule_files=[system_alerts(CONFIG), model_alerts(CONFIG)],
+    rule_files=rule_files(CONFIG),
     alert_tests=alert_tests(CONFIG),
     alertmanager=alertmanager(CONFIG),
     dashboards=dashboards(CONFIG),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from obscode import AlertExpectation, AlertTest, ExpectedAlert, InputSeries
 from obscode.model.duration import parse_duration
 
-from .alerts import _human
+from .alerts import _human, runbook_url
 from .config import CONFIG, QuantisConfig
 
 
@@ -44,10 +44,11 @@ def high_cpu(config: QuantisConfig = CONFIG) -> AlertTest:
             AlertExpectation(eval_time=_at(hold - 60), alertname="HighCpuUsage"),
             AlertExpectation(eval_time=_at(300 + hold + 120), alertname="HighCpuUsage", exp_alerts=[ExpectedAlert(
                 exp_labels={"severity": "warning", "category": "system", "service": config.node.name,
-                            "instance": "busy:9100"},
+                            "owner": config.node.owner, "instance": "busy:9100"},
                 exp_annotations={"summary": "High CPU usage on busy:9100",
                                  "description": f"CPU usage is above {round((1 - below) * 100)}% for "
-                                                f"{_human(config.for_.high_cpu)}"},
+                                                f"{_human(config.for_.high_cpu)}",
+                                 "runbook_url": runbook_url(config, "HighCpuUsage")},
             )]),
         ],
     )
@@ -72,10 +73,11 @@ def high_memory(config: QuantisConfig = CONFIG) -> AlertTest:
     def alert(instance: str, severity: str, ratio: float) -> ExpectedAlert:
         return ExpectedAlert(
             exp_labels={"severity": severity, "category": "system", "service": config.node.name,
-                        "instance": instance, "job": config.node.name},
+                        "owner": config.node.owner, "instance": instance, "job": config.node.name},
             exp_annotations={"summary": f"High memory usage on {instance}",
                              "description": f"Memory usage is above {round(ratio * 100)}% for "
-                                            f"{_human(config.for_.high_memory)}"})
+                                            f"{_human(config.for_.high_memory)}",
+                             "runbook_url": runbook_url(config, "HighMemoryUsage")})
 
     return AlertTest(
         name="high-memory",
@@ -108,10 +110,11 @@ def service_down(config: QuantisConfig = CONFIG) -> AlertTest:
             AlertExpectation(eval_time=_at(down_at + hold - step), alertname="ServiceDown"),
             AlertExpectation(eval_time=_at(down_at + hold + 60), alertname="ServiceDown", exp_alerts=[ExpectedAlert(
                 exp_labels={"severity": "critical", "category": "system", "service": api.name,
-                            "job": api.name, "instance": api.targets[0]},
+                            "owner": config.availability_owner, "job": api.name, "instance": api.targets[0]},
                 exp_annotations={"summary": f"Service {api.name} is down",
                                  "description": f"Service has been down for more than "
-                                                f"{_human(config.for_.service_down)}"},
+                                                f"{_human(config.for_.service_down)}",
+                                 "runbook_url": runbook_url(config, "ServiceDown")},
             )]),
         ],
     )
@@ -137,14 +140,61 @@ def high_model_error(config: QuantisConfig = CONFIG) -> AlertTest:
             AlertExpectation(eval_time=_at(hold - 600), alertname="HighModelError"),
             AlertExpectation(eval_time=_at(hold + 300), alertname="HighModelError", exp_alerts=[ExpectedAlert(
                 exp_labels={"severity": "warning", "category": "model", "service": model,
-                            "model_id": "tft-sales", "model_version": "1.0.0", "metric_type": "mape"},
+                            "owner": config.model_service.owner, "model_id": "tft-sales", "model_version": "1.0.0",
+                            "metric_type": "mape"},
                 exp_annotations={"summary": "High error rate for model tft-sales",
                                  "description": f"MAPE is above {above:g}% for "
-                                                f"{_human(config.for_.high_model_error)}"},
+                                                f"{_human(config.for_.high_model_error)}",
+                                 "runbook_url": runbook_url(config, "HighModelError")},
             )]),
         ],
     )
 
 
+def disk_space_low(config: QuantisConfig = CONFIG) -> AlertTest:
+    """A filesystem between the two thresholds gets the warning; one above both gets the
+    warning and the critical alert (which the seed's inhibit rule lets mute the warning); a
+    half-used one neither, nor a full tmpfs (left out like on the dashboards)."""
+    t, hold = config.thresholds, _seconds(config.for_.disk_space)
+    size = 10**12
+    used = {("tight", "ext4", "/"): (t.disk_used_ratio_warning + t.disk_used_ratio_critical) / 2,
+            ("full", "xfs", "/var/lib/postgresql"): (t.disk_used_ratio_critical + 1) / 2,
+            ("half", "ext4", "/"): t.disk_used_ratio_warning / 2,
+            ("full", "tmpfs", "/run"): 1.0}
+    end = _samples(config, hold + 120)
+    series = []
+    for (host, fstype, mountpoint), ratio in used.items():
+        labels = (f'instance="{host}:9100", job="{config.node.name}", device="/dev/{host}", fstype="{fstype}", '
+                  f'mountpoint="{mountpoint}"')
+        series += [InputSeries(series=f"node_filesystem_size_bytes{{{labels}}}", values=f"{size}x{end}"),
+                   InputSeries(series=f"node_filesystem_avail_bytes{{{labels}}}",
+                               values=f"{round(size * (1 - ratio))}x{end}")]
+
+    def alert(host: str, fstype: str, mountpoint: str, severity: str, ratio: float) -> ExpectedAlert:
+        now = used[(host, fstype, mountpoint)]
+        return ExpectedAlert(
+            exp_labels={"severity": severity, "category": "system", "service": config.node.name,
+                        "owner": config.node.owner, "instance": f"{host}:9100", "job": config.node.name,
+                        "device": f"/dev/{host}", "fstype": fstype, "mountpoint": mountpoint},
+            exp_annotations={"summary": f"Disk {mountpoint} on {host}:9100 is filling up",
+                             "description": f"More than {round(ratio * 100)}% of the filesystem is used for "
+                                            f"{_human(config.for_.disk_space)} ({now * 100:.4g}% now)",
+                             "runbook_url": runbook_url(config, "DiskSpaceLow")})
+
+    return AlertTest(
+        name="disk-space-low",
+        input_series=series,
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 60), alertname="DiskSpaceLow"),
+            AlertExpectation(eval_time=_at(hold + 120), alertname="DiskSpaceLow", exp_alerts=[
+                alert("tight", "ext4", "/", "warning", t.disk_used_ratio_warning),
+                alert("full", "xfs", "/var/lib/postgresql", "warning", t.disk_used_ratio_warning),
+                alert("full", "xfs", "/var/lib/postgresql", "critical", t.disk_used_ratio_critical),
+            ]),
+        ],
+    )
+
+
 def alert_tests(config: QuantisConfig = CONFIG) -> list[AlertTest]:
-    return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config)]
+    return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config),
+            disk_space_low(config)]

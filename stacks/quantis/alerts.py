@@ -1,10 +1,13 @@
-"""Alert rules: system_alerts.yml (group system) and model_alerts.yml (group models)."""
+"""The seed's alert rules: system_alerts.yml (group system) and model_alerts.yml (group models),
+and the labels and runbook link every Quantis alert carries."""
 
 from __future__ import annotations
 
+import re
+
 from obscode import AlertRule, RuleFile, RuleGroup
 
-from .config import CONFIG
+from .config import CONFIG, QuantisConfig
 
 
 _UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
@@ -16,20 +19,39 @@ def _human(duration: str) -> str:
     return f"{number} {unit}{'' if number == 1 else 's'}"
 
 
-def _labels(severity: str, category: str, service: str) -> dict[str, str]:
+def _labels(severity: str, category: str, service: str, owner: str) -> dict[str, str]:
     """Routing labels: the route tree matches severity and category, and groups (and
-    inhibits) by alertname and service, so every alert says which service it is about."""
-    return {"severity": severity, "category": category, "service": service}
+    inhibits) by alertname and service, so every alert says which service it is about;
+    ``owner`` names the team that answers it."""
+    return {"severity": severity, "category": category, "service": service, "owner": owner}
+
+
+def runbook_url(config: QuantisConfig, alert: str) -> str:
+    """``HighCpuUsage`` -> ``<runbook_base_url>/high-cpu-usage``."""
+    return f"{config.runbook_base_url}/{re.sub(r'(?<!^)(?=[A-Z])', '-', alert).lower()}"
+
+
+def with_runbooks(config: QuantisConfig, rule_file: RuleFile) -> RuleFile:
+    """``rule_file`` with each alert's runbook link as its last annotation (copies keep the
+    line each rule was defined on, which problems and failed alert tests name)."""
+    def linked(rule):
+        if not isinstance(rule, AlertRule):
+            return rule
+        return rule.model_copy(update={"annotations": {**rule.annotations,
+                                                       "runbook_url": runbook_url(config, rule.alert)}})
+    groups = [group.model_copy(update={"rules": [linked(rule) for rule in group.rules]})
+              for group in rule_file.groups]
+    return rule_file.model_copy(update={"groups": groups})
 
 
 def system_alerts(config=CONFIG) -> RuleFile:
     t, f = config.thresholds, config.for_
-    return RuleFile(name="system_alerts", groups=[RuleGroup(name="system", rules=[
+    return with_runbooks(config, RuleFile(name="system_alerts", groups=[RuleGroup(name="system", rules=[
         AlertRule(
             alert="HighCpuUsage",
             expr=f'avg by(instance) (rate(node_cpu_seconds_total{{mode="idle"}}[5m])) < {t.cpu_idle_ratio_below}',
             for_=f.high_cpu,
-            labels=_labels("warning", "system", config.node.name),
+            labels=_labels("warning", "system", config.node.name, config.node.owner),
             annotations={
                 "summary": "High CPU usage on {{ $labels.instance }}",
                 "description": f"CPU usage is above {round((1 - t.cpu_idle_ratio_below) * 100)}% for {_human(f.high_cpu)}",
@@ -40,7 +62,7 @@ def system_alerts(config=CONFIG) -> RuleFile:
             expr="(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes"
                  f" > {ratio}",
             for_=f.high_memory,
-            labels=_labels(severity, "system", config.node.name),
+            labels=_labels(severity, "system", config.node.name, config.node.owner),
             annotations={
                 "summary": "High memory usage on {{ $labels.instance }}",
                 "description": f"Memory usage is above {round(ratio * 100)}% for {_human(f.high_memory)}",
@@ -51,23 +73,23 @@ def system_alerts(config=CONFIG) -> RuleFile:
             expr="up == 0",
             for_=f.service_down,
             # Label values are templates: the service is the job whose target is down.
-            labels=_labels("critical", "system", "{{ $labels.job }}"),
+            labels=_labels("critical", "system", "{{ $labels.job }}", config.availability_owner),
             annotations={
                 "summary": "Service {{ $labels.job }} is down",
                 "description": f"Service has been down for more than {_human(f.service_down)}",
             },
         ),
-    ])])
+    ])]))
 
 
 def model_alerts(config=CONFIG) -> RuleFile:
     t, f = config.thresholds, config.for_
-    return RuleFile(name="model_alerts", groups=[RuleGroup(name="models", rules=[
+    return with_runbooks(config, RuleFile(name="model_alerts", groups=[RuleGroup(name="models", rules=[
         AlertRule(
             alert="HighModelError",
             expr=f'model_prediction_error{{metric_type="mape"}} > {t.model_mape_percent_above:g}',
             for_=f.high_model_error,
-            labels=_labels("warning", "model", config.model_service.name),
+            labels=_labels("warning", "model", config.model_service.name, config.model_service.owner),
             annotations={
                 "summary": "High error rate for model {{ $labels.model_id }}",
                 "description": f"MAPE is above {t.model_mape_percent_above:g}% for {_human(f.high_model_error)}",
@@ -79,7 +101,7 @@ def model_alerts(config=CONFIG) -> RuleFile:
             # corrected statistical test and exports the decision per feature.
             expr="max by(model_id, feature_name) (model_feature_drifted) == 1",
             for_=f.data_drift,
-            labels=_labels("warning", "model", config.model_service.name),
+            labels=_labels("warning", "model", config.model_service.name, config.model_service.owner),
             annotations={
                 "summary": "Data drift detected for model {{ $labels.model_id }}",
                 "description": "Feature {{ $labels.feature_name }} shows significant drift",
@@ -90,11 +112,11 @@ def model_alerts(config=CONFIG) -> RuleFile:
             expr="histogram_quantile(0.95, sum(rate(model_prediction_latency_seconds_bucket[5m])) by (le, model_id))"
                  f" > {t.prediction_p95_seconds_above}",
             for_=f.slow_predictions,
-            labels=_labels("warning", "model", config.model_service.name),
+            labels=_labels("warning", "model", config.model_service.name, config.model_service.owner),
             annotations={
                 "summary": "Slow predictions for model {{ $labels.model_id }}",
                 "description": f"95th percentile prediction latency is above "
                                f"{round(t.prediction_p95_seconds_above * 1000)}ms for {_human(f.slow_predictions)}",
             },
         ),
-    ])])
+    ])]))

@@ -13,6 +13,7 @@ class Job:
     name: str
     targets: tuple[str, ...]
     interval: str | None = None  # None: the global scrape_interval
+    owner: str = "platform-team"  # the owner label of the alerts about this job's targets
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,28 @@ class Thresholds:
     drift_score_above: float = 0.05
     drift_alpha: float = 0.05                  # family-wise alpha of the monitor's drift tests
     prediction_p95_seconds_above: float = 0.5  # SlowPredictions
+    # Each pair below is one alert at two severities: the critical one mutes the warning
+    # (the inhibit rule's equal alertname and service). Panels colour by the same values.
+    disk_used_ratio_warning: float = 0.8       # DiskSpaceLow: share of a filesystem used
+    disk_used_ratio_critical: float = 0.9
+    ignored_filesystems: str = "tmpfs|overlay|squashfs|ramfs"  # fstype regex left out of disk space
+    server_error_status: str = "5.."           # http_requests_total{status=~...} counted as errors
+    error_ratio_warning: float = 0.01          # HighHttpErrorRatio: 5xx share of requests
+    error_ratio_critical: float = 0.05
+    api_p95_seconds_warning: float = 0.5       # SlowHttpResponses: p95 of http_request_duration_seconds
+    api_p95_seconds_critical: float = 1.0
+    connection_use_warning: float = 0.7        # PostgresConnectionsSaturated: connections / max_connections
+    connection_use_critical: float = 0.9
+    deadlocks_above: float = 0                 # PostgresDeadlocks: deadlocks in the window below
+    deadlock_window: str = "10m"
+    replication_lag_seconds_warning: float = 30    # PostgresReplicationLag
+    replication_lag_seconds_critical: float = 300
+    cache_hit_ratio_warning: float = 0.95      # PostgresLowCacheHitRatio fires below; the panel turns yellow
+    cache_hit_ratio_good: float = 0.99         # ...and the panel green from here up
+    cache_hit_window: str = "10m"
+    interface_error_ratio_above: float = 0.01  # NetworkInterfaceErrors: errors / packets, per direction
+    interface_drop_ratio_above: float = 0.01   # NetworkInterfaceDrops: drops / packets, per direction
+    ignored_network_devices: str = "lo"        # device regex the network alerts and panels leave out
 
 
 @dataclass(frozen=True)
@@ -39,32 +62,28 @@ class For:
     high_model_error: str = "30m"
     data_drift: str = "1h"
     slow_predictions: str = "15m"
+    disk_space: str = "5m"
+    http_errors: str = "5m"
+    slow_http: str = "10m"
+    connections: str = "5m"
+    deadlocks: str = "1m"
+    replication_lag: str = "5m"
+    cache_hit: str = "15m"
+    interface_errors: str = "10m"
 
 
 @dataclass(frozen=True)
 class DashboardSettings:
     """Grafana dashboards: time ranges, refresh and the thresholds panels colour by.
 
-    Model MAPE, drift and prediction latency reuse the alert thresholds above, so a
-    panel turns red exactly when its alert's condition holds.
+    Panels colour by the alert thresholds above (``Thresholds``), so a panel turns orange or
+    red exactly when its alert's condition holds.
     """
 
     refresh: str = "30s"
     time_from: str = "now-6h"
     model_time_from: str = "now-24h"   # the seed's Model Performance range
     rate_window: str = "5m"            # the seed's rate() window for request and prediction rates
-    server_error_status: str = "5.."   # http_requests_total{status=~...} counted as errors
-    error_ratio_warning: float = 0.01
-    error_ratio_critical: float = 0.05
-    api_p95_seconds_warning: float = 0.5
-    api_p95_seconds_critical: float = 1.0
-    connection_use_warning: float = 0.7
-    connection_use_critical: float = 0.9
-    cache_hit_ratio_warning: float = 0.95  # below this the cache hit ratio panel turns yellow
-    cache_hit_ratio_good: float = 0.99     # ...and green from here up
-    disk_used_ratio_warning: float = 0.8
-    disk_used_ratio_critical: float = 0.9
-    ignored_filesystems: str = "tmpfs|overlay|squashfs|ramfs"  # fstype regex left out of disk space
 
 
 @dataclass(frozen=True)
@@ -83,10 +102,10 @@ class QuantisConfig:
     scrape_interval: str = "15s"
     evaluation_interval: str = "15s"
     alertmanager_targets: tuple[str, ...] = ("alertmanager:9093",)
-    api: Job = Job("api", ("api:8000",), "5s")
-    model_service: Job = Job("model_service", ("model-service:8001",), "10s")
-    database: Job = Job("database", ("db-exporter:9187",))
-    node: Job = Job("node", ("node-exporter:9100",))
+    api: Job = Job("api", ("api:8000",), "5s", owner="api-team")
+    model_service: Job = Job("model_service", ("model-service:8001",), "10s", owner="data-science-team")
+    database: Job = Job("database", ("db-exporter:9187",), owner="database-team")
+    node: Job = Job("node", ("node-exporter:9100",), owner="platform-team")
     kubelet_port: int = 10250
     node_exporter_port: int = 9100
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -100,6 +119,9 @@ class QuantisConfig:
     )
     allowed_severities: tuple[str, ...] = ("critical", "warning")
     require_runbook_url: bool = False
+    # Every alert links its runbook: <runbook_base_url>/<alert name in kebab case>.
+    runbook_base_url: str = "https://runbooks.quantis.example.com/alerts"
+    availability_owner: str = "platform-team"  # owner of ServiceDown, whichever job is down
     for_: For = field(default_factory=For)
     objectives: Objectives = field(default_factory=Objectives)
     # Alertmanager

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from obscode import Stack, profiles as generic
 from obscode.profiles import shorten
 
-from .alerts import model_alerts, system_alerts
 from .config import CONFIG, For, QuantisConfig
+from .rule_files import rule_files
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +71,7 @@ def local(stack: Stack, ports: LocalPorts | None = None, config: QuantisConfig =
     # The same rules the generic profile shortened, rebuilt so their descriptions say so.
     cfg = local_config(config)
     slo_rules = [f for f in stack.rule_files if f.generated_by]  # the SLOs' own, already local
-    return stack.model_copy(update={"rule_files": [system_alerts(cfg), model_alerts(cfg), *slo_rules]})
+    return stack.model_copy(update={"rule_files": [*rule_files(cfg), *slo_rules]})
 
 
 profiles = {"local": local}

@@ -15,17 +15,17 @@ SEL = 'job=~"$job", instance=~"$instance"'
 
 
 def build(config=CONFIG) -> g.Dashboard:
-    d = config.dashboards
+    d, t = config.dashboards, config.thresholds
     w = d.rate_window
-    errors = (f'sum(rate(http_requests_total{{{SEL}, status=~"{d.server_error_status}"}}[{w}]))'
+    errors = (f'sum(rate(http_requests_total{{{SEL}, status=~"{t.server_error_status}"}}[{w}]))'
               f" / sum(rate(http_requests_total{{{SEL}}}[{w}]))")
     p95 = f"histogram_quantile(0.95, sum by (le, path) (rate(http_request_duration_seconds_bucket{{{SEL}}}[{w}])))"
-    error_steps = steps(("orange", d.error_ratio_warning), ("red", d.error_ratio_critical))
-    latency_steps = steps(("orange", d.api_p95_seconds_warning), ("red", d.api_p95_seconds_critical))
+    error_steps = steps(("orange", t.error_ratio_warning), ("red", t.error_ratio_critical))
+    latency_steps = steps(("orange", t.api_p95_seconds_warning), ("red", t.api_p95_seconds_critical))
     panels = [
         stat("Requests per second", f"sum(rate(http_requests_total{{{SEL}}}[{w}]))", "reqps", grid(0, 0, QUARTER, 4)),
         stat("Error ratio", errors, "percentunit", grid(6, 0, QUARTER, 4), thresholds=error_steps,
-             description=f"Share of requests answered with status {d.server_error_status}."),
+             description=f"Share of requests answered with status {t.server_error_status}."),
         stat("p95 response time",
              f"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{{{SEL}}}[{w}])))",
              "s", grid(12, 0, QUARTER, 4), thresholds=latency_steps),
@@ -36,7 +36,7 @@ def build(config=CONFIG) -> g.Dashboard:
         timeseries("API Response Time (p95)", [target(p95, "{{path}}")], "s", grid(12, 4, HALF),
                    thresholds=latency_steps, draw_thresholds=True),
         timeseries("Error ratio by path",
-                   [target(f'sum by (path) (rate(http_requests_total{{{SEL}, status=~"{d.server_error_status}"}}[{w}]))'
+                   [target(f'sum by (path) (rate(http_requests_total{{{SEL}, status=~"{t.server_error_status}"}}[{w}]))'
                            f" / sum by (path) (rate(http_requests_total{{{SEL}}}[{w}]))", "{{path}}")],
                    "percentunit", grid(0, 12, HALF), thresholds=error_steps, draw_thresholds=True),
         timeseries("Responses by status",

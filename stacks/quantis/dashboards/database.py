@@ -13,14 +13,14 @@ SEL = 'job=~"$job", instance=~"$instance"'
 
 
 def build(config=CONFIG) -> g.Dashboard:
-    d = config.dashboards
+    t = config.thresholds
     w = "$__rate_interval"
     hit = f"sum(rate(pg_stat_database_blks_hit{{{SEL}}}[{w}]))"
     read = f"sum(rate(pg_stat_database_blks_read{{{SEL}}}[{w}]))"
     pool = (f"sum by (instance) (pg_stat_activity_count{{{SEL}}})"
             f" / max by (instance) (pg_settings_max_connections{{{SEL}}})")
-    pool_steps = steps(("orange", d.connection_use_warning), ("red", d.connection_use_critical))
-    cache_steps = rising_steps(("orange", d.cache_hit_ratio_warning), ("green", d.cache_hit_ratio_good))
+    pool_steps = steps(("orange", t.connection_use_warning), ("red", t.connection_use_critical))
+    cache_steps = rising_steps(("orange", t.cache_hit_ratio_warning), ("green", t.cache_hit_ratio_good))
     panels = [
         stat("PostgreSQL up", f"min(pg_up{{{SEL}}})", "none", grid(0, 0, QUARTER, 4),
              thresholds=rising_steps(("green", 1)), description="1 when the exporter can reach PostgreSQL."),

@@ -12,9 +12,9 @@ SEL = 'job=~"$job", instance=~"$instance"'
 
 
 def build(config=CONFIG) -> g.Dashboard:
-    d, t = config.dashboards, config.thresholds
+    t = config.thresholds
     cpu_busy_warning = 1 - t.cpu_idle_ratio_below
-    fs = f'{SEL}, fstype!~"{d.ignored_filesystems}"'
+    fs = f'{SEL}, fstype!~"{t.ignored_filesystems}"'
     panels = [
         timeseries("CPU usage",
                    [target(f'1 - avg by (instance) (rate(node_cpu_seconds_total{{{SEL}, mode="idle"}}[$__rate_interval]))',
@@ -35,7 +35,7 @@ def build(config=CONFIG) -> g.Dashboard:
                    [target(f"1 - node_filesystem_avail_bytes{{{fs}}} / node_filesystem_size_bytes{{{fs}}}",
                            "{{instance}} {{mountpoint}}")],
                    "percentunit", grid(12, 8, HALF),
-                   thresholds=steps(("orange", d.disk_used_ratio_warning), ("red", d.disk_used_ratio_critical)),
+                   thresholds=steps(("orange", t.disk_used_ratio_warning), ("red", t.disk_used_ratio_critical)),
                    draw_thresholds=True, minimum=0, maximum=1),
         timeseries("Disk I/O",
                    [target(f"rate(node_disk_read_bytes_total{{{SEL}}}[$__rate_interval])", "{{instance}} {{device}} read"),

@@ -14,7 +14,7 @@ SEL = 'job=~"$job", instance=~"$instance"'
 def build(config=CONFIG) -> g.Dashboard:
     d, t = config.dashboards, config.thresholds
     w = d.rate_window
-    errors = (f'sum(rate(http_requests_total{{{SEL}, status=~"{d.server_error_status}"}}[{w}]))'
+    errors = (f'sum(rate(http_requests_total{{{SEL}, status=~"{t.server_error_status}"}}[{w}]))'
               f" / sum(rate(http_requests_total{{{SEL}}}[{w}]))")
     panels = [
         stat("Targets up", f"sum(up{{{SEL}}})", "none", grid(0, 0, QUARTER, 4), thresholds=rising_steps(("green", 1))),
@@ -22,7 +22,7 @@ def build(config=CONFIG) -> g.Dashboard:
              thresholds=steps(("red", 1)), description="ServiceDown fires when a target stays down."),
         stat("Requests per second", f"sum(rate(http_requests_total{{{SEL}}}[{w}]))", "reqps", grid(12, 0, QUARTER, 4)),
         stat("HTTP error ratio", errors, "percentunit", grid(18, 0, QUARTER, 4),
-             thresholds=steps(("orange", d.error_ratio_warning), ("red", d.error_ratio_critical))),
+             thresholds=steps(("orange", t.error_ratio_warning), ("red", t.error_ratio_critical))),
         stat("CPU busy", f'1 - avg(rate(node_cpu_seconds_total{{{SEL}, mode="idle"}}[$__rate_interval]))',
              "percentunit", grid(0, 4, QUARTER, 4), thresholds=steps(("red", 1 - t.cpu_idle_ratio_below))),
         stat("Memory used",
