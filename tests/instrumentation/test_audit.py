@@ -384,3 +384,17 @@ def test_a_closed_auditor_is_not_flushed_into_its_closed_file_at_exit(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr == ""
     assert (tmp_path / "a.log").read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_the_failure_window_forgets_the_stalest_client_past_its_bound():
+    from instrumentation.audit.failures import FailureWindow
+
+    now = [0.0]
+    window = FailureWindow(lambda: now[0], max_clients=3)
+    for _ in range(9):
+        window.add("stale")
+    for client in ("a", "b", "c"):
+        now[0] += 1
+        window.add(client)
+    assert window.top() == 1
+    assert len(window._clients) == 3
