@@ -68,22 +68,58 @@ def index_template(stack: Stack) -> dict[str, Any]:
     }
 
 
+def audit_field_mappings() -> list[FieldMapping]:
+    """The fields of an audit line (``instrumentation.audit.fields``), then Filebeat's own."""
+    from instrumentation.audit.fields import AUDIT_LOG_FIELDS
+
+    seen = {field.name: field.type for field in AUDIT_LOG_FIELDS}
+    for name, es_type in FILEBEAT_FIELDS:
+        seen.setdefault(name, es_type)
+    return [FieldMapping(name=name, type=es_type) for name, es_type in seen.items()]  # type: ignore[arg-type]
+
+
+def audit_index_template(stack: Stack) -> dict[str, Any]:
+    """The audit stream's template: its own index, fields and (longer) lifecycle."""
+    logs, index = logs_of(stack), kibana.audit_index_of(stack)
+    return {
+        "index_patterns": [f"{index}*"],
+        "data_stream": {},
+        "priority": logs.priority,
+        "template": {
+            "settings": {
+                "index.lifecycle.name": f"{index}-policy",
+                "index.number_of_shards": logs.number_of_shards,
+                "index.number_of_replicas": logs.number_of_replicas,
+            },
+            "mappings": {"dynamic": False, "properties": nest(audit_field_mappings())},
+        },
+        "_meta": {"generated_by": "obscode", "stack": stack.name, "stream": "audit", "ecs_version": ECS_VERSION},
+    }
+
+
+def _ndjson_input(input_id: str, files: list[str]) -> dict[str, Any]:
+    return {
+        "type": "filestream",
+        "id": input_id,
+        "paths": files,
+        "parsers": [{"ndjson": {
+            # Our lines are complete ECS documents: keep their keys at the top level.
+            "target": "",
+            "overwrite_keys": True,
+            "expand_keys": True,
+            "add_error_key": True,
+            "message_key": "message",
+        }}],
+    }
+
+
 def filebeat(stack: Stack) -> dict[str, Any]:
     logs, index = logs_of(stack), index_of(stack)
+    audit = _ndjson_input(f"{stack.name}-audit", logs.audit_files(stack.name))
+    if logs.output == "elasticsearch":
+        audit["index"] = kibana.audit_index_of(stack)  # the input's own index beats the output's
     config: dict[str, Any] = {
-        "filebeat.inputs": [{
-            "type": "filestream",
-            "id": f"{stack.name}-services",
-            "paths": logs.files(stack.name),
-            "parsers": [{"ndjson": {
-                # Our lines are complete ECS documents: keep their keys at the top level.
-                "target": "",
-                "overwrite_keys": True,
-                "expand_keys": True,
-                "add_error_key": True,
-                "message_key": "message",
-            }}],
-        }],
+        "filebeat.inputs": [_ndjson_input(f"{stack.name}-services", logs.files(stack.name)), audit],
     }
     if logs.output == "logstash":
         config["output.logstash"] = {"hosts": list(logs.logstash_hosts)}
@@ -107,12 +143,23 @@ def logstash_pipeline(stack: Stack) -> str:
         "  mutate { remove_field => [\"event.original\"] }\n"
         "}\n"
         "output {\n"
-        "  elasticsearch {\n"
-        f"    hosts => [{hosts}]\n"
-        "    data_stream => \"false\"\n"
-        f"    index => \"{index}\"\n"
-        "    action => \"create\"\n"
-        "    manage_template => false\n"
+        "  # Audit lines (instrumentation.audit) go to their own index, kept longer.\n"
+        "  if [event][dataset] == \"obscode.audit\" {\n"
+        "    elasticsearch {\n"
+        f"      hosts => [{hosts}]\n"
+        "      data_stream => \"false\"\n"
+        f"      index => \"{kibana.audit_index_of(stack)}\"\n"
+        "      action => \"create\"\n"
+        "      manage_template => false\n"
+        "    }\n"
+        "  } else {\n"
+        "    elasticsearch {\n"
+        f"      hosts => [{hosts}]\n"
+        "      data_stream => \"false\"\n"
+        f"      index => \"{index}\"\n"
+        "      action => \"create\"\n"
+        "      manage_template => false\n"
+        "    }\n"
         "  }\n"
         "}\n"
     )
@@ -138,11 +185,13 @@ def _json(data: Any) -> bytes:
 def emit(stack: Stack) -> dict[str, bytes]:
     if getattr(stack, "logs", None) is None:
         return {}  # the stack ships no logs
-    index = index_of(stack)
+    index, audit = index_of(stack), kibana.audit_index_of(stack)
     return {
         "elk/filebeat/filebeat.yml": dump(filebeat(stack), header_for(stack.name)),
         f"elk/logstash/pipeline/{stack.name}.conf": logstash_pipeline(stack).encode("utf-8"),
         f"elk/elasticsearch/index_template/{index}.json": _json(index_template(stack)),
         f"elk/elasticsearch/ilm_policy/{index}-policy.json": _json(ilm_policy(logs_of(stack).ilm)),
+        f"elk/elasticsearch/index_template/{audit}.json": _json(audit_index_template(stack)),
+        f"elk/elasticsearch/ilm_policy/{audit}-policy.json": _json(ilm_policy(logs_of(stack).audit_ilm)),
         paths.KIBANA_SAVED_OBJECTS: kibana.ndjson(stack, field_mappings(logs_of(stack))),
     }

@@ -101,8 +101,13 @@ class LogsConfig(Model):
     #: Elasticsearch index (or data stream) of the services' audit log lines, which Kibana's
     #: audit data view reads; empty means ``<stack name>-audit``.
     audit_index: str = ""
+    #: Files of the services' audit lines (``instrumentation.audit``, ``OBSCODE_AUDIT_LOG_FILE``),
+    #: shipped to ``audit_index``; empty means ``/var/log/<stack name>/audit/*.ndjson``.
+    audit_paths: list[str] = Field(default_factory=list)
+    #: The audit index's lifecycle: audit trails are kept longer than service logs (a year).
+    audit_ilm: IlmPolicy = Field(default_factory=lambda: IlmPolicy(delete_after="365d"))
 
-    @field_validator("paths")
+    @field_validator("paths", "audit_paths")
     @classmethod
     def _paths(cls, value: list[str]) -> list[str]:
         for path in value:
@@ -121,6 +126,9 @@ class LogsConfig(Model):
 
     def files(self, stack_name: str) -> list[str]:
         return list(self.paths) or [f"/var/log/{stack_name}/*.ndjson"]
+
+    def audit_files(self, stack_name: str) -> list[str]:
+        return list(self.audit_paths) or [f"/var/log/{stack_name}/audit/*.ndjson"]
 
 
 def nest(fields: list[FieldMapping]) -> dict[str, Any]:

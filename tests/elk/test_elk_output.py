@@ -52,10 +52,12 @@ def test_generated_tree_is_what_the_emitter_produces(quantis: Stack) -> None:
 
 def test_filebeat_reads_ndjson_into_top_level_keys() -> None:
     config = yaml.safe_load((GENERATED / "filebeat" / "filebeat.yml").read_text())
-    (source,) = config["filebeat.inputs"]
-    assert source["type"] == "filestream" and source["id"]
-    (parser,) = source["parsers"]
-    assert parser["ndjson"]["target"] == "" and parser["ndjson"]["expand_keys"] is True
+    source, audit = config["filebeat.inputs"]
+    for stream in (source, audit):
+        assert stream["type"] == "filestream" and stream["id"]
+        (parser,) = stream["parsers"]
+        assert parser["ndjson"]["target"] == "" and parser["ndjson"]["expand_keys"] is True
+    assert audit["paths"] == ["/var/log/quantis/audit/*.ndjson"]
     assert config["output.logstash"]["hosts"] == ["logstash:5044"]
 
 
@@ -64,6 +66,7 @@ def test_filebeat_can_ship_straight_to_elasticsearch(quantis: Stack) -> None:
     config = elk.filebeat(stack)
     assert config["output.elasticsearch"] == {"hosts": ["http://elasticsearch:9200"], "index": stack.logs_index}
     assert config["filebeat.inputs"][0]["paths"] == ["/srv/logs/*.ndjson"]
+    assert config["filebeat.inputs"][1]["index"] == f"{stack.name}-audit"  # its own index, not the logs'
 
 
 def test_a_stack_that_defines_no_logs_gets_no_elk_output(quantis: Stack) -> None:
@@ -133,3 +136,20 @@ def test_a_field_both_leaf_and_object_is_refused() -> None:
 def test_a_field_mapped_twice_with_different_types_is_refused() -> None:
     with pytest.raises(ValueError, match="field 'a.b' is mapped twice: as keyword and as long"):
         nest([FieldMapping(name="a.b", type="keyword"), FieldMapping(name="a.b", type="long")])
+
+
+def test_the_audit_stream_has_its_own_index_mapping_and_a_longer_lifecycle(quantis: Stack) -> None:
+    from instrumentation.audit.fields import AUDIT_LOG_FIELDS
+
+    template = json.loads((GENERATED / "elasticsearch" / "index_template" / "quantis-audit.json").read_text())
+    assert template["index_patterns"] == ["quantis-audit*"]
+    assert template["template"]["settings"]["index.lifecycle.name"] == "quantis-audit-policy"
+    mapped = mapping_types(template["template"]["mappings"]["properties"])
+    for field in AUDIT_LOG_FIELDS:
+        assert mapped[field.name] == field.type, field.name
+    audit = json.loads((GENERATED / "elasticsearch" / "ilm_policy" / "quantis-audit-policy.json").read_text())
+    logs = json.loads((GENERATED / "elasticsearch" / "ilm_policy" / "quantis-logs-policy.json").read_text())
+    assert audit["policy"]["phases"]["delete"]["min_age"] == "365d"
+    assert logs["policy"]["phases"]["delete"]["min_age"] == "30d"
+    pipeline = (GENERATED / "logstash" / "pipeline" / "quantis.conf").read_text()
+    assert 'if [event][dataset] == "obscode.audit"' in pipeline and 'index => "quantis-audit"' in pipeline
