@@ -9,7 +9,7 @@ from obscode import AlertExpectation, AlertTest, ExpectedAlert, InputSeries
 from obscode.model.duration import parse_duration
 
 from .alerts import _human, runbook_url
-from .config import CONFIG, QuantisConfig
+from .config import CONFIG, Job, QuantisConfig
 
 
 def _at(seconds: float) -> str:
@@ -195,6 +195,86 @@ def disk_space_low(config: QuantisConfig = CONFIG) -> AlertTest:
     )
 
 
+def _http_alert(config: QuantisConfig, alertname: str, job: Job, severity: str, summary: str,
+                description: str) -> ExpectedAlert:
+    return ExpectedAlert(
+        exp_labels={"severity": severity, "category": "system", "service": job.name, "owner": job.owner,
+                    "job": job.name},
+        exp_annotations={"summary": summary, "description": description,
+                         "runbook_url": runbook_url(config, alertname)})
+
+
+def high_http_error_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
+    """The API failing between the two ratios gets the warning; the model service failing
+    above both gets the warning and the critical alert; neither before `for`."""
+    t, hold = config.thresholds, _seconds(config.for_.http_errors)
+    end = _samples(config, hold + 120)
+    failing = {config.api: (t.error_ratio_warning + t.error_ratio_critical) / 2,
+               config.model_service: t.error_ratio_critical * 2}
+    series = []
+    for job, ratio in failing.items():
+        labels = f'job="{job.name}", instance="{job.targets[0]}", method="POST", path="/api/forecast"'
+        series += [InputSeries(series=f'http_requests_total{{{labels}, status="200"}}',
+                               values=f"0+{round(1000 * (1 - ratio))}x{end}"),
+                   InputSeries(series=f'http_requests_total{{{labels}, status="500"}}',
+                               values=f"0+{round(1000 * ratio)}x{end}")]
+
+    def alert(job: Job, severity: str, ratio: float) -> ExpectedAlert:
+        return _http_alert(config, "HighHttpErrorRatio", job, severity, f"Server errors on {job.name}",
+                           f"More than {ratio * 100:g}% of the requests to {job.name} failed with status "
+                           f"{t.server_error_status} for {_human(config.for_.http_errors)}")
+
+    return AlertTest(
+        name="high-http-error-ratio",
+        input_series=series,
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 60), alertname="HighHttpErrorRatio"),
+            AlertExpectation(eval_time=_at(hold + 120), alertname="HighHttpErrorRatio", exp_alerts=[
+                alert(config.api, "warning", t.error_ratio_warning),
+                alert(config.model_service, "warning", t.error_ratio_warning),
+                alert(config.model_service, "critical", t.error_ratio_critical),
+            ]),
+        ],
+    )
+
+
+def slow_http_responses(config: QuantisConfig = CONFIG) -> AlertTest:
+    """Every API request takes between the two p95 bounds (warning); every model-service
+    request takes longer than both (warning and critical); neither before `for`."""
+    t, hold = config.thresholds, _seconds(config.for_.slow_http)
+    end = _samples(config, hold + 120)
+    warning, critical = t.api_p95_seconds_warning, t.api_p95_seconds_critical
+    bounds = (warning / 2, warning, critical, critical * 2.5, "+Inf")
+    # The bucket just above each request's duration, so p95 lands inside it.
+    slowest = {config.api: 2, config.model_service: 3}
+    series = []
+    for job, first_bucket in slowest.items():
+        labels = f'job="{job.name}", instance="{job.targets[0]}", method="POST", path="/api/forecast"'
+        for index, bound in enumerate(bounds):
+            le = bound if isinstance(bound, str) else f"{bound:g}"
+            per_step = 10 if index >= first_bucket else 0
+            series.append(InputSeries(series=f'http_request_duration_seconds_bucket{{{labels}, le="{le}"}}',
+                                      values=f"0+{per_step}x{end}"))
+
+    def alert(job: Job, severity: str, seconds: float) -> ExpectedAlert:
+        return _http_alert(config, "SlowHttpResponses", job, severity, f"Slow responses from {job.name}",
+                           f"95th percentile response time of {job.name} is above {round(seconds * 1000)}ms "
+                           f"for {_human(config.for_.slow_http)}")
+
+    return AlertTest(
+        name="slow-http-responses",
+        input_series=series,
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 60), alertname="SlowHttpResponses"),
+            AlertExpectation(eval_time=_at(hold + 120), alertname="SlowHttpResponses", exp_alerts=[
+                alert(config.api, "warning", warning),
+                alert(config.model_service, "warning", warning),
+                alert(config.model_service, "critical", critical),
+            ]),
+        ],
+    )
+
+
 def alert_tests(config: QuantisConfig = CONFIG) -> list[AlertTest]:
     return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config),
-            disk_space_low(config)]
+            disk_space_low(config), high_http_error_ratio(config), slow_http_responses(config)]
