@@ -158,7 +158,8 @@ def sloth_groups(spec: Spec) -> list[dict[str, Any]]:
             clauses.append(f"(\n    (slo:sli_error:ratio_rate{short}{{{selector}}} > {threshold})\n"
                            f"    and ignoring (sloth_window)\n"
                            f"    (slo:sli_error:ratio_rate{long}{{{selector}}} > {threshold})\n)")
-        alerts.append({"alert": f"Svc{spec.index:03d}AvailabilitySLO", "expr": "\nor ignoring (sloth_window)\n".join(clauses),
+        alerts.append({"alert": f"Svc{spec.index:03d}AvailabilitySLO",
+                       "expr": "\nor ignoring (sloth_window)\n".join(clauses),
                        "labels": {"sloth_severity": severity},
                        "annotations": {"summary": f"High error rate on {spec.service} requests",
                                        "title": f"({severity}) {{{{$labels.sloth_service}}}} {{{{$labels.sloth_slo}}}} "
@@ -392,9 +393,13 @@ class Result:
     sli_30d: dict[str, float]
     compactions: float
     by_rule: dict[str, dict[str, float]]
+    instances: int
+
+    def median(self, key: str) -> float:
+        return statistics.median(r[key] for r in self.rounds)
 
 
-def run(args: argparse.Namespace, work: Path) -> Result:
+def run(args: argparse.Namespace, work: Path, instances: int) -> Result:
     specs = [Spec(i) for i in range(args.slos)]
     interval = f"{args.eval_interval}s"
     ours = our_rule_files(specs)
@@ -424,7 +429,7 @@ def run(args: argparse.Namespace, work: Path) -> Result:
     step = args.scrape_interval
     start = (now - args.days * 86400 - 3600) // step * step
     margin = 3600 + args.rounds * args.eval_interval * 4
-    traffic = Traffic(args.slos, args.instances, start, (now + margin - start) // step + 1, step)
+    traffic = Traffic(args.slos, instances, start, (now + margin - start) // step + 1, step)
     data = work / "data"
     backfilled = backfill(work, data, traffic, specs, now, args.eval_interval)
     timings["backfill"] = time.monotonic() - began
@@ -495,7 +500,8 @@ def run(args: argparse.Namespace, work: Path) -> Result:
         stop(proc)
         log.close()
         exporter.shutdown()
-    return Result(args.slos, counts, rounds[args.warmup:], samples, backfilled, timings, sli_30d, compactions, by_rule)
+    return Result(args.slos, counts, rounds[args.warmup:], samples, backfilled, timings, sli_30d, compactions, by_rule,
+                  instances)
 
 
 def _by_rule(client: httpx.Client) -> dict[str, dict[str, float]]:
@@ -587,33 +593,47 @@ def _period_interval() -> str:
     return PERIOD_INTERVAL
 
 
-def page(result: Result, args: argparse.Namespace, table: str) -> str:
+def page(results: list[Result], args: argparse.Namespace, table: str) -> str:
+    result = results[0]
+    sweep = "\n`--instances 1 3` runs it again with more series per service.\n"
+    if len(results) > 1:
+        rows = ["| instances per service | series per service | ours per round | Sloth's shape per round "
+                "| ours / Sloth "
+                "| ours / Sloth per minute, shipped intervals |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in results:
+            rows.append(f"| {r.instances} | {2 * r.instances} | {r.median('ours') * 1000:,.1f} ms | "
+                        f"{r.median('sloth') * 1000:,.1f} ms | {r.median('ours') / r.median('sloth'):.2f} | "
+                        f"{r.median('ours_per_minute') / r.median('sloth_per_minute'):.2f} |")
+        sweep = ("\nThe same benchmark with more instances per service, each a run of its own (medians of "
+                 f"{args.rounds} rounds):\n\n" + "\n".join(rows) + "\n")
     d = result.sli_30d
-    command = (f".venv/bin/python benchmarks/bench_slo.py --slos {args.slos} --instances {args.instances} "
+    command = (f".venv/bin/python benchmarks/bench_slo.py --slos {args.slos} "
+               f"--instances {' '.join(map(str, args.instances))} "
                f"--days {args.days} "
                f"--scrape-interval {args.scrape_interval} --eval-interval {args.eval_interval} "
                f"--rounds {args.rounds} --warmup {args.warmup}")
     t = result.timings
+    warmup = f"; {args.warmup} more round(s) are left out first" if args.warmup else ""
     return f"""# Benchmark: SLO rules beside Sloth's rule shape
 
 {result.slos} availability SLOs (one per service: 5xx responses over all requests, 99.9 % over 30 days,
 the SRE workbook's four burn-rate tiers), written twice: our rules (`obscode.slo.rules.rule_files`)
 and the same SLOs in the rule shape Sloth documents and generates (per SLO 8 SLI windows, the 30-day
-one an average of the recorded 5-minute ratios, 7 metadata rules, 2 alerts), produced by the
-benchmark's own generator. Both sets run in one Prometheus over the same data, every group at the
+one an average of the recorded 5-minute ratios, 7 metadata rules, 2 alerts, in three groups: as in the
+generated examples of Sloth's repository, `examples/_gen/`), produced by the benchmark's own generator. Both sets run in one Prometheus over the same data, every group at the
 same {args.eval_interval} s interval; the evaluation time is Prometheus' own
 `prometheus_rule_group_last_duration_seconds`, summed over each side's groups after a round in which
-every group evaluated once ({args.warmup} warm-up round(s) left out).
+every group evaluated once. The rounds start once every window of every SLO has a value on both sides
+(so every group has run over the data at least once){warmup}.
 
 {table}
 Each side's cost is mostly its 30-day rule. Ours divides the `increase` of the counters over
-30 days, so it reads every series of the service ({2 * args.instances} here: good and bad for each of
-{args.instances} instance(s)) and the bad ones again, at the scrape interval ({args.scrape_interval} s);
+30 days, so it reads every series of the service ({2 * result.instances} in the table above: good and bad
+for each of {result.instances} instance(s)) and the bad ones again, at the scrape interval ({args.scrape_interval} s);
 Sloth's averages one recorded series at the evaluation interval ({args.eval_interval} s). Ours' per-evaluation
-cost therefore grows with the series per service and the scrape rate, Sloth's does not
-(`--instances` shows it); ours runs that rule in a group of its own every {_period_interval()}, which the
-per-minute row counts.
-
+cost therefore grows with the series per service and the scrape rate, Sloth's with the evaluation rate;
+ours runs that rule in a group of its own every {_period_interval()}, which the per-minute row counts.
+{sweep}
 The data: {args.days} days of synthetic `http_requests_total` counters (good and bad, per service and
 instance; a daily cycle, noise, and one to four 1-3 hour error bursts per service at random times) every
 {args.scrape_interval} s,
@@ -621,8 +641,7 @@ backfilled with `promtool tsdb create-blocks-from openmetrics` together with the
 ratio Sloth's 30-day rule reads (as a Prometheus that had run Sloth's rules for {args.days} days holds
 it, at the evaluation interval; computed by the script from the same counters): {result.backfilled:,}
 samples. The same counters are then served live on 127.0.0.1 and scraped, so the short windows stay
-filled. Before the rounds, every window of every SLO had a value on both sides. TSDB compactions
-during the rounds: {result.compactions:.0f}.
+filled. TSDB compactions during the rounds: {result.compactions:.0f}.
 
 The 30-day error ratio itself differs: Sloth's shape averages 5-minute ratios, ours divides the
 30-day event counts. Over the {d['n']:.0f} SLOs the relative difference is {d['median'] * 100:.1f} %
@@ -630,10 +649,13 @@ The 30-day error ratio itself differs: Sloth's shape averages 5-minute ratios, o
 ratios weighs a quiet 5 minutes like a busy one, so a burst counts by how long it lasts, not by how
 many requests failed).
 
-Time outside the measurement: writing and backfilling the history {t['backfill']:.0f} s, Prometheus start until every window answered {t['warm-up']:.0f} s.
+Time outside the measurement: writing and backfilling the history {t['backfill']:.0f} s, Prometheus start
+until every window answered {t['warm-up']:.0f} s.
 
 Machine: {describe()}; {_cpus()}. {version('prometheus')}; {version('promtool')}.
-Load average (1, 5, 15 min) when the run ended: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.
+The machine is shared with other work, and Prometheus runs the groups concurrently on its cores, so
+each duration includes waiting for a core: the absolute times move between runs, the ratio much less
+(compare the sides within one run). Load average (1, 5, 15 min) when the run ended: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.
 
 Reproduce:
 
@@ -650,28 +672,34 @@ def _cpus() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slos", type=int, default=100, help="number of SLOs (one per service)")
-    parser.add_argument("--instances", type=int, default=1,
-                        help="instances per service (label pod): series per service = 2 x instances")
+    parser.add_argument("--instances", type=int, nargs="+", default=[1],
+                        help="instances per service (label pod; series per service = 2 x instances); several: "
+                             "one run each, the first in the main table")
     parser.add_argument("--days", type=int, default=30, help="days of backfilled history (at least the period)")
     parser.add_argument("--scrape-interval", type=int, default=60, help="seconds between counter samples")
     parser.add_argument("--eval-interval", type=int, default=60, help="seconds between rule evaluations")
     parser.add_argument("--rounds", type=int, default=3, help="measured evaluation rounds")
-    parser.add_argument("--warmup", type=int, default=1, help="rounds left out first")
+    parser.add_argument("--warmup", type=int, default=0, help="rounds left out first")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for Prometheus and the rules")
-    parser.add_argument("--dry-run", action="store_true", help="print the table, do not write docs/benchmarks/slo.md")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the page instead of writing docs/benchmarks/slo.md")
     args = parser.parse_args()
     for tool in ("prometheus", "promtool"):
         if shutil.which(tool) is None:
             raise SystemExit(f"error: {tool} is not installed (run scripts/system-deps.sh)")
-    if min(args.slos, args.rounds, args.instances) < 1 or args.days < 30:
+    if min(args.slos, args.rounds, *args.instances) < 1 or args.days < 30:
         raise SystemExit("error: --slos, --instances and --rounds must be at least 1, --days at least 30 (the period)")
-    with tempfile.TemporaryDirectory(prefix="bench-slo-") as tmp:
-        result = run(args, Path(tmp))
-    table = report(result, args)
-    print(table)
-    print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in result.timings.items()), file=sys.stderr)
-    text = page(result, args, table)
-    if not args.dry_run:
+    results = []
+    for instances in args.instances:
+        with tempfile.TemporaryDirectory(prefix="bench-slo-") as tmp:
+            results.append(run(args, Path(tmp), instances))
+        print(f"instances {instances}:", report(results[-1], args), sep="\n")
+        print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in results[-1].timings.items()), file=sys.stderr)
+    table = report(results[0], args)
+    text = page(results, args, table)
+    if args.dry_run:
+        print(text)
+    else:
         OUT.write_text(text)
         print(f"wrote {OUT.relative_to(ROOT)}")
 
