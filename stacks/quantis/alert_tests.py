@@ -275,6 +275,38 @@ def slow_http_responses(config: QuantisConfig = CONFIG) -> AlertTest:
     )
 
 
+def postgres_low_cache_hit_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
+    """A database reading from disk more often than the threshold allows alerts after `for`;
+    one served from shared buffers does not."""
+    t, hold, db = config.thresholds, _seconds(config.for_.cache_hit), config.database
+    end = _samples(config, hold + 600)
+    hits = {"forecasts": t.cache_hit_ratio_warning - 0.05, "quantis": (t.cache_hit_ratio_warning + 1) / 2}
+    series = []
+    for datname, ratio in hits.items():
+        labels = f'job="{db.name}", instance="{db.targets[0]}", datid="1", datname="{datname}", server="db:5432"'
+        series += [InputSeries(series=f"pg_stat_database_blks_hit{{{labels}}}",
+                               values=f"0+{round(1000 * ratio)}x{end}"),
+                   InputSeries(series=f"pg_stat_database_blks_read{{{labels}}}",
+                               values=f"0+{round(1000 * (1 - ratio))}x{end}")]
+    return AlertTest(
+        name="postgres-low-cache-hit-ratio",
+        input_series=series,
+        alert_rule_test=[
+            AlertExpectation(eval_time=_at(hold - 60), alertname="PostgresLowCacheHitRatio"),
+            AlertExpectation(eval_time=_at(hold + 600), alertname="PostgresLowCacheHitRatio", exp_alerts=[ExpectedAlert(
+                exp_labels={"severity": "warning", "category": "system", "service": db.name, "owner": db.owner,
+                            "instance": db.targets[0], "datname": "forecasts"},
+                exp_annotations={
+                    "summary": f"Low cache hit ratio of database forecasts on {db.targets[0]}",
+                    "description": f"Fewer than {t.cache_hit_ratio_warning * 100:g}% of the blocks read were found "
+                                   f"in shared buffers for {_human(config.for_.cache_hit)}",
+                    "runbook_url": runbook_url(config, "PostgresLowCacheHitRatio")},
+            )]),
+        ],
+    )
+
+
 def alert_tests(config: QuantisConfig = CONFIG) -> list[AlertTest]:
     return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config),
-            disk_space_low(config), high_http_error_ratio(config), slow_http_responses(config)]
+            disk_space_low(config), high_http_error_ratio(config), slow_http_responses(config),
+            postgres_low_cache_hit_ratio(config)]

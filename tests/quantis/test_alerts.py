@@ -15,7 +15,8 @@ from stacks.quantis.config import CONFIG
 from stacks.quantis.rule_files import rule_files
 
 #: The alerts written at a warning and a critical level.
-TWO_SEVERITIES = {"HighMemoryUsage", "DiskSpaceLow", "HighHttpErrorRatio", "SlowHttpResponses"}
+TWO_SEVERITIES = {"HighMemoryUsage", "DiskSpaceLow", "HighHttpErrorRatio", "SlowHttpResponses",
+                  "PostgresConnectionsSaturated", "PostgresReplicationLag"}
 
 
 def _hand_written():
