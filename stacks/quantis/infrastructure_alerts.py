@@ -1,5 +1,6 @@
-"""Infrastructure alert rules beyond the seed's six (infrastructure_alerts.yml): disks filling
-up, from node-exporter. Thresholds and durations are in config.py."""
+"""Infrastructure alert rules beyond the seed's six (infrastructure_alerts.yml), from
+node-exporter: disks filling up, network interfaces with errors or dropped packets.
+Thresholds and durations are in config.py."""
 
 from __future__ import annotations
 
@@ -31,7 +32,33 @@ def disk_rules(config: QuantisConfig = CONFIG) -> list[AlertRule]:
     ) for severity, ratio in (("warning", t.disk_used_ratio_warning), ("critical", t.disk_used_ratio_critical))]
 
 
+def network_rules(config: QuantisConfig = CONFIG) -> list[AlertRule]:
+    """Errors and drops as a share of the packets of an interface, one alert per direction
+    (as node-exporter counts them)."""
+    t, f, node = config.thresholds, config.for_, config.node
+    dev = f'device!~"{t.ignored_network_devices}"'
+    rules = []
+    for problem, counter, ratio, fate in (("Errors", "errs", t.interface_error_ratio_above, "had errors"),
+                                          ("Drops", "drop", t.interface_drop_ratio_above, "were dropped")):
+        for direction, verb in (("Receive", "received"), ("Transmit", "sent")):
+            d = direction.lower()
+            rules.append(AlertRule(
+                alert=f"Network{direction}{problem}",
+                expr=f"rate(node_network_{d}_{counter}_total{{{dev}}}[5m])"
+                     f" / rate(node_network_{d}_packets_total{{{dev}}}[5m]) > {ratio:g}",
+                for_=f.interface_errors,
+                labels=_labels("warning", "system", node.name, node.owner),
+                annotations={
+                    "summary": f"{problem} on network interface {{{{ $labels.device }}}} of {{{{ $labels.instance }}}}",
+                    "description": f"More than {ratio * 100:g}% of the packets {verb} {fate} "
+                                   f"for {_human(f.interface_errors)}",
+                },
+            ))
+    return rules
+
+
 def infrastructure_alerts(config: QuantisConfig = CONFIG) -> RuleFile:
     return with_runbooks(config, RuleFile(name="infrastructure_alerts", groups=[
         RuleGroup(name="disk", rules=disk_rules(config)),
+        RuleGroup(name="network", rules=network_rules(config)),
     ]))

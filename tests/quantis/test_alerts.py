@@ -62,3 +62,10 @@ def test_disk_thresholds_come_from_config() -> None:
              ((f, r) for f in rule_files(config) for g in f.groups for r in g.rules) if rule.alert == "DiskSpaceLow"]
     assert [e.rsplit(" ", 1)[1] for e in exprs] == ["0.75", "0.85"]
     assert all('fstype!~"tmpfs"' in e for e in exprs)
+
+
+def test_network_alerts_leave_out_the_loopback_device() -> None:
+    network = [rule for file, rule in _hand_written() if rule.alert.startswith("Network")]
+    assert sorted(rule.alert for rule in network) == [
+        "NetworkReceiveDrops", "NetworkReceiveErrors", "NetworkTransmitDrops", "NetworkTransmitErrors"]
+    assert all(rule.expr.count(f'device!~"{CONFIG.thresholds.ignored_network_devices}"') == 2 for rule in network)
