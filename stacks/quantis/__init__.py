@@ -7,6 +7,7 @@ from obscode import Stack
 from obscode.model.logs import LogsConfig
 
 from .alert_tests import alert_tests
+from .alerts import with_slo_owners
 from .config import CONFIG
 from .dashboards import dashboards
 from .kubernetes import kubernetes
@@ -25,7 +26,7 @@ stack = Stack(
     job_catalogs={job: list(refs) for job, refs in CONFIG.job_catalogs},
     allowed_severities=list(CONFIG.allowed_severities),
     require_runbook_url=CONFIG.require_runbook_url,
-    slos=slos(CONFIG),
+    slos=with_slo_owners(CONFIG, slos(CONFIG)),
     logs=LogsConfig(),  # JSON logs to ELK with the defaults (generated/quantis/elk/)
     # The same rules, routes and dashboards as prometheus-operator objects (generated/quantis/kubernetes/),
     # and the SLOs as OpenSLO v1 documents (generated/quantis/openslo/).

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from obscode import AlertRule, RuleFile, RuleGroup
+from obscode import SLO, AlertRule, RuleFile, RuleGroup
+from obscode.slo.names import alert_name
 
 from .config import CONFIG, QuantisConfig
 
@@ -42,6 +43,15 @@ def with_runbooks(config: QuantisConfig, rule_file: RuleFile) -> RuleFile:
     groups = [group.model_copy(update={"rules": [linked(rule) for rule in group.rules]})
               for group in rule_file.groups]
     return rule_file.model_copy(update={"groups": groups})
+
+
+def with_slo_owners(config: QuantisConfig, slos: list[SLO]) -> list[SLO]:
+    """``slos`` with the runbook link and the owner label every Quantis alert carries: the
+    owner of the scrape job the SLO's service is (``model-service`` is the job ``model_service``)."""
+    owners = {job.name.replace("_", "-"): job.owner for job in (config.api, config.model_service)}
+    return [slo.model_copy(update={"runbook_url": slo.runbook_url or runbook_url(config, alert_name(slo)),
+                                   "labels": {**slo.labels, "owner": owners[slo.service]}})
+            for slo in slos]
 
 
 def system_alerts(config=CONFIG) -> RuleFile:

@@ -118,7 +118,7 @@ class QuantisConfig:
         ("kubernetes", ("node-exporter",)),  # relabelled to node-exporter on each node
     )
     allowed_severities: tuple[str, ...] = ("critical", "warning")
-    require_runbook_url: bool = False
+    require_runbook_url: bool = True  # every alert links its runbook (alerts/annotations checks it)
     # Every alert links its runbook: <runbook_base_url>/<alert name in kebab case>.
     runbook_base_url: str = "https://runbooks.quantis.example.com/alerts"
     availability_owner: str = "platform-team"  # owner of ServiceDown, whichever job is down

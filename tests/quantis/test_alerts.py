@@ -24,11 +24,19 @@ def _hand_written():
             if hasattr(rule, "alert")]
 
 
-@pytest.mark.parametrize("file,rule", _hand_written(), ids=lambda v: getattr(v, "alert", getattr(v, "name", "")))
-def test_every_alert_has_service_owner_and_runbook(file, rule) -> None:
+@pytest.mark.parametrize("rule", [rule for _file, rule in stack.alerts()], ids=lambda rule: rule.alert)
+def test_every_alert_has_service_owner_and_runbook(rule) -> None:
+    """The SLOs' burn-rate alerts included: the stack requires the runbook link."""
+    assert stack.require_runbook_url
     assert rule.labels.get("service"), rule.labels
     assert rule.labels.get("owner"), rule.labels
     assert rule.annotations["runbook_url"] == runbook_url(CONFIG, rule.alert)
+
+
+def test_slo_alerts_are_owned_by_their_service_team() -> None:
+    owners = {rule.alert: rule.labels["owner"] for _file, rule in stack.alerts() if rule.alert.endswith("BudgetBurn")}
+    assert owners == {"ApiAvailabilityBudgetBurn": CONFIG.api.owner, "ApiLatencyBudgetBurn": CONFIG.api.owner,
+                      "PredictionSuccessBudgetBurn": CONFIG.model_service.owner}
 
 
 def test_runbook_url_is_the_alert_name_in_kebab_case() -> None:
