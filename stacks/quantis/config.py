@@ -102,6 +102,10 @@ class QuantisConfig:
     scrape_interval: str = "15s"
     evaluation_interval: str = "15s"
     alertmanager_targets: tuple[str, ...] = ("alertmanager:9093",)
+    # How long Prometheus keeps samples. Retention is a command-line flag of Prometheus
+    # (--storage.tsdb.retention.time), not part of prometheus.yml: compose.yaml and the live
+    # stack (service/processes.py) pass it; tests/quantis hold them to this value.
+    prometheus_retention: str = "30d"
     api: Job = Job("api", ("api:8000",), "5s", owner="api-team")
     model_service: Job = Job("model_service", ("model-service:8001",), "10s", owner="data-science-team")
     database: Job = Job("database", ("db-exporter:9187",), owner="database-team")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from ..config import CONFIG
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -113,10 +115,14 @@ def _start_server(name: str, program: str, flags: Sequence[str], port: int, log_
     return proc
 
 
+def prometheus_flags(config: Path, data_dir: Path, retention: str = CONFIG.prometheus_retention) -> list[str]:
+    """Prometheus' flags: the config, the data directory and how long samples are kept."""
+    return [f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
+            f"--storage.tsdb.retention.time={retention}", "--web.enable-lifecycle"]
+
+
 def start_prometheus(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
-    return _start_server("prometheus", "prometheus", [
-        f"--config.file={config}", f"--storage.tsdb.path={data_dir}", "--web.enable-lifecycle",
-    ], port, log_dir, "/-/ready")
+    return _start_server("prometheus", "prometheus", prometheus_flags(config, data_dir), port, log_dir, "/-/ready")
 
 
 def start_alertmanager(config: Path, data_dir: Path, port: int, log_dir: Path) -> Process:
