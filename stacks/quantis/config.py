@@ -22,11 +22,10 @@ class Thresholds:
     memory_used_ratio_above: float = 0.9       # HighMemoryUsage (warning)
     memory_used_ratio_critical: float = 0.97   # HighMemoryUsage (critical: pages; mutes the warning)
     model_mape_percent_above: float = 15       # HighModelError
-    # Drift panels draw this line on the KS statistic D (0-1) for the eye. The DataDriftDetected
-    # alert does not compare scores: it fires on the monitor's test decision
-    # (model_feature_drifted, p < drift_alpha after the Bonferroni correction).
+    # Drift panels draw the seed's line on the drift score for the eye. DataDriftDetected does
+    # not compare scores: it fires on the monitor's per-feature decision (model_feature_drifted),
+    # made with the monitor's own method and threshold (the service's ModelMonitor config).
     drift_score_above: float = 0.05
-    drift_alpha: float = 0.05                  # family-wise alpha of the monitor's drift tests
     prediction_p95_seconds_above: float = 0.5  # SlowPredictions
     # Each pair below is one alert at two severities: the critical one mutes the warning
     # (the inhibit rule's equal alertname and service). Panels colour by the same values.

@@ -48,7 +48,9 @@ def build(config=CONFIG) -> g.Dashboard:
         timeseries("Feature Drift Score",
                    [target(f"model_drift_score{{{SEL}}}", "{{model_id}} {{feature_name}}")],
                    "none", grid(12, 20, HALF), thresholds=drift_steps, draw_thresholds=True, minimum=0, maximum=1,
-                   description="Drift statistic per feature; the red band starts at the DataDriftDetected threshold."),
+                   description="Drift score per feature (KS D, JS distance or PSI, as the monitor is configured). "
+                               "The red band is the seed's line, drawn for the eye: DataDriftDetected fires on "
+                               "the monitor's per-feature decision (model_feature_drifted), not on this score."),
     ]
     variables = [
         variable("job", "Job", "label_values(model_predictions_total, job)"),
