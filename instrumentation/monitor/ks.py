@@ -19,8 +19,12 @@ What is faster than calling ``ks_2samp`` per feature:
   bit-for-bit the full computation (which runs when ``n1 n2`` is too large for that
   argument or the current sample is small);
 * asymptotic p-values of all features with the same effective sample size are
-  computed in one vectorised ``scipy.stats.kstwo.sf`` call (the same function and
-  arguments ``ks_2samp`` uses, so the same values).
+  evaluated together by :func:`kstwo_sf`: scipy's branch tests for every D at once, one
+  ``scipy.special.smirnov`` ufunc call for the values scipy sends there, the Pelz-Good
+  series of the rest as arrays, in scipy's order of operations, so the values are
+  ``ks_2samp``'s own ``kstwo.sf`` bit for bit (checked when this module is imported).
+  The ``smirnov`` values themselves (n D^2 between 2.2 and 370, tens of milliseconds each
+  at n = 33,333) cost what they cost in ``ks_2samp``: the same bits need the same sum.
 """
 
 from __future__ import annotations
@@ -246,9 +250,9 @@ def ks_pvalues(
     """p-values for many (D, n1, n2) triples, choosing exact or asymptotic like scipy.
 
     Each distinct exact input is computed once. Asymptotic p-values sharing an
-    effective size ``round(n1 n2 / (n1 + n2))`` go to ``kstwo.sf`` as one array, or one
-    call per feature on ``pool`` when given with ``workers > 1``; ``kstwo.sf`` is
-    elementwise, so the values are those of ``ks_2samp``'s one call per feature.
+    effective size ``round(n1 n2 / (n1 + n2))`` go to :func:`kstwo_sf` as one array (its
+    ``smirnov`` values one per task on ``pool`` when given with ``workers > 1``); the
+    values are those of ``ks_2samp``'s one ``kstwo.sf`` call per feature.
 
     ``samples`` (the ``(reference, current)`` pair of each statistic) are needed only where
     scipy's private exact routine is unusable (see :func:`probe_exact_routine`): exact
