@@ -20,7 +20,8 @@ The ``local`` profile is the stack on one machine, every address on ``127.0.0.1`
   synthesises from the rules still run;
 - every SLO's burn-rate windows divided by :data:`SLO_WINDOW_SCALE` (1h -> 1m, 5m -> 5s), the
   tiers' burn-rate factors kept, so a fault burns the budget at production's rate and the page
-  tier fires within seconds (the SLO's proofs are generated for these windows too).
+  tier fires within seconds (the SLO's proofs are generated for these windows too); no
+  ``openslo`` output (OpenSLO durations have no seconds; the documents describe production).
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ def local(stack: Stack, *, job_ports: Mapping[str, int] | None = None, alertmana
     # are seconds, so only the tests obscode synthesises from the rules run here.
     fields["alert_tests"] = []
     fields["slos"] = local_slos(stack.slos)
+    # OpenSLO durations have no seconds: the shortened windows are for this machine only.
+    fields["outputs"] = [output for output in stack.outputs if output != "openslo"]
     if stack.alertmanager is not None:
         fields["alertmanager"] = local_alertmanager(stack.alertmanager, webhook_port)
     return type(stack)(**fields)

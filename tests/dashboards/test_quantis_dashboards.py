@@ -23,8 +23,9 @@ def _panels(uid: str) -> dict[str, dict]:
     return {p["title"]: p for p in _dashboard(uid)["panels"]}
 
 
-def test_the_five_dashboards_are_written():
-    assert sorted(p.stem for p in (GRAFANA / "dashboards").glob("*.json")) == UIDS
+def test_the_five_dashboards_and_the_error_budget_one_are_written():
+    # quantis-slos: the error-budget dashboard of the stack's SLOs (tests/slo/test_dashboard.py)
+    assert sorted(p.stem for p in (GRAFANA / "dashboards").glob("*.json")) == sorted([*UIDS, "quantis-slos"])
 
 
 @pytest.mark.parametrize("uid", UIDS)
