@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from obscode.errors import DefinitionError
+from obscode.model.duration import parse_duration
 from obscode.model.rules import AlertRule, RecordingRule, RuleFile, RuleGroup
 from obscode.model.slo import SLO, BurnRateTier, LatencySLI, RatioSLI
 from obscode.promql import parse
@@ -56,7 +57,11 @@ def rule_file(slo: SLO) -> RuleFile:
         period = [rule for rule, window in zip(recorded, windows(slo)) if window == slo.period]
         if fast or alerts:
             groups.append(_own(slo, RuleGroup(name=group_name(slo), rules=[*fast, *alerts])))
-        groups.append(_own(slo, RuleGroup(name=period_group_name(slo), rules=period, interval=PERIOD_INTERVAL)))
+        # Every 2m, unless the SLO's windows are shorter than that (the local profile's seconds):
+        # then at the stack's own interval, so the period's figure is as fresh as the others.
+        shortest = min((parse_duration(w) for w in windows(slo)), default=0)
+        interval = PERIOD_INTERVAL if shortest >= parse_duration(PERIOD_INTERVAL) else None
+        groups.append(_own(slo, RuleGroup(name=period_group_name(slo), rules=period, interval=interval)))
     # ignore= on the SLO covers its rules, as it covers the objects inside any definition.
     return _own(slo, RuleFile(name=rule_file_name(slo), groups=groups, ignore=list(slo.ignore)))
 

@@ -85,9 +85,13 @@ def _resolve_variables(live: LiveStack, dashboard: dict[str, Any]) -> tuple[dict
 @pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])
 def test_every_panel_query_returns_series(under_load: LiveStack, path: Path) -> None:
     live = under_load
-    dashboard = json.loads(path.read_text())
+    # The error-budget dashboard queries the SLOs' windows, which the local profile shortens:
+    # read the one generated for the live stack.
+    local = live.workdir / "generated" / "grafana" / "dashboards" / path.name
+    dashboard = json.loads((local if path.stem == "quantis-slos" else path).read_text())
+    # ALERTS has a series only while an alert fires: "tiers firing" is empty on a healthy stack.
     queries = [(panel["title"], target["expr"]) for panel in _panels(dashboard)
-               for target in panel.get("targets", []) if target.get("expr")]
+               for target in panel.get("targets", []) if target.get("expr") and "ALERTS{" not in target["expr"]]
     assert queries, f"{path.name} has no panel queries"
     if path.stem in DATABASE_DASHBOARDS and "database" in live.missing:
         titles = sorted({title for title, _ in queries})
