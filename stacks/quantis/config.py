@@ -96,6 +96,40 @@ class Objectives:
     forecast_path: str = "/api/forecast"
 
 
+# Issue 18: one section per monitoring area. Each is filled by the module that uses it
+# (named in its docstring); a threshold lives here, never in the alert or panel code.
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Data alerts from the model monitor (data_quality_alerts.py, dashboards/data_quality.py)."""
+
+
+@dataclass(frozen=True)
+class ModelHealth:
+    """Model metrics beyond the seed's errors (model_health_alerts.py, dashboards/model_performance.py)."""
+
+
+@dataclass(frozen=True)
+class MLOps:
+    """Training, validation and deployment (mlops_alerts.py, dashboards/mlops.py)."""
+
+
+@dataclass(frozen=True)
+class Security:
+    """Authentication, authorization and rate limits (security_alerts.py, dashboards/security.py)."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """User activity (activity_alerts.py, dashboards/user_activity.py)."""
+
+
+@dataclass(frozen=True)
+class Probes:
+    """Blackbox probes and per-process resources (probe_alerts.py)."""
+
+
 @dataclass(frozen=True)
 class QuantisConfig:
     scrape_interval: str = "15s"
@@ -142,6 +176,13 @@ class QuantisConfig:
     slack_webhook_url_file: str = "/etc/alertmanager/secrets/slack-webhook-url"
     # Grafana
     dashboards: DashboardSettings = field(default_factory=DashboardSettings)
+    # Issue 18 areas (sections above)
+    data_quality: DataQuality = field(default_factory=DataQuality)
+    model_health: ModelHealth = field(default_factory=ModelHealth)
+    mlops: MLOps = field(default_factory=MLOps)
+    security: Security = field(default_factory=Security)
+    activity: Activity = field(default_factory=Activity)
+    probes: Probes = field(default_factory=Probes)
 
 
 CONFIG = QuantisConfig()

@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from instrumentation import instrument
 from instrumentation.metrics import MetricsPipeline
 from instrumentation.monitor import ModelMonitor, forecast_errors
-from stacks.quantis.service import sales
+from stacks.quantis.service import activity, mlops, sales, security
 from stacks.quantis.service.faults import ERROR_FACTOR, LATENCY_SECONDS, Faults, UnknownFault
 from stacks.quantis.service.forecaster import holt_winters
 from stacks.quantis.service.settings import ServiceSettings
@@ -129,6 +129,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.monitor = monitor
     app.state.faults = faults
     instrument(app, service=SERVICE_NAME, metrics=MetricsPipeline(), excluded_paths=("/health",))
+
+    for area in (security, activity, mlops):  # each adds its own routes and instruments
+        area.install(app, monitor, settings, faults)
 
     @app.post("/api/forecast", response_model=ForecastResponse)
     async def forecast(request: ForecastRequest) -> ForecastResponse:

@@ -1,0 +1,11 @@
+"""User-activity alerts (activity_alerts.yml)."""
+
+from __future__ import annotations
+
+from obscode import RuleFile
+
+from .config import CONFIG, QuantisConfig
+
+
+def rule_files(config: QuantisConfig = CONFIG) -> list[RuleFile]:
+    return []

@@ -1,0 +1,11 @@
+"""Data alerts from the model monitor: missing values, outliers, schema changes, feature-importance shift (data_quality_alerts.yml)."""
+
+from __future__ import annotations
+
+from obscode import RuleFile
+
+from .config import CONFIG, QuantisConfig
+
+
+def rule_files(config: QuantisConfig = CONFIG) -> list[RuleFile]:
+    return []

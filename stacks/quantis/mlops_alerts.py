@@ -1,0 +1,11 @@
+"""MLOps alerts: training failed, stale model, validation regression (mlops_alerts.yml)."""
+
+from __future__ import annotations
+
+from obscode import RuleFile
+
+from .config import CONFIG, QuantisConfig
+
+
+def rule_files(config: QuantisConfig = CONFIG) -> list[RuleFile]:
+    return []

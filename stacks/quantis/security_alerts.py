@@ -1,0 +1,11 @@
+"""Security alerts: brute force, authorization-deny spikes, rate-limit saturation (security_alerts.yml)."""
+
+from __future__ import annotations
+
+from obscode import RuleFile
+
+from .config import CONFIG, QuantisConfig
+
+
+def rule_files(config: QuantisConfig = CONFIG) -> list[RuleFile]:
+    return []
