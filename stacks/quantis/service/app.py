@@ -128,7 +128,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = FastAPI(title="Quantis demo service", lifespan=lifespan)
     app.state.monitor = monitor
     app.state.faults = faults
-    instrument(app, service=SERVICE_NAME, metrics=MetricsPipeline(), excluded_paths=("/health",))
+    # Per-request metrics of the areas: each install() below may append its own (the middleware
+    # reads the list when it is built, at the first request); install() finds the pipeline here too.
+    app.state.request_metrics = []
+    app.state.instrumentation = instrument(app, service=SERVICE_NAME, metrics=MetricsPipeline(),
+                                           excluded_paths=("/health",), request_metrics=app.state.request_metrics)
 
     for area in (security, activity, mlops):  # each adds its own routes and instruments
         area.install(app, monitor, settings, faults)
