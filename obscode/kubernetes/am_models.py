@@ -12,17 +12,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from obscode.kubernetes.meta import KubeModel, ObjectMeta
+from obscode.kubernetes.meta import KubeModel, ObjectMeta, SecretKeySelector
 
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "AlertmanagerConfig"
-
-
-class SecretKeySelector(KubeModel):
-    """A key of a Secret in the AlertmanagerConfig's namespace."""
-
-    name: str
-    key: str
 
 
 class KeyValue(KubeModel):

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from obscode.kubernetes.meta import KubeModel, ObjectMeta, metadata, object_name
-from obscode.model.kubernetes import KubernetesSettings, LabelSelector
+from obscode.kubernetes.meta import KubeModel, ObjectMeta, Selector, metadata, object_name
+from obscode.model.kubernetes import KubernetesSettings
 from obscode.stack import Stack
 
 #: The most an object may weigh, as the API server stores it (compact JSON).
@@ -35,23 +35,6 @@ class ConfigMap(KubeModel):
     kind: Literal["ConfigMap"]
     metadata: ObjectMeta
     content: dict[str, str] = Field(alias="data")
-
-
-class SelectorRequirement(KubeModel):
-    key: str
-    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
-    values: list[str] = Field(default_factory=list)
-
-
-class Selector(KubeModel):
-    """``metav1.LabelSelector`` as written."""
-
-    match_labels: dict[str, str] = Field(default_factory=dict, alias="matchLabels")
-    match_expressions: list[SelectorRequirement] = Field(default_factory=list, alias="matchExpressions")
-
-    @classmethod
-    def of(cls, selector: LabelSelector) -> "Selector":
-        return cls.model_validate(selector.data())
 
 
 class GrafanaDashboardSpec(KubeModel):

@@ -3,11 +3,11 @@ object models (unknown fields are errors, as the API server's structural schemas
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from obscode.model.kubernetes import KubernetesSettings, check_name
+from obscode.model.kubernetes import KubernetesSettings, LabelSelector, check_name
 
 
 class KubeModel(BaseModel):
@@ -25,6 +25,30 @@ class ObjectMeta(KubeModel):
     namespace: str
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class SelectorRequirement(KubeModel):
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] = Field(default_factory=list)
+
+
+class Selector(KubeModel):
+    """``metav1.LabelSelector`` as written; the empty one selects everything (written ``{}``)."""
+
+    match_labels: dict[str, str] = Field(default_factory=dict, alias="matchLabels")
+    match_expressions: list[SelectorRequirement] = Field(default_factory=list, alias="matchExpressions")
+
+    @classmethod
+    def of(cls, selector: LabelSelector) -> "Selector":
+        return cls.model_validate(selector.data())
+
+
+class SecretKeySelector(KubeModel):
+    """One key of a Secret (``name``) in the object's namespace; never the value."""
+
+    name: str
+    key: str
 
 
 def metadata(settings: KubernetesSettings, stack: str, name: str, extra_labels: dict[str, str] | None = None,

@@ -10,20 +10,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from obscode.kubernetes.meta import KubeModel
+from obscode.kubernetes.meta import KubeModel, SecretKeySelector
 from obscode.model.kubernetes import KubernetesSettings
 from obscode.model.scrape import ScrapeConfig
 from obscode.model.secrets import SecretRef
 
 #: What a key of a Secret may hold.
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-
-
-class SecretKeySelector(KubeModel):
-    """One key of a Secret (``name``) in the object's namespace."""
-
-    name: str
-    key: str
 
 
 class BasicAuth(KubeModel):

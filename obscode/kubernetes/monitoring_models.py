@@ -8,10 +8,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from obscode.kubernetes.meta import KubeModel, ObjectMeta
+from obscode.kubernetes.meta import KubeModel, ObjectMeta, Selector
 from obscode.kubernetes.monitoring_auth import Authorization, BasicAuth
 from obscode.kubernetes.relabel import Relabeling
-from obscode.model.kubernetes import LabelSelector
 
 Scheme = Literal["http", "https"]
 
@@ -80,23 +79,6 @@ class PrometheusRule(KubeObject):
 
 
 # -- ServiceMonitor and PodMonitor ------------------------------------------------------------
-class SelectorRequirement(KubeModel):
-    key: str
-    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
-    values: list[str] = Field(default_factory=list)
-
-
-class Selector(KubeModel):
-    """A label selector; the empty one selects everything (and is written as ``{}``)."""
-
-    match_labels: dict[str, str] = Field(default_factory=dict, alias="matchLabels")
-    match_expressions: list[SelectorRequirement] = Field(default_factory=list, alias="matchExpressions")
-
-    @classmethod
-    def of(cls, selector: LabelSelector) -> "Selector":
-        return cls.model_validate(selector.data())
-
-
 class NamespaceSelector(KubeModel):
     any: bool | None = None
     match_names: list[str] = Field(default_factory=list, alias="matchNames")
