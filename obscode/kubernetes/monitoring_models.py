@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from obscode.emit._rule_format import PromGroup, PromRule
 from obscode.kubernetes.meta import KubeModel, ObjectMeta, Selector
 from obscode.kubernetes.monitoring_auth import Authorization, BasicAuth
 from obscode.kubernetes.relabel import Relabeling
@@ -45,26 +46,17 @@ class KubeObject(KubeModel):
 
 
 # -- PrometheusRule ---------------------------------------------------------------------------
-class Rule(KubeModel):
-    """An alerting or recording rule, with Prometheus' own (snake_case) field names."""
-
-    alert: str | None = None
-    record: str | None = None
-    expr: str
-    for_: str | None = Field(default=None, alias="for")
-    keep_firing_for: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+class Rule(PromRule, KubeModel):
+    """An alerting or recording rule, with Prometheus' own (snake_case) field names
+    (the fields of :class:`obscode.emit._rule_format.PromRule`)."""
 
 
-class RuleGroup(KubeModel):
-    name: str
-    interval: str | None = None
-    query_offset: str | None = None
-    limit: int | None = None
-    #: Read by Thanos Ruler; the operator leaves it out of a Prometheus' rule files.
+class RuleGroup(PromGroup, KubeModel):
+    """A rule group as Prometheus reads it, plus the Thanos Ruler's field (the operator leaves
+    it out of a Prometheus' rule files)."""
+
     partial_response_strategy: Literal["abort", "warn"] | None = None
-    rules: list[Rule]
+    rules: list[Rule]  # type: ignore[assignment]
 
 
 class PrometheusRuleSpec(KubeModel):
