@@ -60,7 +60,18 @@ class LocalPorts:
 def local_config(config: QuantisConfig = CONFIG) -> QuantisConfig:
     """``config`` with the local profile's ``for:`` durations."""
     short = For(**{f.name: shorten(getattr(config.for_, f.name)) for f in dataclasses.fields(For)})
-    return dataclasses.replace(config, for_=short)
+    # The issue-18 area sections (config.activity, ...) name their for: durations for_<alert>.
+    areas = {name: _short_area(getattr(config, name)) for name in _AREAS}
+    return dataclasses.replace(config, for_=short, **areas)
+
+
+_AREAS = ("data_quality", "model_health", "mlops", "security", "activity", "probes")
+
+
+def _short_area(section):
+    """An area section of the config with each ``for_*`` field shortened like ``For``."""
+    return dataclasses.replace(section, **{f.name: shorten(getattr(section, f.name))
+                                           for f in dataclasses.fields(section) if f.name.startswith("for_")})
 
 
 def local(stack: Stack, ports: LocalPorts | None = None, config: QuantisConfig = CONFIG) -> Stack:
