@@ -35,18 +35,30 @@ def index_of(stack: Stack) -> str:
     return getattr(stack, "logs_index", "") or f"{stack.name}-logs"
 
 
-def field_mappings(logs: LogsConfig) -> list[FieldMapping]:
-    """The instrumentation's fields for ``logs.log_format``, then Filebeat's own."""
-    seen: dict[str, str] = {}
-    for field in LOG_FIELDS[logs.log_format]:
-        seen[field.name] = field.type
+def _with_filebeat(fields: Any) -> list[FieldMapping]:
+    """``fields`` (name, Elasticsearch type), then Filebeat's own fields they do not name."""
+    seen = {field.name: field.type for field in fields}
     for name, es_type in FILEBEAT_FIELDS:
         seen.setdefault(name, es_type)
     return [FieldMapping(name=name, type=es_type) for name, es_type in seen.items()]  # type: ignore[arg-type]
 
 
-def index_template(stack: Stack) -> dict[str, Any]:
-    logs, index = logs_of(stack), index_of(stack)
+def field_mappings(logs: LogsConfig) -> list[FieldMapping]:
+    """The instrumentation's fields for ``logs.log_format``, then Filebeat's own."""
+    return _with_filebeat(LOG_FIELDS[logs.log_format])
+
+
+def audit_field_mappings() -> list[FieldMapping]:
+    """The fields of an audit line (``instrumentation.audit.fields``), then Filebeat's own."""
+    from instrumentation.audit.fields import AUDIT_LOG_FIELDS
+
+    return _with_filebeat(AUDIT_LOG_FIELDS)
+
+
+def _template(stack: Stack, index: str, fields: list[FieldMapping], meta: dict[str, str]) -> dict[str, Any]:
+    """The ``PUT _index_template/<index>`` body of one stream: a data stream under ``index``,
+    its lifecycle policy, and only ``fields`` mapped."""
+    logs = logs_of(stack)
     return {
         "index_patterns": [f"{index}*"],
         "data_stream": {},
@@ -60,41 +72,21 @@ def index_template(stack: Stack) -> dict[str, Any]:
             "mappings": {
                 # Unknown fields are kept but not indexed, so a typo cannot create a mapping.
                 "dynamic": False,
-                "properties": nest(field_mappings(logs)),
+                "properties": nest(fields),
             },
         },
-        "_meta": {"generated_by": "obscode", "stack": stack.name, "log_format": logs.log_format,
-                  "ecs_version": ECS_VERSION},
+        "_meta": {"generated_by": "obscode", "stack": stack.name, **meta, "ecs_version": ECS_VERSION},
     }
 
 
-def audit_field_mappings() -> list[FieldMapping]:
-    """The fields of an audit line (``instrumentation.audit.fields``), then Filebeat's own."""
-    from instrumentation.audit.fields import AUDIT_LOG_FIELDS
-
-    seen = {field.name: field.type for field in AUDIT_LOG_FIELDS}
-    for name, es_type in FILEBEAT_FIELDS:
-        seen.setdefault(name, es_type)
-    return [FieldMapping(name=name, type=es_type) for name, es_type in seen.items()]  # type: ignore[arg-type]
+def index_template(stack: Stack) -> dict[str, Any]:
+    logs = logs_of(stack)
+    return _template(stack, index_of(stack), field_mappings(logs), {"log_format": logs.log_format})
 
 
 def audit_index_template(stack: Stack) -> dict[str, Any]:
     """The audit stream's template: its own index, fields and (longer) lifecycle."""
-    logs, index = logs_of(stack), kibana.audit_index_of(stack)
-    return {
-        "index_patterns": [f"{index}*"],
-        "data_stream": {},
-        "priority": logs.priority,
-        "template": {
-            "settings": {
-                "index.lifecycle.name": f"{index}-policy",
-                "index.number_of_shards": logs.number_of_shards,
-                "index.number_of_replicas": logs.number_of_replicas,
-            },
-            "mappings": {"dynamic": False, "properties": nest(audit_field_mappings())},
-        },
-        "_meta": {"generated_by": "obscode", "stack": stack.name, "stream": "audit", "ecs_version": ECS_VERSION},
-    }
+    return _template(stack, kibana.audit_index_of(stack), audit_field_mappings(), {"stream": "audit"})
 
 
 def _ndjson_input(input_id: str, files: list[str]) -> dict[str, Any]:
