@@ -282,6 +282,15 @@ def instrumentation_model() -> Catalog:
                                 "processes running instrumentation's ModelMonitor")
 
 
+def instrumentation_audit() -> Catalog:
+    """What a service recording security events with ``instrumentation.audit`` adds (the label
+    values of its declared resources, actions and limits are its own: ``AuditConfig.specs()``)."""
+    from instrumentation.catalog import AUDIT_METRICS
+
+    return from_instrumentation("instrumentation-audit", AUDIT_METRICS,
+                                "services recording security events with instrumentation.audit")
+
+
 def load_yaml(path: str | Path) -> Catalog:
     """A catalog from a YAML file (``name``, ``description``, ``metrics: [...]``)."""
     return _load_yaml(Path(path).resolve())
@@ -323,7 +332,8 @@ def shipped(name: str) -> Catalog:
 
 
 #: Catalogs built from ``instrumentation.catalog`` rather than a file.
-INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentation-model": instrumentation_model}
+INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentation-model": instrumentation_model,
+                   "instrumentation-audit": instrumentation_audit}
 
 
 def resolve(ref: "Catalog | str | Path", base: Path | None = None) -> Catalog:

@@ -119,6 +119,26 @@ class MLOps:
 class Security:
     """Authentication, authorization and rate limits (security_alerts.py, dashboards/security.py)."""
 
+    owner: str = "security-team"                 # owner label of the security alerts
+    # What the demo service's audit events may name (its AuditConfig): anything else is `other`.
+    resources: tuple[str, ...] = ("forecast", "model")
+    limits: tuple[str, ...] = ("login",)         # the demo service's rate limits
+    # BruteForceSuspected: the one client with the most failed logins over 5 minutes
+    # (audit_authentication_failures_top_client) failed more often than this.
+    brute_force_failures_above: float = 20
+    for_brute_force: str = "1m"
+    # AuthorizationDenySpike: the share of denied authorization decisions over 5 minutes, and a
+    # least number of denials per second, so a handful of denials at night does not fire it.
+    deny_ratio_above: float = 0.5
+    deny_rate_above: float = 0.05                # denials per second
+    for_deny_spike: str = "5m"
+    # RateLimitSaturation: the share of a route's requests answered 429 over 5 minutes.
+    rate_limited_ratio_above: float = 0.25
+    for_rate_limit: str = "5m"
+    # The demo service's login limiter: at most this many attempts per client per window.
+    login_attempts_per_window: int = 20
+    login_window_seconds: float = 10.0
+
 
 @dataclass(frozen=True)
 class Activity:
@@ -148,7 +168,7 @@ class QuantisConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     # What each scrape job's targets emit; every alert and panel query is checked against these.
     job_catalogs: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("api", ("instrumentation-http",)),
+        ("api", ("instrumentation-http", "instrumentation-audit")),
         ("model_service", ("instrumentation-http", "instrumentation-model")),
         ("database", ("postgres-exporter",)),
         ("node", ("node-exporter",)),
