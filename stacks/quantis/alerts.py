@@ -4,6 +4,7 @@ and the labels and runbook link every Quantis alert carries."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from obscode import SLO, AlertRule, RuleFile, RuleGroup
 from obscode.slo.names import alert_name
@@ -25,6 +26,18 @@ def _labels(severity: str, category: str, service: str, owner: str) -> dict[str,
     inhibits) by alertname and service, so every alert says which service it is about;
     ``owner`` names the team that answers it."""
     return {"severity": severity, "category": category, "service": service, "owner": owner}
+
+
+def at_two_levels(alert: str, warning: float, critical: float, *, expr: Callable[[float], str], for_: str,
+                  labels: Callable[[str], dict[str, str]], summary: str,
+                  description: Callable[[float], str]) -> list[AlertRule]:
+    """``alert`` at severity warning above ``warning`` and critical above ``critical``: two
+    rules of one name, so the critical one mutes the warning (the inhibit rule's equal
+    alertname and service). ``expr`` and ``description`` are written for each level's value,
+    ``labels`` for each severity."""
+    return [AlertRule(alert=alert, expr=expr(value), for_=for_, labels=labels(severity),
+                      annotations={"summary": summary, "description": description(value)})
+            for severity, value in (("warning", warning), ("critical", critical))]
 
 
 def runbook_url(config: QuantisConfig, alert: str) -> str:
@@ -67,17 +80,15 @@ def system_alerts(config=CONFIG) -> RuleFile:
                 "description": f"CPU usage is above {round((1 - t.cpu_idle_ratio_below) * 100)}% for {_human(f.high_cpu)}",
             },
         ),
-        *(AlertRule(
-            alert="HighMemoryUsage",
-            expr="(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / node_memory_MemTotal_bytes"
-                 f" > {ratio}",
+        *at_two_levels(
+            "HighMemoryUsage", t.memory_used_ratio_above, t.memory_used_ratio_critical,
+            expr=lambda ratio: "(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes)"
+                               f" / node_memory_MemTotal_bytes > {ratio}",
             for_=f.high_memory,
-            labels=_labels(severity, "system", config.node.name, config.node.owner),
-            annotations={
-                "summary": "High memory usage on {{ $labels.instance }}",
-                "description": f"Memory usage is above {round(ratio * 100)}% for {_human(f.high_memory)}",
-            },
-        ) for severity, ratio in (("warning", t.memory_used_ratio_above), ("critical", t.memory_used_ratio_critical))),
+            labels=lambda severity: _labels(severity, "system", config.node.name, config.node.owner),
+            summary="High memory usage on {{ $labels.instance }}",
+            description=lambda ratio: f"Memory usage is above {round(ratio * 100)}% for {_human(f.high_memory)}",
+        ),
         AlertRule(
             alert="ServiceDown",
             expr="up == 0",

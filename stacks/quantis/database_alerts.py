@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from obscode import AlertRule, RuleFile, RuleGroup
 
-from .alerts import _human, _labels, with_runbooks
+from .alerts import _human, _labels, at_two_levels, with_runbooks
 from .config import CONFIG, QuantisConfig
 
 
@@ -28,17 +28,15 @@ def database_alerts(config: QuantisConfig = CONFIG) -> RuleFile:
         return _labels(severity, "system", db.name, db.owner)
 
     rules = [
-        *(AlertRule(
-            alert="PostgresConnectionsSaturated",
-            expr=f"{connections} > {ratio:g}",
+        *at_two_levels(
+            "PostgresConnectionsSaturated", t.connection_use_warning, t.connection_use_critical,
+            expr=lambda ratio: f"{connections} > {ratio:g}",
             for_=f.connections,
-            labels=labels(severity),
-            annotations={
-                "summary": "PostgreSQL on {{ $labels.instance }} is running out of connections",
-                "description": f"More than {round(ratio * 100)}% of max_connections are open for "
-                               f"{_human(f.connections)}",
-            },
-        ) for severity, ratio in (("warning", t.connection_use_warning), ("critical", t.connection_use_critical))),
+            labels=labels,
+            summary="PostgreSQL on {{ $labels.instance }} is running out of connections",
+            description=lambda ratio: f"More than {round(ratio * 100)}% of max_connections are open for "
+                                      f"{_human(f.connections)}",
+        ),
         AlertRule(
             alert="PostgresDeadlocks",
             expr=f"sum by (instance, datname) (increase(pg_stat_database_deadlocks{{{sel}}}[{t.deadlock_window}]))"
@@ -51,17 +49,14 @@ def database_alerts(config: QuantisConfig = CONFIG) -> RuleFile:
                                f"{_human(t.deadlock_window)}",
             },
         ),
-        *(AlertRule(
-            alert="PostgresReplicationLag",
-            expr=f"max by (instance) (pg_replication_lag_seconds{{{sel}}}) > {seconds:g}",
+        *at_two_levels(
+            "PostgresReplicationLag", t.replication_lag_seconds_warning, t.replication_lag_seconds_critical,
+            expr=lambda seconds: f"max by (instance) (pg_replication_lag_seconds{{{sel}}}) > {seconds:g}",
             for_=f.replication_lag,
-            labels=labels(severity),
-            annotations={
-                "summary": "The PostgreSQL replica {{ $labels.instance }} lags behind its primary",
-                "description": f"Replication lag is above {_duration(seconds)} for {_human(f.replication_lag)}",
-            },
-        ) for severity, seconds in (("warning", t.replication_lag_seconds_warning),
-                                    ("critical", t.replication_lag_seconds_critical))),
+            labels=labels,
+            summary="The PostgreSQL replica {{ $labels.instance }} lags behind its primary",
+            description=lambda seconds: f"Replication lag is above {_duration(seconds)} for {_human(f.replication_lag)}",
+        ),
         AlertRule(
             alert="PostgresLowCacheHitRatio",
             expr=f"{hit} / ({hit} + {read}) < {t.cache_hit_ratio_warning:g}",

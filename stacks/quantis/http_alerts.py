@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from obscode import AlertRule, RuleFile, RuleGroup
 
-from .alerts import _human, _labels, with_runbooks
+from .alerts import _human, _labels, at_two_levels, with_runbooks
 from .config import CONFIG, Job, QuantisConfig
 
 
@@ -21,33 +21,29 @@ def error_ratio_rules(config: QuantisConfig, job: Job) -> list[AlertRule]:
     sel = f'job="{job.name}"'
     errors = f'sum by (job) (rate(http_requests_total{{{sel}, status=~"{t.server_error_status}"}}[5m]))'
     total = f"sum by (job) (rate(http_requests_total{{{sel}}}[5m]))"
-    return [AlertRule(
-        alert="HighHttpErrorRatio",
-        expr=f"{errors} / {total} > {ratio:g}",
+    return at_two_levels(
+        "HighHttpErrorRatio", t.error_ratio_warning, t.error_ratio_critical,
+        expr=lambda ratio: f"{errors} / {total} > {ratio:g}",
         for_=f.http_errors,
-        labels=_labels(severity, "system", job.name, job.owner),
-        annotations={
-            "summary": "Server errors on {{ $labels.job }}",
-            "description": f"More than {ratio * 100:g}% of the requests to {job.name} failed with status "
-                           f"{t.server_error_status} for {_human(f.http_errors)}",
-        },
-    ) for severity, ratio in (("warning", t.error_ratio_warning), ("critical", t.error_ratio_critical))]
+        labels=lambda severity: _labels(severity, "system", job.name, job.owner),
+        summary="Server errors on {{ $labels.job }}",
+        description=lambda ratio: f"More than {ratio * 100:g}% of the requests to {job.name} failed with status "
+                                  f"{t.server_error_status} for {_human(f.http_errors)}",
+    )
 
 
 def latency_rules(config: QuantisConfig, job: Job) -> list[AlertRule]:
     t, f = config.thresholds, config.for_
     buckets = f'rate(http_request_duration_seconds_bucket{{job="{job.name}"}}[5m])'
-    return [AlertRule(
-        alert="SlowHttpResponses",
-        expr=f"histogram_quantile(0.95, sum by (job, le) ({buckets})) > {seconds:g}",
+    return at_two_levels(
+        "SlowHttpResponses", t.api_p95_seconds_warning, t.api_p95_seconds_critical,
+        expr=lambda seconds: f"histogram_quantile(0.95, sum by (job, le) ({buckets})) > {seconds:g}",
         for_=f.slow_http,
-        labels=_labels(severity, "system", job.name, job.owner),
-        annotations={
-            "summary": "Slow responses from {{ $labels.job }}",
-            "description": f"95th percentile response time of {job.name} is above {round(seconds * 1000)}ms "
-                           f"for {_human(f.slow_http)}",
-        },
-    ) for severity, seconds in (("warning", t.api_p95_seconds_warning), ("critical", t.api_p95_seconds_critical))]
+        labels=lambda severity: _labels(severity, "system", job.name, job.owner),
+        summary="Slow responses from {{ $labels.job }}",
+        description=lambda seconds: f"95th percentile response time of {job.name} is above "
+                                    f"{round(seconds * 1000)}ms for {_human(f.slow_http)}",
+    )
 
 
 def http_alerts(config: QuantisConfig = CONFIG) -> RuleFile:

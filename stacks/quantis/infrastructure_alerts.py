@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from obscode import AlertRule, RuleFile, RuleGroup
 
-from .alerts import _human, _labels, with_runbooks
+from .alerts import _human, _labels, at_two_levels, with_runbooks
 from .config import CONFIG, QuantisConfig
 
 
@@ -19,17 +19,15 @@ def disk_rules(config: QuantisConfig = CONFIG) -> list[AlertRule]:
     alertname and service (the seed's inhibit rule)."""
     t, f, node = config.thresholds, config.for_, config.node
     fs = f'fstype!~"{t.ignored_filesystems}"'
-    return [AlertRule(
-        alert="DiskSpaceLow",
-        expr=f"1 - node_filesystem_avail_bytes{{{fs}}} / node_filesystem_size_bytes{{{fs}}} > {ratio:g}",
+    return at_two_levels(
+        "DiskSpaceLow", t.disk_used_ratio_warning, t.disk_used_ratio_critical,
+        expr=lambda ratio: f"1 - node_filesystem_avail_bytes{{{fs}}} / node_filesystem_size_bytes{{{fs}}} > {ratio:g}",
         for_=f.disk_space,
-        labels=_labels(severity, "system", node.name, node.owner),
-        annotations={
-            "summary": "Disk {{ $labels.mountpoint }} on {{ $labels.instance }} is filling up",
-            "description": f"More than {_percent(ratio)} of the filesystem is used for {_human(f.disk_space)} "
-                           "({{ $value | humanizePercentage }} now)",
-        },
-    ) for severity, ratio in (("warning", t.disk_used_ratio_warning), ("critical", t.disk_used_ratio_critical))]
+        labels=lambda severity: _labels(severity, "system", node.name, node.owner),
+        summary="Disk {{ $labels.mountpoint }} on {{ $labels.instance }} is filling up",
+        description=lambda ratio: f"More than {_percent(ratio)} of the filesystem is used for {_human(f.disk_space)} "
+                                  "({{ $value | humanizePercentage }} now)",
+    )
 
 
 def network_rules(config: QuantisConfig = CONFIG) -> list[AlertRule]:
