@@ -291,6 +291,16 @@ def instrumentation_audit() -> Catalog:
                                 "services recording security events with instrumentation.audit")
 
 
+def instrumentation_activity() -> Catalog:
+    """What a service counting user activity with ``instrumentation.activity.UserActivity`` emits
+    (any plans and features: a stack that knows its service's declared ones can build a stricter
+    catalog from ``UserActivity.specs()`` with :func:`from_instrumentation`)."""
+    from instrumentation.catalog import ACTIVITY_METRICS
+
+    return from_instrumentation("instrumentation-activity", ACTIVITY_METRICS,
+                                "services counting user activity with instrumentation.activity")
+
+
 def load_yaml(path: str | Path) -> Catalog:
     """A catalog from a YAML file (``name``, ``description``, ``metrics: [...]``)."""
     return _load_yaml(Path(path).resolve())
@@ -334,6 +344,7 @@ def shipped(name: str) -> Catalog:
 #: Catalogs built from ``instrumentation.catalog`` rather than a file.
 INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentation-model": instrumentation_model,
                    "instrumentation-audit": instrumentation_audit}
+INSTRUMENTATION["instrumentation-activity"] = instrumentation_activity
 
 
 def resolve(ref: "Catalog | str | Path", base: Path | None = None) -> Catalog:
