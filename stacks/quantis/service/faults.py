@@ -4,6 +4,7 @@
 ``errors``  a degraded model is served: forecasts 60% too high (HighModelError), and one
             forecast in ten fails with HTTP 500 (the API error-rate panels)
 ``latency`` every prediction takes an extra 0.8 s (SlowPredictions)
+``no-user-id`` the service ignores X-User-Id, as behind a gateway that drops it (ActiveUsersMissing)
 
 Switch them with ``POST``/``DELETE /api/faults/{name}`` or start with
 ``QUANTIS_FAULTS=drift,latency``. (ServiceDown needs no switch: stop the process.)
@@ -14,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Literal, get_args
 
-Fault = Literal["drift", "errors", "latency"]
+Fault = Literal["drift", "errors", "latency", "no-user-id"]
 FAULTS: tuple[str, ...] = get_args(Fault)
 LATENCY_SECONDS = 0.8
 ERROR_FACTOR = 1.6
