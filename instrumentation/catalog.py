@@ -196,12 +196,55 @@ MODEL_INVALID_FEATURE_VALUES = MetricSpec(
     labels=MODEL_LABELS + ("feature_name", "reason"),
     label_values={"reason": ("nan", "inf")},
 )
+MODEL_FEATURE_MISSING_SHARE = MetricSpec(
+    name="model_feature_missing_share",
+    type="gauge",
+    help="Share of the current window's rows whose feature value is missing (NaN or None), by feature (0-1).",
+    labels=MODEL_LABELS + ("feature_name",),
+)
+MODEL_FEATURE_OUT_OF_RANGE_SHARE = MetricSpec(
+    name="model_feature_out_of_range_share",
+    type="gauge",
+    help="Share of the current window's rows whose feature value is outside the reference's [min, max] "
+         "(or a category the reference lacks), by feature (0-1).",
+    labels=MODEL_LABELS + ("feature_name",),
+)
+MODEL_FEATURE_SCHEMA_CHANGES = MetricSpec(
+    name="model_feature_schema_changes",
+    type="counter",
+    help="Recorded feature frames that differ from the reference schema, by column and change.",
+    labels=MODEL_LABELS + ("feature_name", "change"),
+    label_values={"change": ("missing", "extra", "retyped")},
+)
+MODEL_FEATURE_IMPORTANCE_RANK_CORRELATION = MetricSpec(
+    name="model_feature_importance_rank_correlation",
+    type="gauge",
+    help="Spearman rank correlation of the current feature importances with the reference importances (-1 to 1).",
+    labels=MODEL_LABELS,
+)
 MODEL_MONITOR_ALERTS = MetricSpec(
     name="model_monitor_alerts",
     type="counter",
     help="Model-monitor webhook alerts, by outcome.",
     labels=("model_id", "alert_type", "outcome"),
     label_values={"outcome": ("sent", "failed", "dropped", "deduplicated", "retried")},
+)
+
+#: Deployment events, recorded by ``ModelMonitor.record_deployment`` (see docs/mlops.md).
+DEPLOYMENT_KINDS: tuple[str, ...] = ("deploy", "rollback")
+DEPLOYMENT_OUTCOMES: tuple[str, ...] = ("success", "failure")
+MODEL_DEPLOYMENTS = MetricSpec(
+    name="model_deployments",
+    type="counter",
+    help="Deployments and rollbacks of a model version, by kind and outcome.",
+    labels=MODEL_LABELS + ("kind", "outcome"),
+    label_values={"kind": DEPLOYMENT_KINDS, "outcome": DEPLOYMENT_OUTCOMES},
+)
+MODEL_INFO = MetricSpec(
+    name="model_info",
+    type="gauge",
+    help="1 for the model version the monitor serves now, 0 for versions it served before.",
+    labels=MODEL_LABELS,
 )
 
 #: The semantic conventions' ``http.client.request.duration``, recorded by the HTTP client
@@ -297,12 +340,111 @@ AUDIT_FAILED_LOGINS_TOP_CLIENT = MetricSpec(
     "(no client label: the client is never exported).",
 )
 
+#: The process's own resources (``instrumentation.process_metrics``), under the names every
+#: Prometheus client library uses; with several workers, sums over the live workers.
+PROCESS_CPU_SECONDS = MetricSpec(
+    name="process_cpu_seconds",
+    type="counter",
+    unit="s",
+    help="Total user and system CPU time spent in seconds.",
+)
+PROCESS_RESIDENT_MEMORY = MetricSpec(
+    name="process_resident_memory",
+    type="gauge",
+    unit="By",
+    help="Resident memory size in bytes.",
+)
+PROCESS_VIRTUAL_MEMORY = MetricSpec(
+    name="process_virtual_memory",
+    type="gauge",
+    unit="By",
+    help="Virtual memory size in bytes.",
+)
+PROCESS_OPEN_FDS = MetricSpec(
+    name="process_open_fds",
+    type="gauge",
+    help="Number of open file descriptors.",
+)
+PROCESS_MAX_FDS = MetricSpec(
+    name="process_max_fds",
+    type="gauge",
+    help="Maximum number of open file descriptors.",
+)
+PROCESS_METRICS: tuple[MetricSpec, ...] = (
+    PROCESS_CPU_SECONDS,
+    PROCESS_RESIDENT_MEMORY,
+    PROCESS_VIRTUAL_MEMORY,
+    PROCESS_OPEN_FDS,
+    PROCESS_MAX_FDS,
+)
+
+#: Training and validation runs, pushed to a Prometheus Pushgateway by
+#: ``instrumentation.training`` (prometheus_client, not OpenTelemetry; grouped by model_id and kind).
+RUN_KINDS: tuple[str, ...] = ("training", "validation")
+#: Validation metrics a run may report (``run.metric(name, value)``); MAPE, WAPE and sMAPE in percent.
+VALIDATION_METRICS: tuple[str, ...] = ("mae", "mape", "mse", "rmse", "r2", "smape", "wape")
+TRAINING_LABELS = ("model_id", "kind", "model_version", "dataset_version")
+TRAINING_RUN_DURATION = MetricSpec(
+    name="training_run_duration",
+    type="gauge",
+    unit="s",
+    help="Wall-clock duration of the model's latest training or validation run in seconds.",
+    labels=TRAINING_LABELS,
+    label_values={"kind": RUN_KINDS},
+)
+TRAINING_RUN_SUCCESS = MetricSpec(
+    name="training_run_success",
+    type="gauge",
+    help="1 when the model's latest run of this kind succeeded, 0 when it failed.",
+    labels=TRAINING_LABELS,
+    label_values={"kind": RUN_KINDS},
+)
+TRAINING_RUN_FINISHED = MetricSpec(
+    name="training_run_finished_timestamp",
+    type="gauge",
+    unit="s",
+    help="Unix time the model's latest run of this kind ended, successful or not.",
+    labels=TRAINING_LABELS,
+    label_values={"kind": RUN_KINDS},
+)
+TRAINING_LAST_SUCCESS = MetricSpec(
+    name="training_last_success_timestamp",
+    type="gauge",
+    unit="s",
+    help="Unix time the model's latest successful run of this kind ended (kept when a later run fails).",
+    labels=TRAINING_LABELS,
+    label_values={"kind": RUN_KINDS},
+)
+TRAINING_LOSS = MetricSpec(
+    name="training_loss",
+    type="gauge",
+    help="Last loss the model's latest run reported.",
+    labels=TRAINING_LABELS,
+    label_values={"kind": RUN_KINDS},
+)
+TRAINING_VALIDATION_METRIC = MetricSpec(
+    name="training_validation_metric",
+    type="gauge",
+    help="Validation metrics of the model's latest run, by metric (MAPE, WAPE and sMAPE in percent).",
+    labels=TRAINING_LABELS + ("metric",),
+    label_values={"kind": RUN_KINDS, "metric": VALIDATION_METRICS},
+)
+TRAINING_METRICS: tuple[MetricSpec, ...] = (
+    TRAINING_RUN_DURATION,
+    TRAINING_RUN_SUCCESS,
+    TRAINING_RUN_FINISHED,
+    TRAINING_LAST_SUCCESS,
+    TRAINING_LOSS,
+    TRAINING_VALIDATION_METRIC,
+)
+
 #: What an instrumented FastAPI service emits.
 HTTP_METRICS: tuple[MetricSpec, ...] = (
     HTTP_REQUESTS,
     HTTP_REQUEST_DURATION,
     HTTP_REQUESTS_IN_PROGRESS,
     INSTRUMENTATION_ERRORS,
+    *PROCESS_METRICS,
 )
 
 #: What a process running a ``ModelMonitor`` emits.
@@ -323,6 +465,12 @@ MODEL_METRICS: tuple[MetricSpec, ...] = (
     MODEL_DRIFT_DETECTED,
     MODEL_INVALID_FEATURE_VALUES,
     MODEL_MONITOR_ALERTS,
+    MODEL_DEPLOYMENTS,
+    MODEL_INFO,
+    MODEL_FEATURE_MISSING_SHARE,
+    MODEL_FEATURE_OUT_OF_RANGE_SHARE,
+    MODEL_FEATURE_SCHEMA_CHANGES,
+    MODEL_FEATURE_IMPORTANCE_RANK_CORRELATION,
 )
 
 #: What an instrumented service adds once it makes outgoing HTTP calls (httpx, requests).
@@ -345,6 +493,7 @@ AUDIT_METRICS: tuple[MetricSpec, ...] = (
 #: Every metric the package can create.
 ALL_METRICS: tuple[MetricSpec, ...] = (
     HTTP_METRICS + HTTP_CLIENT_METRICS + MODEL_METRICS + AUDIT_METRICS + ACTIVITY_METRICS
+    + TRAINING_METRICS
 )
 
 

@@ -37,6 +37,10 @@ class MonitorMetrics:
         self.drift_detected = get(catalog.MODEL_DRIFT_DETECTED)
         self.invalid_values = get(catalog.MODEL_INVALID_FEATURE_VALUES)
         self.alerts = get(catalog.MODEL_MONITOR_ALERTS)
+        self.missing_share = get(catalog.MODEL_FEATURE_MISSING_SHARE)
+        self.out_of_range_share = get(catalog.MODEL_FEATURE_OUT_OF_RANGE_SHARE)
+        self.schema_changes = get(catalog.MODEL_FEATURE_SCHEMA_CHANGES)
+        self.importance_rank_correlation = get(catalog.MODEL_FEATURE_IMPORTANCE_RANK_CORRELATION)
 
     @staticmethod
     def add(counter: Any, amount: float, attributes: Mapping[str, str]) -> None:

@@ -33,6 +33,7 @@ from instrumentation.monitor.config import MonitorConfig
 from instrumentation.monitor.drift import DriftMethod, DriftReport, check_drift
 from instrumentation.monitor.forecast_metrics import ForecastErrors, forecast_errors
 from instrumentation.monitor.metrics import MonitorMetrics
+from instrumentation.monitor.quality import QualityState, schema_changes, window_quality
 from instrumentation.monitor.reference import ReferenceProfile
 from instrumentation.monitor.window import FeatureWindow
 
@@ -61,6 +62,7 @@ class _Model:
     pending_actuals: list[float] = field(default_factory=list)
     last_report: DriftReport | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    quality: QualityState = field(default_factory=QualityState)
 
 
 class ModelMonitor:
@@ -110,6 +112,8 @@ class ModelMonitor:
         if previous is not None and previous.reference is not None:
             model.reference = previous.reference
             model.window = FeatureWindow(len(previous.reference.features), self.config.window_size)
+        if previous is not None:  # a new version is compared with the same reference importances
+            model.quality = previous.quality
         self._models[model_id] = model
         logger.info("registered model %s version %s for monitoring", model_id, model_version)
 
@@ -195,14 +199,27 @@ class ModelMonitor:
         return errors
 
     def record_feature_importance(self, model_id: str, importances: Mapping[str, float]) -> None:
-        """Set ``model_feature_importance`` per feature (non-finite scores are skipped)."""
+        """Set ``model_feature_importance`` per feature (non-finite scores are skipped).
+
+        The first importances recorded for a model are its reference importances (unless
+        :meth:`set_reference_importance` set them); each cycle exports the rank correlation
+        of the latest importances with them."""
         model = self._model(model_id)
+        finite: dict[str, float] = {}
         for name, value in importances.items():
             score = float(value)
             if not np.isfinite(score):
                 logger.warning("skipping non-finite importance %r of feature %s (model %s)", value, name, model_id)
                 continue
             self.metrics.feature_importance.set(score, {**model.labels, "feature_name": str(name)})
+            finite[str(name)] = score
+        model.quality.record_importance(finite)
+
+    def set_reference_importance(self, model_id: str, importances: Mapping[str, float]) -> None:
+        """Compare later importances with these (e.g. the validated model's) instead of the first recorded."""
+        model = self._model(model_id)
+        model.quality.set_reference_importance(
+            {str(name): float(v) for name, v in importances.items() if np.isfinite(float(v))})
 
     # -- drift ------------------------------------------------------------------------
 
@@ -269,6 +286,7 @@ class ModelMonitor:
         for model_id, model in list(self._models.items()):
             try:
                 self._evaluate_pending(model)
+                self._export_quality(model)
                 if model.window is not None and model.window.filled >= self.config.min_samples_for_drift:
                     report = self.detect_drift(model_id)
                     reports[model_id] = report
@@ -362,6 +380,7 @@ class ModelMonitor:
             block = np.asarray(columns, dtype=np.float64).reshape(n_rows, -1)
             invalid = _invalid_counts(block, model.reference.names)
         else:
+            self._check_schema(model, columns)
             block, invalid = model.reference.encode(columns, n_rows)
         model.window.append(block)
         for name, (n_nan, n_inf) in invalid.items():
@@ -370,6 +389,30 @@ class ModelMonitor:
                 self.metrics.invalid_values.add(n_nan, {**labels, "reason": "nan"})
             if n_inf:
                 self.metrics.invalid_values.add(n_inf, {**labels, "reason": "inf"})
+
+    def _check_schema(self, model: _Model, columns: Any) -> None:
+        if model.reference is None:
+            return
+        for change in schema_changes(model.reference, columns):
+            label = model.quality.label_of(change)
+            self.metrics.schema_changes.add(1, {**model.labels, "feature_name": label, "change": change.change})
+            if model.quality.first_time(label, change):
+                logger.warning("schema change in features of model %s: %s", model.model_id, change.describe(),
+                               extra={"model_id": model.model_id, "feature_name": change.feature,
+                                      "change": change.change, "expected_kind": change.expected,
+                                      "got_kind": change.got})
+
+    def _export_quality(self, model: _Model) -> None:
+        """Missing and out-of-range shares of the window, and the importance rank correlation."""
+        if model.reference is not None and model.window is not None:
+            for feature in window_quality(model.reference, model.window.snapshot()):
+                labels = {**model.labels, "feature_name": feature.feature}
+                self.metrics.set(self.metrics.missing_share, feature.missing_share, labels)
+                if feature.out_of_range_share is not None:
+                    self.metrics.set(self.metrics.out_of_range_share, feature.out_of_range_share, labels)
+        correlation = model.quality.importance_correlation()
+        if correlation is not None:
+            self.metrics.set(self.metrics.importance_rank_correlation, correlation, model.labels)
 
     def _add_sums(self, model: _Model, errors: ForecastErrors) -> None:
         labels = model.labels
