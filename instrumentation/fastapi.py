@@ -127,6 +127,7 @@ def instrument(
     if owns_provider:
         _offer_global_provider(provider)
     errors.register(pipeline, pipeline.instrument(INSTRUMENTATION_ERRORS))
+    pipeline.include_process_metrics()
 
     multiproc = None
     if cfg.multiproc_dir:

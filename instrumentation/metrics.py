@@ -54,8 +54,10 @@ class MetricsPipeline:
         registry: CollectorRegistry | None = None,
         resource: Resource | None = None,
         series_limit: int = DEFAULT_SERIES_LIMIT,
+        process_metrics: bool = False,
     ) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        self._process_metrics: Any = None
         self.series_limit = check_series_limit(series_limit, "series_limit")
         # Above the limiter's ceiling, so the SDK's own overflow (which adds an
         # undeclared otel_metric_overflow label) only fires for unguarded instruments.
@@ -80,6 +82,19 @@ class MetricsPipeline:
         #: and in-progress gauge at once). Held only for a few list operations, and to copy
         #: the values at collection.
         self.values_lock = threading.Lock()
+        if process_metrics:
+            self.include_process_metrics()
+
+    def include_process_metrics(self) -> None:
+        """Expose this process's CPU time, memory and file descriptors on this pipeline
+        (``instrumentation.catalog.PROCESS_METRICS``); calling it again changes nothing.
+        :func:`instrumentation.instrument` calls it for the app's pipeline."""
+        from instrumentation.process_metrics import ProcessMetrics
+
+        with self._lock:
+            if self._process_metrics is None:
+                self._process_metrics = ProcessMetrics()
+                self.registry.register(self._process_metrics)
 
     def instrument(self, spec: MetricSpec) -> Any:
         """The OTel instrument for ``spec``, created on first use."""

@@ -110,7 +110,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "min_samples_for_drift": settings.drift_window,
             "drift_method": "psi",
         },
-        pipeline=MetricsPipeline(),
+        pipeline=MetricsPipeline(process_metrics=True),  # model_service's process, as in production
     )
 
     @asynccontextmanager
