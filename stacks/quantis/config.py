@@ -144,6 +144,26 @@ class Security:
 class Activity:
     """User activity (activity_alerts.py, dashboards/user_activity.py)."""
 
+    owner: str = "product-team"                  # owner label of the user-activity alerts
+    # The demo service's declared label values (its UserActivity): any other plan reads `other`,
+    # a request without one `none`; an undeclared feature is refused.
+    plans: tuple[str, ...] = ("free", "pro", "enterprise")
+    features: tuple[str, ...] = ("visit", "forecast", "backtest", "export")
+    # The funnel: declared features in the order users are expected to reach them. Panels and
+    # FunnelConversionLow compare the use rates of each step and the one before it.
+    funnel: tuple[str, ...] = ("visit", "forecast", "export")
+    funnel_window: str = "1h"                    # rate() window of the funnel ratios (alert and panels)
+    # FunnelConversionLow: a step used less than this share as often as the step before it...
+    funnel_conversion_below: float = 0.1
+    funnel_min_rate: float = 0.01                # ...while the step before is used this often (per second)
+    for_funnel_conversion: str = "30m"
+    # ActiveUsersMissing: requests that say their plan (signed-in clients) arrive at this rate
+    # (per second, over 5 minutes) while no user was seen in the last 5 minutes (active_users).
+    identified_requests_min_rate: float = 0.05
+    for_active_users_missing: str = "10m"
+    # Session-duration quantiles on the dashboard.
+    session_quantiles: tuple[float, ...] = (0.5, 0.9, 0.99)
+
 
 @dataclass(frozen=True)
 class Probes:
@@ -168,7 +188,7 @@ class QuantisConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     # What each scrape job's targets emit; every alert and panel query is checked against these.
     job_catalogs: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("api", ("instrumentation-http", "instrumentation-audit")),
+        ("api", ("instrumentation-http", "instrumentation-audit", "instrumentation-activity")),
         ("model_service", ("instrumentation-http", "instrumentation-model")),
         ("database", ("postgres-exporter",)),
         ("node", ("node-exporter",)),
