@@ -8,7 +8,7 @@ from __future__ import annotations
 from obscode import AlertExpectation, AlertTest, ExpectedAlert, InputSeries
 from obscode.model.duration import parse_duration
 
-from .alerts import _human, runbook_url
+from .alerts import _human, _labels, runbook_url
 from .config import CONFIG, Job, QuantisConfig
 
 
@@ -26,6 +26,19 @@ def _samples(config: QuantisConfig, until: float) -> int:
     return int(until // _seconds(config.evaluation_interval)) + 2
 
 
+def _expected(config: QuantisConfig, alertname: str, labels: dict[str, str], summary: str,
+              description: str) -> ExpectedAlert:
+    """The alert ``alertname`` with ``labels``, its summary, description and runbook link."""
+    return ExpectedAlert(exp_labels=labels, exp_annotations={
+        "summary": summary, "description": description, "runbook_url": runbook_url(config, alertname)})
+
+
+def _quiet_then_firing(alertname: str, quiet: float, firing: float, alerts: list[ExpectedAlert]) -> list[AlertExpectation]:
+    """No ``alertname`` at ``quiet`` seconds (before its ``for`` has passed); exactly ``alerts`` at ``firing``."""
+    return [AlertExpectation(eval_time=_at(quiet), alertname=alertname),
+            AlertExpectation(eval_time=_at(firing), alertname=alertname, exp_alerts=alerts)]
+
+
 def high_cpu(config: QuantisConfig = CONFIG) -> AlertTest:
     """A busy node (idle at half the threshold) alerts after `for`; a quiet one never does."""
     step, below = _seconds(config.evaluation_interval), config.thresholds.cpu_idle_ratio_below
@@ -40,17 +53,11 @@ def high_cpu(config: QuantisConfig = CONFIG) -> AlertTest:
             InputSeries(series='node_cpu_seconds_total{instance="quiet:9100", cpu="0", mode="idle"}',
                         values=f"0+{quiet * step:g}x{end}"),
         ],
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 60), alertname="HighCpuUsage"),
-            AlertExpectation(eval_time=_at(300 + hold + 120), alertname="HighCpuUsage", exp_alerts=[ExpectedAlert(
-                exp_labels={"severity": "warning", "category": "system", "service": config.node.name,
-                            "owner": config.node.owner, "instance": "busy:9100"},
-                exp_annotations={"summary": "High CPU usage on busy:9100",
-                                 "description": f"CPU usage is above {round((1 - below) * 100)}% for "
-                                                f"{_human(config.for_.high_cpu)}",
-                                 "runbook_url": runbook_url(config, "HighCpuUsage")},
-            )]),
-        ],
+        alert_rule_test=_quiet_then_firing("HighCpuUsage", hold - 60, 300 + hold + 120, [_expected(
+            config, "HighCpuUsage",
+            {**_labels("warning", "system", config.node.name, config.node.owner), "instance": "busy:9100"},
+            "High CPU usage on busy:9100",
+            f"CPU usage is above {round((1 - below) * 100)}% for {_human(config.for_.high_cpu)}")]),
     )
 
 
@@ -71,25 +78,21 @@ def high_memory(config: QuantisConfig = CONFIG) -> AlertTest:
                                values=f"{round(total * (1 - ratio))}x{end}")]
 
     def alert(instance: str, severity: str, ratio: float) -> ExpectedAlert:
-        return ExpectedAlert(
-            exp_labels={"severity": severity, "category": "system", "service": config.node.name,
-                        "owner": config.node.owner, "instance": instance, "job": config.node.name},
-            exp_annotations={"summary": f"High memory usage on {instance}",
-                             "description": f"Memory usage is above {round(ratio * 100)}% for "
-                                            f"{_human(config.for_.high_memory)}",
-                             "runbook_url": runbook_url(config, "HighMemoryUsage")})
+        return _expected(
+            config, "HighMemoryUsage",
+            {**_labels(severity, "system", config.node.name, config.node.owner), "instance": instance,
+             "job": config.node.name},
+            f"High memory usage on {instance}",
+            f"Memory usage is above {round(ratio * 100)}% for {_human(config.for_.high_memory)}")
 
     return AlertTest(
         name="high-memory",
         input_series=series,
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 60), alertname="HighMemoryUsage"),
-            AlertExpectation(eval_time=_at(hold + 120), alertname="HighMemoryUsage", exp_alerts=[
-                alert("tight:9100", "warning", t.memory_used_ratio_above),
-                alert("full:9100", "warning", t.memory_used_ratio_above),
-                alert("full:9100", "critical", t.memory_used_ratio_critical),
-            ]),
-        ],
+        alert_rule_test=_quiet_then_firing("HighMemoryUsage", hold - 60, hold + 120, [
+            alert("tight:9100", "warning", t.memory_used_ratio_above),
+            alert("full:9100", "warning", t.memory_used_ratio_above),
+            alert("full:9100", "critical", t.memory_used_ratio_critical),
+        ]),
     )
 
 
@@ -136,18 +139,12 @@ def high_model_error(config: QuantisConfig = CONFIG) -> AlertTest:
             InputSeries(series='model_prediction_error{model_id="prophet-demand", model_version="2.1.0", '
                                'metric_type="mae"}', values=f"{above * 10:g}x{end}"),
         ],
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 600), alertname="HighModelError"),
-            AlertExpectation(eval_time=_at(hold + 300), alertname="HighModelError", exp_alerts=[ExpectedAlert(
-                exp_labels={"severity": "warning", "category": "model", "service": model,
-                            "owner": config.model_service.owner, "model_id": "tft-sales", "model_version": "1.0.0",
-                            "metric_type": "mape"},
-                exp_annotations={"summary": "High error rate for model tft-sales",
-                                 "description": f"MAPE is above {above:g}% for "
-                                                f"{_human(config.for_.high_model_error)}",
-                                 "runbook_url": runbook_url(config, "HighModelError")},
-            )]),
-        ],
+        alert_rule_test=_quiet_then_firing("HighModelError", hold - 600, hold + 300, [_expected(
+            config, "HighModelError",
+            {**_labels("warning", "model", model, config.model_service.owner), "model_id": "tft-sales",
+             "model_version": "1.0.0", "metric_type": "mape"},
+            "High error rate for model tft-sales",
+            f"MAPE is above {above:g}% for {_human(config.for_.high_model_error)}")]),
     )
 
 
@@ -172,36 +169,29 @@ def disk_space_low(config: QuantisConfig = CONFIG) -> AlertTest:
 
     def alert(host: str, fstype: str, mountpoint: str, severity: str, ratio: float) -> ExpectedAlert:
         now = used[(host, fstype, mountpoint)]
-        return ExpectedAlert(
-            exp_labels={"severity": severity, "category": "system", "service": config.node.name,
-                        "owner": config.node.owner, "instance": f"{host}:9100", "job": config.node.name,
-                        "device": f"/dev/{host}", "fstype": fstype, "mountpoint": mountpoint},
-            exp_annotations={"summary": f"Disk {mountpoint} on {host}:9100 is filling up",
-                             "description": f"More than {round(ratio * 100)}% of the filesystem is used for "
-                                            f"{_human(config.for_.disk_space)} ({now * 100:.4g}% now)",
-                             "runbook_url": runbook_url(config, "DiskSpaceLow")})
+        return _expected(
+            config, "DiskSpaceLow",
+            {**_labels(severity, "system", config.node.name, config.node.owner), "instance": f"{host}:9100",
+             "job": config.node.name, "device": f"/dev/{host}", "fstype": fstype, "mountpoint": mountpoint},
+            f"Disk {mountpoint} on {host}:9100 is filling up",
+            f"More than {round(ratio * 100)}% of the filesystem is used for "
+            f"{_human(config.for_.disk_space)} ({now * 100:.4g}% now)")
 
     return AlertTest(
         name="disk-space-low",
         input_series=series,
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 60), alertname="DiskSpaceLow"),
-            AlertExpectation(eval_time=_at(hold + 120), alertname="DiskSpaceLow", exp_alerts=[
-                alert("tight", "ext4", "/", "warning", t.disk_used_ratio_warning),
-                alert("full", "xfs", "/var/lib/postgresql", "warning", t.disk_used_ratio_warning),
-                alert("full", "xfs", "/var/lib/postgresql", "critical", t.disk_used_ratio_critical),
-            ]),
-        ],
+        alert_rule_test=_quiet_then_firing("DiskSpaceLow", hold - 60, hold + 120, [
+            alert("tight", "ext4", "/", "warning", t.disk_used_ratio_warning),
+            alert("full", "xfs", "/var/lib/postgresql", "warning", t.disk_used_ratio_warning),
+            alert("full", "xfs", "/var/lib/postgresql", "critical", t.disk_used_ratio_critical),
+        ]),
     )
 
 
 def _http_alert(config: QuantisConfig, alertname: str, job: Job, severity: str, summary: str,
                 description: str) -> ExpectedAlert:
-    return ExpectedAlert(
-        exp_labels={"severity": severity, "category": "system", "service": job.name, "owner": job.owner,
-                    "job": job.name},
-        exp_annotations={"summary": summary, "description": description,
-                         "runbook_url": runbook_url(config, alertname)})
+    return _expected(config, alertname, {**_labels(severity, "system", job.name, job.owner), "job": job.name},
+                     summary, description)
 
 
 def high_http_error_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
@@ -227,14 +217,11 @@ def high_http_error_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
     return AlertTest(
         name="high-http-error-ratio",
         input_series=series,
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 60), alertname="HighHttpErrorRatio"),
-            AlertExpectation(eval_time=_at(hold + 120), alertname="HighHttpErrorRatio", exp_alerts=[
-                alert(config.api, "warning", t.error_ratio_warning),
-                alert(config.model_service, "warning", t.error_ratio_warning),
-                alert(config.model_service, "critical", t.error_ratio_critical),
-            ]),
-        ],
+        alert_rule_test=_quiet_then_firing("HighHttpErrorRatio", hold - 60, hold + 120, [
+            alert(config.api, "warning", t.error_ratio_warning),
+            alert(config.model_service, "warning", t.error_ratio_warning),
+            alert(config.model_service, "critical", t.error_ratio_critical),
+        ]),
     )
 
 
@@ -264,14 +251,11 @@ def slow_http_responses(config: QuantisConfig = CONFIG) -> AlertTest:
     return AlertTest(
         name="slow-http-responses",
         input_series=series,
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 60), alertname="SlowHttpResponses"),
-            AlertExpectation(eval_time=_at(hold + 120), alertname="SlowHttpResponses", exp_alerts=[
-                alert(config.api, "warning", warning),
-                alert(config.model_service, "warning", warning),
-                alert(config.model_service, "critical", critical),
-            ]),
-        ],
+        alert_rule_test=_quiet_then_firing("SlowHttpResponses", hold - 60, hold + 120, [
+            alert(config.api, "warning", warning),
+            alert(config.model_service, "warning", warning),
+            alert(config.model_service, "critical", critical),
+        ]),
     )
 
 
@@ -291,18 +275,12 @@ def postgres_low_cache_hit_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
     return AlertTest(
         name="postgres-low-cache-hit-ratio",
         input_series=series,
-        alert_rule_test=[
-            AlertExpectation(eval_time=_at(hold - 60), alertname="PostgresLowCacheHitRatio"),
-            AlertExpectation(eval_time=_at(hold + 600), alertname="PostgresLowCacheHitRatio", exp_alerts=[ExpectedAlert(
-                exp_labels={"severity": "warning", "category": "system", "service": db.name, "owner": db.owner,
-                            "instance": db.targets[0], "datname": "forecasts"},
-                exp_annotations={
-                    "summary": f"Low cache hit ratio of database forecasts on {db.targets[0]}",
-                    "description": f"Fewer than {t.cache_hit_ratio_warning * 100:g}% of the blocks read were found "
-                                   f"in shared buffers for {_human(config.for_.cache_hit)}",
-                    "runbook_url": runbook_url(config, "PostgresLowCacheHitRatio")},
-            )]),
-        ],
+        alert_rule_test=_quiet_then_firing("PostgresLowCacheHitRatio", hold - 60, hold + 600, [_expected(
+            config, "PostgresLowCacheHitRatio",
+            {**_labels("warning", "system", db.name, db.owner), "instance": db.targets[0], "datname": "forecasts"},
+            f"Low cache hit ratio of database forecasts on {db.targets[0]}",
+            f"Fewer than {t.cache_hit_ratio_warning * 100:g}% of the blocks read were found "
+            f"in shared buffers for {_human(config.for_.cache_hit)}")]),
     )
 
 
