@@ -21,17 +21,15 @@ from .config import CONFIG, QuantisConfig
 CATEGORY = "product"
 
 
-def feature_rate(config: QuantisConfig, feature: str, window: str, plan: str = "") -> str:
-    """Uses per second of ``feature`` on the api job over ``window``, summed by job."""
-    plan_matcher = f', plan=~"{plan}"' if plan else ""
-    return (f'sum by (job) (rate(feature_usage_total{{job="{config.api.name}", feature="{feature}"'
-            f"{plan_matcher}}}[{window}]))")
+def feature_rate(selector: str, feature: str, window: str) -> str:
+    """Uses per second of ``feature`` over ``window`` among the series ``selector`` matches, by job."""
+    return f'sum by (job) (rate(feature_usage_total{{{selector}, feature="{feature}"}}[{window}]))'
 
 
-def conversion(config: QuantisConfig, step_from: str, step_to: str, window: str, plan: str = "") -> str:
-    """Uses of ``step_to`` per use of ``step_from``; 0 when ``step_to`` was never used."""
-    before = feature_rate(config, step_from, window, plan)
-    after = feature_rate(config, step_to, window, plan)
+def conversion(selector: str, step_from: str, step_to: str, window: str) -> str:
+    """Uses of ``step_to`` per use of ``step_from``, by job; 0 when ``step_to`` was never used."""
+    before = feature_rate(selector, step_from, window)
+    after = feature_rate(selector, step_to, window)
     return f"({after} or {before} * 0) / {before}"
 
 
@@ -41,11 +39,11 @@ def funnel_pairs(config: QuantisConfig) -> list[tuple[str, str]]:
 
 
 def funnel_rules(config: QuantisConfig) -> list[AlertRule]:
-    a = config.activity
+    a, selector = config.activity, f'job="{config.api.name}"'
     return [AlertRule(
         alert="FunnelConversionLow",
-        expr=f"{conversion(config, before, after, a.funnel_window)} < {a.funnel_conversion_below:g}"
-             f" and {feature_rate(config, before, a.funnel_window)} > {a.funnel_min_rate:g}",
+        expr=f"{conversion(selector, before, after, a.funnel_window)} < {a.funnel_conversion_below:g}"
+             f" and {feature_rate(selector, before, a.funnel_window)} > {a.funnel_min_rate:g}",
         for_=a.for_funnel_conversion,
         labels={**_labels("warning", CATEGORY, config.api.name, a.owner), "funnel_from": before, "funnel_to": after},
         annotations={
