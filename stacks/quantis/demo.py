@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from stacks.quantis.service import security
 from stacks.quantis.service.live import LiveStack
 from stacks.quantis.service.processes import ToolMissing
 from stacks.quantis.service.webhook_sink import Delivery
@@ -29,6 +30,15 @@ SCENARIOS = {
     "errors": ("errors", "HighModelError", "data-science-team"),
     "latency": ("latency", "SlowPredictions", "data-science-team"),
     "down": (None, "ServiceDown", "pager"),
+    "schema-change": ("schema-change", "FeatureSchemaChanged", "data-science-team"),
+    "missing-data": ("missing-data", "HighMissingValueShare", "data-science-team"),
+    "importance-shift": ("importance-shift", "FeatureImportanceShift", "data-science-team"),
+    "brute-force": (None, "BruteForceSuspected", "team-email"),
+}
+#: Scenarios driven by traffic rather than a fault: scenario -> (what it sends, driver(service_url, stop)).
+DRIVERS = {
+    "brute-force": ("failed logins from one client, ~20/s (the limiter's 429s fire RateLimitSaturation too)",
+                    security.brute_force),
 }
 
 
@@ -109,7 +119,11 @@ def run_scenario(live: LiveStack, scenario: str, after: float) -> None:
     print(f"\nScenario {scenario}: in {after:.0f}s, expect {alert} to reach {receiver} "
           "(the route tree's answer for its labels).", flush=True)
     time.sleep(after)
-    if fault is None:
+    if scenario in DRIVERS:
+        what, driver = DRIVERS[scenario]
+        print(f"  injecting: {what}", flush=True)
+        threading.Thread(target=driver, args=(live.service_url, threading.Event()), daemon=True).start()
+    elif fault is None:
         print("  injecting: stopping the service", flush=True)
         live.stop_service()
     else:

@@ -41,6 +41,7 @@ from pydantic import BaseModel
 
 from instrumentation import instrument
 from instrumentation.audit import AuditConfig, Auditor, RateLimitedResponses
+from instrumentation.catalog import AUDIT_RATE_LIMITED_RESPONSES
 from stacks.quantis.config import CONFIG, Security
 
 SERVICE_NAME = "quantis-api"
@@ -155,7 +156,12 @@ def _bearer(request: Request) -> str | None:
 
 def install(app: FastAPI, monitor: Any, settings: Any, faults: Any, security: Security = CONFIG.security) -> Auditor:
     """Add this area's routes and instruments to the demo service ``app``; returns its auditor."""
-    audit = Auditor(audit_config(security), metrics=instrument(app).metrics)
+    pipeline = instrument(app).metrics
+    audit = Auditor(audit_config(security), metrics=pipeline)
+    # The login route's 429 series starts at 0 (as the auditor's own counters do), so rate()
+    # sees the first refusal.
+    pipeline.instrument(AUDIT_RATE_LIMITED_RESPONSES).add(
+        0, pipeline.limiter(AUDIT_RATE_LIMITED_RESPONSES).attributes(("POST", LOGIN_PATH)))
     limiter = LoginLimiter(security.login_attempts_per_window, security.login_window_seconds)
     tokens = Tokens()
     app.state.audit = audit
