@@ -3,7 +3,8 @@
 - ``FunnelConversionLow``, one rule per consecutive pair of ``config.activity.funnel`` steps:
   the later step is used less than ``funnel_conversion_below`` times as often as the earlier one,
   over ``funnel_window``, while the earlier one is used at least ``funnel_min_rate`` per second
-  (a quiet night does not fire it). A later step never used at all counts as 0.
+  (a quiet night does not fire it). A later step never used at all counts as 0. Only requests
+  that say their plan count (``plan!="none"``): clients without one are not users in the funnel.
 - ``ActiveUsersMissing``: requests that say their plan (signed-in clients) keep arriving, but
   no user was seen in the last 5 minutes: the user id no longer reaches the service (a gateway
   dropping ``X-User-Id``), so ``active_users`` and every per-user view downstream are blind.
@@ -39,7 +40,9 @@ def funnel_pairs(config: QuantisConfig) -> list[tuple[str, str]]:
 
 
 def funnel_rules(config: QuantisConfig) -> list[AlertRule]:
-    a, selector = config.activity, f'job="{config.api.name}"'
+    # Signed-in users' journeys only: clients that send no plan (scripts, health checks, the
+    # other tests' load) are not users walking the funnel.
+    a, selector = config.activity, f'job="{config.api.name}", plan!="none"'
     return [AlertRule(
         alert="FunnelConversionLow",
         expr=f"{conversion(selector, before, after, a.funnel_window)} < {a.funnel_conversion_below:g}"
