@@ -104,6 +104,21 @@ class Objectives:
 class DataQuality:
     """Data alerts from the model monitor (data_quality_alerts.py, dashboards/data_quality.py)."""
 
+    # HighMissingValueShare: share of the monitor's window (its last rows) missing a feature.
+    missing_share_warning: float = 0.05
+    for_missing_values: str = "15m"
+    # HighOutlierShare: share of the window outside the reference's [min, max] (or unseen categories).
+    outlier_share_warning: float = 0.05
+    for_outliers: str = "15m"
+    # FeatureSchemaChanged: any recorded frame lacked, added or retyped a column within this window.
+    schema_change_window: str = "10m"
+    for_schema_change: str = "0s"   # one bad frame is already a broken pipeline
+    # FeatureImportanceShift: Spearman rank correlation of current against reference importances below this.
+    importance_rank_correlation_below: float = 0.5
+    for_importance_shift: str = "30m"
+    # Dashboard: invalid (NaN or infinite) values per second of one feature drawn red from here.
+    invalid_values_per_second_warning: float = 0.1
+
 
 @dataclass(frozen=True)
 class ModelHealth:

@@ -44,6 +44,8 @@ MODEL_VERSION = "1.0.0"
 SERVICE_NAME = "quantis-api"
 #: Relative influence of each feature in the demand model (what the dashboard shows).
 FEATURE_IMPORTANCE = {"price": 0.55, "temperature": 0.15, "marketing_spend": 0.30}
+#: ... and what a retrained model reports under the ``importance-shift`` fault (ranking reversed).
+SHIFTED_IMPORTANCE = {"price": 0.15, "temperature": 0.55, "marketing_spend": 0.30}
 
 #: Under the ``errors`` fault, one forecast in this many also fails with HTTP 500.
 FAILURE_EVERY = 10
@@ -84,7 +86,10 @@ class _World:
     def features(self, n: int) -> dict[str, np.ndarray]:
         shift = sales.DRIFTED if "drift" in self.faults else sales.NO_SHIFT
         with self._lock:
-            return sales.sample_features(self._rng, n, shift)
+            feed = sales.sample_features(self._rng, n, shift)
+            if "missing-data" in self.faults:
+                feed = sales.with_missing(self._rng, feed)
+        return sales.schema_changed(feed) if "schema-change" in self.faults else feed
 
     def actuals(self, store: int, features: dict[str, np.ndarray]) -> np.ndarray:
         n = features["price"].shape[0]
@@ -153,6 +158,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         actuals = world.actuals(request.store_id, features)
         errors = monitor.record_batch_metrics(MODEL_ID, mean, actuals, features,
                                               lower=result.lower, upper=result.upper, latencies=[latency])
+        monitor.record_feature_importance(MODEL_ID, feature_importance(faults))
         world.recent.append((mean, actuals))
         prediction_id = uuid.uuid4().hex[:12]
         logger.info("Prediction request processed successfully", extra={
@@ -176,7 +182,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             errors = forecast_errors(np.concatenate([p for p, _ in recent]), np.concatenate([a for _, a in recent]))
             metrics = {k: round(v, 4) for k, v in errors.gauges().items()}
         return {"model_id": MODEL_ID, "model_version": MODEL_VERSION, "evaluated_forecasts": len(recent),
-                "metrics": metrics, "feature_importance": FEATURE_IMPORTANCE}
+                "metrics": metrics, "feature_importance": feature_importance(faults)}
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -199,6 +205,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return {"active": faults.active()}
 
     return app
+
+
+def feature_importance(faults: Faults) -> dict[str, float]:
+    """The importances the served model reports (reordered under the ``importance-shift`` fault)."""
+    return SHIFTED_IMPORTANCE if "importance-shift" in faults else FEATURE_IMPORTANCE
 
 
 def _switch(action: Any, name: str) -> None:

@@ -5,6 +5,10 @@
             forecast in ten fails with HTTP 500 (the API error-rate panels)
 ``latency`` every prediction takes an extra 0.8 s (SlowPredictions)
 ``no-user-id`` the service ignores X-User-Id, as behind a gateway that drops it (ActiveUsersMissing)
+``schema-change`` the feature frame renames temperature to temperature_c and sends price as text
+            (FeatureSchemaChanged; temperature is then missing: HighMissingValueShare)
+``missing-data`` 30% of the temperature values are NaN (HighMissingValueShare)
+``importance-shift`` the model reports reordered feature importances (FeatureImportanceShift)
 
 Switch them with ``POST``/``DELETE /api/faults/{name}`` or start with
 ``QUANTIS_FAULTS=drift,latency``. (ServiceDown needs no switch: stop the process.)
@@ -15,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Literal, get_args
 
-Fault = Literal["drift", "errors", "latency", "no-user-id"]
+Fault = Literal["drift", "errors", "latency", "no-user-id", "schema-change", "missing-data", "importance-shift"]
 FAULTS: tuple[str, ...] = get_args(Fault)
 LATENCY_SECONDS = 0.8
 ERROR_FACTOR = 1.6

@@ -42,6 +42,25 @@ def sample_features(rng: np.random.Generator, n: int, shift: FeatureShift = NO_S
     }
 
 
+#: Share of the temperature values lost in the ``missing-data`` fault (a sensor feed dropping out).
+MISSING_SHARE = 0.3
+
+
+def with_missing(rng: np.random.Generator, features: dict[str, np.ndarray],
+                 share: float = MISSING_SHARE) -> dict[str, np.ndarray]:
+    """``features`` with about ``share`` of the temperature values replaced by NaN."""
+    temperature = features["temperature"].copy()
+    temperature[rng.random(temperature.shape[0]) < share] = np.nan
+    return {**features, "temperature": temperature}
+
+
+def schema_changed(features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The feed after an upstream schema change: ``temperature`` renamed ``temperature_c`` and
+    ``price`` sent as text (its values still parse as numbers)."""
+    return {"price": features["price"].astype(str), "temperature_c": features["temperature"],
+            "marketing_spend": features["marketing_spend"]}
+
+
 def demand(days: np.ndarray, store: int, features: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Sales on ``days`` (day index from the series start) under ``features``; ~4% noise."""
     level = 200.0 + 25.0 * store + 0.05 * days

@@ -1,0 +1,117 @@
+"""The data-quality alerts, for real: switch a fault of the live service's feature feed, watch
+Prometheus fire the alert from what the model monitor exports, and check Alertmanager delivers
+it to exactly the receivers the route tree predicts (``obscode.routing.receivers_for``,
+cross-checked with ``amtool config routes test``), then that it resolves once the fault clears.
+
+One stack serves the module (the machine is small); each test leaves its fault off. The schema
+test runs last: its alert counts changes over a 10-minute window, so it stays firing after the
+fault clears, and it is checked for firing only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from obscode.routing import receivers_for
+from stacks.quantis.service.live import LiveStack
+from tests.integration.conftest import Load, _require_stack_tools, amtool_receivers, burst
+
+pytestmark = pytest.mark.integration
+
+#: warning + category=model -> data-science-team only.
+RECEIVERS = {"data-science-team"}
+PHASE_TIMEOUT = 45.0
+#: Enough forecasts to fill the monitor's window (1000 rows, 14 per forecast) with clean data.
+WARM_UP = 80
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """One stack for the module, without PostgreSQL: these alerts only read the model monitor."""
+    _require_stack_tools()
+    stack = LiveStack.start(tmp_path_factory.mktemp("data-quality"), with_database=False)
+    try:
+        burst(stack, WARM_UP)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _explain(live: LiveStack, alertname: str) -> str:
+    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
+            f"deliveries: {[(d.receiver, d.status) for d in live.sink.deliveries(alertname)]}")
+
+
+def wait_delivered(live: LiveStack, alertname: str, status: str, where: dict[str, str] | None = None) -> None:
+    def reached() -> set[str]:
+        return {d.receiver for d in live.sink.deliveries(alertname, status)
+                if all(d.labels.get(k) == v for k, v in (where or {}).items())}
+
+    if not live.sink.wait_for(lambda: RECEIVERS <= reached(), PHASE_TIMEOUT):
+        pytest.fail(f"{alertname} not {status} at {sorted(RECEIVERS)} within {PHASE_TIMEOUT:.0f}s; "
+                    + _explain(live, alertname))
+
+
+def assert_routed_exactly(live: LiveStack, alertname: str) -> None:
+    """Every firing delivery went where receivers_for and amtool say, and nowhere else."""
+    route = live.files["stack"].alertmanager.route
+    firing = live.sink.deliveries(alertname, "firing")
+    assert firing, _explain(live, alertname)
+    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
+        predicted = receivers_for(route, delivery.labels)
+        assert set(predicted) == RECEIVERS, delivery.labels
+        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
+        got = {d.receiver for d in firing if d.labels == delivery.labels}
+        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, route tree says {predicted}"
+
+
+def _round_trip(live: LiveStack, fault: str, alertname: str, where: dict[str, str]) -> None:
+    assert not live.sink.deliveries(alertname), f"{alertname} fired before the fault: " + _explain(live, alertname)
+    with Load(live):
+        live.set_fault(fault, True)
+        try:
+            wait_delivered(live, alertname, "firing", where)
+        finally:
+            live.set_fault(fault, False)
+        wait_delivered(live, alertname, "resolved", where)
+    assert_routed_exactly(live, alertname)
+
+
+def test_missing_data_fires_high_missing_value_share_and_resolves(live: LiveStack) -> None:
+    _round_trip(live, "missing-data", "HighMissingValueShare", {"feature_name": "temperature"})
+
+
+def test_shifted_features_fire_high_outlier_share_and_resolve(live: LiveStack) -> None:
+    # The drift fault moves price far above the reference maximum.
+    _round_trip(live, "drift", "HighOutlierShare", {"feature_name": "price"})
+
+
+def test_reordered_importances_fire_feature_importance_shift_and_resolve(live: LiveStack) -> None:
+    _round_trip(live, "importance-shift", "FeatureImportanceShift", {"model_id": "tft-sales"})
+
+
+def _schema_log_lines(log: Path) -> list[str]:
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return [line.get("message", "") for line in lines if "schema change" in str(line.get("message", ""))]
+
+
+def test_schema_change_fires_per_column_and_change_and_is_logged_once(live: LiveStack) -> None:
+    assert not live.sink.deliveries("FeatureSchemaChanged"), _explain(live, "FeatureSchemaChanged")
+    expected = [("temperature", "missing"), ("temperature_c", "extra"), ("price", "retyped")]
+    with Load(live):
+        live.set_fault("schema-change", True)
+        try:
+            for feature, change in expected:
+                wait_delivered(live, "FeatureSchemaChanged", "firing", {"feature_name": feature, "change": change})
+        finally:
+            live.set_fault("schema-change", False)
+    assert_routed_exactly(live, "FeatureSchemaChanged")
+    assert sorted(_schema_log_lines(live.service_log)) == sorted([
+        "schema change in features of model tft-sales: column 'temperature' (numeric) is missing from the feature frame",
+        "schema change in features of model tft-sales: column 'temperature_c' (numeric) is not in the reference",
+        "schema change in features of model tft-sales: column 'price' changed type from numeric to categorical",
+    ])
