@@ -119,9 +119,10 @@ MODEL_PREDICTION_LATENCY = MetricSpec(
 MODEL_PREDICTION_ERROR = MetricSpec(
     name="model_prediction_error",
     type="gauge",
-    help="Forecast error of the last evaluated batch, by metric type (MAPE, WAPE and sMAPE in percent).",
+    help="Forecast error of the last evaluated batch, by metric type (MAPE, WAPE, sMAPE and bias_percent "
+    "in percent; bias is the signed mean of prediction - actual).",
     labels=MODEL_LABELS + ("metric_type",),
-    label_values={"metric_type": ("mae", "mape", "rmse", "r2", "wape", "smape")},
+    label_values={"metric_type": ("mae", "mape", "rmse", "r2", "wape", "smape", "mse", "bias", "bias_percent")},
 )
 MODEL_ABSOLUTE_ERROR = MetricSpec(
     name="model_absolute_error",
@@ -221,6 +222,114 @@ MODEL_FEATURE_IMPORTANCE_RANK_CORRELATION = MetricSpec(
     type="gauge",
     help="Spearman rank correlation of the current feature importances with the reference importances (-1 to 1).",
     labels=MODEL_LABELS,
+)
+#: Default bounds of ``model_prediction_value`` (MonitorConfig.prediction_buckets sets a model's own).
+PREDICTION_BUCKETS: tuple[float, ...] = (
+    0.0, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 25000.0,
+    50000.0, 100000.0,
+)
+#: Rows per recorded batch, 1 to 50,000.
+BATCH_SIZE_BUCKETS: tuple[float, ...] = (
+    1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 50000.0,
+)
+
+# Prediction statistics (instrumentation.monitor.model_stats).
+MODEL_PREDICTION_VALUE = MetricSpec(
+    name="model_prediction_value",
+    type="histogram",
+    help="Distribution of the predicted values (buckets from MonitorConfig.prediction_buckets).",
+    labels=MODEL_LABELS,
+    buckets=PREDICTION_BUCKETS,
+)
+MODEL_PREDICTION_DRIFT_SCORE = MetricSpec(
+    name="model_prediction_drift_score",
+    type="gauge",
+    help="Drift statistic of the recent predictions against the reference predictions "
+    "(KS D, Jensen-Shannon distance base 2, or PSI, as the monitor's drift_method).",
+    labels=MODEL_LABELS,
+)
+MODEL_PREDICTION_DRIFT_P_VALUE = MetricSpec(
+    name="model_prediction_drift_p_value",
+    type="gauge",
+    help="p-value of the last prediction drift test (KS only).",
+    labels=MODEL_LABELS,
+)
+MODEL_PREDICTION_DRIFTED = MetricSpec(
+    name="model_prediction_drifted",
+    type="gauge",
+    help="1 when the last check found the predictions drifted from the reference predictions, else 0.",
+    labels=MODEL_LABELS,
+)
+MODEL_INTERVAL_WIDTH = MetricSpec(
+    name="model_prediction_interval_width",
+    type="gauge",
+    help="Mean width (upper - lower) of the prediction intervals of the last batch that had bounds.",
+    labels=MODEL_LABELS,
+)
+MODEL_ANOMALY_SCORE = MetricSpec(
+    name="model_anomaly_score",
+    type="gauge",
+    help="Score the model's registered anomaly scorer gave the last scored batch (its own scale).",
+    labels=MODEL_LABELS,
+)
+MODEL_LOAD_DURATION = MetricSpec(
+    name="model_load_duration",
+    type="gauge",
+    unit="s",
+    help="Seconds the last successful load of the model took (ModelMonitor.model_loading).",
+    labels=MODEL_LABELS,
+)
+MODEL_MEMORY = MetricSpec(
+    name="model_memory",
+    type="gauge",
+    unit="By",
+    help="Memory of the model in bytes, as its registered source reports it (a fixed estimate, "
+    "a callable, or estimate_nbytes of the model object).",
+    labels=MODEL_LABELS,
+)
+MODEL_BATCH_SIZE = MetricSpec(
+    name="model_batch_size",
+    type="histogram",
+    help="Rows per recorded prediction batch.",
+    labels=MODEL_LABELS,
+    buckets=BATCH_SIZE_BUCKETS,
+)
+MODEL_BATCH_ROWS = MetricSpec(
+    name="model_batch_rows",
+    type="counter",
+    help="Rows of recorded prediction batches (rate: batch throughput in rows per second).",
+    labels=MODEL_LABELS,
+)
+MODEL_BATCH_DURATION = MetricSpec(
+    name="model_batch_duration",
+    type="histogram",
+    unit="s",
+    help="Seconds the model took per batch, when the caller passes duration= (rows / this sum: "
+    "rows per second of model time).",
+    labels=MODEL_LABELS,
+    buckets=SECONDS_BUCKETS,
+)
+MODEL_HOOK_ERRORS = MetricSpec(
+    name="model_monitor_hook_errors",
+    type="counter",
+    help="Exceptions raised by a model's registered hooks (anomaly scorer, memory source), by hook.",
+    labels=MODEL_LABELS + ("hook",),
+    label_values={"hook": ("anomaly_score", "memory")},
+)
+#: What model_stats adds to MODEL_METRICS.
+MODEL_STATS_METRICS: tuple[MetricSpec, ...] = (
+    MODEL_PREDICTION_VALUE,
+    MODEL_PREDICTION_DRIFT_SCORE,
+    MODEL_PREDICTION_DRIFT_P_VALUE,
+    MODEL_PREDICTION_DRIFTED,
+    MODEL_INTERVAL_WIDTH,
+    MODEL_ANOMALY_SCORE,
+    MODEL_LOAD_DURATION,
+    MODEL_MEMORY,
+    MODEL_BATCH_SIZE,
+    MODEL_BATCH_ROWS,
+    MODEL_BATCH_DURATION,
+    MODEL_HOOK_ERRORS,
 )
 MODEL_MONITOR_ALERTS = MetricSpec(
     name="model_monitor_alerts",
@@ -471,6 +580,7 @@ MODEL_METRICS: tuple[MetricSpec, ...] = (
     MODEL_FEATURE_OUT_OF_RANGE_SHARE,
     MODEL_FEATURE_SCHEMA_CHANGES,
     MODEL_FEATURE_IMPORTANCE_RANK_CORRELATION,
+    *MODEL_STATS_METRICS,
 )
 
 #: What an instrumented service adds once it makes outgoing HTTP calls (httpx, requests).

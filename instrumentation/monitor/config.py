@@ -7,14 +7,19 @@ The field names accept the seed ``model_monitor.py`` config dict unchanged
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from instrumentation.catalog import PREDICTION_BUCKETS
 
 #: Default family-wise significance level of the ``ks`` and chi-square tests.
 DEFAULT_ALPHA = 0.05
 #: Default drift thresholds of the score methods (``ks`` uses ``alpha`` instead).
 DEFAULT_SCORE_THRESHOLDS: dict[str, float] = {"js": 0.1, "psi": 0.2}
+#: Most bounds ``prediction_buckets`` may have (each is one series per model).
+MAX_PREDICTION_BUCKETS = 64
 
 
 class MonitorConfig(BaseModel):
@@ -60,6 +65,21 @@ class MonitorConfig(BaseModel):
 
     #: Seconds between monitoring cycles of :meth:`ModelMonitor.start`.
     monitoring_interval: float = Field(default=300.0, gt=0.0)
+
+    #: Bucket bounds of ``model_prediction_value`` (at most MAX_PREDICTION_BUCKETS, finite,
+    #: increasing): set them to the range your model predicts. One set per metrics pipeline.
+    prediction_buckets: tuple[float, ...] = PREDICTION_BUCKETS
+
+    @field_validator("prediction_buckets")
+    @classmethod
+    def _bounded_buckets(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not 1 <= len(value) <= MAX_PREDICTION_BUCKETS:
+            raise ValueError(f"prediction_buckets needs 1 to {MAX_PREDICTION_BUCKETS} bounds, got {len(value)}")
+        if not all(math.isfinite(bound) for bound in value):
+            raise ValueError(f"prediction_buckets must be finite numbers (+Inf is always added), got {value}")
+        if any(b <= a for a, b in zip(value, value[1:])):
+            raise ValueError(f"prediction_buckets must be strictly increasing, got {value}")
+        return tuple(float(bound) for bound in value)
 
     @model_validator(mode="after")
     def _window_holds_min_samples(self) -> MonitorConfig:

@@ -33,6 +33,7 @@ from instrumentation.monitor.config import MonitorConfig
 from instrumentation.monitor.drift import DriftMethod, DriftReport, check_drift
 from instrumentation.monitor.forecast_metrics import ForecastErrors, forecast_errors
 from instrumentation.monitor.metrics import MonitorMetrics
+from instrumentation.monitor.model_stats import ModelStatsMixin, PredictionStats
 from instrumentation.monitor.quality import QualityState, schema_changes, window_quality
 from instrumentation.monitor.reference import ReferenceProfile
 from instrumentation.monitor.window import FeatureWindow
@@ -63,9 +64,10 @@ class _Model:
     last_report: DriftReport | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     quality: QualityState = field(default_factory=QualityState)
+    stats: PredictionStats = None  # type: ignore[assignment]  # set by register_model
 
 
-class ModelMonitor:
+class ModelMonitor(ModelStatsMixin):
     """Monitors registered models; see the module docstring."""
 
     def __init__(
@@ -112,6 +114,7 @@ class ModelMonitor:
         if previous is not None and previous.reference is not None:
             model.reference = previous.reference
             model.window = FeatureWindow(len(previous.reference.features), self.config.window_size)
+        model.stats = PredictionStats.create(self.config.window_size, previous.stats if previous else None)
         if previous is not None:  # a new version is compared with the same reference importances
             model.quality = previous.quality
         self._models[model_id] = model
@@ -155,6 +158,7 @@ class ModelMonitor:
             self.metrics.latency.record(float(latency), labels)
         if features is not None:
             self._ingest(model, {k: [v] for k, v in features.items()}, 1)
+        self._record_prediction_stats(model, [prediction], None if actual is None else [actual], None, batch=False)
         if actual is not None:
             errors = forecast_errors([prediction], [actual])
             self._add_sums(model, errors)
@@ -177,6 +181,7 @@ class ModelMonitor:
         lower: Any = None,
         upper: Any = None,
         latencies: Any = None,
+        duration: float | None = None,
     ) -> ForecastErrors | None:
         """Count a batch of predictions, set the error gauges from it (when ``actuals``
         is given), add to the running error sums, and keep ``features_df`` (a DataFrame,
@@ -194,6 +199,8 @@ class ModelMonitor:
             errors = forecast_errors(predictions, actuals, lower, upper)
             self._add_sums(model, errors)
             self._set_gauges(model, errors)
+        if predictions is not None:  # histogram, batch size and rows, bias, mse, interval width
+            self._record_prediction_stats(model, predictions, actuals, errors, lower, upper, duration)
         if features_df is not None:
             self._ingest(model, features_df, _n_rows(features_df))
         return errors
@@ -286,6 +293,7 @@ class ModelMonitor:
         for model_id, model in list(self._models.items()):
             try:
                 self._evaluate_pending(model)
+                self._prediction_cycle(model)
                 self._export_quality(model)
                 if model.window is not None and model.window.filled >= self.config.min_samples_for_drift:
                     report = self.detect_drift(model_id)
@@ -436,7 +444,9 @@ class ModelMonitor:
             predictions, actuals = model.pending_predictions, model.pending_actuals
             model.pending_predictions, model.pending_actuals = [], []
         if actuals:
-            self._set_gauges(model, forecast_errors(predictions, actuals))
+            errors = forecast_errors(predictions, actuals)
+            self._set_gauges(model, errors)
+            self._set_pending_error_stats(model, predictions, actuals, errors)
 
     def _fetch_performance(self, model: _Model) -> None:
         import httpx
