@@ -229,3 +229,24 @@ def test_audit_file_has_pseudonyms_and_no_raw_identifier(live: LiveStack) -> Non
     assert accesses and accesses <= ana
     # The service log (the app stream) has no audit line.
     assert '"obscode.audit"' not in live.service_log.read_text(encoding="utf-8")
+
+
+def test_api_serves_exactly_the_audit_catalog(live: LiveStack) -> None:
+    """The api job's instrumentation-audit catalog (what obscode check holds the security
+    queries to) is what the live service serves: the same families, types and labels, and
+    only the declared resources, actions and limits as label values."""
+    from obscode.model.catalog import from_exposition, instrumentation_audit
+    from stacks.quantis.service.security import audit_config
+
+    body = live.client.get(f"{live.service_url}/metrics").text
+    served = {m.name: m for m in from_exposition("served", body).metrics if m.name.startswith("audit_")}
+    declared = {m.name: m for m in instrumentation_audit().metrics}
+    assert set(served) == set(declared), f"served {sorted(served)}, catalog declares {sorted(declared)}"
+    for name, metric in served.items():
+        assert metric.type == declared[name].type, name
+        assert sorted(metric.labels) == sorted(declared[name].labels), (name, metric.labels)
+    specs = {spec.name: spec for spec in audit_config(environ={}).specs()}
+    for family, label in (("audit_authorization_decisions", "resource"), ("audit_authorization_decisions", "action"),
+                          ("audit_data_access_events", "resource"), ("audit_rate_limit_hits", "limit")):
+        values = {s["metric"][label] for s in live.query(f'count by ({label}) ({family}_total{{job="api"}})')}
+        assert values == set(specs[family].label_values[label]), (family, label, values)
