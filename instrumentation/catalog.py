@@ -345,8 +345,10 @@ DEPLOYMENT_OUTCOMES: tuple[str, ...] = ("success", "failure")
 MODEL_DEPLOYMENTS = MetricSpec(
     name="model_deployments",
     type="counter",
-    help="Deployments and rollbacks of a model version, by kind and outcome.",
-    labels=MODEL_LABELS + ("kind", "outcome"),
+    help="Deployments and rollbacks of a model, by kind and outcome (the version deployed is model_info's).",
+    # No model_version label: a series per target version would start at 1, and increase()
+    # cannot see a first sample. These start at 0 when the model is registered.
+    labels=("model_id", "kind", "outcome"),
     label_values={"kind": DEPLOYMENT_KINDS, "outcome": DEPLOYMENT_OUTCOMES},
 )
 MODEL_INFO = MetricSpec(

@@ -37,6 +37,8 @@ class MonitorMetrics:
         self.drift_detected = get(catalog.MODEL_DRIFT_DETECTED)
         self.invalid_values = get(catalog.MODEL_INVALID_FEATURE_VALUES)
         self.alerts = get(catalog.MODEL_MONITOR_ALERTS)
+        self.deployments = get(catalog.MODEL_DEPLOYMENTS)
+        self.info = get(catalog.MODEL_INFO)
         # Prediction statistics (model_stats); the prediction-value histogram takes the
         # monitor's configured buckets, so ModelStatsMixin builds it.
         self.prediction_drift_score = get(catalog.MODEL_PREDICTION_DRIFT_SCORE)

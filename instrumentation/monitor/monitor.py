@@ -118,7 +118,37 @@ class ModelMonitor(ModelStatsMixin):
         if previous is not None:  # a new version is compared with the same reference importances
             model.quality = previous.quality
         self._models[model_id] = model
+        if previous is not None and previous.version != model.version:
+            self.metrics.info.set(0, previous.labels)
+        self.metrics.info.set(1, model.labels)
+        if previous is None:
+            self._start_deployment_counts(model_id)
         logger.info("registered model %s version %s for monitoring", model_id, model_version)
+
+    def record_deployment(self, model_id: str, model_version: str, *, kind: str = "deploy",
+                          success: bool = True) -> None:
+        """Count a deployment or rollback of ``model_id`` to ``model_version``
+        (``model_deployments_total``); a successful one switches the monitored version, and
+        ``model_info``, to it."""
+        from instrumentation.catalog import DEPLOYMENT_KINDS
+
+        if kind not in DEPLOYMENT_KINDS:
+            raise MonitorError(f"unknown deployment kind {kind!r}; use one of: {', '.join(DEPLOYMENT_KINDS)}")
+        model = self._model(model_id)
+        self.metrics.deployments.add(1, {"model_id": model_id, "kind": kind,
+                                         "outcome": "success" if success else "failure"})
+        logger.info("%s of model %s to version %s: %s", kind, model_id, model_version,
+                    "success" if success else "failure")
+        if success and str(model_version) != model.version:
+            self.register_model(model_id, str(model_version), model.metadata)
+
+    def _start_deployment_counts(self, model_id: str) -> None:
+        """Every deployment series at 0, so the first deployment or rollback is an increase."""
+        from instrumentation.catalog import DEPLOYMENT_KINDS, DEPLOYMENT_OUTCOMES
+
+        for kind in DEPLOYMENT_KINDS:
+            for outcome in DEPLOYMENT_OUTCOMES:
+                self.metrics.deployments.add(0, {"model_id": model_id, "kind": kind, "outcome": outcome})
 
     def load_reference_data(self, model_id: str, path_or_dataframe: Any) -> bool:
         """Prepare the drift reference from a CSV path, a DataFrame or a column mapping.

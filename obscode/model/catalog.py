@@ -291,6 +291,14 @@ def instrumentation_audit() -> Catalog:
                                 "services recording security events with instrumentation.audit")
 
 
+def instrumentation_training() -> Catalog:
+    """What ``instrumentation.training`` pushes to a Pushgateway (scraped with ``honor_labels``)."""
+    from instrumentation.catalog import TRAINING_METRICS
+
+    return from_instrumentation("instrumentation-training", TRAINING_METRICS,
+                                "training and validation runs pushed by instrumentation.training")
+
+
 def instrumentation_activity() -> Catalog:
     """What a service counting user activity with ``instrumentation.activity.UserActivity`` emits
     (any plans and features: a stack that knows its service's declared ones can build a stricter
@@ -343,6 +351,7 @@ def shipped(name: str) -> Catalog:
 
 #: Catalogs built from ``instrumentation.catalog`` rather than a file.
 INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentation-model": instrumentation_model,
+                   "instrumentation-training": instrumentation_training,
                    "instrumentation-audit": instrumentation_audit}
 INSTRUMENTATION["instrumentation-activity"] = instrumentation_activity
 

@@ -124,10 +124,40 @@ class DataQuality:
 class ModelHealth:
     """Model metrics beyond the seed's errors (model_health_alerts.py, dashboards/model_performance.py)."""
 
+    # HighPredictionBias: |bias_percent| of the last evaluated batch, 100 * sum(prediction - actual)
+    # / sum|actual| (signed: over- and under-forecasting both count). The pair mutes as Thresholds' pairs.
+    bias_percent_warning: float = 15
+    bias_percent_critical: float = 40
+    for_bias: str = "15m"
+    # PredictionDriftDetected fires on the monitor's decision (model_prediction_drifted), made
+    # with its own drift_method and threshold on the predictions against the reference predictions.
+    for_prediction_drift: str = "30m"
+    # Panels only: the load-time and memory stats turn orange from here (no alert: see model-monitoring.md).
+    load_seconds_warning: float = 60
+    memory_bytes_warning: float = 2 * 1024**3
+    # The demo service's MonitorConfig.prediction_buckets: its daily sales forecasts, 0 to 1000 units.
+    prediction_buckets: tuple[float, ...] = tuple(float(b) for b in range(0, 1001, 50))
+
 
 @dataclass(frozen=True)
 class MLOps:
     """Training, validation and deployment (mlops_alerts.py, dashboards/mlops.py)."""
+
+    # TrainingRunFailed: the latest training or validation run of a model failed.
+    for_training_failed: str = "5m"
+    # StaleModel: no successful training run of a model for this long (a Prometheus duration).
+    stale_after: str = "7d"
+    for_stale_model: str = "1h"
+    # ValidationRegression: the newest validation run's metric is worse (higher) than the
+    # deployed version's last validation by more than this share (0.1: 10% higher).
+    regression_metric: str = "mape"            # lower is better; one of catalog.VALIDATION_METRICS
+    regression_margin: float = 0.1
+    # How far back the deployed version's last validation is looked up (the retention).
+    validation_lookback: str = "30d"
+    for_validation_regression: str = "15m"
+    # ModelRolledBack: a rollback within this window.
+    rollback_window: str = "1h"
+    for_rolled_back: str = "0m"
 
 
 @dataclass(frozen=True)
@@ -184,6 +214,28 @@ class Activity:
 class Probes:
     """Blackbox probes and per-process resources (probe_alerts.py)."""
 
+    # The blackbox exporter's prober module every target is probed with (the live stack writes
+    # its module file, service/processes.py; production's exporter defines the same name).
+    module: str = "http_2xx"
+    # Scrape jobs whose targets are probed, each at http://<target><path>; ProbeFailed and
+    # SlowProbe carry the job as service, and its owner.
+    jobs: tuple[str, ...] = ("api", "model_service")
+    path: str = "/health"
+    # SlowProbe: probe_duration_seconds (DNS, connect, TLS and the response) above these.
+    duration_seconds_warning: float = 0.5
+    duration_seconds_critical: float = 2.0
+    for_failed: str = "2m"       # ProbeFailed: probe_success == 0 this long (a restart takes less)
+    for_slow: str = "10m"        # SlowProbe
+    # HighProcessCpu: CPU seconds per second of a service's processes (1 = one core busy).
+    cpu_cores_warning: float = 0.8
+    cpu_cores_critical: float = 0.95
+    cpu_window: str = "5m"
+    for_cpu: str = "15m"
+    # HighProcessMemory: resident memory of a service's processes, in bytes.
+    resident_bytes_warning: float = 2 * 1024**3
+    resident_bytes_critical: float = 4 * 1024**3
+    for_memory: str = "15m"
+
 
 @dataclass(frozen=True)
 class QuantisConfig:
@@ -198,15 +250,20 @@ class QuantisConfig:
     model_service: Job = Job("model_service", ("model-service:8001",), "10s", owner="data-science-team")
     database: Job = Job("database", ("db-exporter:9187",), owner="database-team")
     node: Job = Job("node", ("node-exporter:9100",), owner="platform-team")
+    blackbox: Job = Job("blackbox", ("blackbox-exporter:9115",), owner="platform-team")  # probes: Probes.targets
+    # Training jobs push their runs here; scraped with honor_labels (the pushed job label is kept).
+    pushgateway: Job = Job("pushgateway", ("pushgateway:9091",), owner="data-science-team")
     kubelet_port: int = 10250
     node_exporter_port: int = 9100
     thresholds: Thresholds = field(default_factory=Thresholds)
     # What each scrape job's targets emit; every alert and panel query is checked against these.
     job_catalogs: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("pushgateway", ("instrumentation-training",)),
         ("api", ("instrumentation-http", "instrumentation-audit", "instrumentation-activity")),
         ("model_service", ("instrumentation-http", "instrumentation-model")),
         ("database", ("postgres-exporter",)),
         ("node", ("node-exporter",)),
+        ("blackbox", ("blackbox-exporter",)),
         ("kubernetes", ("node-exporter",)),  # relabelled to node-exporter on each node
     )
     allowed_severities: tuple[str, ...] = ("critical", "warning")

@@ -31,11 +31,16 @@ class LocalPorts:
     alertmanager: int = 9093
     #: One sink receives every receiver's webhooks, on path /<receiver name>.
     webhook: int = 9099
+    #: The blackbox exporter the ``blackbox`` job probes through.
+    blackbox: int = 9115
+    #: The Pushgateway training runs push to (scrape job ``pushgateway``).
+    pushgateway: int = 9091
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LocalPorts:
         """``QUANTIS_LOCAL_API_PORT``, ``..._MODEL_SERVICE_PORT``, ``..._DATABASE_PORT``,
-        ``..._NODE_PORT``, ``..._ALERTMANAGER_PORT``, ``..._WEBHOOK_PORT``; defaults above."""
+        ``..._NODE_PORT``, ``..._ALERTMANAGER_PORT``, ``..._WEBHOOK_PORT``, ``..._PUSHGATEWAY_PORT``;
+        defaults above."""
         env = os.environ if environ is None else environ
         values: dict[str, int] = {}
         for field in dataclasses.fields(cls):
@@ -54,7 +59,8 @@ class LocalPorts:
 
     def jobs(self) -> dict[str, int]:
         """The port of each Quantis scrape job."""
-        return {"api": self.api, "model_service": self.model_service, "database": self.database, "node": self.node}
+        return {"api": self.api, "model_service": self.model_service, "database": self.database, "node": self.node,
+                "pushgateway": self.pushgateway}
 
 
 def local_config(config: QuantisConfig = CONFIG) -> QuantisConfig:

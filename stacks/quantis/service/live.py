@@ -24,7 +24,7 @@ from obscode import emit, loader
 from stacks.quantis.service import postgres
 from stacks.quantis.service.processes import (
     ROOT, Process, ServiceOptions, ToolMissing, free_port, start_alertmanager, start_node_exporter,
-    start_prometheus, start_service, wait_until,
+    start_prometheus, start_pushgateway, start_service, wait_until,
 )
 from stacks.quantis.service.webhook_sink import Delivery, WebhookSink
 
@@ -70,7 +70,8 @@ class LiveStack:
         from stacks.quantis.profiles import LocalPorts
 
         ports = ports or LocalPorts(api=free_port(), model_service=free_port(), database=free_port(),
-                                    node=free_port(), alertmanager=free_port(), webhook=free_port())
+                                    node=free_port(), alertmanager=free_port(), webhook=free_port(),
+                                    pushgateway=free_port())
         sink = WebhookSink(ports.webhook, on_delivery=on_delivery).start()
         files = generate_local(workdir / "generated", ports)
         live = cls(workdir, ports, sink, files, progress=progress)
@@ -95,6 +96,7 @@ class LiveStack:
         if with_database:
             self._start_database(logs)
         self.start_service(faults)
+        self._step("pushgateway", lambda: start_pushgateway(self.ports.pushgateway, logs))
         self._step("alertmanager", lambda: start_alertmanager(
             self.files["alertmanager"], self.workdir / "alertmanager-data", self.ports.alertmanager, logs))
         self._step("prometheus", lambda: start_prometheus(
@@ -166,6 +168,10 @@ class LiveStack:
     @property
     def alertmanager_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.alertmanager}"
+
+    @property
+    def pushgateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.pushgateway}"
 
     # -- driving the service ------------------------------------------------------------------
 

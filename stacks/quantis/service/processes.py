@@ -136,6 +136,12 @@ def start_node_exporter(port: int, log_dir: Path) -> Process:
     return _start_server("node-exporter", "prometheus-node-exporter", [], port, log_dir, "/metrics")
 
 
+def start_pushgateway(port: int, log_dir: Path) -> Process:
+    """A Pushgateway for training runs, keeping pushed groups in memory only (Debian's default
+    persistence file is a system path)."""
+    return _start_server("pushgateway", "prometheus-pushgateway", ["--persistence.file="], port, log_dir, "/-/ready")
+
+
 @dataclass
 class ServiceOptions:
     port: int
