@@ -9,6 +9,8 @@ Endpoints::
     POST   /api/faults/{name}                  switch a fault on (drift | errors | latency)
     DELETE /api/faults/{name}                  switch it off
     GET    /metrics                            HTTP metrics (scrape job ``api``)
+    POST   /api/login                          {"username": ..., "password": ...} (service/security.py)
+    GET    /api/models/{model_id}/reference    reference data summary, bearer token (service/security.py)
 
 The model monitor serves the model metrics on its own port (scrape job ``model_service``).
 Each forecast is scored against the actuals as soon as the simulated world produces them,
