@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from stacks.quantis.service import security
+from stacks.quantis.service import mlops
 from stacks.quantis.service.live import LiveStack
 from stacks.quantis.service.processes import ToolMissing
 from stacks.quantis.service.webhook_sink import Delivery
@@ -34,11 +35,15 @@ SCENARIOS = {
     "missing-data": ("missing-data", "HighMissingValueShare", "data-science-team"),
     "importance-shift": ("importance-shift", "FeatureImportanceShift", "data-science-team"),
     "brute-force": (None, "BruteForceSuspected", "team-email"),
+    "rollback": (None, "ModelRolledBack", "data-science-team"),
+    "bias": ("bias", "HighPredictionBias", "data-science-team"),
+    "severe-bias": ("severe-bias", "HighPredictionBias", "pager and data-science-team"),
 }
 #: Scenarios driven by traffic rather than a fault: scenario -> (what it sends, driver(service_url, stop)).
 DRIVERS = {
     "brute-force": ("failed logins from one client, ~20/s (the limiter's 429s fire RateLimitSaturation too)",
                     security.brute_force),
+    "rollback": ("a deployment of version 1.1.0, rolled back 5 s later", mlops.deploy_and_roll_back),
 }
 
 
