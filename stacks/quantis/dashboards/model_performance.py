@@ -1,5 +1,7 @@
 """Model Performance: forecast error, prediction rate and latency, feature importance and
-drift of the models the ModelMonitor watches. Thresholds are the model alerts' own."""
+drift of the models the ModelMonitor watches, then what the predictions themselves do (R²,
+bias, interval width, their distribution and drift) and what the model costs (load time,
+memory, batch throughput). Thresholds are the model alerts' own."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from grafanalib import core as g
 
 from ..config import CONFIG
 from ._build import HALF, QUARTER, dashboard, grid, stat, steps, target, timeseries, variable
+from .user_activity import Heatmap
 
 UID = "model-performance"
 SEL = 'job=~"$job", instance=~"$instance", model_id=~"$model_id"'
@@ -51,6 +54,7 @@ def build(config=CONFIG) -> g.Dashboard:
                    description="Drift score per feature (KS D, JS distance or PSI, as the monitor is configured). "
                                "The red band is the seed's line, drawn for the eye: DataDriftDetected fires on "
                                "the monitor's per-feature decision (model_feature_drifted), not on this score."),
+        *prediction_panels(config, y=28),
     ]
     variables = [
         variable("job", "Job", "label_values(model_predictions_total, job)"),
@@ -60,3 +64,65 @@ def build(config=CONFIG) -> g.Dashboard:
     ]
     return dashboard("Model Performance", UID, ["models"], variables, panels, time_from=d.model_time_from,
                      description="Forecast quality, throughput and drift of the monitored models.")
+
+
+def prediction_panels(config=CONFIG, y: int = 0) -> list[g.Panel]:
+    """R², bias, interval width, the prediction distribution and its drift, load time, memory
+    and batch throughput (issue 18), from row ``y`` down."""
+    d, m = config.dashboards, config.model_health
+    w = d.rate_window
+    legend = "{{model_id}} ({{model_version}})"
+    bias = f'model_prediction_error{{{SEL}, metric_type="bias_percent"}}'
+    bias_steps = steps(("orange", m.bias_percent_warning), ("red", m.bias_percent_critical))
+    six = 4  # six stats in a row
+    rows = f"sum by (model_id, model_version) (rate(model_batch_rows_total{{{SEL}}}[{w}]))"
+    model_seconds = f"sum by (model_id, model_version) (rate(model_batch_duration_seconds_sum{{{SEL}}}[{w}]))"
+    return [
+        stat("Worst R²", f'min(model_prediction_error{{{SEL}, metric_type="r2"}})', "none", grid(0, y, six, 4),
+             description="Lowest R² of the last evaluated batch over the selected models (1 is perfect)."),
+        stat("Worst |bias|", f"max(abs({bias}))", "percent", grid(six, y, six, 4), thresholds=bias_steps,
+             description="Largest |bias| of the last batch: 100 x sum(prediction - actual) / sum|actual|. "
+                         "Orange and red at HighPredictionBias' warning and critical."),
+        stat("Prediction drift", f"sum(model_prediction_drifted{{{SEL}}})", "none", grid(2 * six, y, six, 4),
+             thresholds=steps(("red", 1)), description="Models whose recent predictions drifted from their "
+                                                      "reference predictions (PredictionDriftDetected)."),
+        stat("Load time", f"max(model_load_duration_seconds{{{SEL}}})", "s", grid(3 * six, y, six, 4),
+             thresholds=steps(("orange", m.load_seconds_warning)), description="Seconds the last load took."),
+        stat("Model memory", f"sum(model_memory_bytes{{{SEL}}})", "bytes", grid(4 * six, y, six, 4),
+             thresholds=steps(("orange", m.memory_bytes_warning)),
+             description="As each model's registered memory source reports it (an estimate, not the "
+                         "process's resident memory)."),
+        stat("Batch throughput", f"sum(rate(model_batch_rows_total{{{SEL}}}[{w}]))", "rowsps",
+             grid(5 * six, y, six, 4), description="Rows of recorded prediction batches per second."),
+        timeseries("Model R²", [target(f'model_prediction_error{{{SEL}, metric_type="r2"}}', legend)], "none",
+                   grid(0, y + 4, HALF), maximum=1),
+        timeseries("Prediction bias (%)", [target(bias, legend)], "percent", grid(12, y + 4, HALF),
+                   thresholds=bias_steps, draw_thresholds=True,
+                   description="Signed: above 0 the model over-forecasts. HighPredictionBias fires on |bias|; "
+                               "the bands are its warning and critical levels (above 0 only)."),
+        timeseries("Prediction interval width",
+                   [target(f"model_prediction_interval_width{{{SEL}}}", legend),
+                    target(f'model_prediction_error{{{SEL}, metric_type="bias"}}', "bias {{model_id}}", ref="B")],
+                   "short", grid(0, y + 12, HALF),
+                   description="Mean upper - lower of the last batch's intervals, and the mean signed error "
+                               "(prediction - actual), both in the model's units."),
+        Heatmap(title="Prediction distribution", description="Predictions per value bucket (model_prediction_value).",
+                targets=[g.Target(expr=f"sum by (le) (increase(model_prediction_value_bucket{{{SEL}}}[{w}]))",
+                                  legendFormat="{{le}}", refId="A", format="heatmap")],
+                gridPos=grid(12, y + 12, HALF), maxDataPoints=None, unit="short"),
+        timeseries("Prediction drift score", [target(f"model_prediction_drift_score{{{SEL}}}", legend)], "none",
+                   grid(0, y + 20, HALF), minimum=0,
+                   description="Drift of the recent predictions against the reference predictions (KS D, JS "
+                               "distance or PSI, as the monitor is configured); PredictionDriftDetected fires on "
+                               "the monitor's decision, model_prediction_drifted."),
+        timeseries("Batch throughput",
+                   [target(rows, "rows/s " + legend),
+                    target(f"{rows} / {model_seconds}", "rows per model-second " + legend, ref="B")],
+                   "rowsps", grid(12, y + 20, HALF), minimum=0,
+                   description="Rows recorded per second, and rows per second of model time "
+                               "(model_batch_duration_seconds, when the service passes duration=)."),
+        timeseries("Model load time", [target(f"model_load_duration_seconds{{{SEL}}}", legend)], "s",
+                   grid(0, y + 28, HALF), thresholds=steps(("orange", m.load_seconds_warning)), minimum=0),
+        timeseries("Model memory", [target(f"model_memory_bytes{{{SEL}}}", legend)], "bytes",
+                   grid(12, y + 28, HALF), thresholds=steps(("orange", m.memory_bytes_warning)), minimum=0),
+    ]

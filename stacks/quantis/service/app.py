@@ -36,8 +36,12 @@ from pydantic import BaseModel, Field
 from instrumentation import instrument
 from instrumentation.metrics import MetricsPipeline
 from instrumentation.monitor import ModelMonitor, forecast_errors
+from instrumentation.monitor.model_stats import estimate_nbytes
+from stacks.quantis.config import CONFIG
 from stacks.quantis.service import activity, mlops, sales, security
-from stacks.quantis.service.faults import ERROR_FACTOR, LATENCY_SECONDS, Faults, UnknownFault
+from stacks.quantis.service.faults import (
+    BIAS_FACTOR, ERROR_FACTOR, LATENCY_SECONDS, SEVERE_BIAS_FACTOR, Faults, UnknownFault,
+)
 from stacks.quantis.service.forecaster import holt_winters
 from stacks.quantis.service.settings import ServiceSettings
 
@@ -51,6 +55,8 @@ SHIFTED_IMPORTANCE = {"price": 0.15, "temperature": 0.55, "marketing_spend": 0.3
 
 #: Under the ``errors`` fault, one forecast in this many also fails with HTTP 500.
 FAILURE_EVERY = 10
+#: Days ahead of the reference predictions fitted at start-up (the demo load's horizon).
+REFERENCE_HORIZON = 14
 
 logger = logging.getLogger("quantis.forecast")
 
@@ -116,6 +122,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "window_size": settings.drift_window,
             "min_samples_for_drift": settings.drift_window,
             "drift_method": "psi",
+            "prediction_buckets": CONFIG.model_health.prediction_buckets,
         },
         pipeline=MetricsPipeline(process_metrics=True),  # model_service's process, as in production
     )
@@ -123,6 +130,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         monitor.register_model(MODEL_ID, MODEL_VERSION, {"description": "Holt-Winters sales forecaster"})
+        with monitor.model_loading(MODEL_ID):  # loading = fitting on every store's history
+            reference = [holt_winters(history, REFERENCE_HORIZON).mean for history in world.histories]
+        monitor.load_reference_predictions(MODEL_ID, np.concatenate(reference))
+        monitor.track_memory(MODEL_ID, lambda: estimate_nbytes(world.histories))  # the model's state
+        monitor.set_anomaly_scorer(MODEL_ID, largest_relative_error)
         if not monitor.load_reference_data(MODEL_ID, str(settings.reference_csv)):
             raise RuntimeError(f"reference data {settings.reference_csv} could not be loaded")
         monitor.record_feature_importance(MODEL_ID, FEATURE_IMPORTANCE)
@@ -152,14 +164,15 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             raise ModelBackendError("model backend failed to load store history (injected fault)")
         started = time.perf_counter()
         result = holt_winters(world.histories[request.store_id], request.horizon)
-        mean = result.mean * (ERROR_FACTOR if "errors" in faults else 1.0)
+        mean = result.mean * (ERROR_FACTOR if "errors" in faults else 1.0) * bias_factor(faults)
         if "latency" in faults:
             await asyncio.sleep(LATENCY_SECONDS)
         latency = time.perf_counter() - started
         features = world.features(request.horizon)
         actuals = world.actuals(request.store_id, features)
         errors = monitor.record_batch_metrics(MODEL_ID, mean, actuals, features,
-                                              lower=result.lower, upper=result.upper, latencies=[latency])
+                                              lower=result.lower, upper=result.upper, latencies=[latency],
+                                              duration=latency)
         monitor.record_feature_importance(MODEL_ID, feature_importance(faults))
         world.recent.append((mean, actuals))
         prediction_id = uuid.uuid4().hex[:12]
@@ -212,6 +225,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 def feature_importance(faults: Faults) -> dict[str, float]:
     """The importances the served model reports (reordered under the ``importance-shift`` fault)."""
     return SHIFTED_IMPORTANCE if "importance-shift" in faults else FEATURE_IMPORTANCE
+
+
+def bias_factor(faults: Faults) -> float:
+    """What the ``bias`` and ``severe-bias`` faults multiply forecasts by."""
+    return SEVERE_BIAS_FACTOR if "severe-bias" in faults else BIAS_FACTOR if "bias" in faults else 1.0
+
+
+def largest_relative_error(predictions: np.ndarray, actuals: np.ndarray | None) -> float:
+    """The demo's anomaly score of a batch: its largest |prediction - actual| / |actual|."""
+    if actuals is None:
+        return 0.0
+    return float(np.max(np.abs(predictions - actuals) / np.maximum(np.abs(actuals), 1.0), initial=0.0))
 
 
 def _switch(action: Any, name: str) -> None:

@@ -9,6 +9,9 @@
             (FeatureSchemaChanged; temperature is then missing: HighMissingValueShare)
 ``missing-data`` 30% of the temperature values are NaN (HighMissingValueShare)
 ``importance-shift`` the model reports reordered feature importances (FeatureImportanceShift)
+``bias``    forecasts 25% too high: HighPredictionBias (warning) and, as the predictions
+            move, PredictionDriftDetected
+``severe-bias`` forecasts twice too high: HighPredictionBias (critical)
 
 Switch them with ``POST``/``DELETE /api/faults/{name}`` or start with
 ``QUANTIS_FAULTS=drift,latency``. (ServiceDown needs no switch: stop the process.)
@@ -19,10 +22,14 @@ from __future__ import annotations
 import threading
 from typing import Literal, get_args
 
-Fault = Literal["drift", "errors", "latency", "no-user-id", "schema-change", "missing-data", "importance-shift"]
+Fault = Literal["drift", "errors", "latency", "no-user-id", "schema-change", "missing-data", "importance-shift",
+                "bias", "severe-bias"]
 FAULTS: tuple[str, ...] = get_args(Fault)
 LATENCY_SECONDS = 0.8
 ERROR_FACTOR = 1.6
+#: Forecasts times these under ``bias`` / ``severe-bias``: about +25% and +100% of actual volume.
+BIAS_FACTOR = 1.25
+SEVERE_BIAS_FACTOR = 2.0
 
 
 class UnknownFault(ValueError):

@@ -1,0 +1,114 @@
+"""The model-health alerts, for real: the live service reports its prediction statistics, the
+``bias`` and ``severe-bias`` faults make its forecasts too high, Prometheus fires
+HighPredictionBias (warning, then critical) and PredictionDriftDetected from what the model
+monitor exports, and Alertmanager delivers each to exactly the receivers the route tree
+predicts (``obscode.routing.receivers_for``, cross-checked with ``amtool config routes test``),
+then each resolves once the fault clears.
+
+One stack serves the module (the machine is small); each test leaves its fault off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from obscode.routing import receivers_for
+from stacks.quantis.service.live import LiveStack
+from tests.integration.conftest import Load, _require_stack_tools, amtool_receivers, burst
+
+pytestmark = pytest.mark.integration
+
+#: The route tree as the seed states it: warning + category=model -> data-science-team; critical
+#: pages and, through `continue`, reaches data-science-team too.
+RECEIVERS = {"warning": {"data-science-team"}, "critical": {"pager", "data-science-team"}}
+PHASE_TIMEOUT = 45.0
+#: Enough forecasts to fill the monitor's windows (1000 rows, 14 per forecast) with clean data.
+WARM_UP = 80
+SERIES = ("model_prediction_value_bucket", "model_prediction_interval_width", "model_prediction_drift_score",
+          "model_prediction_drifted", "model_anomaly_score", "model_load_duration_seconds", "model_memory_bytes",
+          "model_batch_size_bucket", "model_batch_rows_total", "model_batch_duration_seconds_sum")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """One stack for the module, without PostgreSQL: these alerts only read the model monitor."""
+    _require_stack_tools()
+    stack = LiveStack.start(tmp_path_factory.mktemp("model-health"), with_database=False)
+    try:
+        burst(stack, WARM_UP)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _explain(live: LiveStack, alertname: str) -> str:
+    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
+            f"deliveries: {[(d.receiver, d.status, d.labels.get('severity')) for d in live.sink.deliveries(alertname)]}")
+
+
+def _delivered(live: LiveStack, alertname: str, status: str, severity: str) -> set[str]:
+    return {d.receiver for d in live.sink.deliveries(alertname, status) if d.labels.get("severity") == severity}
+
+
+def wait_delivered(live: LiveStack, alertname: str, status: str, severity: str = "warning") -> None:
+    expected = RECEIVERS[severity]
+    if not live.sink.wait_for(lambda: expected <= _delivered(live, alertname, status, severity), PHASE_TIMEOUT):
+        pytest.fail(f"{alertname} ({severity}) not {status} at {sorted(expected)} within {PHASE_TIMEOUT:.0f}s; "
+                    + _explain(live, alertname))
+
+
+def assert_routed_exactly(live: LiveStack, alertname: str) -> None:
+    """Every firing delivery went where receivers_for and amtool say, and nowhere else."""
+    route = live.files["stack"].alertmanager.route
+    firing = live.sink.deliveries(alertname, "firing")
+    assert firing, _explain(live, alertname)
+    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
+        predicted = receivers_for(route, delivery.labels)
+        assert set(predicted) == RECEIVERS[delivery.labels["severity"]], delivery.labels
+        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
+        got = {d.receiver for d in firing if d.labels == delivery.labels}
+        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, route tree says {predicted}"
+
+
+def test_the_service_reports_every_prediction_statistic(live: LiveStack) -> None:
+    def reported() -> set[str]:
+        return {name for name in SERIES if live.query(f'{name}{{job="model_service", model_id="tft-sales"}}')}
+
+    assert live.sink.wait_for(lambda: reported() == set(SERIES), PHASE_TIMEOUT), sorted(set(SERIES) - reported())
+    [load] = live.query('model_load_duration_seconds{job="model_service"}')
+    [memory] = live.query('model_memory_bytes{job="model_service"}')
+    # 8 stores x 364 days of float64 history at least; load time is what the fit took.
+    assert float(memory["value"][1]) >= 8 * 364 * 8 and float(load["value"][1]) > 0
+    [drifted] = live.query('model_prediction_drifted{job="model_service"}')
+    assert drifted["value"][1] == "0", "predictions drifted on clean traffic"
+
+
+def test_biased_forecasts_fire_the_warning_and_prediction_drift_and_resolve(live: LiveStack) -> None:
+    for alertname in ("HighPredictionBias", "PredictionDriftDetected"):
+        assert not live.sink.deliveries(alertname), f"{alertname} fired before the fault: " + _explain(live, alertname)
+    with Load(live):
+        live.set_fault("bias", True)
+        try:
+            wait_delivered(live, "HighPredictionBias", "firing")
+            wait_delivered(live, "PredictionDriftDetected", "firing")
+        finally:
+            live.set_fault("bias", False)
+        wait_delivered(live, "HighPredictionBias", "resolved")
+        wait_delivered(live, "PredictionDriftDetected", "resolved")
+    assert not _delivered(live, "HighPredictionBias", "firing", "critical"), _explain(live, "HighPredictionBias")
+    assert_routed_exactly(live, "HighPredictionBias")
+    assert_routed_exactly(live, "PredictionDriftDetected")
+
+
+def test_severely_biased_forecasts_page_and_resolve(live: LiveStack) -> None:
+    assert not _delivered(live, "HighPredictionBias", "firing", "critical"), _explain(live, "HighPredictionBias")
+    with Load(live):
+        live.set_fault("severe-bias", True)
+        try:
+            wait_delivered(live, "HighPredictionBias", "firing", "critical")
+        finally:
+            live.set_fault("severe-bias", False)
+        wait_delivered(live, "HighPredictionBias", "resolved", "critical")
+    assert_routed_exactly(live, "HighPredictionBias")
