@@ -118,6 +118,7 @@ class ModelMonitor(ModelStatsMixin):
         if previous is not None:  # a new version is compared with the same reference importances
             model.quality = previous.quality
         self._models[model_id] = model
+        self._start_schema_counters(model)
         if previous is not None and previous.version != model.version:
             self.metrics.info.set(0, previous.labels)
         self.metrics.info.set(1, model.labels)
@@ -166,6 +167,7 @@ class ModelMonitor(ModelStatsMixin):
         with model.lock:
             model.reference = profile
             model.window = FeatureWindow(len(profile.features), self.config.window_size)
+        self._start_schema_counters(model)
         logger.info("loaded reference data for model %s: %d features", model_id, len(profile.features))
         return True
 
@@ -427,6 +429,13 @@ class ModelMonitor(ModelStatsMixin):
                 self.metrics.invalid_values.add(n_nan, {**labels, "reason": "nan"})
             if n_inf:
                 self.metrics.invalid_values.add(n_inf, {**labels, "reason": "inf"})
+
+    def _start_schema_counters(self, model: _Model) -> None:
+        """Export the schema-change series of the reference columns at 0, so the first bad
+        frame is an increase Prometheus sees (a series born at 1 shows no increase)."""
+        for name in model.reference.names if model.reference is not None else ():
+            for change in ("missing", "retyped"):
+                self.metrics.schema_changes.add(0, {**model.labels, "feature_name": name, "change": change})
 
     def _check_schema(self, model: _Model, columns: Any) -> None:
         if model.reference is None:

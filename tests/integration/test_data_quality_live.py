@@ -11,6 +11,7 @@ fault clears, and it is checked for firing only.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,6 +80,27 @@ def _round_trip(live: LiveStack, fault: str, alertname: str, where: dict[str, st
             live.set_fault(fault, False)
         wait_delivered(live, alertname, "resolved", where)
     assert_routed_exactly(live, alertname)
+
+
+def test_every_data_quality_panel_has_data_on_a_healthy_stack(live: LiveStack) -> None:
+    """Each panel query of the Data Quality dashboard the live stack generated returns series
+    before any fault: shares at 0, schema-change counters started at 0, invalid values at 0."""
+    path = live.workdir / "generated" / "grafana" / "dashboards" / "quantis-data-quality.json"
+    dashboard = json.loads(path.read_text())
+    queries = [(panel["title"], target["expr"]) for panel in dashboard["panels"]
+               for target in panel.get("targets", []) if target.get("expr")]
+    assert len(queries) == 9
+
+    def expr(raw: str) -> str:
+        return re.sub(r"\$(job|instance|model_id|feature_name)\b", ".*", raw)
+
+    if not live.sink.wait_for(lambda: all(live.query(expr(q)) for _, q in queries), PHASE_TIMEOUT):
+        pytest.fail(f"Data Quality panels with no series: {[t for t, q in queries if not live.query(expr(q))]}")
+    for variable in dashboard["templating"]["list"]:
+        assert variable["query"].startswith("label_values(model_feature_missing_share"), variable["name"]
+    missing = live.query('model_feature_missing_share{job="model_service"}')
+    assert {r["metric"]["feature_name"] for r in missing} == {"price", "temperature", "marketing_spend"}
+    assert {float(r["value"][1]) for r in missing} == {0.0}
 
 
 def test_missing_data_fires_high_missing_value_share_and_resolves(live: LiveStack) -> None:

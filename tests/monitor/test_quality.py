@@ -44,6 +44,11 @@ def monitor(pipeline: MetricsPipeline) -> ModelMonitor:
     return m
 
 
+def counted(scrape) -> dict[frozenset[tuple[str, str]], float]:
+    """The schema-change series that counted something (the reference columns start at 0)."""
+    return {k: v for k, v in scrape("model_feature_schema_changes_total").items() if v}
+
+
 def window_of(profile: ReferenceProfile, frame: pd.DataFrame) -> np.ndarray:
     block, _ = profile.encode(frame, len(frame))
     return block.T
@@ -118,7 +123,7 @@ def test_schema_changes_are_counted_per_frame_and_logged_once(monitor: ModelMoni
     with caplog.at_level(logging.WARNING, logger="instrumentation.monitor.monitor"):
         for _ in range(3):
             monitor.record_batch_metrics("tft-sales", None, None, frame)
-    assert scrape("model_feature_schema_changes_total") == {
+    assert counted(scrape) == {
         labels(feature_name="store", change="missing"): 3.0,
         labels(feature_name="shop", change="extra"): 3.0,
     }
@@ -129,15 +134,25 @@ def test_schema_changes_are_counted_per_frame_and_logged_once(monitor: ModelMoni
     ]
 
 
+def test_reference_columns_start_at_zero_so_the_first_bad_frame_is_an_increase(monitor: ModelMonitor,
+                                                                              scrape) -> None:
+    assert scrape("model_feature_schema_changes_total") == {
+        labels(feature_name=name, change=change): 0.0
+        for name in ("price", "store") for change in ("missing", "retyped")}
+    monitor.register_model("tft-sales", "1.1.0")
+    started = {dict(k)["model_version"] for k in scrape("model_feature_schema_changes_total")}
+    assert started == {"1.0.0", "1.1.0"}
+
+
 def test_single_predictions_are_checked_against_the_schema_too(monitor: ModelMonitor, scrape) -> None:
     monitor.record_prediction("tft-sales", {"price": "12.5", "store": "a"}, 1.0)
-    assert scrape("model_feature_schema_changes_total") == {labels(feature_name="price", change="retyped"): 1.0}
+    assert counted(scrape) == {labels(feature_name="price", change="retyped"): 1.0}
 
 
 def test_extra_column_names_past_the_cap_share_the_overflow_series(monitor: ModelMonitor, scrape) -> None:
     for i in range(MAX_EXTRA_COLUMNS + 5):
         monitor.record_batch_metrics("tft-sales", None, None, {"price": [1.0], "store": ["a"], f"col{i}": [1.0]})
-    names = {dict(k)["feature_name"] for k in scrape("model_feature_schema_changes_total")}
+    names = {dict(k)["feature_name"] for k in counted(scrape)}
     assert len(names) == MAX_EXTRA_COLUMNS + 1
     overflow = scrape("model_feature_schema_changes_total")[labels(feature_name=OVERFLOW_VALUE, change="extra")]
     assert overflow == 5.0

@@ -56,10 +56,14 @@ def build(config: QuantisConfig = CONFIG) -> g.Dashboard:
                                f"{q.schema_change_window}."),
         timeseries("Invalid values by feature",
                    [target(f"sum by (model_id, feature_name, reason) "
-                           f"(rate(model_invalid_feature_values_total{{{SEL}}}[{d.rate_window}]))",
+                           f"(rate(model_invalid_feature_values_total{{{SEL}}}[{d.rate_window}]))"
+                           # a feature that never had an invalid value (no counter yet) draws 0
+                           f" or on (model_id, feature_name) "
+                           f"sum by (model_id, feature_name) (0 * model_feature_missing_share{{{SEL}}})",
                            "{{model_id}} {{feature_name}} {{reason}}")],
                    "short", grid(12, 12, HALF), thresholds=invalid_steps, draw_thresholds=True, minimum=0,
-                   description="NaN or infinite feature values per second, left out of the drift tests."),
+                   description="NaN or infinite feature values per second, left out of the drift tests "
+                               "(0 for a feature that never had one)."),
         timeseries("Feature importance rank correlation",
                    [target(f"model_feature_importance_rank_correlation{{{MODEL_SEL}}}",
                            "{{model_id}} ({{model_version}})")],
