@@ -16,6 +16,8 @@ from ._build import FULL, HALF, QUARTER, dashboard, grid, rising_steps, stat, st
 UID = "quantis-user-activity"
 SEL = 'job=~"$job", instance=~"$instance"'
 PLAN_SEL = f'{SEL}, plan=~"$plan"'
+#: The funnel, as FunnelConversionLow counts it: requests that say their plan.
+FUNNEL_SEL = f'{PLAN_SEL}, plan!="none"'
 
 RETENTION = ("Share of the last day's users active in the last hour: active_users{window=\"1h\"} / "
              "active_users{window=\"1d\"}. A stickiness proxy, not a cohort retention (that needs state "
@@ -88,19 +90,19 @@ def build(config=CONFIG) -> g.Dashboard:
                                    "{{feature}} ({{plan}})", instant=True)],
                    format="short", min=0, max=None, calc="lastNotNull", displayMode="gradient",
                    orientation="horizontal", thresholds=steps(), gridPos=grid(12, 20, HALF), maxDataPoints=None),
-        *(stat(f"{before} \u2192 {after}", conversion(PLAN_SEL, before, after, a.funnel_window), "percentunit",
+        *(stat(f"{before} \u2192 {after}", conversion(FUNNEL_SEL, before, after, a.funnel_window), "percentunit",
                grid(i * pair_width, 28, pair_width, 4), thresholds=conversion_steps,
                description=f"Uses of {after} per use of {before} over {a.funnel_window}; red below "
                            f"{a.funnel_conversion_below:g} (FunnelConversionLow).")
           for i, (before, after) in enumerate(pairs)),
         g.BarGauge(title=f"Funnel: uses per step (last {a.funnel_window})",
-                   targets=[target(f'sum by (feature) (increase(feature_usage_total{{{PLAN_SEL}, '
+                   targets=[target(f'sum by (feature) (increase(feature_usage_total{{{FUNNEL_SEL}, '
                                    f'feature=~"{"|".join(a.funnel)}"}}[{a.funnel_window}]))',
                                    "{{feature}}", instant=True)],
                    format="short", min=0, max=None, calc="lastNotNull", displayMode="basic",
                    orientation="horizontal", thresholds=steps(), gridPos=grid(0, 32, HALF), maxDataPoints=None),
         timeseries("Funnel conversion between steps",
-                   [target(conversion(PLAN_SEL, before, after, a.funnel_window), f"{before} \u2192 {after}",
+                   [target(conversion(FUNNEL_SEL, before, after, a.funnel_window), f"{before} \u2192 {after}",
                            ref=chr(ord("A") + i)) for i, (before, after) in enumerate(pairs)],
                    "percentunit", grid(12, 32, HALF), thresholds=conversion_steps, draw_thresholds=True, minimum=0,
                    description=f"Each step's uses per use of the step before, over {a.funnel_window}."),
