@@ -80,6 +80,24 @@ def _short_area(section):
                                            for f in dataclasses.fields(section) if f.name.startswith("for_")})
 
 
+#: The local blackbox job's interval and timeout: a probe may take the scrape timeout less the
+#: exporter's 0.5 s offset, so SlowProbe's critical threshold (2 s) is measurable, not a timeout.
+PROBE_INTERVAL = "5s"
+PROBE_TIMEOUT = "4s"
+
+
+def local_blackbox(stack: Stack, ports: LocalPorts, config: QuantisConfig) -> Stack:
+    """The ``blackbox`` job probing the local services through the local exporter (the generic
+    profile would put every probed target on one port, the exporter's)."""
+    from .scrape import blackbox, probed_jobs
+
+    job = blackbox(config, exporter=f"127.0.0.1:{ports.blackbox}", interval=PROBE_INTERVAL,
+                   targets={j.name: [f"127.0.0.1:{ports.jobs()[j.name]}"] for j in probed_jobs(config)})
+    job = job.model_copy(update={"scrape_timeout": PROBE_TIMEOUT})
+    jobs = [job if j.job_name == job.job_name else j for j in stack.prometheus.scrape_configs]
+    return stack.model_copy(update={"prometheus": stack.prometheus.model_copy(update={"scrape_configs": jobs})})
+
+
 def local(stack: Stack, ports: LocalPorts | None = None, config: QuantisConfig = CONFIG) -> Stack:
     """The generic local profile of ``stack`` on ``ports`` (default: from the environment)."""
     ports = ports or LocalPorts.from_env()
@@ -88,6 +106,7 @@ def local(stack: Stack, ports: LocalPorts | None = None, config: QuantisConfig =
     # The same rules the generic profile shortened, rebuilt so their descriptions say so.
     cfg = local_config(config)
     slo_rules = [f for f in stack.rule_files if f.generated_by]  # the SLOs' own, already local
+    stack = local_blackbox(stack, ports, config)
     return stack.model_copy(update={"rule_files": [*rule_files(cfg), *slo_rules]})
 
 
