@@ -5,7 +5,7 @@ Starts the demo service, prometheus-node-exporter, PostgreSQL + prometheus-postg
 sink that prints every delivered alert with its receiver, and a load generator. Prints the
 URLs, then waits; Ctrl-C stops everything it started.
 
-    python -m stacks.quantis.demo [--scenario drift|errors|latency|down] [--after SECONDS]
+    python -m stacks.quantis.demo [--scenario drift|errors|latency|down|brute-force] [--after SECONDS]
 """
 
 from __future__ import annotations
