@@ -10,6 +10,7 @@ One stack serves the module (the machine is small); each test leaves its fault o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -83,6 +84,27 @@ def test_the_service_reports_every_prediction_statistic(live: LiveStack) -> None
     assert float(memory["value"][1]) >= 8 * 364 * 8 and float(load["value"][1]) > 0
     [drifted] = live.query('model_prediction_drifted{job="model_service"}')
     assert drifted["value"][1] == "0", "predictions drifted on clean traffic"
+
+
+def test_every_model_performance_panel_has_data(live: LiveStack) -> None:
+    """Each panel query of the Model Performance dashboard the live stack generated returns series."""
+    path = live.workdir / "generated" / "grafana" / "dashboards" / "model-performance.json"
+    queries = [(panel["title"], target["expr"]) for panel in json.loads(path.read_text())["panels"]
+               for target in panel.get("targets", []) if target.get("expr")]
+    assert len(queries) == 26
+    selected = {"$job": ".*", "$instance": ".*", "$model_id": ".*"}
+
+    def empty() -> list[str]:
+        out = []
+        for title, expr in queries:
+            for variable, value in selected.items():
+                expr = expr.replace(variable, value)
+            if not live.query(expr):
+                out.append(title)
+        return out
+
+    if not live.sink.wait_for(lambda: not empty(), PHASE_TIMEOUT):
+        pytest.fail(f"Model Performance panels with no series: {empty()}")
 
 
 def test_biased_forecasts_fire_the_warning_and_prediction_drift_and_resolve(live: LiveStack) -> None:
