@@ -73,6 +73,14 @@ class FeatureQuality:
     out_of_range_share: float | None
 
 
+def _dtype_kind(dtype: Any) -> FeatureKind | None:
+    """The kind a dtype says, or None for ``object`` (the values have to tell)."""
+    kind = getattr(dtype, "kind", "O")
+    if kind in "biuf":
+        return "numeric"
+    return None if kind == "O" else "categorical"
+
+
 def column_kind(raw: Any) -> FeatureKind | None:
     """``numeric`` for a numeric or boolean column, ``categorical`` for any other, None when
     an ``object`` column holds no present value to tell."""
@@ -80,11 +88,9 @@ def column_kind(raw: Any) -> FeatureKind | None:
     if dtype is None:
         raw = raw if isinstance(raw, list | tuple) else list(raw)
         dtype = np.asarray(raw).dtype if raw else np.dtype(np.float64)
-    kind = getattr(dtype, "kind", "O")
-    if kind in "biuf":
-        return "numeric"
-    if kind != "O":
-        return "categorical"
+    kind = _dtype_kind(dtype)
+    if kind is not None:
+        return kind
     present = []
     for value in raw.tolist() if hasattr(raw, "tolist") else raw:
         if value is None or (isinstance(value, float) and value != value):
@@ -101,19 +107,26 @@ def column_kind(raw: Any) -> FeatureKind | None:
 def schema_changes(reference: ReferenceProfile, columns: Any) -> list[SchemaChange]:
     """How the columns of ``columns`` (a DataFrame or a column mapping) differ from the
     reference, in the reference's column order, then the extra columns in the frame's order."""
-    names = [str(c) for c in (columns.columns if hasattr(columns, "columns") else columns.keys())]
-    present = set(names)
+    keys = list(columns.columns if hasattr(columns, "columns") else columns.keys())
+    by_name = {str(key): key for key in keys}
+    # A DataFrame's dtypes in one call: selecting each column would cost more than the check.
+    dtypes = dict(zip(keys, columns.dtypes, strict=True)) if hasattr(columns, "dtypes") else {}
+
+    def kind(key: Any) -> FeatureKind | None:
+        known = _dtype_kind(dtypes[key]) if key in dtypes else None
+        return known if known is not None else column_kind(columns[key])
+
     changes: list[SchemaChange] = []
     for feature in reference.features:
-        if feature.name not in present:
+        if feature.name not in by_name:
             changes.append(SchemaChange(feature.name, "missing", feature.kind, None))
             continue
-        got = column_kind(columns[feature.name])
+        got = kind(by_name[feature.name])
         if got is not None and got != feature.kind:
             changes.append(SchemaChange(feature.name, "retyped", feature.kind, got))
-    for name in names:
+    for name, key in by_name.items():
         if name not in reference.index:
-            changes.append(SchemaChange(name, "extra", None, column_kind(columns[name])))
+            changes.append(SchemaChange(name, "extra", None, kind(key)))
     return changes
 
 

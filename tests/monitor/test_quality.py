@@ -106,6 +106,17 @@ def test_schema_changes_name_missing_extra_and_retyped_columns(profile: Referenc
     ]
 
 
+def test_a_column_named_by_a_number_is_an_extra_column_under_its_text(profile: ReferenceProfile) -> None:
+    frame = pd.DataFrame({"price": [1.0], "store": ["a"], 7: ["x"]})
+    assert [(c.feature, c.change, c.got) for c in schema_changes(profile, frame)] == [("7", "extra", "categorical")]
+
+
+def test_an_object_column_of_a_dataframe_is_told_by_its_values(profile: ReferenceProfile) -> None:
+    frame = pd.DataFrame({"price": pd.Series([1.5, None], dtype=object), "store": pd.Series([1, 2], dtype=object)})
+    assert [(c.feature, c.change, c.got) for c in schema_changes(profile, frame)] == [
+        ("store", "retyped", "numeric")]
+
+
 def test_numbers_in_an_object_column_or_list_with_gaps_are_numeric() -> None:
     assert column_kind(pd.Series([1.5, None, 2], dtype=object)) == "numeric"
     assert column_kind([1.5, None]) == "numeric"
