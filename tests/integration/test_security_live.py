@@ -201,6 +201,9 @@ def test_audit_file_has_pseudonyms_and_no_raw_identifier(live: LiveStack) -> Non
     _reference(live, token)
     _login(live, VIC, "a-wrong-password")
     burst(live, 3)
+    forecast = live.client.post(f"{live.service_url}/api/forecast", json={"store_id": 2, "horizon": 7},
+                                headers={"Authorization": f"Bearer {token}"})
+    assert forecast.status_code == 200, forecast.text
     audit_file: Path = security.audit_log_path(live.service_log)
 
     def lines() -> list[dict[str, Any]]:
@@ -224,11 +227,15 @@ def test_audit_file_has_pseudonyms_and_no_raw_identifier(live: LiveStack) -> Non
     # One user, one pseudonym: ana's login and her data access name the same user.id.
     ana = {d["user"]["id"] for d in docs if d["event"]["action"] == "authentication"
            and d["event"]["outcome"] == "success" and "user" in d}
-    accesses = {d["user"]["id"] for d in docs if d["event"]["action"] == "data-access"
-                and d["labels"].get("resource") == "model" and "user" in d}
-    assert accesses and accesses <= ana
-    # The service log (the app stream) has no audit line.
-    assert '"obscode.audit"' not in live.service_log.read_text(encoding="utf-8")
+    accesses = {resource: {d["user"]["id"] for d in docs if d["event"]["action"] == "data-access"
+                           and d["labels"].get("resource") == resource and "user" in d}
+                for resource in ("model", "forecast")}
+    assert accesses["model"] and accesses["model"] == accesses["forecast"] and accesses["model"] <= ana
+    # The service log (the app stream) has no audit line, and no password either.
+    service_log = live.service_log.read_text(encoding="utf-8")
+    assert '"obscode.audit"' not in service_log
+    for raw in (*(u.password for u in security.DEMO_USERS.values()), "a-wrong-password", token):
+        assert raw not in service_log, f"{raw!r} is in the service log"
 
 
 def test_api_serves_exactly_the_audit_catalog(live: LiveStack) -> None:

@@ -154,6 +154,30 @@ def _bearer(request: Request) -> str | None:
     return token.strip() or None
 
 
+class AnsweredForecasts:
+    """ASGI middleware: ``on_answer(request)`` after each ``POST /api/forecast`` answered 200."""
+
+    def __init__(self, app: Any, on_answer: Callable[[Request], None]) -> None:
+        self.app = app
+        self.on_answer = on_answer
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST" or scope.get("path") != FORECAST_PATH:
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        if status == 200:
+            self.on_answer(Request(scope))
+
+
 def install(app: FastAPI, monitor: Any, settings: Any, faults: Any, security: Security = CONFIG.security) -> Auditor:
     """Add this area's routes and instruments to the demo service ``app``; returns its auditor."""
     pipeline = instrument(app).metrics
@@ -177,12 +201,10 @@ def install(app: FastAPI, monitor: Any, settings: Any, faults: Any, security: Se
             audit.authentication(False, "token", request=request)
         return user
 
-    @app.middleware("http")
-    async def forecast_access(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        if request.method == "POST" and request.url.path == FORECAST_PATH and response.status_code == 200:
-            audit.data_access("forecast", "read", records=1, user_id=caller(request), request=request)
-        return response
+    def forecast_read(request: Request) -> None:
+        audit.data_access("forecast", "read", records=1, user_id=caller(request), request=request)
+
+    app.add_middleware(AnsweredForecasts, on_answer=forecast_read)
 
     @app.post(LOGIN_PATH)
     async def login(body: LoginRequest, request: Request) -> dict[str, str]:
