@@ -192,8 +192,11 @@ class QualityState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record_importance(self, importances: Mapping[str, float]) -> None:
+        """The latest importances replace the current ones; the first non-empty ones are the reference."""
+        if not importances:
+            return
         with self.lock:
-            self.current_importance.update(importances)
+            self.current_importance = dict(importances)
             if self.reference_importance is None:
                 self.reference_importance = dict(importances)
 

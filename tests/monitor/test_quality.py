@@ -206,6 +206,22 @@ def test_the_first_importances_recorded_are_the_reference(monitor: ModelMonitor,
     assert scrape("model_feature_importance_rank_correlation") == {labels(): -1.0}
 
 
+def test_importances_that_are_all_non_finite_do_not_become_the_reference(monitor: ModelMonitor, scrape) -> None:
+    monitor.record_feature_importance("tft-sales", {"price": float("nan")})
+    monitor.record_feature_importance("tft-sales", {"price": 0.6, "store": 0.3, "promo": 0.1})
+    monitor.record_feature_importance("tft-sales", {"price": 0.3, "store": 0.6, "promo": 0.1})
+    monitor.run_monitoring_cycle()
+    assert scrape("model_feature_importance_rank_correlation") == {labels(): pytest.approx(0.5)}
+
+
+def test_the_latest_importances_replace_the_current_ones(monitor: ModelMonitor, scrape) -> None:
+    monitor.record_feature_importance("tft-sales", {"price": 0.6, "store": 0.3, "promo": 0.1})
+    monitor.record_feature_importance("tft-sales", {"price": 0.1, "store": 0.3, "promo": 0.6})
+    monitor.record_feature_importance("tft-sales", {"price": 0.2, "store": 0.1})  # promo no longer reported
+    monitor.run_monitoring_cycle()
+    assert scrape("model_feature_importance_rank_correlation") == {labels(): 1.0}
+
+
 def test_set_reference_importance_replaces_the_first_recorded(monitor: ModelMonitor, scrape) -> None:
     monitor.record_feature_importance("tft-sales", {"price": 0.6, "store": 0.3, "promo": 0.1})
     monitor.set_reference_importance("tft-sales", {"price": 0.1, "store": 0.2, "promo": 0.7})
