@@ -42,6 +42,7 @@ from stacks.quantis.service import activity, mlops, sales, security
 from stacks.quantis.service.faults import (
     BIAS_FACTOR, ERROR_FACTOR, LATENCY_SECONDS, SEVERE_BIAS_FACTOR, Faults, UnknownFault,
 )
+from stacks.quantis.service.faults import SLOW_HEALTH_SECONDS
 from stacks.quantis.service.forecaster import holt_winters
 from stacks.quantis.service.settings import ServiceSettings
 
@@ -201,6 +202,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
+        if "slow-health" in faults:
+            await asyncio.sleep(SLOW_HEALTH_SECONDS)
         return {"status": "ok", "model_id": MODEL_ID, "faults": faults.active()}
 
     @app.get("/api/faults")

@@ -12,6 +12,8 @@
 ``bias``    forecasts 25% too high: HighPredictionBias (warning) and, as the predictions
             move, PredictionDriftDetected
 ``severe-bias`` forecasts twice too high: HighPredictionBias (critical)
+``slow-health`` GET /health answers after 2.5 s, so the blackbox probe of the api is slow
+            (SlowProbe at warning and critical)
 
 Switch them with ``POST``/``DELETE /api/faults/{name}`` or start with
 ``QUANTIS_FAULTS=drift,latency``. (ServiceDown needs no switch: stop the process.)
@@ -23,9 +25,11 @@ import threading
 from typing import Literal, get_args
 
 Fault = Literal["drift", "errors", "latency", "no-user-id", "schema-change", "missing-data", "importance-shift",
-                "bias", "severe-bias"]
+                "bias", "severe-bias", "slow-health"]
 FAULTS: tuple[str, ...] = get_args(Fault)
 LATENCY_SECONDS = 0.8
+#: /health's delay under ``slow-health``: above SlowProbe's critical 2 s (config.Probes).
+SLOW_HEALTH_SECONDS = 2.5
 ERROR_FACTOR = 1.6
 #: Forecasts times these under ``bias`` / ``severe-bias``: about +25% and +100% of actual volume.
 BIAS_FACTOR = 1.25

@@ -26,6 +26,7 @@ from stacks.quantis.service.processes import (
     ROOT, Process, ServiceOptions, ToolMissing, free_port, start_alertmanager, start_node_exporter,
     start_prometheus, start_pushgateway, start_service, wait_until,
 )
+from stacks.quantis.service.processes import SmallDisk, start_blackbox_exporter, start_node_exporter_with_disk
 from stacks.quantis.service.webhook_sink import Delivery, WebhookSink
 
 Progress = Callable[[str, str], None]
@@ -60,21 +61,25 @@ class LiveStack:
     pg_port: int | None = None
     pg_dir: Path | None = None
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+    #: The node exporter's own small filesystem (``start(small_disk=True)``), for DiskSpaceLow.
+    disk: SmallDisk | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
     @classmethod
     def start(cls, workdir: Path, *, progress: Progress = _quiet, with_database: bool = True,
               on_delivery: Callable[[Delivery], None] | None = None, ports: Any = None,
-              faults: tuple[str, ...] = ()) -> LiveStack:
+              faults: tuple[str, ...] = (), small_disk: bool = False) -> LiveStack:
         from stacks.quantis.profiles import LocalPorts
 
         ports = ports or LocalPorts(api=free_port(), model_service=free_port(), database=free_port(),
                                     node=free_port(), alertmanager=free_port(), webhook=free_port(),
-                                    pushgateway=free_port())
+                                    pushgateway=free_port(), blackbox=free_port())
         sink = WebhookSink(ports.webhook, on_delivery=on_delivery).start()
         files = generate_local(workdir / "generated", ports)
         live = cls(workdir, ports, sink, files, progress=progress)
+        if small_disk:  # root only: see SmallDisk
+            live.disk = SmallDisk(workdir / "disk.img", workdir / "disk")
         try:
             live._start_all(with_database, faults)
         except BaseException:
@@ -92,11 +97,13 @@ class LiveStack:
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.progress("webhook sink", f"up (http://127.0.0.1:{self.ports.webhook}/<receiver>)")
-        self._step("node-exporter", lambda: start_node_exporter(self.ports.node, logs))
+        self._step("node-exporter", lambda: start_node_exporter(self.ports.node, logs) if self.disk is None
+                   else start_node_exporter_with_disk(self.ports.node, self.disk, logs))
         if with_database:
             self._start_database(logs)
         self.start_service(faults)
         self._step("pushgateway", lambda: start_pushgateway(self.ports.pushgateway, logs))
+        self._step("blackbox-exporter", lambda: start_blackbox_exporter(self.ports.blackbox, self.workdir, logs))
         self._step("alertmanager", lambda: start_alertmanager(
             self.files["alertmanager"], self.workdir / "alertmanager-data", self.ports.alertmanager, logs))
         self._step("prometheus", lambda: start_prometheus(

@@ -142,6 +142,92 @@ def start_pushgateway(port: int, log_dir: Path) -> Process:
     return _start_server("pushgateway", "prometheus-pushgateway", ["--persistence.file="], port, log_dir, "/-/ready")
 
 
+#: The blackbox exporter's module file of the live stack: the module the ``blackbox`` job names
+#: (config.Probes.module), an HTTP GET that must answer 2xx; its own timeout above any local
+#: scrape timeout, so the scrape's (less the exporter's offset) is the one that applies.
+BLACKBOX_MODULES = f"""modules:
+  {CONFIG.probes.module}:
+    prober: http
+    timeout: 10s
+    http:
+      preferred_ip_protocol: ip4
+      follow_redirects: false
+"""
+
+
+def start_blackbox_exporter(port: int, work_dir: Path, log_dir: Path) -> Process:
+    """prometheus-blackbox-exporter on 127.0.0.1:``port`` with :data:`BLACKBOX_MODULES`."""
+    config = work_dir / "blackbox.yml"
+    config.write_text(BLACKBOX_MODULES, encoding="utf-8")
+    return _start_server("blackbox-exporter", "prometheus-blackbox-exporter",
+                         [f"--config.file={config}"], port, log_dir, "/-/healthy")
+
+
+@dataclass
+class SmallDisk:
+    """A filesystem of a few MB that only one node exporter sees: an ext4 image loop-mounted
+    at ``mountpoint`` inside that exporter's own mount (and PID) namespace, so no other
+    process on the machine, other node exporters included, sees it or its fill level.
+    Reach it as :meth:`path` while the exporter runs; the kernel unmounts it when it exits."""
+
+    image: Path
+    mountpoint: Path
+    process: Process | None = None
+
+    def path(self) -> Path:
+        """The mounted filesystem as seen from outside the namespace (the exporter's root)."""
+        if self.process is None:
+            raise RuntimeError("the disk is mounted only while its node exporter runs")
+        return Path(f"/proc/{_namespace_child(self.process)}/root") / self.mountpoint.relative_to("/")
+
+    def used_ratio(self) -> float:
+        """1 - available / size, as DiskSpaceLow computes it from node_filesystem_*."""
+        stat = os.statvfs(self.path())
+        return 1 - stat.f_bavail / stat.f_blocks
+
+    def fill_to(self, ratio: float) -> None:
+        """Write one file so that the used share reaches at least ``ratio`` (below 1)."""
+        stat = os.statvfs(self.path())
+        wanted = int((ratio - self.used_ratio()) * stat.f_blocks * stat.f_frsize)
+        with (self.path() / "fill").open("ab") as handle:
+            handle.write(b"\0" * max(wanted + stat.f_frsize, 0))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def empty(self) -> None:
+        (self.path() / "fill").unlink(missing_ok=True)
+
+
+def _namespace_child(process: Process) -> int:
+    """The node exporter's PID: the one child of ``unshare --fork``."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    if not children:
+        raise RuntimeError(f"{process.name} has no child process:\n{process.log_tail()}")
+    return int(children[0])
+
+
+def start_node_exporter_with_disk(port: int, disk: SmallDisk, log_dir: Path, size_mb: int = 8) -> Process:
+    """prometheus-node-exporter in a private mount and PID namespace (``unshare``, root only)
+    where ``disk`` is mounted; it reads mounts from its PID 1's view, hence the PID namespace."""
+    if os.geteuid() != 0:
+        raise ToolMissing("a small disk of its own needs root (unshare --mount, mount -o loop)")
+    node_exporter = require("prometheus-node-exporter", "prometheus-node-exporter")
+    unshare = require("unshare", "util-linux")
+    mkfs = require("mkfs.ext4", "e2fsprogs")
+    with disk.image.open("wb") as handle:
+        handle.truncate(size_mb * 1024 * 1024)
+    subprocess.run([mkfs, "-q", "-F", str(disk.image)], check=True, capture_output=True, timeout=60)
+    disk.mountpoint.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    script = 'mount -o loop "$1" "$2" && exec "$3" --web.listen-address="$4"'
+    proc = spawn("node-exporter", [unshare, "--mount", "--propagation", "private", "--pid", "--fork",
+                                   "--mount-proc", "--kill-child", "sh", "-c", script, "sh", str(disk.image),
+                                   str(disk.mountpoint), node_exporter, f"127.0.0.1:{port}"], log_dir, url=url)
+    wait_until(http_ok(f"{url}/metrics"), 30, "node-exporter with a small disk", proc)
+    disk.process = proc
+    return proc
+
+
 @dataclass
 class ServiceOptions:
     port: int

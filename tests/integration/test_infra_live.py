@@ -1,0 +1,209 @@
+"""Infrastructure alerts, for real: a real prometheus-blackbox-exporter probing the live
+service (ProbeFailed when it stops, SlowProbe when /health is slow), the services' process
+metrics, and DiskSpaceLow on a filesystem of the test's own (an 8 MB ext4 image mounted in
+the node exporter's private namespace, see SmallDisk) at warning and critical, the critical
+one inhibiting the warning in Alertmanager. Each firing alert must reach exactly the receivers
+the route tree predicts (``obscode.routing.receivers_for``, cross-checked with amtool).
+
+One stack for the module (the machine is small); the tests leave it as they found it, and
+the one that stops the service runs last.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from instrumentation.catalog import PROCESS_METRICS
+from obscode.routing import receivers_for
+from stacks.quantis.config import CONFIG
+from stacks.quantis.service.live import LiveStack
+from tests.conftest import require_tool
+from tests.integration.conftest import TOOLS, amtool_receivers, burst
+
+pytestmark = pytest.mark.integration
+
+PHASE_TIMEOUT = 60.0
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="a filesystem of the test's own needs root (mount -o loop)")
+
+
+@pytest.fixture(scope="module")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    for tool in (*TOOLS, "prometheus-blackbox-exporter"):
+        require_tool(tool)
+    stack = LiveStack.start(tmp_path_factory.mktemp("infra"), with_database=False,
+                            small_disk=os.geteuid() == 0)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _matches(labels: dict[str, str], where: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in where.items())
+
+
+def _explain(live: LiveStack, alertname: str) -> str:
+    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
+            f"deliveries: {[(d.receiver, d.status, d.labels.get('severity')) for d in live.sink.deliveries(alertname)]}")
+
+
+def predicted(live: LiveStack, labels: dict[str, str]) -> set[str]:
+    """Where the route tree sends ``labels``, by obscode and by amtool (which must agree)."""
+    ours = receivers_for(live.files["stack"].alertmanager.route, labels)
+    assert amtool_receivers(live.files["alertmanager"], labels) == ours
+    return set(ours)
+
+
+def wait_delivered(live: LiveStack, alertname: str, status: str, where: dict[str, str]) -> list[Any]:
+    """Wait until ``alertname`` (labels matching ``where``) reached every receiver the route tree
+    predicts for its labels; return those deliveries."""
+    def found() -> list[Any]:
+        return [d for d in live.sink.deliveries(alertname, status) if _matches(d.labels, where)]
+
+    def complete() -> bool:
+        deliveries = found()
+        return bool(deliveries) and predicted(live, deliveries[0].labels) <= {d.receiver for d in deliveries}
+
+    if not live.sink.wait_for(complete, PHASE_TIMEOUT):
+        pytest.fail(f"{alertname} {where} not {status} at its receivers within {PHASE_TIMEOUT:.0f}s; "
+                    + _explain(live, alertname))
+    return found()
+
+
+def assert_routed_exactly(live: LiveStack, alertname: str, where: dict[str, str]) -> None:
+    firing = [d for d in live.sink.deliveries(alertname, "firing") if _matches(d.labels, where)]
+    assert firing, _explain(live, alertname)
+    for labels in {tuple(sorted(d.labels.items())) for d in firing}:
+        got = {d.receiver for d in firing if tuple(sorted(d.labels.items())) == labels}
+        assert got == predicted(live, dict(labels)), f"{alertname} {dict(labels)} reached {sorted(got)}"
+
+
+def wait_firing_in_prometheus(live: LiveStack, alertname: str, where: dict[str, str]) -> None:
+    def firing() -> bool:
+        body = live.client.get(f"{live.prometheus_url}/api/v1/alerts").json()
+        return any(a["labels"].get("alertname") == alertname and a["state"] == "firing" and _matches(a["labels"], where)
+                   for a in body["data"]["alerts"])
+
+    if not live.sink.wait_for(firing, PHASE_TIMEOUT):
+        pytest.fail(f"{alertname} {where} not firing in Prometheus; " + _explain(live, alertname))
+
+
+def assert_inhibited(live: LiveStack, alertname: str, where: dict[str, str]) -> None:
+    """Alertmanager holds the warning as suppressed by an inhibition, and never delivered it."""
+    def suppressed() -> list[dict[str, Any]]:
+        alerts = live.client.get(f"{live.alertmanager_url}/api/v2/alerts",
+                                 params={"filter": f'alertname="{alertname}"'}).json()
+        return [a for a in alerts if a["labels"].get("severity") == "warning" and _matches(a["labels"], where)
+                and a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"]]
+
+    assert live.sink.wait_for(lambda: bool(suppressed()), PHASE_TIMEOUT), (
+        f"no suppressed {alertname} warning in Alertmanager; " + _explain(live, alertname))
+    warnings = [d for d in live.sink.deliveries(alertname) if d.labels.get("severity") == "warning"
+                and _matches(d.labels, where)]
+    assert warnings == [], f"the inhibited warning was delivered: {[(d.receiver, d.status) for d in warnings]}"
+
+
+# -- process metrics ---------------------------------------------------------------------------
+
+
+def test_services_serve_their_process_metrics(infra: LiveStack) -> None:
+    expected = {spec.prometheus_name for spec in PROCESS_METRICS}
+    for url in (f"{infra.service_url}/metrics", f"http://127.0.0.1:{infra.ports.model_service}/metrics"):
+        text = httpx.get(url, timeout=10).text
+        names = {family.name for family in text_string_to_metric_families(text)}
+        assert expected <= names, url
+    burst(infra, 5)
+
+    def scraped() -> bool:
+        return {r["metric"]["job"] for r in infra.query("rate(process_cpu_seconds_total[10s]) > 0")} >= {
+            CONFIG.api.name, CONFIG.model_service.name}
+
+    assert infra.sink.wait_for(scraped, PHASE_TIMEOUT), infra.query("process_cpu_seconds_total")
+    memory = {r["metric"]["job"]: float(r["value"][1]) for r in infra.query("process_resident_memory_bytes")}
+    assert memory[CONFIG.api.name] > 10 * 1024 * 1024
+
+
+# -- blackbox probes ------------------------------------------------------------------------------
+
+
+def test_blackbox_probes_each_service_health_through_the_exporter(infra: LiveStack) -> None:
+    def probed() -> dict[str, tuple[str, str]]:
+        return {r["metric"]["service"]: (r["metric"]["instance"], r["value"][1]) for r in infra.query("probe_success")}
+
+    assert infra.sink.wait_for(lambda: set(probed()) == set(CONFIG.probes.jobs), PHASE_TIMEOUT), probed()
+    found = probed()
+    ports = {CONFIG.api.name: infra.ports.api, CONFIG.model_service.name: infra.ports.model_service}
+    for service, (instance, success) in found.items():
+        assert instance == f"http://127.0.0.1:{ports[service]}{CONFIG.probes.path}"
+        assert success == "1", found
+
+
+def test_slow_health_fires_slow_probe_critical_and_inhibits_its_warning(infra: LiveStack) -> None:
+    where = {"service": CONFIG.api.name}
+    assert not infra.sink.deliveries("SlowProbe"), _explain(infra, "SlowProbe")
+    infra.set_fault("slow-health", True)
+    try:
+        wait_delivered(infra, "SlowProbe", "firing", {**where, "severity": "critical"})
+        wait_firing_in_prometheus(infra, "SlowProbe", {**where, "severity": "warning"})
+        assert_inhibited(infra, "SlowProbe", where)
+    finally:
+        infra.set_fault("slow-health", False)
+    wait_delivered(infra, "SlowProbe", "resolved", {**where, "severity": "critical"})
+    assert_routed_exactly(infra, "SlowProbe", where)
+    assert not infra.sink.deliveries("ProbeFailed"), "a slow probe is not a failed one"
+
+
+# -- disk filling up ---------------------------------------------------------------------------------
+
+
+@ROOT_ONLY
+def test_disk_fill_fires_disk_space_low_critical_and_inhibits_its_warning(infra: LiveStack) -> None:
+    disk = infra.disk
+    assert disk is not None
+    where = {"mountpoint": str(disk.mountpoint)}
+    assert disk.used_ratio() < CONFIG.thresholds.disk_used_ratio_warning
+    assert not [d for d in infra.sink.deliveries("DiskSpaceLow") if _matches(d.labels, where)]
+    disk.fill_to((CONFIG.thresholds.disk_used_ratio_critical + 1) / 2)
+    try:
+        assert disk.used_ratio() > CONFIG.thresholds.disk_used_ratio_critical
+        wait_delivered(infra, "DiskSpaceLow", "firing", {**where, "severity": "critical"})
+        wait_firing_in_prometheus(infra, "DiskSpaceLow", {**where, "severity": "warning"})
+        assert_inhibited(infra, "DiskSpaceLow", where)
+    finally:
+        disk.empty()
+    wait_delivered(infra, "DiskSpaceLow", "resolved", {**where, "severity": "critical"})
+    assert_routed_exactly(infra, "DiskSpaceLow", where)
+
+
+@ROOT_ONLY
+def test_the_small_disk_is_invisible_outside_its_node_exporter(infra: LiveStack) -> None:
+    disk = infra.disk
+    assert disk is not None
+    assert str(disk.mountpoint) not in Path("/proc/self/mounts").read_text()
+    # Seen through the exporter's root it is another filesystem; here, the empty directory under it.
+    assert disk.path().stat().st_dev != disk.mountpoint.stat().st_dev
+    assert "lost+found" in os.listdir(disk.path())
+    assert os.listdir(disk.mountpoint) == []
+
+
+# -- the service stops (last: it restarts the service) -----------------------------------------------
+
+
+def test_probe_failed_fires_when_the_service_stops_and_resolves(infra: LiveStack) -> None:
+    assert not infra.sink.deliveries("ProbeFailed"), _explain(infra, "ProbeFailed")
+    infra.stop_service()
+    try:
+        for job in CONFIG.probes.jobs:
+            wait_delivered(infra, "ProbeFailed", "firing", {"service": job})
+    finally:
+        infra.start_service()
+    for job in CONFIG.probes.jobs:
+        wait_delivered(infra, "ProbeFailed", "resolved", {"service": job})
+        assert_routed_exactly(infra, "ProbeFailed", {"service": job})
