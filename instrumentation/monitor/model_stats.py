@@ -23,9 +23,11 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import math
 import sys
 import time
 import types
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,6 +68,8 @@ class PredictionStats:
     memory: MemorySource | None = None
     pending: deque[tuple[np.ndarray, np.ndarray | None]] = field(default_factory=lambda: deque(maxlen=ANOMALY_QUEUE))
     last_drift: FeatureDrift | None = None
+    #: The model's series of ``model_prediction_value`` (found on first use).
+    cell: HistogramCell | None = None
 
     @classmethod
     def create(cls, window_size: int, previous: PredictionStats | None = None) -> PredictionStats:
@@ -103,7 +107,8 @@ def record_values(histogram: HistogramValues, cell: HistogramCell, values: np.nd
     values = values[np.isfinite(values)]
     if values.size == 0:
         return
-    counts = np.bincount(np.searchsorted(histogram.bounds, values, side="left"), minlength=len(histogram.bounds) + 1)
+    bounds = np.asarray(histogram.bounds)
+    counts = np.bincount(np.searchsorted(bounds, values, side="left"), minlength=bounds.size + 1)
     total = float(values.sum())
     nonzero = np.flatnonzero(counts)
     with histogram.lock:
@@ -221,28 +226,39 @@ class ModelStatsMixin:
     # -- called by ModelMonitor -----------------------------------------------------------
 
     def _record_prediction_stats(self, model: Any, predictions: Any, actuals: Any, errors: ForecastErrors | None,
-                                 lower: Any = None, upper: Any = None, duration: float | None = None,
-                                 batch: bool = True) -> None:
-        """The serving path: bucket counts, sums and copies only."""
+                                 lower: Any = None, upper: Any = None, duration: float | None = None) -> None:
+        """The serving path of a batch: bucket counts, sums and copies only."""
         values = np.asarray(predictions, dtype=np.float64).reshape(-1)
         truth = None if actuals is None else np.asarray(actuals, dtype=np.float64).reshape(-1)
         labels = self._stable_labels(model)
-        histogram = self._prediction_histogram()
-        record_values(histogram, histogram.cell(labels), values)
-        finite = values[np.isfinite(values)]
-        model.stats.window.append(finite.reshape(-1, 1))
-        if batch:
-            self.metrics.batch_size.record(float(values.size), labels)
-            self.metrics.add(self.metrics.batch_rows, float(values.size), model.labels)
-            if duration is not None and np.isfinite(duration) and duration >= 0:
-                self.metrics.batch_duration.record(float(duration), labels)
+        histogram, cell = self._prediction_series(model)
+        record_values(histogram, cell, values)
+        model.stats.window.append(values[np.isfinite(values)].reshape(-1, 1))
+        self.metrics.batch_size.record(float(values.size), labels)
+        self.metrics.add(self.metrics.batch_rows, float(values.size), model.labels)
+        if duration is not None and math.isfinite(duration) and duration >= 0:
+            self.metrics.batch_duration.record(float(duration), labels)
         for name, value in batch_statistics(values, truth, errors, lower, upper).items():
             if name == "interval_width":
                 self.metrics.set(self.metrics.interval_width, value, model.labels)
-            elif batch:  # single predictions get their error gauges in the cycle, as the seed's
+            else:
                 self.metrics.set(self.metrics.error, value, {**model.labels, "metric_type": name})
         if model.stats.scorer is not None:
             model.stats.pending.append((values.copy(), None if truth is None else truth.copy()))
+
+    def _record_single_prediction(self, model: Any, prediction: float, actual: float | None) -> None:
+        """The serving path of one prediction: one bisect and one ring-buffer write (its bias
+        and MSE come with the other error gauges in the next cycle, as the seed's)."""
+        value = float(prediction)
+        if math.isfinite(value):
+            histogram, cell = self._prediction_series(model)
+            index = bisect_left(histogram.bounds, value)
+            with histogram.lock:
+                cell.counts[index] += 1
+                cell.total += value
+            model.stats.window.append(np.array([[value]]))
+        if model.stats.scorer is not None:
+            model.stats.pending.append((np.array([value]), None if actual is None else np.array([float(actual)])))
 
     def _set_pending_error_stats(self, model: Any, predictions: list[float], actuals: list[float],
                                  errors: ForecastErrors) -> None:
@@ -289,6 +305,14 @@ class ModelStatsMixin:
             return
         if nbytes >= 0:
             self.metrics.set(self.metrics.memory, nbytes, model.labels)
+
+    def _prediction_series(self, model: Any) -> tuple[HistogramValues, HistogramCell]:
+        histogram = self.__dict__.get("_prediction_values")
+        if histogram is None:
+            histogram = self.__dict__["_prediction_values"] = self._prediction_histogram()
+        if model.stats.cell is None:
+            model.stats.cell = histogram.cell(self._stable_labels(model))
+        return histogram, model.stats.cell
 
     def _prediction_histogram(self) -> HistogramValues:
         buckets = tuple(self.config.prediction_buckets)

@@ -190,7 +190,7 @@ class ModelMonitor(ModelStatsMixin):
             self.metrics.latency.record(float(latency), labels)
         if features is not None:
             self._ingest(model, {k: [v] for k, v in features.items()}, 1)
-        self._record_prediction_stats(model, [prediction], None if actual is None else [actual], None, batch=False)
+        self._record_single_prediction(model, prediction, actual)
         if actual is not None:
             errors = forecast_errors([prediction], [actual])
             self._add_sums(model, errors)
