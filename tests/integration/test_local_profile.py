@@ -16,7 +16,8 @@ from stacks.quantis.profiles import LocalPorts, local, shorten
 from stacks.quantis.service.faults import Faults, UnknownFault
 from tests.conftest import ROOT, require_tool
 
-PORTS = LocalPorts(api=18000, model_service=18001, database=18187, node=18100, alertmanager=18093, webhook=18099)
+PORTS = LocalPorts(api=18000, model_service=18001, database=18187, node=18100, alertmanager=18093, webhook=18099,
+                   pushgateway=18091)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,8 @@ def test_targets_point_at_local_ports(stacks: tuple) -> None:
     _, stack = stacks
     targets = {job.job_name: job.static_configs[0].targets for job in stack.prometheus.scrape_configs}
     assert targets == {"api": ["127.0.0.1:18000"], "model_service": ["127.0.0.1:18001"],
-                       "database": ["127.0.0.1:18187"], "node": ["127.0.0.1:18100"]}
+                       "database": ["127.0.0.1:18187"], "node": ["127.0.0.1:18100"],
+                       "pushgateway": ["127.0.0.1:18091"]}
 
 
 def test_alerts_keep_expressions_and_labels_and_shorten_for(stacks: tuple) -> None:
