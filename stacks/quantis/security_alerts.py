@@ -56,8 +56,9 @@ def rule_files(config: QuantisConfig = CONFIG) -> list[RuleFile]:
             labels=labels,
             annotations={
                 "summary": "Rate limit refusing requests to {{ $labels.path }} on {{ $labels.job }}",
-                "description": f"More than {s.rate_limited_ratio_above * 100:g}% of the requests to a route of "
-                               f"{job.name} were answered 429 for {_human(s.for_rate_limit)}",
+                "description": f"More than {s.rate_limited_ratio_above * 100:g}% of the requests to "
+                               f"{{{{ $labels.path }}}} on {job.name} were answered 429 (rate limited) "
+                               f"for {_human(s.for_rate_limit)}",
             },
         ),
     ]
