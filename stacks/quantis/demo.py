@@ -22,6 +22,7 @@ import httpx
 
 from stacks.quantis.service import security
 from stacks.quantis.service import mlops
+from stacks.quantis.service import db_faults
 from stacks.quantis.service.live import LiveStack
 from stacks.quantis.service.processes import ToolMissing
 from stacks.quantis.service.webhook_sink import Delivery
@@ -38,6 +39,10 @@ SCENARIOS = {
     "rollback": (None, "ModelRolledBack", "data-science-team"),
     "bias": ("bias", "HighPredictionBias", "data-science-team"),
     "severe-bias": ("severe-bias", "HighPredictionBias", "pager and data-science-team"),
+    "http-errors": ("errors", "HighHttpErrorRatio", "team-email, then pager (the critical mutes the warning)"),
+    "db-connections": (None, "PostgresConnectionsSaturated", "team-email, then pager (the critical mutes the warning)"),
+    "deadlock": (None, "PostgresDeadlocks", "team-email"),
+    "cache-misses": (None, "PostgresLowCacheHitRatio", "team-email"),
 }
 #: Scenarios driven by traffic rather than a fault: scenario -> (what it sends, driver(service_url, stop)).
 DRIVERS = {
@@ -128,6 +133,13 @@ def run_scenario(live: LiveStack, scenario: str, after: float) -> None:
         what, driver = DRIVERS[scenario]
         print(f"  injecting: {what}", flush=True)
         threading.Thread(target=driver, args=(live.service_url, threading.Event()), daemon=True).start()
+    elif scenario in db_faults.DEMO:
+        what, db_driver = db_faults.DEMO[scenario]
+        if live.pg_port is None:
+            print(f"  cannot inject: PostgreSQL is not running ({live.missing.get('database')})", flush=True)
+            return
+        print(f"  injecting: {what}", flush=True)
+        threading.Thread(target=db_driver, args=(live.pg_port, threading.Event()), daemon=True).start()
     elif fault is None:
         print("  injecting: stopping the service", flush=True)
         live.stop_service()

@@ -14,6 +14,11 @@ from pathlib import Path
 from stacks.quantis.service.processes import Process, ToolMissing, http_ok, require, spawn, wait_until
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+#: Small on purpose, so the database scenarios (service/db_faults.py) reach the alert
+#: thresholds with real sessions and a small table: 20 connections (the exporter holds two),
+#: and 16 MB of shared buffers (a table over 4 MB is scanned through a small buffer ring).
+MAX_CONNECTIONS = 20
+SHARED_BUFFERS = "16MB"
 
 
 def _pg(program: str) -> str:
@@ -47,6 +52,7 @@ def start_postgres(port: int, log_dir: Path) -> tuple[Process, Path]:
     proc = spawn("postgres", _as_owner([
         _pg("postgres"), "-D", str(data), "-p", str(port), "-c", "listen_addresses=127.0.0.1",
         "-c", f"unix_socket_directories={workdir}", "-c", "fsync=off",
+        "-c", f"max_connections={MAX_CONNECTIONS}", "-c", f"shared_buffers={SHARED_BUFFERS}",
     ]), log_dir)
 
     def ready() -> bool:

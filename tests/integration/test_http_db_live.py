@@ -1,0 +1,299 @@
+"""The HTTP and PostgreSQL alerts, for real: each condition is made on the live stack (slow
+or failing forecasts through the service's faults; real sessions, a real deadlock and real
+sequential scans against the stack's PostgreSQL through ``service/db_faults.py``), Prometheus
+fires the alert, and Alertmanager delivers it to exactly the receivers the route tree
+predicts (``obscode.routing.receivers_for``, cross-checked with ``amtool``). Where an alert
+has two severities, the critical one is shown to inhibit the warning in Alertmanager, and
+both resolve once the condition clears.
+
+The rates these alerts read span minutes (``[5m]``, ``[10m]``) even in the local profile, so
+each phase is driven by request and block counts until Prometheus sees the condition, not by
+waiting: requests are sent in steps until the alert is pending, and the condition clears by
+diluting the window (clean requests, buffer hits) rather than waiting for it to slide.
+
+Not proved here, and why (docs/live-stack.md): PostgresReplicationLag (needs a standby),
+NetworkReceive/Transmit Errors and Drops (no safe way to make a real interface count errors),
+HighMemoryUsage's critical level (97% of this machine's memory), PostgresDeadlocks' resolution
+(its 10-minute window), SlowHttpResponses' critical level (the latency fault's 0.8 s is below
+its 1 s). Their promtool alert tests cover them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from obscode.routing import receivers_for
+from stacks.quantis.config import CONFIG
+from stacks.quantis.service import db_faults
+from stacks.quantis.service.live import LiveStack, wait
+from tests.integration.conftest import _start, amtool_receivers, burst
+from tests.integration.test_alerts import PHASE_TIMEOUT, wait_delivered
+
+pytestmark = pytest.mark.integration
+
+#: The seed's tree as the issue states it, for these system alerts: critical -> pager only
+#: (category is not model), warning -> the default receiver, team-email.
+RECEIVERS = {"critical": {"pager"}, "warning": {"team-email"}}
+#: How long one step's effect may take to show in Prometheus (scrape 1s + evaluation 1s).
+SETTLE = 6.0
+T = CONFIG.thresholds
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """One stack with the database for the module; the tests only add to its rate windows."""
+    stack = _start(tmp_path_factory.mktemp("http-db"), with_database=True)
+    try:
+        if stack.pg_port is None:
+            pytest.fail(f"PostgreSQL did not start: {stack.missing.get('database')}")
+        yield stack
+    finally:
+        stack.stop()
+
+
+# -- reading Prometheus and Alertmanager ---------------------------------------------------
+
+
+def prometheus_states(live: LiveStack, alertname: str, **where: str) -> set[str]:
+    """States (pending, firing) of the series of ``alertname`` whose labels include ``where``."""
+    body = live.client.get(f"{live.prometheus_url}/api/v1/alerts").json()
+    return {a["state"] for a in body["data"]["alerts"]
+            if a["labels"].get("alertname") == alertname and all(a["labels"].get(k) == v for k, v in where.items())}
+
+
+def active(live: LiveStack, alertname: str, **where: str) -> bool:
+    return bool(prometheus_states(live, alertname, **where))
+
+
+def drive(step: Callable[[], Any], until: Callable[[], bool], what: str, max_steps: int = 30,
+          explain: Callable[[], object] = lambda: "") -> int:
+    """Repeat ``step`` until ``until()`` holds (each step given SETTLE seconds to show);
+    returns the number of steps it took."""
+    for n in range(1, max_steps + 1):
+        step()
+        if wait(until, SETTLE):
+            return n
+    pytest.fail(f"{what}: not reached after {max_steps} steps {explain()}")
+
+
+def am_alerts(live: LiveStack, alertname: str) -> list[dict[str, Any]]:
+    """Alertmanager's active alerts of ``alertname``, inhibited ones included."""
+    response = live.client.get(f"{live.alertmanager_url}/api/v2/alerts", params={
+        "filter": f'alertname="{alertname}"', "silenced": "false", "inhibited": "true", "active": "true"})
+    response.raise_for_status()
+    return response.json()
+
+
+def am_status(live: LiveStack, alertname: str, severity: str) -> dict[str, Any]:
+    for alert in am_alerts(live, alertname):
+        if alert["labels"].get("severity") == severity:
+            return {**alert["status"], "fingerprint": alert["fingerprint"]}
+    return {}
+
+
+def assert_warning_inhibited(live: LiveStack, alertname: str) -> None:
+    """Alertmanager holds the warning as suppressed, inhibited by the critical alert of the
+    same alertname and service (the seed's inhibit rule)."""
+    def inhibited() -> bool:
+        warning, critical = am_status(live, alertname, "warning"), am_status(live, alertname, "critical")
+        return bool(critical) and warning.get("inhibitedBy") == [critical["fingerprint"]]
+
+    assert wait(inhibited, PHASE_TIMEOUT), (
+        f"{alertname} warning not inhibited by the critical: {am_alerts(live, alertname)}")
+    assert am_status(live, alertname, "warning")["state"] == "suppressed"
+
+
+def assert_routed_exactly(live: LiveStack, alertname: str) -> None:
+    """Every firing delivery of ``alertname`` went where receivers_for and amtool say (and the
+    seed's tree: RECEIVERS by severity), and nowhere else."""
+    route = live.files["stack"].alertmanager.route
+    firing = live.sink.deliveries(alertname, "firing")
+    assert firing, f"{alertname} was never delivered"
+    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
+        predicted = receivers_for(route, delivery.labels)
+        assert set(predicted) == RECEIVERS[delivery.labels["severity"]], delivery.labels
+        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
+        got = {d.receiver for d in firing if d.labels == delivery.labels}
+        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, route tree says {predicted}"
+
+
+def wait_delivered_since(live: LiveStack, alertname: str, status: str, receivers: set[str], since: float,
+                         **where: str) -> None:
+    def reached() -> set[str]:
+        return {d.receiver for d in live.sink.deliveries(alertname, status)
+                if d.received_at >= since and all(d.labels.get(k) == v for k, v in where.items())}
+
+    if not live.sink.wait_for(lambda: receivers <= reached(), PHASE_TIMEOUT):
+        pytest.fail(f"{alertname} {where} not {status} at {sorted(receivers)} within {PHASE_TIMEOUT:.0f}s; "
+                    f"Prometheus: {sorted(prometheus_states(live, alertname, **where)) or 'inactive'}")
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def forecasts(live: LiveStack, n: int, workers: int = 8) -> dict[int, int]:
+    """``n`` forecasts from ``workers`` threads; the count of each status code (0: the
+    connection failed, as a keep-alive connection can after a 500)."""
+    def one(client: httpx.Client, i: int) -> int:
+        try:
+            return client.post(f"{live.service_url}/api/forecast", json={"store_id": i % 8, "horizon": 14}).status_code
+        except httpx.TransportError:
+            return 0
+
+    with httpx.Client(timeout=30.0) as client, ThreadPoolExecutor(workers) as pool:
+        statuses = list(pool.map(lambda i: one(client, i), range(n)))
+    return {status: statuses.count(status) for status in sorted(set(statuses))}
+
+
+def p95(live: LiveStack) -> float:
+    """The p95 response time of job api as SlowHttpResponses computes it (inf: no data yet)."""
+    result = live.query('histogram_quantile(0.95, sum by (job, le) '
+                        '(rate(http_request_duration_seconds_bucket{job="api"}[5m])))')
+    return float(result[0]["value"][1]) if result else float("inf")
+
+
+def test_slow_responses_warn_the_team_below_the_critical_bound_and_resolve(live: LiveStack) -> None:
+    alert = "SlowHttpResponses"
+    # A cold service answers its first requests slowly: warm up until the p95 is well below.
+    drive(lambda: burst(live, 200), lambda: p95(live) < T.api_p95_seconds_warning and not active(live, alert),
+          "a p95 below the warning bound without the fault",
+          explain=lambda: f"(p95 {p95(live)}, {alert} {prometheus_states(live, alert)})")
+    live.set_fault("latency", True)
+    try:
+        # 20 forecasts of 0.8 s each per step, 4 at a time, until the p95 is above 500 ms. (Many
+        # more at once queue behind the forecasts' computation, which holds the event loop:
+        # then responses take over 1 s and the critical fires instead.)
+        drive(lambda: forecasts(live, 20, workers=4), lambda: active(live, alert, severity="warning"),
+              f"{alert} warning pending")
+        wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
+        # 0.8 s lies in the (0.75, 1] bucket: the interpolated p95 stays under the 1 s critical bound.
+        assert T.api_p95_seconds_critical > 0.8
+        assert not active(live, alert, severity="critical"), prometheus_states(live, alert, severity="critical")
+    finally:
+        live.set_fault("latency", False)
+    drive(lambda: burst(live, 500), lambda: not active(live, alert, severity="warning"), f"{alert} warning cleared")
+    wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
+    assert_routed_exactly(live, alert)
+    assert not [d for d in live.sink.deliveries(alert) if d.labels["severity"] == "critical"]
+
+
+def test_server_errors_warn_then_page_the_critical_inhibits_the_warning_and_both_resolve(live: LiveStack) -> None:
+    alert = "HighHttpErrorRatio"
+    burst(live, 200)
+    assert not active(live, alert), prometheus_states(live, alert)
+    statuses: dict[int, int] = {}
+
+    def faulty(n: int) -> None:
+        for status, count in forecasts(live, n).items():
+            statuses[status] = statuses.get(status, 0) + count
+
+    live.set_fault("errors", True)  # one forecast in ten fails with HTTP 500
+    try:
+        # Small steps (2 errors in 20) cross 1% well below 5%: the warning alone fires first.
+        drive(lambda: faulty(20), lambda: active(live, alert, severity="warning"), f"{alert} warning pending")
+        assert not active(live, alert, severity="critical")
+        wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
+        drive(lambda: faulty(100), lambda: active(live, alert, severity="critical"), f"{alert} critical pending")
+        wait_delivered(live, alert, "firing", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
+        assert_warning_inhibited(live, alert)
+    finally:
+        live.set_fault("errors", False)
+    assert {200, 500} <= set(statuses) <= {0, 200, 500}, statuses
+
+    # Clean requests dilute the window: below 5% the page resolves while the warning (now
+    # no longer inhibited) still holds; below 1% the warning resolves too.
+    drive(lambda: burst(live, 500), lambda: not active(live, alert, severity="critical"), f"{alert} critical cleared")
+    wait_delivered(live, alert, "resolved", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
+    assert active(live, alert, severity="warning")
+    assert wait(lambda: am_status(live, alert, "warning").get("inhibitedBy") == [], PHASE_TIMEOUT), \
+        am_status(live, alert, "warning")
+    drive(lambda: burst(live, 1000), lambda: not active(live, alert, severity="warning"), f"{alert} warning cleared")
+    wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
+    assert_routed_exactly(live, alert)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+def _sessions_for(live: LiveStack, ratio: float) -> int:
+    """Client sessions to add so that open / max_connections is just above ``ratio``."""
+    assert live.pg_port is not None
+    maximum = int(db_faults.query(live.pg_port, "SHOW max_connections"))
+    now = db_faults.client_connections(live.pg_port) - 1  # less the counting session
+    return int(ratio * maximum) + 1 - now
+
+
+def test_connection_saturation_warns_then_pages_with_real_sessions_and_resolves(live: LiveStack) -> None:
+    alert = "PostgresConnectionsSaturated"
+    assert live.pg_port is not None
+    assert not active(live, alert), prometheus_states(live, alert)
+    with db_faults.Connections(live.pg_port) as held:
+        held.open(_sessions_for(live, T.connection_use_warning))  # 15 of 20: above 70%, below 90%
+        wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"severity": "warning"})
+        assert not active(live, alert, severity="critical")
+        critical_start = len(held.sessions)
+        held.open(_sessions_for(live, T.connection_use_critical))  # 19 of 20
+        wait_delivered(live, alert, "firing", RECEIVERS["critical"], where={"severity": "critical"})
+        assert_warning_inhibited(live, alert)
+        for session in held.sessions[critical_start:]:
+            session.close()
+        del held.sessions[critical_start:]
+        wait_delivered(live, alert, "resolved", RECEIVERS["critical"], where={"severity": "critical"})
+        assert active(live, alert, severity="warning")
+    wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning"})
+    assert_routed_exactly(live, alert)
+
+
+def test_a_real_deadlock_warns_the_team(live: LiveStack) -> None:
+    alert = "PostgresDeadlocks"
+    assert live.pg_port is not None
+    assert not active(live, alert), prometheus_states(live, alert)
+    before = db_faults.deadlocks(live.pg_port)
+    message = db_faults.deadlock(live.pg_port)
+    assert message.startswith("ERROR:  deadlock detected"), message
+    assert db_faults.deadlocks(live.pg_port) == before + 1
+    wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"datname": "postgres"})
+    assert_routed_exactly(live, alert)
+    # It resolves only when the deadlock leaves the increase() window (10 minutes): not waited for.
+
+
+def test_low_cache_hit_ratio_warns_the_team_and_resolves(live: LiveStack) -> None:
+    alert, where = "PostgresLowCacheHitRatio", {"datname": db_faults.CACHE_DATABASE}
+    assert live.pg_port is not None
+    db_faults.prepare_cache_probe(live.pg_port)  # writing the table misses too: start from hits
+    db_faults.cache_hits(live.pg_port)
+    try:
+        hit, read = db_faults.cache_counters(live.pg_port)
+        assert hit / (hit + read) > T.cache_hit_ratio_warning, (hit, read)
+        assert wait(lambda: not active(live, alert, **where), PHASE_TIMEOUT), prometheus_states(live, alert, **where)
+        since = time.time()
+        drive(lambda: db_faults.cache_misses(live.pg_port), lambda: active(live, alert, **where),
+              f"{alert} pending")
+        wait_delivered_since(live, alert, "firing", RECEIVERS["warning"], since, **where)
+        since = time.time()
+        drive(lambda: db_faults.cache_hits(live.pg_port), lambda: not active(live, alert, **where),
+              f"{alert} cleared")
+        wait_delivered_since(live, alert, "resolved", RECEIVERS["warning"], since, **where)
+        assert_routed_exactly(live, alert)
+    finally:
+        db_faults.drop_cache_probe(live.pg_port)
+
+
+def test_db_fault_errors_name_the_statement_and_postgres_message(live: LiveStack) -> None:
+    assert live.pg_port is not None
+    with pytest.raises(db_faults.DatabaseFaultError, match=r"'SELECT \* FROM no_such_table' in database "
+                                                            r"'postgres' failed: ERROR:  relation \"no_such_table\" "
+                                                            r"does not exist"):
+        db_faults.query(live.pg_port, "SELECT * FROM no_such_table")
+
+
+def test_the_local_cluster_is_small_enough_for_the_scenarios(live: LiveStack) -> None:
+    assert live.pg_port is not None
+    assert db_faults.query(live.pg_port, "SHOW max_connections") == "20"
+    assert db_faults.query(live.pg_port, "SHOW shared_buffers") == "16MB"
