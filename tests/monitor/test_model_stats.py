@@ -246,3 +246,16 @@ def test_monitors_sharing_a_pipeline_need_the_same_buckets(pipeline, monitor) ->
     other = make(pipeline, prediction_buckets=(1.0, 2.0))
     with pytest.raises(MonitorError, match="need the same prediction_buckets"):
         other.record_batch_metrics(MODEL, [1.0], None)
+
+
+def test_single_predictions_are_counted_in_the_histogram_and_scored(monitor, scrape) -> None:
+    scored: list[tuple[list[float], list[float] | None]] = []
+    monitor.set_anomaly_scorer(MODEL, lambda p, a: scored.append((p.tolist(), None if a is None else a.tolist())) or 0.5)
+    for value in (50.0, 120.0, np.nan, 500.0):
+        monitor.record_prediction(MODEL, None, value, actual=100.0 if value == 120.0 else None)
+    buckets = {dict(k)["le"]: v for k, v in scrape("model_prediction_value_bucket").items()}
+    assert buckets == {"0.0": 0, "50.0": 1, "100.0": 1, "150.0": 2, "200.0": 2, "+Inf": 3}
+    assert scrape("model_prediction_value_sum")[KEY] == 670.0
+    monitor.run_monitoring_cycle()
+    assert scored[:2] == [([50.0], None), ([120.0], [100.0])] and len(scored) == 4
+    assert scrape("model_anomaly_score")[KEY] == 0.5
