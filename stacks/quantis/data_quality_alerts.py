@@ -56,8 +56,8 @@ def rule_files(config: QuantisConfig = CONFIG) -> list[RuleFile]:
             labels=labels,
             annotations={
                 "summary": "Feature frames of model {{ $labels.model_id }} do not match its reference schema",
-                "description": "Column {{ $labels.feature_name }} is {{ $labels.change }} in recorded feature frames "
-                               f"within the last {_human(q.schema_change_window)}",
+                "description": "Recorded feature frames show a schema change ({{ $labels.change }}) of column "
+                               f"{{{{ $labels.feature_name }}}} within the last {_human(q.schema_change_window)}",
             },
         ),
         AlertRule(
