@@ -161,3 +161,20 @@ def test_every_model_dashboard_draws_the_deployments(live: LiveStack) -> None:
     for dashboard in models:
         names = {a["name"] for a in dashboard["annotations"]["list"]}
         assert {"Deployments", "Failed deployments"} <= names, dashboard["uid"]
+
+
+def test_every_mlops_panel_query_returns_series(live: LiveStack) -> None:
+    from tests.integration.test_under_load import _panels, _resolve_variables, _substitute
+
+    dashboard = json.loads((live.files["root"] / "grafana" / "dashboards" / "quantis-mlops.json").read_text())
+    queries = [(panel["title"], target["expr"]) for panel in _panels(dashboard)
+               for target in panel.get("targets", []) if target.get("expr")]
+
+    def empty() -> list[str]:
+        values, missing = _resolve_variables(live, dashboard)
+        return [f"variable {name} has no values" for name in missing] + [
+            f"{title}: {expr}" for title, expr in queries if not live.query(_substitute(expr, values))]
+
+    _poll(lambda: not empty())
+    problems = empty()
+    assert not problems, "quantis-mlops panels with no series:\n  " + "\n  ".join(problems)

@@ -17,6 +17,8 @@ from stacks.quantis.service import postgres
 from stacks.quantis.service.live import LiveStack
 from tests.conftest import ROOT
 from tests.elk.ecs import check_line, flatten, mapping_types
+from stacks.quantis.service import train
+from stacks.quantis.service.app import MODEL_VERSION
 from tests.integration.conftest import Load, burst
 
 pytestmark = pytest.mark.integration
@@ -41,6 +43,9 @@ def under_load(loaded_live: LiveStack) -> LiveStack:
         assert live.sink.wait_for(lambda: load.statuses.get(500, 0) >= 3, 20), load.statuses
         live.set_fault("errors", False)
         assert live.sink.wait_for(lambda: load.sent > 300, 30), load.sent
+    # The MLOps dashboard reads pushed runs: a training and a validation of the served version.
+    for kind in ("training", "validation"):
+        train.run(kind, MODEL_VERSION, "under-load", gateway=live.pushgateway_url)
     return live
 
 
