@@ -3,7 +3,8 @@
 HighPredictionBias (warning, then critical) and PredictionDriftDetected from what the model
 monitor exports, and Alertmanager delivers each to exactly the receivers the route tree
 predicts (``obscode.routing.receivers_for``, cross-checked with ``amtool config routes test``),
-then each resolves once the fault clears.
+then each resolves once the fault clears. While both severities of HighPredictionBias hold, the
+real Alertmanager mutes the warning by the seed's inhibit rule.
 
 One stack serves the module (the machine is small); each test leaves its fault off.
 """
@@ -124,12 +125,23 @@ def test_biased_forecasts_fire_the_warning_and_prediction_drift_and_resolve(live
     assert_routed_exactly(live, "PredictionDriftDetected")
 
 
-def test_severely_biased_forecasts_page_and_resolve(live: LiveStack) -> None:
+def _alertmanager_states(live: LiveStack, alertname: str) -> dict[str, str]:
+    """Alertmanager's state of each severity of ``alertname``: active or suppressed."""
+    alerts = live.client.get(f"{live.alertmanager_url}/api/v2/alerts",
+                             params={"filter": f'alertname="{alertname}"'}).json()
+    return {a["labels"]["severity"]: a["status"]["state"] for a in alerts}
+
+
+def test_severely_biased_forecasts_page_mute_the_warning_and_resolve(live: LiveStack) -> None:
     assert not _delivered(live, "HighPredictionBias", "firing", "critical"), _explain(live, "HighPredictionBias")
     with Load(live):
         live.set_fault("severe-bias", True)
         try:
             wait_delivered(live, "HighPredictionBias", "firing", "critical")
+            # Both conditions hold; the inhibit rule (equal alertname and service) mutes the warning.
+            muted = {"critical": "active", "warning": "suppressed"}
+            assert live.sink.wait_for(lambda: _alertmanager_states(live, "HighPredictionBias") == muted,
+                                      PHASE_TIMEOUT), _alertmanager_states(live, "HighPredictionBias")
         finally:
             live.set_fault("severe-bias", False)
         wait_delivered(live, "HighPredictionBias", "resolved", "critical")
