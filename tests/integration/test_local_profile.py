@@ -12,12 +12,13 @@ import pytest
 from obscode import emit, profiles as obscode_profiles
 from obscode.emit.alertmanager import data as am_data
 from obscode.loader import load
-from stacks.quantis.profiles import LocalPorts, local, shorten
+from stacks.quantis.config import CONFIG
+from stacks.quantis.profiles import LocalPorts, local, local_blackbox, shorten
 from stacks.quantis.service.faults import Faults, UnknownFault
 from tests.conftest import ROOT, require_tool
 
 PORTS = LocalPorts(api=18000, model_service=18001, database=18187, node=18100, alertmanager=18093, webhook=18099,
-                   pushgateway=18091)
+                   pushgateway=18091, blackbox=18115)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,9 @@ def stacks() -> tuple:
 
 def test_targets_point_at_local_ports(stacks: tuple) -> None:
     _, stack = stacks
-    targets = {job.job_name: job.static_configs[0].targets for job in stack.prometheus.scrape_configs}
+    # The blackbox job's targets are the probed services (tests/integration/test_infra_live.py).
+    targets = {job.job_name: job.static_configs[0].targets for job in stack.prometheus.scrape_configs
+               if job.job_name != "blackbox"}
     assert targets == {"api": ["127.0.0.1:18000"], "model_service": ["127.0.0.1:18001"],
                        "database": ["127.0.0.1:18187"], "node": ["127.0.0.1:18100"],
                        "pushgateway": ["127.0.0.1:18091"]}
@@ -66,6 +69,7 @@ def test_quantis_profile_is_the_generic_one_on_quantis_ports(stacks: tuple) -> N
     production, stack = stacks
     generic = obscode_profiles.local(production, job_ports=PORTS.jobs(), alertmanager_port=PORTS.alertmanager,
                                      webhook_port=PORTS.webhook)
+    generic = local_blackbox(generic, PORTS, CONFIG)  # probes the local services through the local exporter
     ours, theirs = emit.render(stack), emit.render(generic)
     for path in ("prometheus/prometheus.yml", "alertmanager/alertmanager.yml"):
         assert ours[path] == theirs[path], path
