@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from stacks.quantis.service import security
+from stacks.quantis.service import activity
 from stacks.quantis.service import mlops
 from stacks.quantis.service import db_faults
 from stacks.quantis.service.live import LiveStack
@@ -43,12 +44,18 @@ SCENARIOS = {
     "db-connections": (None, "PostgresConnectionsSaturated", "team-email, then pager (the critical mutes the warning)"),
     "deadlock": (None, "PostgresDeadlocks", "team-email"),
     "cache-misses": (None, "PostgresLowCacheHitRatio", "team-email"),
+    "funnel-drop": (None, "FunnelConversionLow", "team-email"),
+    "no-user-id": ("no-user-id", "ActiveUsersMissing", "team-email"),
 }
 #: Scenarios driven by traffic rather than a fault: scenario -> (what it sends, driver(service_url, stop)).
 DRIVERS = {
     "brute-force": ("failed logins from one client, ~20/s (the limiter's 429s fire RateLimitSaturation too)",
                     security.brute_force),
     "rollback": ("a deployment of version 1.1.0, rolled back 5 s later", mlops.deploy_and_roll_back),
+    "funnel-drop": ("signed-in visits, ~20/s, one in 12 forecasts and none exports (fires in about a minute)",
+                    activity.funnel_drop),
+    "no-user-id": ("the no-user-id fault and signed-in backtests, ~5/s (fires in seconds if no signed-in user "
+                   "came before, else once the 5-minute window of active users is empty)", activity.lost_user_ids),
 }
 
 

@@ -22,7 +22,7 @@ import pytest
 from obscode.grafana_vars import substitute
 from obscode.routing import receivers_for
 from stacks.quantis.config import CONFIG
-from stacks.quantis.service.activity import TIME_SCALE_VARIABLE
+from stacks.quantis.service.activity import TIME_SCALE_VARIABLE, funnel_drop_step, lost_user_ids
 from stacks.quantis.service.live import LiveStack, wait
 from tests.conftest import require_tool
 from tests.integration.conftest import TOOLS, amtool_receivers
@@ -107,14 +107,13 @@ def assert_routed(live: LiveStack, alertname: str) -> None:
 
 
 def test_funnel_conversion_low_fires_per_step_and_resolves(live: LiveStack) -> None:
-    """Visits, one forecast per 12 visits, no export: both pairs of visit -> forecast -> export
+    """Visits, one forecast per 12 visits (FORECAST_EVERY), no export: both pairs of visit -> forecast -> export
     convert under 10%; then one export per forecast lifts forecast -> export over it again.
     The guard wants the earlier step used 0.01 times a second over the 1-hour window: 36 uses
     in a stack minutes old, hence three workers."""
-    def visits(client: httpx.Client, n: int) -> None:
-        call(client, live, "/api/sessions", user(n))
-        if n % 12 == 0:
-            call(client, live, "/api/forecast", user(n), store_id=n % 8, horizon=7)
+    def visits(client: httpx.Client, n: int) -> None:  # the demo's funnel-drop scenario, checked
+        for response in funnel_drop_step(client, live.service_url, n):
+            assert response.status_code < 400, (response.url, response.status_code, response.text)
 
     with Traffic(visits, rate=20.0, workers=3):
         for before, after in (("visit", "forecast"), ("forecast", "export")):
@@ -134,17 +133,24 @@ def test_funnel_conversion_low_fires_per_step_and_resolves(live: LiveStack) -> N
 def test_active_users_missing_fires_when_user_ids_stop_and_resolves(live: LiveStack) -> None:
     """Signed-in requests keep coming, but the service stops seeing X-User-Id (the no-user-id
     fault): the 5-minute window empties and ActiveUsersMissing fires; ids back, it resolves."""
-    def backtests(client: httpx.Client, n: int) -> None:
-        call(client, live, "/api/backtest", user(n), store_id=n % 8, horizon=7)
-
-    with Traffic(backtests):
-        assert not live.sink.deliveries("ActiveUsersMissing")
-        live.set_fault("no-user-id", True)
-        try:
-            wait_delivered(live, "ActiveUsersMissing", "firing", RECEIVERS, where={"service": "api"})
-        finally:
-            live.set_fault("no-user-id", False)
+    assert not live.sink.deliveries("ActiveUsersMissing")
+    with httpx.Client(timeout=10.0) as client:  # users seen first, so the window has to empty
+        for n in range(3):
+            call(client, live, "/api/sessions", user(n))
+    assert wait(lambda: bool(live.query('active_users{job="api", window="5m"} > 0')), PHASE_TIMEOUT)
+    stop = threading.Event()
+    driver = threading.Thread(target=lost_user_ids, args=(live.service_url, stop, 10.0), daemon=True)
+    driver.start()  # the demo's no-user-id scenario: it switches the fault on, then sends backtests
+    try:
+        wait_delivered(live, "ActiveUsersMissing", "firing", RECEIVERS, where={"service": "api"})
+        assert live.client.get(f"{live.service_url}/api/faults").json()["active"] == ["no-user-id"]
+    finally:
+        live.set_fault("no-user-id", False)
+    try:
         wait_delivered(live, "ActiveUsersMissing", "resolved", RECEIVERS, where={"service": "api"})
+    finally:
+        stop.set()
+        driver.join(timeout=15)
     assert_routed(live, "ActiveUsersMissing")
 
 

@@ -149,3 +149,61 @@ def install(app: FastAPI, monitor: Any, settings: Any, faults: Any) -> UserActiv
         return PlainTextResponse(out.getvalue(), media_type="text/csv")
 
     return activity
+
+
+# -- demo traffic (stacks/quantis/demo.py scenarios, tests/integration/test_activity_live.py) ------
+
+#: The demo's signed-in users: ids are made up, and plans rotate over the declared ones.
+DEMO_USERS = tuple(f"demo-user-{n}" for n in range(7))
+#: In the funnel-drop traffic, one visit in this many goes on to a forecast (and none to an export).
+FORECAST_EVERY = 12
+
+
+def signed_in(n: int) -> dict[str, str]:
+    """The headers of the ``n``-th signed-in request: one of :data:`DEMO_USERS` and a declared plan."""
+    plans = CONFIG.activity.plans
+    return {"X-User-Id": DEMO_USERS[n % len(DEMO_USERS)], "X-Plan": plans[n % len(plans)]}
+
+
+def funnel_drop_step(client: Any, base_url: str, n: int) -> list[Any]:
+    """The ``n``-th step of a funnel that breaks: a visit, and every :data:`FORECAST_EVERY` th one a
+    forecast; nobody exports. Returns the responses."""
+    headers = signed_in(n)
+    responses = [client.post(f"{base_url}/api/sessions", headers=headers)]
+    if n % FORECAST_EVERY == 0:
+        responses.append(client.post(f"{base_url}/api/forecast", headers=headers,
+                                     json={"store_id": n % sales.STORES, "horizon": 7}))
+    return responses
+
+
+def _drive(step: Any, base_url: str, stop: Any, rate: float) -> None:
+    import httpx
+
+    with httpx.Client(timeout=10.0) as client:
+        n = 0
+        while not stop.is_set():
+            try:
+                step(client, base_url, n)
+            except httpx.HTTPError:
+                pass  # the service restarting; keep going
+            n += 1
+            stop.wait(1.0 / rate)
+
+
+def funnel_drop(base_url: str, stop: Any, rate: float = 20.0) -> None:
+    """Signed-in visits at about ``rate`` per second, few forecasts, no export, until ``stop`` is set:
+    FunnelConversionLow fires for visit -> forecast and forecast -> export."""
+    _drive(funnel_drop_step, base_url, stop, rate)
+
+
+def lost_user_ids(base_url: str, stop: Any, rate: float = 5.0) -> None:
+    """Switch on the no-user-id fault, then signed-in backtests at about ``rate`` per second:
+    ActiveUsersMissing fires once the 5-minute window of active users is empty."""
+    import httpx
+
+    httpx.post(f"{base_url}/api/faults/no-user-id", timeout=10.0).raise_for_status()
+
+    def backtest(client: Any, url: str, n: int) -> None:
+        client.post(f"{url}/api/backtest", headers=signed_in(n), json={"store_id": n % sales.STORES, "horizon": 7})
+
+    _drive(backtest, base_url, stop, rate)
