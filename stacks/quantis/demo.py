@@ -46,6 +46,8 @@ SCENARIOS = {
     "cache-misses": (None, "PostgresLowCacheHitRatio", "team-email"),
     "funnel-drop": (None, "FunnelConversionLow", "team-email"),
     "no-user-id": ("no-user-id", "ActiveUsersMissing", "team-email"),
+    "disk-fill": (None, "DiskSpaceLow", "pager (the critical mutes the warning; root only: an 8 MB disk of its own)"),
+    "slow-probe": ("slow-health", "SlowProbe", "pager (the critical mutes the warning)"),
 }
 #: Scenarios driven by traffic rather than a fault: scenario -> (what it sends, driver(service_url, stop)).
 DRIVERS = {
@@ -92,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="quantis-demo-"))
     print(f"Quantis demo — local profile, working directory {workdir}", flush=True)
     try:
-        live = LiveStack.start(workdir, progress=say, on_delivery=show_delivery)
+        live = LiveStack.start(workdir, progress=say, on_delivery=show_delivery,
+                               small_disk=args.scenario == "disk-fill")
     except (ToolMissing, TimeoutError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -147,6 +150,10 @@ def run_scenario(live: LiveStack, scenario: str, after: float) -> None:
             return
         print(f"  injecting: {what}", flush=True)
         threading.Thread(target=db_driver, args=(live.pg_port, threading.Event()), daemon=True).start()
+    elif scenario == "disk-fill" and live.disk is not None:
+        print(f"  injecting: filling the node exporter's own 8 MB filesystem {live.disk.mountpoint} to 95%",
+              flush=True)
+        live.disk.fill_to(0.95)
     elif fault is None:
         print("  injecting: stopping the service", flush=True)
         live.stop_service()

@@ -207,3 +207,42 @@ def test_probe_failed_fires_when_the_service_stops_and_resolves(infra: LiveStack
     for job in CONFIG.probes.jobs:
         wait_delivered(infra, "ProbeFailed", "resolved", {"service": job})
         assert_routed_exactly(infra, "ProbeFailed", {"service": job})
+
+
+# -- without a live stack ---------------------------------------------------------------------------
+
+
+def test_local_blackbox_job_probes_local_services_through_the_local_exporter() -> None:
+    from obscode.loader import load
+    from obscode.model.duration import parse_duration
+    from stacks.quantis.profiles import LocalPorts, local
+    from tests.conftest import ROOT
+
+    ports = LocalPorts(api=18000, model_service=18001, blackbox=18115)
+    stack = local(load(ROOT / "stacks" / "quantis").stack, ports=ports)
+    job = next(j for j in stack.prometheus.scrape_configs if j.job_name == CONFIG.blackbox.name)
+    assert {c.labels["service"]: c.targets for c in job.static_configs} == {
+        "api": ["127.0.0.1:18000"], "model_service": ["127.0.0.1:18001"]}
+    assert job.relabel_configs[-1].replacement == "127.0.0.1:18115"
+    # The exporter gives a probe the scrape timeout less its 0.5 s offset: more than SlowProbe's critical level.
+    assert parse_duration(job.scrape_timeout) / 1000 - 0.5 > CONFIG.probes.duration_seconds_critical
+
+
+def test_a_small_disk_without_root_says_what_it_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stacks.quantis.service import processes
+
+    monkeypatch.setattr(processes.os, "geteuid", lambda: 1000)
+    disk = processes.SmallDisk(tmp_path / "disk.img", tmp_path / "disk")
+    with pytest.raises(processes.ToolMissing, match=r"needs root \(unshare --mount, mount -o loop\)"):
+        processes.start_node_exporter_with_disk(1, disk, tmp_path)
+    with pytest.raises(RuntimeError, match="mounted only while its node exporter runs"):
+        disk.path()
+
+
+def test_demo_scenarios_use_the_fault_and_alerts_proved_here() -> None:
+    from stacks.quantis.demo import SCENARIOS
+    from stacks.quantis.service.faults import FAULTS
+
+    assert SCENARIOS["disk-fill"][1] == "DiskSpaceLow"
+    fault, alert, _ = SCENARIOS["slow-probe"]
+    assert (fault, alert) == ("slow-health", "SlowProbe") and fault in FAULTS
