@@ -15,7 +15,7 @@ when allowed, a data-access event; every answered forecast is a data-access even
 (``forecast``, ``read``).
 
 The audit lines go to ``OBSCODE_AUDIT_LOG_FILE``, else to ``audit/<service>.ndjson`` next to
-the service log (``OBSCODE_LOG_FILE``), else stdout. Without ``OBSCODE_AUDIT_KEY`` the demo
+the service log (``OBSCODE_LOG_FILE``), else standard output. Without ``OBSCODE_AUDIT_KEY`` the demo
 service draws a random key at start, so its lines carry pseudonyms that hold for one run
 (a real service takes a stable key from its secret store).
 """
@@ -47,6 +47,8 @@ from stacks.quantis.config import CONFIG, Security
 SERVICE_NAME = "quantis-api"
 LOGIN_PATH = "/api/login"
 FORECAST_PATH = "/api/forecast"
+#: Where the audit lines go when neither OBSCODE_AUDIT_LOG_FILE nor OBSCODE_LOG_FILE is set.
+STDOUT_FILE = "/dev/stdout"
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,14 @@ def audit_config(security: Security = CONFIG.security, environ: Mapping[str, str
     overrides: dict[str, Any] = {}
     if config.log_file is None and env.get("OBSCODE_LOG_FILE"):
         overrides["log_file"] = str(audit_log_path(Path(env["OBSCODE_LOG_FILE"])))
+    elif config.log_file is None and Path(STDOUT_FILE).exists():
+        # Standard output opened as a file of the auditor's own: a sink nobody else closes under
+        # it (the stream sys.stdout names may be closed first, as pytest's capture is at exit).
+        overrides["log_file"] = STDOUT_FILE
     if config.key is None:
         overrides["key"] = secrets.token_bytes(32)  # pseudonyms for this run only
     config = dataclasses.replace(config, **overrides)
-    if config.log_file is not None:
+    if config.log_file is not None and config.log_file != STDOUT_FILE:
         Path(config.log_file).parent.mkdir(parents=True, exist_ok=True)
     return config
 
