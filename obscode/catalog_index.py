@@ -547,7 +547,4 @@ def closest_series(name: str, names: Iterable[str]) -> str | None:
 
 def index(ctx: object) -> StackCatalog:
     """The catalog index of ``ctx.stack``, built once per check run."""
-    cache = ctx.cache  # type: ignore[attr-defined]
-    if "catalog-index" not in cache:
-        cache["catalog-index"] = StackCatalog(ctx.stack)  # type: ignore[attr-defined]
-    return cache["catalog-index"]
+    return ctx.catalog_index  # type: ignore[attr-defined]

@@ -181,16 +181,19 @@ def dashboard_queries(path: str, dashboard: dict[str, Any],
     return found
 
 
+def stack_queries(ctx: Any) -> list[Query]:
+    """Every query of ``ctx.stack`` and its written dashboards: rules first, then dashboards by uid."""
+    found = rule_queries(ctx.stack)
+    for path in sorted(p for p in ctx.files if p.startswith(DASHBOARDS_DIR) and p.endswith(".json")):
+        try:
+            dashboard = ctx.json(path)
+        except ValueError:
+            continue  # the dashboard checks report JSON that does not load
+        if isinstance(dashboard, dict):
+            found.extend(dashboard_queries(path, dashboard, locator(ctx, path)))
+    return found
+
+
 def collect(ctx: Any) -> list[Query]:
-    """Every query of ``ctx.stack`` (rules first, then dashboards by uid), cached on ``ctx``."""
-    if "queries" not in ctx.cache:
-        found = rule_queries(ctx.stack)
-        for path in sorted(p for p in ctx.files if p.startswith(DASHBOARDS_DIR) and p.endswith(".json")):
-            try:
-                dashboard = ctx.json(path)
-            except ValueError:
-                continue  # the dashboard checks report JSON that does not load
-            if isinstance(dashboard, dict):
-                found.extend(dashboard_queries(path, dashboard, locator(ctx, path)))
-        ctx.cache["queries"] = found
-    return ctx.cache["queries"]
+    """Every query of ``ctx.stack`` (rules first, then dashboards by uid), derived once per check run."""
+    return ctx.queries

@@ -10,11 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from obscode.emit.rendered import Rendered
 from obscode.errors import SourceLocation
 from obscode.stack import Stack
+
+if TYPE_CHECKING:
+    from obscode.alert_labels import AlertShape
+    from obscode.catalog_index import StackCatalog
+    from obscode.queries import Query
 
 #: error: the configuration cannot work; warning: it may not; info: worth knowing, never a failure.
 Severity = Literal["error", "warning", "info"]
@@ -74,13 +79,15 @@ class Problem:
 @dataclass
 class CheckContext:
     """What a check sees: the loaded stack and its rendered output (``output``, with typed
-    accessors; ``files`` are its bytes). ``cache`` holds values derived once per run by the
-    shared helpers (alert label shapes, the catalog index)."""
+    accessors; ``files`` are its bytes), and what the shared helpers derive from them once per
+    run: the catalog index, every query, the alerts' label shapes, the dashboards' source lines."""
 
     stack: Stack
     files: dict[str, bytes]
     output: Rendered = None  # type: ignore[assignment]
-    cache: dict[str, Any] = field(default_factory=dict)
+    #: Per written dashboard path: id() of each of its JSON objects -> its line in the stack's
+    #: source (filled by :func:`obscode.grafana.origins.where` as dashboards are reported on).
+    dashboard_lines: dict[str, dict[int, SourceLocation | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.output is None:
@@ -95,6 +102,27 @@ class CheckContext:
     @cached_property
     def name(self) -> str:
         return self.stack.name
+
+    @cached_property
+    def catalog_index(self) -> StackCatalog:
+        """What each job emits and which job each query reads (:mod:`obscode.catalog_index`)."""
+        from obscode.catalog_index import StackCatalog
+
+        return StackCatalog(self.stack)
+
+    @cached_property
+    def queries(self) -> list[Query]:
+        """Every query of the stack: rules first, then dashboards by uid (:mod:`obscode.queries`)."""
+        from obscode.queries import stack_queries
+
+        return stack_queries(self)
+
+    @cached_property
+    def alert_shapes(self) -> list[AlertShape]:
+        """Every alert's label shape (:mod:`obscode.alert_labels`), labels resolved by the catalogs."""
+        from obscode.alert_labels import shapes
+
+        return shapes(self.stack, self.catalog_index.resolve)
 
 
 def discover() -> list[ModuleType]:

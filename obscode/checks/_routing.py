@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from obscode import paths
-from obscode.alert_labels import AlertShape, Truth, known_values, shapes
+from obscode.alert_labels import AlertShape, Truth, known_values
 from obscode.checks import CheckContext
 from obscode.model.alertmanager import Matcher
 from obscode.model.text import suggest
@@ -17,11 +17,7 @@ ALERTMANAGER_FILE = paths.ALERTMANAGER_CONFIG
 
 def alert_shapes(ctx: CheckContext) -> list[AlertShape]:
     """Every alert's label shape (computed once per check run)."""
-    if "alert_shapes" not in ctx.cache:
-        from obscode.catalog_index import index
-
-        ctx.cache["alert_shapes"] = shapes(ctx.stack, index(ctx).resolve)
-    return ctx.cache["alert_shapes"]
+    return ctx.alert_shapes
 
 
 def listing(values: Iterable[str], limit: int = 12) -> str:

@@ -168,7 +168,7 @@ def source_of(stack: Any, path: str, json_path: str) -> SourceLocation | None:
 
 def _index(ctx: Any, path: str) -> dict[int, SourceLocation | None]:
     """id() of every object of ``ctx.json(path)`` -> its line, else its parent's, else the dashboard's."""
-    cache = ctx.cache.setdefault("origins", {})
+    cache = ctx.dashboard_lines
     if path in cache:
         return cache[path]
     index: dict[int, SourceLocation | None] = {}
