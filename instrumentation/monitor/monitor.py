@@ -217,7 +217,11 @@ class ModelMonitor(ModelStatsMixin):
     ) -> ForecastErrors | None:
         """Count a batch of predictions, set the error gauges from it (when ``actuals``
         is given), add to the running error sums, and keep ``features_df`` (a DataFrame,
-        a column mapping, or an array with the reference's columns) for drift."""
+        a column mapping, or an array with the reference's columns) for drift.
+
+        ``lower``/``upper`` are the prediction intervals (coverage and mean width) and
+        ``duration`` the seconds the model took for the batch (``model_batch_duration_seconds``);
+        the predictions also go to the prediction histogram and drift window (``model_stats``)."""
         model = self._model(model_id)
         labels = model.labels
         n = int(np.shape(predictions)[0]) if predictions is not None else _n_rows(features_df)
