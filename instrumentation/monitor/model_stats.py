@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 #: The one column of a model's prediction reference and window.
 PREDICTION_FEATURE = "prediction"
-#: Batches kept for the anomaly scorer between two cycles; older ones are dropped (and counted in the log).
+#: Batches kept for the anomaly scorer between two cycles; older ones are dropped unscored.
 ANOMALY_QUEUE = 256
 #: Objects :func:`estimate_nbytes` visits at most (a bound on its time, not on the answer's accuracy).
 MAX_VISITED = 2_000_000
