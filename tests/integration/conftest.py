@@ -21,7 +21,8 @@ from tests.conftest import require_tool
 
 pytestmark = pytest.mark.integration
 
-TOOLS = ("prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "amtool")
+TOOLS = ("prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "amtool",
+         "prometheus-pushgateway")  # LiveStack starts a Pushgateway for training runs
 DATABASE_TOOLS = ("prometheus-postgres-exporter",)
 
 

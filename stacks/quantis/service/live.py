@@ -1,6 +1,6 @@
 """The whole local Quantis stack as one object: generate the ``local`` profile, start the
-service, node exporter, PostgreSQL + exporter (when installed), Alertmanager and Prometheus
-on free 127.0.0.1 ports, and stop everything by PID.
+service, node exporter, PostgreSQL + exporter (when installed), a Pushgateway (training runs),
+Alertmanager and Prometheus on free 127.0.0.1 ports, and stop everything by PID.
 
 ::
 
