@@ -13,6 +13,7 @@ the validations that compare against the version served from the start.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 
@@ -22,7 +23,7 @@ from instrumentation.training import RunResult, push_run
 from obscode.routing import receivers_for
 from stacks.quantis.config import CONFIG
 from stacks.quantis.dashboards import deployment_annotations
-from stacks.quantis.service import train
+from stacks.quantis.service import mlops, train
 from stacks.quantis.service.app import MODEL_ID, MODEL_VERSION
 from stacks.quantis.service.live import LiveStack
 from tests.conftest import require_tool
@@ -178,3 +179,14 @@ def test_every_mlops_panel_query_returns_series(live: LiveStack) -> None:
     _poll(lambda: not empty())
     problems = empty()
     assert not problems, "quantis-mlops panels with no series:\n  " + "\n  ".join(problems)
+
+
+def test_the_rollback_demo_scenario_deploys_and_rolls_back(live: LiveStack) -> None:
+    before = {r["metric"]["kind"]: float(r["value"][1]) for r in live.query(
+        f'model_deployments_total{{model_id="{MODEL_ID}", outcome="success"}}')}
+    mlops.deploy_and_roll_back(live.service_url, threading.Event())
+    state = live.client.get(f"{live.service_url}/api/models/{MODEL_ID}/deployment").json()
+    assert state["model_version"] == MODEL_VERSION and state["history"] == [MODEL_VERSION]
+    after = lambda: {r["metric"]["kind"]: float(r["value"][1]) for r in live.query(  # noqa: E731
+        f'model_deployments_total{{model_id="{MODEL_ID}", outcome="success"}}')}
+    assert _poll(lambda: all(after()[kind] == before[kind] + 1 for kind in ("deploy", "rollback")))
