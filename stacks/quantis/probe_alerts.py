@@ -73,7 +73,7 @@ def process_memory(config: QuantisConfig, job: Job) -> list[AlertRule]:
     p = config.probes
     return at_two_levels(
         "HighProcessMemory", p.resident_bytes_warning, p.resident_bytes_critical,
-        expr=lambda size: f'process_resident_memory_bytes{{job="{job.name}"}} > {size:g}',
+        expr=lambda size: f'process_resident_memory_bytes{{job="{job.name}"}} > {size:.0f}',
         for_=p.for_memory,
         labels=lambda severity: _labels(severity, "system", job.name, job.owner),
         summary=f"{job.name} is using a lot of memory on {{{{ $labels.instance }}}}",
