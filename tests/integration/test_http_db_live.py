@@ -22,6 +22,7 @@ its 1 s). Their promtool alert tests cover them.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,8 @@ RECEIVERS = {"critical": {"pager"}, "warning": {"team-email"}}
 #: How long one step's effect may take to show in Prometheus (scrape 1s + evaluation 1s).
 SETTLE = 6.0
 T = CONFIG.thresholds
+#: More client sessions than the exporter's two and a counting one: something was left open.
+DEMO_BASELINE = 4
 
 
 @pytest.fixture(scope="module")
@@ -154,11 +157,58 @@ def forecasts(live: LiveStack, n: int, workers: int = 8) -> dict[int, int]:
     return {status: statuses.count(status) for status in sorted(set(statuses))}
 
 
+def window_requests(live: LiveStack) -> int:
+    """Requests of job api within the alerts' 5m rate window, as Prometheus counts them."""
+    result = live.query('sum(increase(http_requests_total{job="api"}[5m]))')
+    return round(float(result[0]["value"][1])) if result else 0
+
+
 def p95(live: LiveStack) -> float:
     """The p95 response time of job api as SlowHttpResponses computes it (inf: no data yet)."""
     result = live.query('histogram_quantile(0.95, sum by (job, le) '
                         '(rate(http_request_duration_seconds_bucket{job="api"}[5m])))')
     return float(result[0]["value"][1]) if result else float("inf")
+
+
+def test_server_errors_warn_then_page_the_critical_inhibits_the_warning_and_both_resolve(live: LiveStack) -> None:
+    alert = "HighHttpErrorRatio"
+    burst(live, 200)
+    assert not active(live, alert), prometheus_states(live, alert)
+    statuses: dict[int, int] = {}
+
+    def faulty(n: int) -> None:
+        for status, count in forecasts(live, n).items():
+            statuses[status] = statuses.get(status, 0) + count
+
+    live.set_fault("errors", True)  # one forecast in ten fails with HTTP 500
+    try:
+        # Steps of a tenth of the window's requests (1 error in 100 of them) cross 1% well
+        # below 5%: the warning alone fires first. Then steps of the window's size.
+        drive(lambda: faulty(max(20, window_requests(live) // 10)), lambda: active(live, alert, severity="warning"),
+              f"{alert} warning pending")
+        assert not active(live, alert, severity="critical")
+        wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
+        drive(lambda: faulty(max(100, window_requests(live))), lambda: active(live, alert, severity="critical"),
+              f"{alert} critical pending")
+        wait_delivered(live, alert, "firing", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
+        assert_warning_inhibited(live, alert)
+    finally:
+        live.set_fault("errors", False)
+    assert {200, 500} <= set(statuses) <= {0, 200, 500}, statuses
+
+    # Clean requests dilute the window: below 5% the page resolves while the warning (now
+    # no longer inhibited) still holds (each step of half the window divides the ratio by
+    # at most 1.5); below 1% the warning resolves too.
+    drive(lambda: burst(live, max(200, window_requests(live) // 2)), lambda: not active(live, alert, severity="critical"),
+          f"{alert} critical cleared")
+    wait_delivered(live, alert, "resolved", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
+    assert active(live, alert, severity="warning")
+    assert wait(lambda: am_status(live, alert, "warning").get("inhibitedBy") == [], PHASE_TIMEOUT), \
+        am_status(live, alert, "warning")
+    drive(lambda: burst(live, max(500, window_requests(live))), lambda: not active(live, alert, severity="warning"),
+          f"{alert} warning cleared")
+    wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
+    assert_routed_exactly(live, alert)
 
 
 def test_slow_responses_warn_the_team_below_the_critical_bound_and_resolve(live: LiveStack) -> None:
@@ -184,41 +234,6 @@ def test_slow_responses_warn_the_team_below_the_critical_bound_and_resolve(live:
     wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
     assert_routed_exactly(live, alert)
     assert not [d for d in live.sink.deliveries(alert) if d.labels["severity"] == "critical"]
-
-
-def test_server_errors_warn_then_page_the_critical_inhibits_the_warning_and_both_resolve(live: LiveStack) -> None:
-    alert = "HighHttpErrorRatio"
-    burst(live, 200)
-    assert not active(live, alert), prometheus_states(live, alert)
-    statuses: dict[int, int] = {}
-
-    def faulty(n: int) -> None:
-        for status, count in forecasts(live, n).items():
-            statuses[status] = statuses.get(status, 0) + count
-
-    live.set_fault("errors", True)  # one forecast in ten fails with HTTP 500
-    try:
-        # Small steps (2 errors in 20) cross 1% well below 5%: the warning alone fires first.
-        drive(lambda: faulty(20), lambda: active(live, alert, severity="warning"), f"{alert} warning pending")
-        assert not active(live, alert, severity="critical")
-        wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
-        drive(lambda: faulty(100), lambda: active(live, alert, severity="critical"), f"{alert} critical pending")
-        wait_delivered(live, alert, "firing", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
-        assert_warning_inhibited(live, alert)
-    finally:
-        live.set_fault("errors", False)
-    assert {200, 500} <= set(statuses) <= {0, 200, 500}, statuses
-
-    # Clean requests dilute the window: below 5% the page resolves while the warning (now
-    # no longer inhibited) still holds; below 1% the warning resolves too.
-    drive(lambda: burst(live, 500), lambda: not active(live, alert, severity="critical"), f"{alert} critical cleared")
-    wait_delivered(live, alert, "resolved", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
-    assert active(live, alert, severity="warning")
-    assert wait(lambda: am_status(live, alert, "warning").get("inhibitedBy") == [], PHASE_TIMEOUT), \
-        am_status(live, alert, "warning")
-    drive(lambda: burst(live, 1000), lambda: not active(live, alert, severity="warning"), f"{alert} warning cleared")
-    wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
-    assert_routed_exactly(live, alert)
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------
@@ -294,6 +309,24 @@ def test_db_fault_errors_name_the_statement_and_postgres_message(live: LiveStack
                                                             r"'postgres' failed: ERROR:  relation \"no_such_table\" "
                                                             r"does not exist"):
         db_faults.query(live.pg_port, "SELECT * FROM no_such_table")
+
+
+def test_the_demo_database_scenarios_hold_and_release_real_sessions(live: LiveStack) -> None:
+    from stacks.quantis.demo import SCENARIOS
+
+    assert {name for name, (_, alert, _) in SCENARIOS.items() if alert.startswith("Postgres")} == set(db_faults.DEMO)
+    assert live.pg_port is not None
+    stop = threading.Event()
+    driver = threading.Thread(target=db_faults.demo_connections, args=(live.pg_port, stop, 0.5))
+    driver.start()
+    try:
+        assert wait(lambda: db_faults.client_connections(live.pg_port) - 1 >= db_faults.DEMO_CRITICAL_CONNECTIONS,
+                    PHASE_TIMEOUT), db_faults.client_connections(live.pg_port)
+    finally:
+        stop.set()
+        driver.join(PHASE_TIMEOUT)
+    assert not driver.is_alive()
+    assert wait(lambda: db_faults.client_connections(live.pg_port) - 1 < DEMO_BASELINE, PHASE_TIMEOUT)
 
 
 def test_the_local_cluster_is_small_enough_for_the_scenarios(live: LiveStack) -> None:
