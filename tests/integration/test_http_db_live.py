@@ -36,6 +36,7 @@ from obscode.routing import receivers_for
 from stacks.quantis.config import CONFIG
 from stacks.quantis.service import db_faults, net_faults
 from stacks.quantis.service.live import LiveStack, wait
+from tests.conftest import require_tool
 from tests.integration.conftest import _start, amtool_receivers, burst
 from tests.integration.test_alerts import PHASE_TIMEOUT, wait_delivered
 
@@ -341,6 +342,7 @@ def test_the_local_cluster_is_small_enough_for_the_scenarios(live: LiveStack) ->
 def test_dropped_packets_on_a_veth_of_our_own_warn_the_team_and_resolve(live: LiveStack) -> None:
     """Real drops on a veth pair made for the test (service/net_faults.py), counted by the
     kernel and read by the stack's node-exporter; deleted at the end."""
+    require_tool("ip")  # Debian package iproute2; in CI its absence fails the test
     why = net_faults.available()
     if why:
         pytest.skip(why)
