@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attr
 from grafanalib import core as g
 
 from ..config import CONFIG
@@ -74,3 +75,29 @@ def dashboard(title: str, uid: str, tags: list[str], variables: list[g.Template]
         timezone="browser", refresh=CONFIG.dashboards.refresh, editable=False,
         time=g.Time(time_from, "now"), templating=g.Templating(list=variables), panels=panels,
     )
+
+
+@attr.s
+class Heatmap(g.Panel):
+    """Grafana's current heatmap panel (grafanalib's ``Heatmap`` writes the pre-10 options) over
+    Prometheus buckets already counted (``calculate: false``, rows from the ``le`` label)."""
+
+    unit = attr.ib(default="short")
+
+    def to_json_data(self) -> dict:
+        return self.panel_json({
+            "type": "heatmap",
+            "fieldConfig": {"defaults": {"unit": self.unit}},
+            "options": {
+                "calculate": False,
+                "cellGap": 1,
+                "color": {"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5,
+                          "steps": 64, "fill": "dark-orange", "reverse": False},
+                "yAxis": {"axisPlacement": "left", "unit": self.unit},
+                "rowsFrame": {"layout": "auto"},
+                "tooltip": {"mode": "single", "yHistogram": False},
+                "legend": {"show": True},
+                "showValue": "auto",
+                "filterValues": {"le": 1e-9},
+            },
+        })

@@ -8,8 +8,7 @@ from __future__ import annotations
 from grafanalib import core as g
 
 from ..config import CONFIG
-from ._build import HALF, QUARTER, dashboard, grid, stat, steps, target, timeseries, variable
-from .user_activity import Heatmap
+from ._build import HALF, QUARTER, Heatmap, dashboard, grid, stat, steps, target, timeseries, variable
 
 UID = "model-performance"
 SEL = 'job=~"$job", instance=~"$instance", model_id=~"$model_id"'

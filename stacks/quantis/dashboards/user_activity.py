@@ -6,12 +6,13 @@ by its threshold.
 
 from __future__ import annotations
 
-import attr
 from grafanalib import core as g
 
 from ..activity_alerts import conversion, funnel_pairs
 from ..config import CONFIG
-from ._build import FULL, HALF, QUARTER, dashboard, grid, rising_steps, stat, steps, target, timeseries, variable
+from ._build import (
+    FULL, HALF, QUARTER, Heatmap, dashboard, grid, rising_steps, stat, steps, target, timeseries, variable,
+)
 
 UID = "quantis-user-activity"
 SEL = 'job=~"$job", instance=~"$instance"'
@@ -23,32 +24,6 @@ RETENTION = ("Share of the last day's users active in the last hour: active_user
              "active_users{window=\"1d\"}. A stickiness proxy, not a cohort retention (that needs state "
              "per user, which the service does not keep): 1 means everyone seen today came back within "
              "the hour; it falls when users come once and leave.")
-
-
-@attr.s
-class Heatmap(g.Panel):
-    """Grafana's current heatmap panel (grafanalib's ``Heatmap`` writes the pre-10 options) over
-    Prometheus buckets already counted (``calculate: false``, rows from the ``le`` label)."""
-
-    unit = attr.ib(default="short")
-
-    def to_json_data(self) -> dict:
-        return self.panel_json({
-            "type": "heatmap",
-            "fieldConfig": {"defaults": {"unit": self.unit}},
-            "options": {
-                "calculate": False,
-                "cellGap": 1,
-                "color": {"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5,
-                          "steps": 64, "fill": "dark-orange", "reverse": False},
-                "yAxis": {"axisPlacement": "left", "unit": self.unit},
-                "rowsFrame": {"layout": "auto"},
-                "tooltip": {"mode": "single", "yHistogram": False},
-                "legend": {"show": True},
-                "showValue": "auto",
-                "filterValues": {"le": 1e-9},
-            },
-        })
 
 
 def _active(window: str) -> str:
