@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=("$@")
 if [ ${#packages[@]} -eq 0 ]; then
-  packages=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway prometheus-blackbox-exporter postgresql wrk chromium docker-compose)
+  packages=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway prometheus-blackbox-exporter postgresql iproute2 wrk chromium docker-compose)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

@@ -282,6 +282,15 @@ def instrumentation_model() -> Catalog:
                                 "processes running instrumentation's ModelMonitor")
 
 
+def instrumentation_process() -> Catalog:
+    """The process metrics alone: what a metrics port of the instrumentation serves when the
+    process answers no HTTP requests through it (a model monitor's own port, a worker)."""
+    from instrumentation.catalog import PROCESS_METRICS
+
+    return from_instrumentation("instrumentation-process", PROCESS_METRICS,
+                                "processes exporting the instrumentation's process metrics")
+
+
 def instrumentation_audit() -> Catalog:
     """What a service recording security events with ``instrumentation.audit`` adds (the label
     values of its declared resources, actions and limits are its own: ``AuditConfig.specs()``)."""
@@ -354,6 +363,7 @@ INSTRUMENTATION = {"instrumentation-http": instrumentation_http, "instrumentatio
                    "instrumentation-training": instrumentation_training,
                    "instrumentation-audit": instrumentation_audit}
 INSTRUMENTATION["instrumentation-activity"] = instrumentation_activity
+INSTRUMENTATION["instrumentation-process"] = instrumentation_process
 
 
 def resolve(ref: "Catalog | str | Path", base: Path | None = None) -> Catalog:

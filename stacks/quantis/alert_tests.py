@@ -194,77 +194,77 @@ def _http_alert(config: QuantisConfig, alertname: str, job: Job, severity: str, 
                      summary, description)
 
 
-def high_http_error_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
-    """The API failing between the two ratios gets the warning; the model service failing
-    above both gets the warning and the critical alert; neither before `for`."""
-    t, hold = config.thresholds, _seconds(config.for_.http_errors)
-    end = _samples(config, hold + 120)
-    failing = {config.api: (t.error_ratio_warning + t.error_ratio_critical) / 2,
-               config.model_service: t.error_ratio_critical * 2}
-    series = []
-    for job, ratio in failing.items():
-        labels = f'job="{job.name}", instance="{job.targets[0]}", method="POST", path="/api/forecast"'
-        series += [InputSeries(series=f'http_requests_total{{{labels}, status="200"}}',
-                               values=f"0+{round(1000 * (1 - ratio))}x{end}"),
-                   InputSeries(series=f'http_requests_total{{{labels}, status="500"}}',
-                               values=f"0+{round(1000 * ratio)}x{end}")]
+def _http_job(config: QuantisConfig) -> Job:
+    """The one Quantis job that answers HTTP requests (instrumentation-http): the API."""
+    return config.api
 
-    def alert(job: Job, severity: str, ratio: float) -> ExpectedAlert:
+
+def high_http_error_ratio(config: QuantisConfig = CONFIG, critical: bool = False) -> AlertTest:
+    """The API failing between the two ratios gets the warning; failing above both (``critical``),
+    the warning and the critical alert; neither before `for`."""
+    t, hold, job = config.thresholds, _seconds(config.for_.http_errors), _http_job(config)
+    end = _samples(config, hold + 120)
+    ratio = t.error_ratio_critical * 2 if critical else (t.error_ratio_warning + t.error_ratio_critical) / 2
+    labels = f'job="{job.name}", instance="{job.targets[0]}", method="POST", path="/api/forecast"'
+    series = [InputSeries(series=f'http_requests_total{{{labels}, status="200"}}',
+                          values=f"0+{round(1000 * (1 - ratio))}x{end}"),
+              InputSeries(series=f'http_requests_total{{{labels}, status="500"}}',
+                          values=f"0+{round(1000 * ratio)}x{end}")]
+
+    def alert(severity: str, above: float) -> ExpectedAlert:
         return _http_alert(config, "HighHttpErrorRatio", job, severity, f"Server errors on {job.name}",
-                           f"More than {ratio * 100:g}% of the requests to {job.name} failed with status "
+                           f"More than {above * 100:g}% of the requests to {job.name} failed with status "
                            f"{t.server_error_status} for {_human(config.for_.http_errors)}")
 
+    expected = [alert("warning", t.error_ratio_warning)]
+    if critical:
+        expected.append(alert("critical", t.error_ratio_critical))
     return AlertTest(
-        name="high-http-error-ratio",
+        name="high-http-error-ratio" + ("-critical" if critical else ""),
         input_series=series,
-        alert_rule_test=_quiet_then_firing("HighHttpErrorRatio", hold - 60, hold + 120, [
-            alert(config.api, "warning", t.error_ratio_warning),
-            alert(config.model_service, "warning", t.error_ratio_warning),
-            alert(config.model_service, "critical", t.error_ratio_critical),
-        ]),
+        alert_rule_test=_quiet_then_firing("HighHttpErrorRatio", hold - 60, hold + 120, expected),
     )
 
 
-def slow_http_responses(config: QuantisConfig = CONFIG) -> AlertTest:
-    """Every API request takes between the two p95 bounds (warning); every model-service
-    request takes longer than both (warning and critical); neither before `for`."""
-    t, hold = config.thresholds, _seconds(config.for_.slow_http)
+def slow_http_responses(config: QuantisConfig = CONFIG, critical: bool = False) -> AlertTest:
+    """Every API request takes between the two p95 bounds (warning), or longer than both
+    (``critical``: warning and critical); neither before `for`."""
+    t, hold, job = config.thresholds, _seconds(config.for_.slow_http), _http_job(config)
     end = _samples(config, hold + 120)
-    warning, critical = t.api_p95_seconds_warning, t.api_p95_seconds_critical
-    bounds = (warning / 2, warning, critical, critical * 2.5, "+Inf")
+    warning, critical_bound = t.api_p95_seconds_warning, t.api_p95_seconds_critical
+    bounds = (warning / 2, warning, critical_bound, critical_bound * 2.5, "+Inf")
     # The bucket just above each request's duration, so p95 lands inside it.
-    slowest = {config.api: 2, config.model_service: 3}
+    first_bucket = 3 if critical else 2
+    labels = f'job="{job.name}", instance="{job.targets[0]}", method="POST", path="/api/forecast"'
     series = []
-    for job, first_bucket in slowest.items():
-        labels = f'job="{job.name}", instance="{job.targets[0]}", method="POST", path="/api/forecast"'
-        for index, bound in enumerate(bounds):
-            le = bound if isinstance(bound, str) else f"{bound:g}"
-            per_step = 10 if index >= first_bucket else 0
-            series.append(InputSeries(series=f'http_request_duration_seconds_bucket{{{labels}, le="{le}"}}',
-                                      values=f"0+{per_step}x{end}"))
+    for index, bound in enumerate(bounds):
+        le = bound if isinstance(bound, str) else f"{bound:g}"
+        per_step = 10 if index >= first_bucket else 0
+        series.append(InputSeries(series=f'http_request_duration_seconds_bucket{{{labels}, le="{le}"}}',
+                                  values=f"0+{per_step}x{end}"))
 
-    def alert(job: Job, severity: str, seconds: float) -> ExpectedAlert:
+    def alert(severity: str, seconds: float) -> ExpectedAlert:
         return _http_alert(config, "SlowHttpResponses", job, severity, f"Slow responses from {job.name}",
                            f"95th percentile response time of {job.name} is above {round(seconds * 1000)}ms "
                            f"for {_human(config.for_.slow_http)}")
 
+    expected = [alert("warning", warning)]
+    if critical:
+        expected.append(alert("critical", critical_bound))
     return AlertTest(
-        name="slow-http-responses",
+        name="slow-http-responses" + ("-critical" if critical else ""),
         input_series=series,
-        alert_rule_test=_quiet_then_firing("SlowHttpResponses", hold - 60, hold + 120, [
-            alert(config.api, "warning", warning),
-            alert(config.model_service, "warning", warning),
-            alert(config.model_service, "critical", critical),
-        ]),
+        alert_rule_test=_quiet_then_firing("SlowHttpResponses", hold - 60, hold + 120, expected),
     )
 
 
 def postgres_low_cache_hit_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
     """A database reading from disk more often than the threshold allows alerts after `for`;
-    one served from shared buffers does not."""
+    one served from shared buffers does not, nor a template database autovacuum reads."""
     t, hold, db = config.thresholds, _seconds(config.for_.cache_hit), config.database
     end = _samples(config, hold + 600)
-    hits = {"forecasts": t.cache_hit_ratio_warning - 0.05, "quantis": (t.cache_hit_ratio_warning + 1) / 2}
+    hits = {"forecasts": t.cache_hit_ratio_warning - 0.05, "quantis": (t.cache_hit_ratio_warning + 1) / 2,
+            "template1": t.cache_hit_ratio_warning - 0.05}
     series = []
     for datname, ratio in hits.items():
         labels = f'job="{db.name}", instance="{db.targets[0]}", datid="1", datname="{datname}", server="db:5432"'
@@ -286,5 +286,6 @@ def postgres_low_cache_hit_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
 
 def alert_tests(config: QuantisConfig = CONFIG) -> list[AlertTest]:
     return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config),
-            disk_space_low(config), high_http_error_ratio(config), slow_http_responses(config),
+            disk_space_low(config), high_http_error_ratio(config), high_http_error_ratio(config, critical=True),
+            slow_http_responses(config), slow_http_responses(config, critical=True),
             postgres_low_cache_hit_ratio(config)]

@@ -46,6 +46,9 @@ class Thresholds:
     cache_hit_ratio_warning: float = 0.95      # PostgresLowCacheHitRatio fires below; the panel turns yellow
     cache_hit_ratio_good: float = 0.99         # ...and the panel green from here up
     cache_hit_window: str = "10m"
+    # Databases the cache-hit alert leaves out: PostgreSQL's templates, which only autovacuum reads
+    # (its first visits of a fresh cluster miss the cache and would fire the alert by themselves).
+    ignored_databases: str = "template0|template1"
     interface_error_ratio_above: float = 0.01  # NetworkInterfaceErrors: errors / packets, per direction
     interface_drop_ratio_above: float = 0.01   # NetworkInterfaceDrops: drops / packets, per direction
     ignored_network_devices: str = "lo"        # device regex the network alerts and panels leave out
@@ -260,7 +263,9 @@ class QuantisConfig:
     job_catalogs: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("pushgateway", ("instrumentation-training",)),
         ("api", ("instrumentation-http", "instrumentation-audit", "instrumentation-activity")),
-        ("model_service", ("instrumentation-http", "instrumentation-model")),
+        # The monitor's own port: model metrics and the process's, no HTTP requests (the API
+        # answers those, and its job has them).
+        ("model_service", ("instrumentation-model", "instrumentation-process")),
         ("database", ("postgres-exporter",)),
         ("node", ("node-exporter",)),
         ("blackbox", ("blackbox-exporter",)),

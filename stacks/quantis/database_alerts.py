@@ -21,8 +21,9 @@ def database_alerts(config: QuantisConfig = CONFIG) -> RuleFile:
     sel = f'job="{db.name}"'
     connections = (f"sum by (instance) (pg_stat_activity_count{{{sel}}})"
                    f" / max by (instance) (pg_settings_max_connections{{{sel}}})")
-    hit = f"sum by (instance, datname) (rate(pg_stat_database_blks_hit{{{sel}}}[{t.cache_hit_window}]))"
-    read = f"sum by (instance, datname) (rate(pg_stat_database_blks_read{{{sel}}}[{t.cache_hit_window}]))"
+    dbs = f'{sel}, datname!~"{t.ignored_databases}"'
+    hit = f"sum by (instance, datname) (rate(pg_stat_database_blks_hit{{{dbs}}}[{t.cache_hit_window}]))"
+    read = f"sum by (instance, datname) (rate(pg_stat_database_blks_read{{{dbs}}}[{t.cache_hit_window}]))"
 
     def labels(severity: str) -> dict[str, str]:
         return _labels(severity, "system", db.name, db.owner)

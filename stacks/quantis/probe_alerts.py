@@ -2,7 +2,8 @@
 
 ProbeFailed and SlowProbe read the ``blackbox`` job (blackbox-exporter), one rule per probed
 service so ``service`` and ``owner`` are the probed job's; HighProcessCpu and HighProcessMemory
-read the process metrics of each service instrumented with obscode (instrumentation-http).
+read the process metrics of each service instrumented with obscode (instrumentation-http or,
+for a metrics port that serves no HTTP requests, instrumentation-process).
 Thresholds and durations are ``Probes`` in config.py.
 """
 
@@ -15,11 +16,15 @@ from .config import CONFIG, Job, QuantisConfig
 from .scrape import probed_jobs
 
 
+#: Catalogs whose targets export the instrumentation's process metrics.
+PROCESS_CATALOGS = ("instrumentation-http", "instrumentation-process")
+
+
 def _instrumented_jobs(config: QuantisConfig) -> list[Job]:
-    """The scrape jobs whose targets emit instrumentation-http (and so the process metrics)."""
+    """The scrape jobs whose targets emit the instrumentation's process metrics."""
     jobs = {job.name: job for job in (config.api, config.model_service, config.database, config.node)}
     return [jobs[name] for name, catalogs in config.job_catalogs
-            if "instrumentation-http" in catalogs and name in jobs]
+            if set(PROCESS_CATALOGS) & set(catalogs) and name in jobs]
 
 
 def _probe_selector(config: QuantisConfig, job: Job) -> str:

@@ -1,8 +1,12 @@
 """The generated inhibit rule in a real Alertmanager: a firing critical alert suppresses
 the warning with the same alertname and service, and only that one.
 
-Alerts are posted to Alertmanager's v2 API exactly as Prometheus posts them (the seed's
-rules have no alert with both severities, so none can be provoked through Prometheus).
+Alerts are posted to Alertmanager's v2 API exactly as Prometheus posts them, so the rule is
+proved on its own, with alerts of a name no rule has. The Quantis alerts at both severities are
+provoked through Prometheus in their own live tests, each showing the warning suppressed:
+HighPredictionBias (test_model_health_live.py), DiskSpaceLow, HighProcessCpu and
+HighProcessMemory (test_infra_live.py), HighHttpErrorRatio and the PostgreSQL pairs
+(test_http_db_live.py).
 """
 
 from __future__ import annotations

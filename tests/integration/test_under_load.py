@@ -6,19 +6,20 @@ every log line the service wrote fits the generated Elasticsearch index template
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from obscode.grafana_vars import BUILTIN_DURATIONS
-from stacks.quantis.service import postgres
+from stacks.quantis.service import activity, postgres, security, train
+from stacks.quantis.service.app import MODEL_VERSION
 from stacks.quantis.service.live import LiveStack
 from tests.conftest import ROOT
 from tests.elk.ecs import check_line, flatten, mapping_types
-from stacks.quantis.service import train
-from stacks.quantis.service.app import MODEL_VERSION
 from tests.integration.conftest import Load, burst
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,27 @@ def under_load(loaded_live: LiveStack) -> LiveStack:
     # The MLOps dashboard reads pushed runs: a training and a validation of the served version.
     for kind in ("training", "validation"):
         train.run(kind, MODEL_VERSION, "under-load", gateway=live.pushgateway_url)
+    # The Security and User Activity dashboards read logins, denied reads and signed-in use.
+    _drive_for(live, 3.0, security.brute_force, security.denied_reads, activity.funnel_drop)
+    with httpx.Client(timeout=10.0) as client:
+        for n in range(6):
+            headers = activity.signed_in(n)
+            client.post(f"{live.service_url}/api/export", headers=headers, json={"store_id": n % 8, "horizon": 7})
+            client.post(f"{live.service_url}/api/sessions/end", headers=headers,
+                        json={"seconds": 60.0 * (n + 1)}).raise_for_status()
     return live
+
+
+def _drive_for(live: LiveStack, seconds: float, *drivers: Any) -> None:
+    """Run each demo traffic driver (``driver(base_url, stop)``) in a thread for ``seconds``."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=driver, args=(live.service_url, stop), daemon=True) for driver in drivers]
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(15)
 
 
 def _panels(dashboard: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from grafanalib import core as g
 
 from ..config import CONFIG
+from ..probe_alerts import PROCESS_CATALOGS
 from ._build import HALF, dashboard, grid, job_and_instance, rising_steps, steps, target, timeseries
 
 UID = "infrastructure"
@@ -14,7 +15,7 @@ SEL = 'job=~"$job", instance=~"$instance"'
 
 def _services(config) -> str:
     """The instrumented services' jobs, as a label matcher (the process panels' rows)."""
-    jobs = [name for name, catalogs in config.job_catalogs if "instrumentation-http" in catalogs]
+    jobs = [name for name, catalogs in config.job_catalogs if set(PROCESS_CATALOGS) & set(catalogs)]
     return f'job=~"{"|".join(jobs)}"'
 
 
