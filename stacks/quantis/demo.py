@@ -5,7 +5,10 @@ Starts the demo service, prometheus-node-exporter, PostgreSQL + prometheus-postg
 sink that prints every delivered alert with its receiver, and a load generator. Prints the
 URLs, then waits; Ctrl-C stops everything it started.
 
-    python -m stacks.quantis.demo [--scenario drift|errors|latency|down|brute-force] [--after SECONDS]
+    python -m stacks.quantis.demo [--scenario NAME] [--after SECONDS]
+
+Each scenario (``SCENARIOS`` below; ``--help`` lists them) switches on a fault of the service or
+drives traffic, and names the alert to expect and the receivers the route tree sends it to.
 """
 
 from __future__ import annotations
@@ -20,10 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from stacks.quantis.service import security
-from stacks.quantis.service import activity
-from stacks.quantis.service import mlops
-from stacks.quantis.service import db_faults
+from stacks.quantis.service import activity, db_faults, mlops, security
 from stacks.quantis.service.live import LiveStack
 from stacks.quantis.service.processes import ToolMissing
 from stacks.quantis.service.webhook_sink import Delivery

@@ -9,7 +9,8 @@ import re
 import promql_parser
 
 from stacks.quantis import stack
-from stacks.quantis.config import Thresholds
+from stacks.quantis.config import Activity, DataQuality, MLOps, ModelHealth, Probes, Security, Thresholds
+from stacks.quantis.demo import SCENARIOS
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -41,5 +42,16 @@ def test_catalog_docs_no_longer_claim_no_quantis_alert_changed() -> None:
 def test_every_threshold_in_config_is_read_by_the_stack() -> None:
     sources = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "stacks" / "quantis").rglob("*.py")
                         if path.name != "config.py")
-    unused = [f.name for f in dataclasses.fields(Thresholds) if not re.search(rf"\.{f.name}\b", sources)]
+    unused = [f"{section.__name__}.{f.name}"
+              for section in (Thresholds, DataQuality, ModelHealth, MLOps, Security, Activity, Probes)
+              for f in dataclasses.fields(section) if not re.search(rf"\.{f.name}\b", sources)]
     assert unused == []
+
+
+def test_live_stack_docs_list_every_demo_scenario_with_its_alert() -> None:
+    text = (DOCS / "live-stack.md").read_text(encoding="utf-8")
+    table = text[text.index("| scenario | what it does | alert |"):]
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| [^|]+ \| ([^|]+) \|", table, re.MULTILINE))
+    for name, (_fault, alert, _receivers) in SCENARIOS.items():
+        assert name in rows, f"docs/live-stack.md has no row for the demo scenario {name}"
+        assert alert in rows[name], f"docs/live-stack.md: scenario {name} fires {alert}, the row says {rows[name]}"

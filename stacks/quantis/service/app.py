@@ -6,11 +6,15 @@ Endpoints::
     GET    /api/models/{model_id}/performance  error metrics over recent evaluated forecasts
     GET    /health                             liveness
     GET    /api/faults                         active faults
-    POST   /api/faults/{name}                  switch a fault on (drift | errors | latency)
+    POST   /api/faults/{name}                  switch a fault on (one of service/faults.py's FAULTS)
     DELETE /api/faults/{name}                  switch it off
     GET    /metrics                            HTTP metrics (scrape job ``api``)
     POST   /api/login                          {"username": ..., "password": ...} (service/security.py)
     GET    /api/models/{model_id}/reference    reference data summary, bearer token (service/security.py)
+    POST   /api/sessions, /api/backtest, /api/export, /api/sessions/end
+                                               signed-in product use (service/activity.py)
+    POST   /api/models/{model_id}/deploy, .../rollback; GET .../deployment
+                                               deployments and rollbacks (service/mlops.py)
 
 The model monitor serves the model metrics on its own port (scrape job ``model_service``).
 Each forecast is scored against the actuals as soon as the simulated world produces them,
