@@ -285,6 +285,13 @@ def postgres_low_cache_hit_ratio(config: QuantisConfig = CONFIG) -> AlertTest:
 
 
 def alert_tests(config: QuantisConfig = CONFIG) -> list[AlertTest]:
+    from . import alert_tests_data_model, alert_tests_mlops, alert_tests_probes, alert_tests_security_activity
+
+    areas = (alert_tests_data_model, alert_tests_mlops, alert_tests_security_activity, alert_tests_probes)
+    return [*_seed_and_infrastructure(config), *(test for area in areas for test in area.alert_tests(config))]
+
+
+def _seed_and_infrastructure(config: QuantisConfig) -> list[AlertTest]:
     return [high_cpu(config), high_memory(config), service_down(config), high_model_error(config),
             disk_space_low(config), high_http_error_ratio(config), high_http_error_ratio(config, critical=True),
             slow_http_responses(config), slow_http_responses(config, critical=True),
