@@ -4,11 +4,13 @@ ScrapeConfig, Probe), each compared field by field as "<Kind> <name>"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from obscode.diff.changes import Change, FieldChange
 from obscode.diff.values import field_changes, show
 from obscode.emit.rendered import Rendered
+from obscode.kubernetes.meta import object_name
 
 #: The Kubernetes objects that are scrape jobs.
 MONITOR_KINDS = ("ServiceMonitor", "PodMonitor", "ScrapeConfig", "Probe")
@@ -37,8 +39,29 @@ def _job_fields(job: dict[str, Any]) -> dict[str, Any]:
 def diff_scrape(base: Rendered, head: Rendered) -> list[Change]:
     """Jobs added / removed / changed (targets, intervals, any other field), the global
     block, Alertmanager targets and rule_files (as a set: their order does not matter);
-    then the monitor objects."""
-    return _config_changes(base.prometheus_config() or {}, head.prometheus_config() or {}) + diff_monitors(base, head)
+    then the monitor objects. A monitor that stands for a job of prometheus.yml (the
+    kubernetes output names it after the job) is listed right after that job's change, each
+    naming its form, so one edit of a job reads as one job changed in two forms."""
+    jobs = _config_changes(base.prometheus_config() or {}, head.prometheus_config() or {})
+    monitors = diff_monitors(base, head)
+    if not monitors:
+        return jobs
+    stack = head.stack or base.stack
+    by_object = {object_name(stack, c.name.removeprefix("job ")): i for i, c in enumerate(jobs)
+                 if c.name.startswith("job ")}
+    paired: dict[int, list[Change]] = {}
+    unpaired: list[Change] = []
+    for change in monitors:
+        index = by_object.get(change.name.split(" ", 1)[-1])
+        if index is None:
+            unpaired.append(change)
+        else:
+            paired.setdefault(index, []).append(replace(change, outputs=("kubernetes",)))
+    out: list[Change] = []
+    for index, change in enumerate(jobs):
+        out.append(replace(change, outputs=("prometheus",)) if index in paired else change)
+        out.extend(paired.get(index, []))
+    return out + unpaired
 
 
 def _config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:

@@ -482,8 +482,9 @@ def test_generated_outputs_diff_as_one_change_per_definition() -> None:
              for c in diff_stack("shop", base, head).changes if c.section != "alert tests"]
     assert shape == [
         ("alerts", "changed", "ApiErrors", ALL_RULE_FORMS, [("threshold", "> 15", "> 20")]),
-        ("scrape", "changed", "job api", (), [("scrape_interval", "15s", "30s")]),
-        ("scrape", "changed", "ServiceMonitor shop-api", (), [("spec.endpoints[0].interval", "15s", "30s")]),
+        # One job in its two forms, next to each other, each naming its form.
+        ("scrape", "changed", "job api", ("prometheus",), [("scrape_interval", "15s", "30s")]),
+        ("scrape", "changed", "ServiceMonitor shop-api", ("kubernetes",), [("spec.endpoints[0].interval", "15s", "30s")]),
         ("routes", "changed", "route", ("alertmanager", "kubernetes"), [("group_by", None, "alertname")]),
         ("receivers", "changed", "team", ("alertmanager", "kubernetes"), [("slack_configs[0].channel", "#alerts", "#oncall")]),
         ("dashboards", "changed", "API (api)", ("grafana", "kubernetes"), [('panel "Error rate" renamed', "Errors", "Error rate")]),
