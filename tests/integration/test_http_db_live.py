@@ -22,6 +22,7 @@ its 1 s). Their promtool alert tests cover them.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -282,6 +283,25 @@ def test_a_real_deadlock_warns_the_team(live: LiveStack) -> None:
     # It resolves only when the deadlock leaves the increase() window (10 minutes): not waited for.
 
 
+@contextlib.contextmanager
+def _repeating(step: Callable[[], Any], pause: float = 0.5) -> Iterator[None]:
+    """Run ``step`` over and over in a thread while the block runs."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            step()
+            stop.wait(pause)
+
+    worker = threading.Thread(target=loop, daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join(PHASE_TIMEOUT)
+
+
 def test_low_cache_hit_ratio_warns_the_team_and_resolves(live: LiveStack) -> None:
     alert, where = "PostgresLowCacheHitRatio", {"datname": db_faults.CACHE_DATABASE}
     assert live.pg_port is not None
@@ -294,7 +314,10 @@ def test_low_cache_hit_ratio_warns_the_team_and_resolves(live: LiveStack) -> Non
         since = time.time()
         drive(lambda: db_faults.cache_misses(live.pg_port), lambda: active(live, alert, **where),
               f"{alert} pending")
-        wait_delivered_since(live, alert, "firing", RECEIVERS["warning"], since, **where)
+        # Scans go on until the alert is delivered: the exporter's own queries are buffer hits,
+        # and on a busy machine they can lift the ratio back over the line during the `for`.
+        with _repeating(lambda: db_faults.cache_misses(live.pg_port)):
+            wait_delivered_since(live, alert, "firing", RECEIVERS["warning"], since, **where)
         since = time.time()
         drive(lambda: db_faults.cache_hits(live.pg_port), lambda: not active(live, alert, **where),
               f"{alert} cleared")
@@ -321,7 +344,9 @@ def test_the_demo_database_scenarios_hold_and_release_real_sessions(live: LiveSt
     driver = threading.Thread(target=db_faults.demo_connections, args=(live.pg_port, stop, 0.5))
     driver.start()
     try:
-        assert wait(lambda: db_faults.client_connections(live.pg_port) - 1 >= db_faults.DEMO_CRITICAL_CONNECTIONS,
+        # The demo counts the sessions already open (the exporter's among them) when it opens
+        # its own, and the exporter's may close meanwhile: one fewer is still the critical stage.
+        assert wait(lambda: db_faults.client_connections(live.pg_port) - 1 >= db_faults.DEMO_CRITICAL_CONNECTIONS - 1,
                     PHASE_TIMEOUT), db_faults.client_connections(live.pg_port)
     finally:
         stop.set()
