@@ -92,6 +92,9 @@ def test_generated_alert_tests_pass_in_promtool() -> None:
     written = {p for p in files if p.startswith("prometheus/tests/") and "/slo-" not in p}
     # one file per AlertTest of stacks/quantis/alert_tests.py, and the synthesised tests with their rules
     own = {f"prometheus/tests/{test.name}.yml" for test in stack.alert_tests if not test.name.startswith("slo-")}
+    # and, for a test that loads only its own rules, the copy of them beside it
+    own |= {f"prometheus/tests/rules/{test.name}.yml" for test in stack.alert_tests
+            if test.rules is not None and not test.name.startswith("slo-")}
     assert written == own | {"prometheus/tests/rules/synthesised.yml", "prometheus/tests/synthesised.yml"}
     assert {"prometheus/tests/disk-space-low.yml", "prometheus/tests/high-http-error-ratio.yml"} <= written
     # and two proofs per burn-rate tier of each SLO, each with the copy of its rules
