@@ -119,18 +119,19 @@ class Exchange:
         #: The context current before the request's, restored for the last body.
         self.outer = outer
         self.downstream = downstream
-        trace_id, span_id, valid = middleware.span_context_ids(span.get_span_context())
+        # Callables kept as attributes are read into a local first, here and below: calling
+        # ``obj.attribute(...)`` directly takes CPython's generic method lookup every time.
+        span_context_ids = middleware.span_context_ids
+        trace_id, span_id, valid = span_context_ids(span.get_span_context())
         self.span_id: int = span_id
-        self.trace_id: str | None = "%032x" % trace_id if valid else None
-        header = middleware.trace_header
-        self.trace_value = self.trace_id.encode("ascii") if header and self.trace_id else b""
+        trace_text = self.trace_id = "%032x" % trace_id if valid else None
+        self.trace_value = trace_text.encode("ascii") if middleware.trace_header and trace_text else b""
         #: 500 until the app starts a response (an exception before it is a 500).
         self.status = 500
         self.responded = False
         self.error: BaseException | None = None
-        #: Set when the request ends: its route template and duration.
-        self.route = ""
-        self.seconds = 0.0
+        # route (its template) and seconds (its duration) are set when the request ends, by
+        # ObscodeMiddleware._finish, before anything reads them.
 
     def send(self, message: Message) -> Awaitable[None]:
         """The app's ``send``: notes the status, adds the trace-id header, and sends the last body
@@ -144,7 +145,8 @@ class Exchange:
                 message["headers"] = [*message.get("headers", ()), (self.middleware.trace_header, self.trace_value)]
         elif kind == "http.response.body" and not message.get("more_body", False):
             return self.middleware._send_in(self.outer, self.downstream, message)  # noqa: SLF001
-        return self.downstream(message)
+        downstream = self.downstream
+        return downstream(message)
 
 
 class ObscodeMiddleware:
@@ -229,7 +231,8 @@ class ObscodeMiddleware:
             if name in wanted_headers:
                 wanted[name] = value
 
-        outer = self._current_context()
+        current_context = self._current_context
+        outer = current_context()
         parent: Context | None = None
         if b"traceparent" in wanted or b"baggage" in wanted:
             parent = self.propagator.extract(
@@ -238,7 +241,8 @@ class ObscodeMiddleware:
         span = self.spans.start(method, parent, self._attributes(scope, method, raw_method, wanted), owned=True)
         base = parent if parent is not None else outer
         span_key = self._span_key
-        token = self._attach(
+        attach = self._attach
+        token = attach(
             Context({**base, span_key: span}) if span_key is not None else trace.set_span_in_context(span, base)
         )
         scope[SCOPE_KEY] = span
@@ -252,8 +256,9 @@ class ObscodeMiddleware:
                 errors.report("hook", error)
 
         exchange = Exchange(self, scope, span, method, start, wanted, in_progress, outer, send)
+        app = self.app
         try:
-            await self.app(scope, receive, exchange.send)
+            await app(scope, receive, exchange.send)
         except BaseException as exc:
             exchange.error = exc
             raise
@@ -267,7 +272,8 @@ class ObscodeMiddleware:
                 except Exception:  # noqa: BLE001
                     pass
             finally:
-                self._detach(token)
+                detach = self._detach
+                detach(token)
 
     def _finish(self, exchange: Exchange) -> None:
         """Count and time the request, write its access line and end its span."""
@@ -413,11 +419,12 @@ class ObscodeMiddleware:
         for seconds, long enough for the garbage collector to promote it and run full
         collections (tens of ms) under load.
         """
-        token = self._attach(context)
+        attach, detach = self._attach, self._detach
+        token = attach(context)
         try:
             await send(message)
         finally:
-            self._detach(token)
+            detach(token)
 
 
 def _request_attributes(

@@ -101,10 +101,11 @@ class ServerSpans:
         if internals is None:
             return tracer.start_span(name, context=context, kind=SpanKind.SERVER, attributes=attributes)
         bounds = self.bounds
-        if bounds is not None and internals.is_enabled():
+        is_enabled = internals.is_enabled  # a local: calling the attribute takes the generic method lookup
+        if bounds is not None and is_enabled():
             return self._start_known(name, context, attributes, owned, bounds)
         parent: SpanContext | None = trace_api.get_current_span(context).get_span_context()
-        if not internals.is_enabled():  # the SDK's tracer configurator
+        if not is_enabled():  # the SDK's tracer configurator
             return NonRecordingSpan(parent)
         ids = tracer.id_generator
         if parent is None or not parent.is_valid:
@@ -172,7 +173,11 @@ class ServerSpans:
         Same ids (the SDK's random source, trace id first), flags, trace state and decision
         as the SDK path; tests compare the two over random parents and ratios.
         """
-        current = (context if context is not None else self._current_context()).get(self._span_key)
+        if context is None:
+            current_context = self._current_context  # a local: see start()
+            current = current_context().get(self._span_key)
+        else:
+            current = context.get(self._span_key)
         parent = (
             current.get_span_context() if current is not None and isinstance(current, trace_api.Span) else None
         )

@@ -152,7 +152,8 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
                     lines.append(item)
                     continue
                 try:  # a QueuedAccessLine (see write_later); its text, without a call per line
-                    lines.append(item.formatter.json_access_line(*item[1:]))
+                    # item[0] is its formatter: indexing is a C-level step, the field name a descriptor call.
+                    lines.append(item[0].json_access_line(*item[1:]))
                 except Exception as error:  # noqa: BLE001 - logging must never break the caller
                     errors.report("log_sink", error)  # counted; the other lines are written
         finally:
