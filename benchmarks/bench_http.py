@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import importlib.metadata  # noqa: E402
+import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -28,6 +29,7 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
+import tarfile  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
@@ -47,7 +49,15 @@ LABELS = {
                    "as when the installed SDK's internals moved): reported beside (c), no target",
     "ours_default": "(c, default) obscode as configured by default: the same, but no exporter configured "
                     "(spans recorded, none queued or exported)",
+    "baseline": "(c, {rev}) the same as (c) on the instrumentation of commit {rev}, whose run set the targets "
+                "(every target met on its machine): the yardstick that makes them machine-independent",
 }
+#: The commit whose benchmark run met every target (docs/benchmarks/http.md at that commit), on a
+#: machine about 4.6 times as fast as the one of later runs. Run beside (c), it says how the targets'
+#: absolute figures (µs, ms) translate to the machine at hand.
+BASELINE = "4b8aca6"
+#: Its in-process figure in that run, the yardstick of the scaled targets.
+BASELINE_RUN = {"in_process_added_us": 18.7}
 
 
 def free_port() -> int:
@@ -56,12 +66,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(mode: str, port: int, log_file: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **MODE_ENV.get(mode, {}), "BENCH_MODE": mode, "BENCH_LOG_FILE": log_file,
-           "PYTHONPATH": str(ROOT)}
+def baseline_tree(rev: str, into: Path) -> Path:
+    """The instrumentation and benchmark apps of commit ``rev``, extracted under ``into``."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "instrumentation", "benchmarks/http"],
+                                 capture_output=True, check=True, timeout=120).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        raise SystemExit(f"--baseline {rev}: cannot read that commit with git ({detail.decode(errors='replace').strip() or error}); "
+                         "run from a clone with its history, or pass --baseline none") from None
+    root = into / f"baseline-{rev}"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
+def code_of(mode: str, baseline: Path | None) -> tuple[Path, str]:
+    """Where a mode's code lives and the app mode to ask it for: the baseline is (c) of its own tree."""
+    if mode == "baseline":
+        assert baseline is not None
+        return baseline, "ours"
+    return ROOT, mode
+
+
+def start_server(mode: str, port: int, log_file: str, baseline: Path | None = None) -> subprocess.Popen[bytes]:
+    root, app_mode = code_of(mode, baseline)
+    env = {**os.environ, **MODE_ENV.get(mode, {}), "BENCH_MODE": app_mode, "BENCH_LOG_FILE": log_file,
+           "PYTHONPATH": str(root)}
     cmd = ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--factory", "benchmarks.http.apps:create_app",
            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True,
+    proc = subprocess.Popen(cmd, env=env, cwd=root, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -102,18 +136,53 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def in_process(mode: str, log_file: str) -> float:
+def in_process(mode: str, log_file: str, baseline: Path | None = None) -> float:
     """Median µs/request of 7 rounds of 5,000 requests, in a fresh process pinned to CPU 0."""
+    root, app_mode = code_of(mode, baseline)
     code = (
         "import json, sys; sys.path.insert(0, %r)\n"
         "from benchmarks.http.apps import create_app\n"
         "from benchmarks.http.inprocess import per_request_us\n"
         "median, best = per_request_us(create_app(%r, %r), requests=5_000, rounds=7)\n"
         "print(json.dumps(median))\n"
-    ) % (str(ROOT), mode, log_file)
+    ) % (str(root), app_mode, log_file)
     out = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], capture_output=True,
-                         text=True, check=True, timeout=600, cwd=ROOT, env={**os.environ, **MODE_ENV.get(mode, {})}).stdout
+                         text=True, check=True, timeout=600, cwd=root, env={**os.environ, **MODE_ENV.get(mode, {})}).stdout
     return float(json.loads(out.strip().splitlines()[-1]))
+
+
+#: Requests of the short and the long callgrind run: their difference is what one request costs
+#: (start-up, imports and warm-up cancel out).
+INSTRUCTION_RUNS = (200, 3_200)
+
+
+def instructions(mode: str, log_file: str, baseline: Path | None = None) -> float:
+    """CPU instructions per request in-process, counted by ``valgrind --tool=callgrind``: the
+    difference between runs of 200 and 3,200 requests (after 300 of warm-up), over 3,000.
+    Instruction counts do not depend on other load on the machine; hash seed fixed."""
+    root, app_mode = code_of(mode, baseline)
+    counts = []
+    for requests in INSTRUCTION_RUNS:
+        code = (
+            "import asyncio, sys; sys.path.insert(0, %r)\n"
+            "from benchmarks.http.apps import create_app\n"
+            "from benchmarks.http.inprocess import _run\n"  # in the baseline's tree too
+            "app = create_app(%r, %r)\n"
+            "loop = asyncio.new_event_loop()\n"
+            "loop.run_until_complete(_run(app, 300))\n"
+            "loop.run_until_complete(_run(app, %d))\n"
+        ) % (str(root), app_mode, log_file, requests)
+        with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
+            result = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, "-c", code],
+                capture_output=True, text=True, timeout=1800, cwd=root,
+                env={**os.environ, **MODE_ENV.get(mode, {}), "PYTHONHASHSEED": "0"},
+            )
+        found = re.search(r"Collected : (\d+)", result.stderr)
+        if result.returncode != 0 or found is None:
+            raise SystemExit(f"{mode}: callgrind run failed: {result.stderr[-2000:]}")
+        counts.append(int(found.group(1)))
+    return (counts[1] - counts[0]) / (INSTRUCTION_RUNS[1] - INSTRUCTION_RUNS[0])
 
 
 def machine() -> str:
@@ -160,23 +229,94 @@ def target_rows(results: dict[str, dict[str, float]]) -> list[str]:
     return rows
 
 
+def baseline_rows(results: dict[str, dict[str, float]], rev: str) -> list[str]:
+    """The targets judged beside the baseline run here. Throughput is a ratio to bare on any
+    machine; each absolute target (ms, µs) is scaled by how much more the baseline's
+    instrumentation costs in process on this machine than in the run that set the targets."""
+    bare, ours, base = results["bare"], results["ours"], results["baseline"]
+    base_added = base["median_us"] - bare["median_us"]
+    ours_added = ours["median_us"] - bare["median_us"]
+    scale = base_added / BASELINE_RUN["in_process_added_us"]
+    rows = []
+
+    def row(what: str, wanted: str, ours_text: str, base_text: str, met: bool) -> None:
+        rows.append(f"| {what} | {wanted} | {ours_text} | {base_text} | {'**met**' if met else '**not met**'} |")
+
+    for what, measure, limit, higher, shown, wanted in TARGETS:
+        value = measure(results)
+        base_value = measure({**results, "ours": base})
+        if shown.endswith("x"):  # a ratio to bare already: the same target on any machine
+            row(what, wanted.format(limit), shown.format(value), shown.format(base_value),
+                value >= limit if higher else value <= limit)
+        else:
+            unit = shown.split("}", 1)[1]
+            row(what, f"<= {limit * scale:.1f}{unit} ({limit:g} x {scale:.2f})", shown.format(value),
+                shown.format(base_value), value <= limit * scale)
+    if "instructions" in ours and "instructions" in base:
+        ours_ins = ours["instructions"] - bare["instructions"]
+        base_ins = base["instructions"] - bare["instructions"]
+        estimate = ours_ins / base_ins * BASELINE_RUN["in_process_added_us"]
+        row("in-process added, from CPU instructions (callgrind): on the targets' machine",
+            "<= 20 µs/request", f"{ours_ins:+,.0f} instructions = {estimate:.1f} µs",
+            f"{base_ins:+,.0f} = {BASELINE_RUN['in_process_added_us']} µs", estimate <= 20.0)
+    rows.append("")
+    rows.append(
+        f"Scale {scale:.2f}: {rev}'s instrumentation adds {base_added:.1f} µs per request in process here and "
+        f"added {BASELINE_RUN['in_process_added_us']} µs in the run that set the targets, so this machine runs "
+        f"it {scale:.2f} times as slowly, and (c)'s {ours_added:+.1f} µs here is {ours_added / scale:+.1f} µs on "
+        "that machine's scale. Latency added under a closed-loop load (wrk's connections each wait for their "
+        "answer) grows with the time per request, so the p99 targets take the same scale. The last row "
+        f"scales by CPU instructions instead, which no other load on the machine changes: {rev}'s "
+        f"{BASELINE_RUN['in_process_added_us']} µs there were its added instructions."
+    )
+    return rows
+
+
 def render(
     results: dict[str, dict[str, float]],
     args: argparse.Namespace,
     loads: tuple[str, str],
     rounds: dict[str, list[dict[str, float]]],
+    modes: tuple[str, ...] = MODES,
 ) -> str:
     bare = results["bare"]
+    rev = args.baseline
     rows = []
-    for mode in MODES:
+    for mode in modes:
         r = results[mode]
         rows.append(
-            f"| {LABELS[mode]} | {r['rps']:,.0f} | {r['rps'] / bare['rps']:.2f}x | {r['paired_ratio']:.2f}x "
+            f"| {LABELS[mode].format(rev=rev)} | {r['rps']:,.0f} | {r['rps'] / bare['rps']:.2f}x | {r['paired_ratio']:.2f}x "
             f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['p99_ms'] - bare['p99_ms']:+.2f} "
             f"| {r['paired_p99_added']:+.2f} | {r['median_us']:.1f} | {r['median_us'] - bare['median_us']:+.1f} |"
         )
     command = (f".venv/bin/python benchmarks/bench_http.py --duration {args.duration} --warmup {args.warmup} "
-               f"--connections {args.connections} --rounds {args.rounds} --inprocess-runs {args.inprocess_runs}")
+               f"--connections {args.connections} --rounds {args.rounds} --inprocess-runs {args.inprocess_runs}"
+               f" --baseline {rev}" + (" --instructions" if args.instructions else ""))
+    ins_rows = [
+        f"| {mode} | {results[mode]['instructions']:,.0f} | {results[mode]['instructions'] - bare['instructions']:+,.0f} |"
+        for mode in modes if "instructions" in results[mode]
+    ]
+    beside = [] if "baseline" not in results else [
+        "",
+        f"The same targets judged beside {rev} in this run. {rev}'s own run met every target, on the machine "
+        "of that day; throughput is a ratio to bare already, and each absolute target (ms, µs) is scaled by how "
+        f"many times as long this machine takes for {rev}'s instrumentation as that machine did:",
+        "",
+        f"| target | wanted here | (c) | (c, {rev}) | |",
+        "| --- | --- | ---: | ---: | --- |",
+        *baseline_rows(results, rev),
+    ]
+    instruction_part = [] if not ins_rows else [
+        "",
+        "CPU instructions per request in process, counted with `valgrind --tool=callgrind` (the difference "
+        f"between runs of {INSTRUCTION_RUNS[0]:,} and {INSTRUCTION_RUNS[1]:,} requests after 300 of warm-up, over "
+        f"{INSTRUCTION_RUNS[1] - INSTRUCTION_RUNS[0]:,}; `PYTHONHASHSEED=0`): unlike times, they do not depend on "
+        "other load on the machine, and two runs of the same code agree to within 0.1%.",
+        "",
+        "| mode | instructions/request | added over bare |",
+        "| --- | ---: | ---: |",
+        *ins_rows,
+    ]
     return "\n".join([
         "## HTTP instrumentation overhead",
         "",
@@ -212,14 +352,16 @@ def render(
         "| --- |" + " ---: |" * args.rounds,
         *(
             f"| {mode} | " + " | ".join(f"{r['rps']:,.0f}, {r['p99_ms']:.2f}" for r in rounds[mode]) + " |"
-            for mode in MODES
+            for mode in modes
         ),
+        *instruction_part,
         "",
         "Targets, judged on (c), the exporting configuration, from this run:",
         "",
         "| target | wanted | measured | |",
         "| --- | --- | ---: | --- |",
         *target_rows(results),
+        *beside,
         "",
         f"Load average (1, 5, 15 min) when the run started: {loads[0]}; when it ended: {loads[1]}. "
         "The machine is shared; rerun for your own figures. Where (c)'s time goes, part by part, and what "
@@ -253,22 +395,29 @@ def main() -> None:
     parser.add_argument("--inprocess-runs", type=int, default=3,
                         help="fresh in-process runs per mode, alternating; the lowest median is kept")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"a commit whose instrumentation runs beside (c) as the yardstick of the targets "
+                             f"(default {BASELINE}, whose run set them); 'none' to leave it out")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count CPU instructions per request with valgrind (bare, ours, the baseline)")
     args = parser.parse_args()
-    for tool in ("wrk", "taskset"):
+    for tool in ("wrk", "taskset", *(("valgrind",) if args.instructions else ())):
         if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} not found: run scripts/system-deps.sh (Debian packages wrk, util-linux)")
+            raise SystemExit(f"{tool} not found: run scripts/system-deps.sh (Debian packages wrk, util-linux, valgrind)")
     load = _load()
     results: dict[str, dict[str, float]] = {}
-    rounds: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+        baseline = None if args.baseline == "none" else baseline_tree(args.baseline, Path(tmp))
+        modes = (*MODES, "baseline") if baseline is not None else MODES
+        rounds: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
         # Modes alternate over the rounds so a burst of other load does not hit one mode only.
         # Other load only ever lowers throughput and raises latency, so each mode keeps its
         # highest throughput and its lowest p50 and p99 (each over all its rounds).
         for _round in range(args.rounds):
-            for mode in MODES:
+            for mode in modes:
                 log_file = str(Path(tmp) / f"{mode}.log")
                 port = free_port()
-                proc = start_server(mode, port, log_file)
+                proc = start_server(mode, port, log_file, baseline)
                 try:
                     wrk(port, args.warmup, args.connections)
                     run = wrk(port, args.duration, args.connections)
@@ -291,14 +440,18 @@ def main() -> None:
                 ),
             }
         for _run in range(args.inprocess_runs):
-            for mode in MODES:
-                median = in_process(mode, str(Path(tmp) / f"{mode}-inprocess.log"))
+            for mode in modes:
+                median = in_process(mode, str(Path(tmp) / f"{mode}-inprocess.log"), baseline)
                 print(mode, f"in-process {median:.1f} µs/request", flush=True)
                 results[mode]["median_us"] = min(median, results[mode].get("median_us", median))
-        for mode in MODES:
+        if args.instructions:
+            for mode in (m for m in ("bare", "ours", "baseline") if m in modes):
+                results[mode]["instructions"] = instructions(mode, str(Path(tmp) / f"{mode}-callgrind.log"), baseline)
+                print(mode, f"{results[mode]['instructions']:,.0f} instructions/request", flush=True)
+        for mode in modes:
             print(mode, json.dumps(results[mode]), flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, args, (load, _load()), rounds), encoding="utf-8")
+    args.output.write_text(render(results, args, (load, _load()), rounds, modes), encoding="utf-8")
     print(f"wrote {args.output}")
 
 
