@@ -1,8 +1,9 @@
 """Client spans for outgoing HTTP requests, whichever library sends them.
 
 :func:`instrument_http_clients` patches the transports of httpx and requests once per
-process (at class level, so every client and session is covered, existing ones too) and
-returns a handle. The wrappers ask :func:`current` for the newest active handle: its tracer
+process (at class level, so every client and session is covered, existing ones too), each
+when the service imports it (at once if it has: see :mod:`instrumentation.clients.on_import`),
+and returns a handle. The wrappers ask :func:`current` for the newest active handle: its tracer
 opens the span, its pipeline records the duration. With no active handle, or inside
 :func:`suppressed` or the SDK's export (which marks its context so exporters' own requests
 are never traced), they only call through.
@@ -11,12 +12,15 @@ are never traced), they only call through.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -27,12 +31,13 @@ from opentelemetry.semconv.attributes.network_attributes import NETWORK_PROTOCOL
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from instrumentation import errors
+from instrumentation.clients import on_import
 from instrumentation.clients.catalog import HTTP_CLIENT_REQUEST_DURATION
 from instrumentation.clients.semconv import RequestFacts, UrlRedactor, error_type, protocol_version
 from instrumentation.config import DEFAULT_REDACT
 
 SCOPE = "obscode.instrumentation.http_client"
-#: The libraries patched, as ``name: module with patch()``.
+#: The libraries patched, as ``name: module with patch()``; each when it is imported (at once if it is).
 LIBRARIES = {"httpx": "instrumentation.clients.httpx", "requests": "instrumentation.clients.requests"}
 
 _OWN_SUPPRESS_KEY = otel_context.create_key("obscode-suppress-http-clients")
@@ -102,7 +107,7 @@ class HttpClientInstrumentation:
     tracer: trace.Tracer
     redactor: UrlRedactor
     durations: DurationRecorder | None = None
-    #: Libraries found and patched (a library that is not installed is skipped).
+    #: Libraries installed, patched now or when first imported (one that is not installed is skipped).
     libraries: tuple[str, ...] = field(default=())
 
     @property
@@ -256,13 +261,52 @@ def instrument_http_clients(
     return handle
 
 
+class _LibraryPatch:
+    """One library's patch: applied once the library is imported (at once, if it is), removed by
+    :meth:`undo`. Applying takes only this object's lock, never ``_state.lock``: it can run in
+    a thread importing the library while another holds ``_state.lock`` waiting for that import."""
+
+    def __init__(self, module_name: str) -> None:
+        self.module_name = module_name
+        self.lock = threading.Lock()
+        self.live = True
+        self.remove: Callable[[], None] | None = None
+        self.cancel: Callable[[], None] = lambda: None
+
+    def apply(self, _library: ModuleType) -> None:
+        with self.lock:
+            if self.live and self.remove is None:
+                self.remove = importlib.import_module(self.module_name).patch(current)
+
+    def undo(self) -> None:
+        self.cancel()
+        with self.lock:
+            self.live = False
+            if self.remove is not None:
+                self.remove()
+                self.remove = None
+
+
+def _installed(name: str) -> bool:
+    """Whether the top-level module ``name`` can be imported, found without importing it."""
+    if name in sys.modules:
+        return sys.modules[name] is not None  # None: imports of it are blocked
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _patch_all() -> tuple[list[Callable[[], None]], tuple[str, ...]]:
+    """Patch each installed library now if it is imported, else once it is (on_import): a
+    service that never imports requests does not load it because it is instrumented."""
     undo: list[Callable[[], None]] = []
     patched: list[str] = []
     for library, module_name in LIBRARIES.items():
-        module = importlib.import_module(module_name)
-        undo_one = module.patch(current)
-        if undo_one is not None:
-            undo.append(undo_one)
-            patched.append(library)
+        if not _installed(library):
+            continue
+        one = _LibraryPatch(module_name)
+        one.cancel = on_import.when_imported(library, one.apply)
+        undo.append(one.undo)
+        patched.append(library)
     return undo, tuple(patched)

@@ -435,3 +435,61 @@ def test_network_protocol_version_from_httpx_and_urllib3_spellings(version, expe
     from instrumentation.clients.semconv import protocol_version
 
     assert protocol_version(version) == expected
+
+
+#: Run in a fresh interpreter: instrumentation first, a library imported only afterwards.
+_LATE_IMPORT = """
+import json, socket, sys
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from instrumentation.clients import instrument_http_clients
+
+spans = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(spans))
+handle = instrument_http_clients(provider)
+report = {"libraries": list(handle.libraries), "loaded": [m for m in ("httpx", "requests") if m in sys.modules]}
+if UNINSTRUMENT_FIRST:
+    handle.uninstrument()
+with socket.socket() as s:  # a port nothing listens on: every request fails to connect
+    s.bind(("127.0.0.1", 0))
+    url = "http://127.0.0.1:%d/late" % s.getsockname()[1]
+import httpx
+import requests
+for call in (lambda: httpx.get(url, timeout=2), lambda: requests.get(url, timeout=2)):
+    try:
+        call()
+    except Exception:
+        pass
+report["spans"] = sorted((s.name, s.attributes.get("error.type"), s.instrumentation_scope.name) for s in spans.get_finished_spans())
+report["loaders"] = [type(sys.modules[m].__loader__).__name__ for m in ("httpx", "requests")]
+report["hooks_left"] = [type(f).__name__ for f in sys.meta_path if type(f).__module__ == "instrumentation.clients.on_import"]
+print(json.dumps(report))
+"""
+
+
+def _late_import(uninstrument_first: bool) -> dict[str, Any]:
+    import json
+
+    script = f"UNINSTRUMENT_FIRST = {uninstrument_first}\n" + _LATE_IMPORT
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_libraries_are_not_imported_by_instrumenting_and_are_patched_when_the_service_imports_them():
+    report = _late_import(uninstrument_first=False)
+    assert report["libraries"] == ["httpx", "requests"]
+    assert report["loaded"] == []  # instrumenting loaded neither
+    assert report["spans"] == [["GET", "httpx.ConnectError", "obscode.instrumentation.http_client"],
+                               ["GET", "requests.exceptions.ConnectionError", "obscode.instrumentation.http_client"]]
+    assert report["loaders"] == ["SourceFileLoader", "SourceFileLoader"]  # the import hook left nothing behind
+    assert report["hooks_left"] == []
+
+
+def test_uninstrumenting_before_the_import_leaves_the_library_unpatched():
+    report = _late_import(uninstrument_first=True)
+    assert report["loaded"] == []
+    assert report["spans"] == []
+    assert report["hooks_left"] == []
