@@ -543,8 +543,3 @@ def closest_series(name: str, names: Iterable[str]) -> str | None:
     """The one name of ``names`` that ``name`` very likely meant (:func:`likely_meant`);
     None when none is, or several are: no suggestion beats a wrong one."""
     return NameIndex(names).closest(name)
-
-
-def index(ctx: object) -> StackCatalog:
-    """The catalog index of ``ctx.stack``, built once per check run."""
-    return ctx.catalog_index  # type: ignore[attr-defined]

@@ -192,8 +192,3 @@ def stack_queries(ctx: Any) -> list[Query]:
         if isinstance(dashboard, dict):
             found.extend(dashboard_queries(path, dashboard, locator(ctx, path)))
     return found
-
-
-def collect(ctx: Any) -> list[Query]:
-    """Every query of ``ctx.stack`` (rules first, then dashboards by uid), derived once per check run."""
-    return ctx.queries

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from obscode.catalog_index import index
 from obscode.checks import CheckContext, Problem
 from obscode.checks.catalog_label import missing_label, template_labels
 from obscode.promql import output_labels
-from obscode.queries import collect
 
 CHECK_ID = "alerts/annotations"
 REQUIRED = ("summary", "description")
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
+    catalog = ctx.catalog_index
     required = REQUIRED + (("runbook_url",) if ctx.stack.require_runbook_url else ())
-    for query in collect(ctx):
+    for query in ctx.queries:
         if query.kind != "alert" or query.rule is None:
             continue
         rule = query.rule

@@ -24,11 +24,11 @@ from collections.abc import Iterator
 
 import promql_parser as pp
 
-from obscode.catalog_index import PER_TARGET_SERIES, StackCatalog, index
+from obscode.catalog_index import PER_TARGET_SERIES, StackCatalog
 from obscode.checks import CheckContext, Problem
 from obscode.expr_types import Value, as_selector, number
 from obscode.promql import walk
-from obscode.queries import Query, collect, display
+from obscode.queries import Query, display
 
 CHECK_ID = "alerts/threshold"
 #: A latency threshold of this many seconds or more looks like milliseconds: requests and
@@ -247,6 +247,6 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
-    for query in collect(ctx):
+    catalog = ctx.catalog_index
+    for query in ctx.queries:
         yield from check_query(ctx, catalog, query)

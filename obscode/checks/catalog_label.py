@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from obscode.catalog_index import StackCatalog, closest_series, index
+from obscode.catalog_index import StackCatalog, closest_series
 from obscode.checks import CheckContext, Problem
 from obscode.promql import NAME, LabelSet, LabelUse, Selector, analyse, selectors
-from obscode.queries import VARIABLE_VALUE, Query, can_match_empty, collect, display
+from obscode.queries import VARIABLE_VALUE, Query, can_match_empty, display
 
 CHECK_ID = "catalog/label"
 _RULE_SERIES = ("ALERTS", "ALERTS_FOR_STATE")
@@ -282,7 +282,7 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query,
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
+    catalog = ctx.catalog_index
     resolver = _Resolver(catalog)
-    for query in collect(ctx):
+    for query in ctx.queries:
         yield from check_query(ctx, catalog, query, resolver)

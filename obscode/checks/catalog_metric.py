@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from obscode.catalog_index import PER_TARGET_SERIES, Gate, Series, StackCatalog, index
+from obscode.catalog_index import PER_TARGET_SERIES, Gate, Series, StackCatalog
 from obscode.checks import CheckContext, Problem
 from obscode.promql import Selector, selectors
-from obscode.queries import VARIABLE_VALUE, Query, collect, display
+from obscode.queries import VARIABLE_VALUE, Query, display
 
 CHECK_ID = "catalog/metric"
 #: Unchecked metric names the summary warning lists before "and N more".
@@ -235,8 +235,8 @@ def undeclared_jobs(catalog: StackCatalog, queries: list[Query]) -> set[str]:
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
-    queries = collect(ctx)
+    catalog = ctx.catalog_index
+    queries = ctx.queries
     unchecked = Unchecked(undeclared=undeclared_jobs(catalog, queries))
     closed = catalog.closed_world and not unchecked.undeclared
     for query in queries:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import promql_parser as pp
 
-from obscode.catalog_index import StackCatalog, index
+from obscode.catalog_index import StackCatalog
 from obscode.checks import CheckContext, Problem
 from obscode.promql import calls, output_labels, selectors, walk
-from obscode.queries import Query, collect
+from obscode.queries import Query
 
 CHECK_ID = "promql/histogram"
 _RATES = ("rate", "irate", "increase")
@@ -107,6 +107,6 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
-    for query in collect(ctx):
+    catalog = ctx.catalog_index
+    for query in ctx.queries:
         yield from check_query(ctx, catalog, query)

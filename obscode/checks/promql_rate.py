@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from obscode.catalog_index import Series, StackCatalog, index
+from obscode.catalog_index import Series, StackCatalog
 from obscode.checks import CheckContext, Problem
 from obscode.grafana_vars import display, is_variable_range
 from obscode.promql import Selector, calls, range_argument
-from obscode.queries import Query, collect
+from obscode.queries import Query
 
 CHECK_ID = "promql/rate"
 FUNCTIONS = ("rate", "irate", "increase")
@@ -80,6 +80,6 @@ def check_query(ctx: CheckContext, catalog: StackCatalog, query: Query) -> Itera
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
-    for query in collect(ctx):
+    catalog = ctx.catalog_index
+    for query in ctx.queries:
         yield from check_query(ctx, catalog, query)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import promql_parser as pp
 
-from obscode.catalog_index import StackCatalog, index
+from obscode.catalog_index import StackCatalog
 from obscode.checks import CheckContext, Problem
 from obscode.model.rules import RecordingRule
 from obscode.promql import parse
@@ -90,7 +90,7 @@ def _shadow_message(record: str, catalog: StackCatalog) -> str:
 
 
 def run(ctx: CheckContext) -> Iterator[Problem]:
-    catalog = index(ctx)
+    catalog = ctx.catalog_index
     severity = ctx.stack.recording_rule_naming
     for rule_file in ctx.stack.rule_files:
         for group in rule_file.groups:

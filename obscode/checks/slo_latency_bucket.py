@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from obscode import paths
-from obscode.catalog_index import index
 from obscode.checks import CheckContext, Problem
 from obscode.model.slo import LatencySLI
 from obscode.promql import parse, selectors
@@ -33,7 +32,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         sli = slo.sli
         if not isinstance(sli, LatencySLI):
             continue
-        catalog = catalog or index(ctx)
+        catalog = catalog or ctx.catalog_index
         selector = selectors(parse(sli.histogram))[0]
         series = catalog.lookup(f"{selector.name}_bucket")
         if series is None or series.type != "histogram":

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obscode import paths
-from obscode.catalog_index import index
 from obscode.checks import CheckContext, Problem
 from obscode.model.slo import RatioSLI
 from obscode.promql import parse, selectors
@@ -38,7 +37,7 @@ def run(ctx: CheckContext) -> Iterator[Problem]:
         sli = slo.sli
         if not isinstance(sli, RatioSLI):
             continue
-        catalog = catalog or index(ctx)
+        catalog = catalog or ctx.catalog_index
         for field in ("total", "bad", "good"):
             text = getattr(sli, field)
             if not text:

@@ -9,6 +9,8 @@ Thresholds and durations are ``Probes`` in config.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from obscode import AlertExpectation, AlertTest, ExpectedAlert, InputSeries
 
 from .alert_tests import _at, _expected, _quiet_then_firing, _samples, _seconds
@@ -140,16 +142,24 @@ def slow_probe(config: QuantisConfig = CONFIG, critical: bool = False) -> AlertT
                             f"Probing {instance} has taken more than {bound:g}s for {_human(p.for_slow)} "
                             f"({_humanize_duration(seconds)} now)")
 
-    expected = []
-    for job in jobs:
-        expected.append(alert(job, "warning", warning))
-        if critical:
-            expected.append(alert(job, "critical", critical_bound))
+    expected = _levels(jobs, alert, warning, critical_bound, critical)
     return AlertTest(
         name="slow-probe" + ("-critical" if critical else ""),
         input_series=series,
         alert_rule_test=_quiet_then_firing("SlowProbe", hold - 60, hold + 120, expected),
     )
+
+
+def _levels(jobs: list[Job], alert: Callable[[Job, str, float], ExpectedAlert], warning: float,
+            critical_bound: float, critical: bool) -> list[ExpectedAlert]:
+    """Each job's warning alert (at the ``warning`` bound) and, when ``critical``, its critical
+    one (at ``critical_bound``) right after it."""
+    expected = []
+    for job in jobs:
+        expected.append(alert(job, "warning", warning))
+        if critical:
+            expected.append(alert(job, "critical", critical_bound))
+    return expected
 
 
 def _process_alert(config: QuantisConfig, alertname: str, job: Job, severity: str, summary: str,
@@ -181,11 +191,7 @@ def high_process_cpu(config: QuantisConfig = CONFIG, critical: bool = False) -> 
                               f"The processes of {job.name} have used more than {bound * 100:g}% of one core for "
                               f"{_human(p.for_cpu)} ({_humanize_percentage(cores)} of a core now)")
 
-    expected = []
-    for job in jobs:
-        expected.append(alert(job, "warning", warning))
-        if critical:
-            expected.append(alert(job, "critical", critical_bound))
+    expected = _levels(jobs, alert, warning, critical_bound, critical)
     return AlertTest(
         name="high-process-cpu" + ("-critical" if critical else ""),
         input_series=series,
@@ -214,11 +220,7 @@ def high_process_memory(config: QuantisConfig = CONFIG, critical: bool = False) 
                               f"The processes of {job.name} have held more than {bound / 1024**3:g} GiB of resident "
                               f"memory for {_human(p.for_memory)} ({_humanize_1024(round(size))}B now)")
 
-    expected = []
-    for job in jobs:
-        expected.append(alert(job, "warning", warning))
-        if critical:
-            expected.append(alert(job, "critical", critical_bound))
+    expected = _levels(jobs, alert, warning, critical_bound, critical)
     return AlertTest(
         name="high-process-memory" + ("-critical" if critical else ""),
         input_series=series,

@@ -25,7 +25,6 @@ from obscode.errors import DefinitionError, UsageError
 from obscode.importers import roundtrip
 from obscode.importers.dashboards import read_files
 from obscode.importers.problems import Collector
-from obscode.queries import collect
 from obscode.tools import write_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +111,7 @@ def run_mixin(mixin: Path, workdir: Path, tools: bool = True) -> MixinResult:
     result.problems = run_checks(context)
     if tools:
         result.problems += built.run_tools()[0]
-    result.queries = {(q.file, q.obj): q.expr for q in collect(context)}
+    result.queries = {(q.file, q.obj): q.expr for q in context.queries}
     return result
 
 
