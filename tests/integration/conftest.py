@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from stacks.quantis.service.live import LiveStack
+from obscode.routing import receivers_for
+from stacks.quantis.service.live import LiveStack, wait
+from stacks.quantis.service.webhook_sink import Delivery
 from tests.conftest import require_tool
 
 pytestmark = pytest.mark.integration
@@ -124,3 +127,101 @@ def amtool_receivers(config: Path, labels: dict[str, str]) -> list[str]:
     return proc.stdout.strip().split(",")
 
 
+# -- alerts delivered, routed and inhibited, as the live tests check them ----------------------
+
+#: How long one phase of a live alert test (firing, resolving) may take.
+PHASE_TIMEOUT = 45.0
+
+
+def matches(labels: dict[str, str], where: dict[str, str] | None) -> bool:
+    """Whether ``labels`` carry every label of ``where`` with its value."""
+    return all(labels.get(k) == v for k, v in (where or {}).items())
+
+
+def explain(live: LiveStack, alertname: str) -> str:
+    """``alertname``'s state in Prometheus and its deliveries so far, for a failure message."""
+    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
+            f"deliveries: {[(d.receiver, d.status, d.labels.get('severity')) for d in live.sink.deliveries(alertname)]}")
+
+
+def predicted(live: LiveStack, labels: dict[str, str]) -> set[str]:
+    """Where the stack's route tree sends ``labels``, by obscode and by amtool (which must agree)."""
+    ours = receivers_for(live.files["stack"].alertmanager.route, labels)
+    assert amtool_receivers(live.files["alertmanager"], labels) == ours, labels
+    return set(ours)
+
+
+def wait_delivered(
+    live: LiveStack,
+    alertname: str,
+    status: str,
+    receivers: set[str] | None = None,
+    *,
+    where: dict[str, str] | None = None,
+    since: float | None = None,
+    timeout: float = PHASE_TIMEOUT,
+) -> list[Delivery]:
+    """Wait until ``alertname`` was delivered with ``status`` (labels matching ``where``, received
+    at or after ``since``) to every one of ``receivers`` (by default: those the route tree names
+    for the first such delivery's labels); return those deliveries."""
+    def found() -> list[Delivery]:
+        return [d for d in live.sink.deliveries(alertname, status)
+                if matches(d.labels, where) and (since is None or d.received_at >= since)]
+
+    def complete() -> bool:
+        deliveries = found()
+        if not deliveries:
+            return False
+        wanted = receivers if receivers is not None else predicted(live, deliveries[0].labels)
+        return wanted <= {d.receiver for d in deliveries}
+
+    if not live.sink.wait_for(complete, timeout):
+        at = sorted(receivers) if receivers is not None else "the receivers of its route"
+        pytest.fail(f"{alertname} {where or ''} not {status} at {at} within {timeout:.0f}s; " + explain(live, alertname))
+    return found()
+
+
+def assert_routed_exactly(
+    live: LiveStack,
+    alertname: str,
+    expected: set[str] | Callable[[dict[str, str]], set[str]] | None = None,
+    *,
+    where: dict[str, str] | None = None,
+) -> None:
+    """Every firing delivery of ``alertname`` (labels matching ``where``) reached exactly the
+    receivers the route tree names (obscode's ``receivers_for`` and amtool agreeing), and
+    nowhere else; ``expected`` (a set, or a function of the labels), when given, is the seed's
+    tree as its issue states it, which the prediction must equal too."""
+    firing = [d for d in live.sink.deliveries(alertname, "firing") if matches(d.labels, where)]
+    assert firing, f"{alertname} was never delivered; " + explain(live, alertname)
+    for labels in {tuple(sorted(d.labels.items())) for d in firing}:
+        labels_dict = dict(labels)
+        route = predicted(live, labels_dict)
+        if expected is not None:
+            assert route == (expected(labels_dict) if callable(expected) else expected), labels_dict
+        got = {d.receiver for d in firing if d.labels == labels_dict}
+        assert got == route, f"{alertname} {labels_dict} reached {sorted(got)}, the route tree says {sorted(route)}"
+
+
+def alertmanager_alerts(live: LiveStack, alertname: str) -> list[dict[str, Any]]:
+    """Alertmanager's active alerts of ``alertname``, inhibited ones included."""
+    response = live.client.get(f"{live.alertmanager_url}/api/v2/alerts", params={
+        "filter": f'alertname="{alertname}"', "silenced": "false", "inhibited": "true", "active": "true"})
+    response.raise_for_status()
+    return response.json()
+
+
+def assert_warning_inhibited(
+    live: LiveStack, alertname: str, where: dict[str, str] | None = None, timeout: float = PHASE_TIMEOUT,
+) -> None:
+    """Alertmanager holds ``alertname``'s warning (labels matching ``where``) as suppressed,
+    inhibited by its critical alert of the same labels (the seed's inhibit rule)."""
+    def inhibited() -> bool:
+        alerts = [a for a in alertmanager_alerts(live, alertname) if matches(a["labels"], where)]
+        critical = {a["fingerprint"] for a in alerts if a["labels"].get("severity") == "critical"}
+        warnings = [a["status"] for a in alerts if a["labels"].get("severity") == "warning"]
+        return bool(critical) and bool(warnings) and all(
+            w["state"] == "suppressed" and w["inhibitedBy"] and set(w["inhibitedBy"]) <= critical for w in warnings)
+
+    assert wait(inhibited, timeout), (
+        f"{alertname} {where or ''} warning not inhibited by its critical: {alertmanager_alerts(live, alertname)}")

@@ -20,13 +20,11 @@ import httpx
 import pytest
 
 from obscode.grafana_vars import substitute
-from obscode.routing import receivers_for
 from stacks.quantis.config import CONFIG
 from stacks.quantis.service.activity import TIME_SCALE_VARIABLE, funnel_drop_step, lost_user_ids
 from stacks.quantis.service.live import LiveStack, wait
 from tests.conftest import require_tool
-from tests.integration.conftest import TOOLS, amtool_receivers
-from tests.integration.test_alerts import PHASE_TIMEOUT, wait_delivered
+from tests.integration.conftest import PHASE_TIMEOUT, TOOLS, assert_routed_exactly, wait_delivered
 
 pytestmark = pytest.mark.integration
 
@@ -93,19 +91,6 @@ def call(client: httpx.Client, live: LiveStack, route: str, headers: dict[str, s
     assert response.status_code < 400, (route, response.status_code, response.text)
 
 
-def assert_routed(live: LiveStack, alertname: str) -> None:
-    """Every firing delivery reached exactly the receivers receivers_for and amtool name."""
-    route = live.files["stack"].alertmanager.route
-    firing = live.sink.deliveries(alertname, "firing")
-    assert firing
-    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
-        predicted = receivers_for(route, delivery.labels)
-        assert set(predicted) == RECEIVERS, delivery.labels
-        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
-        got = {d.receiver for d in firing if d.labels == delivery.labels}
-        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, the route tree says {predicted}"
-
-
 def test_funnel_conversion_low_fires_per_step_and_resolves(live: LiveStack) -> None:
     """Visits, one forecast per 12 visits (FORECAST_EVERY), no export: both pairs of visit -> forecast -> export
     convert under 10%; then one export per forecast lifts forecast -> export over it again.
@@ -127,7 +112,7 @@ def test_funnel_conversion_low_fires_per_step_and_resolves(live: LiveStack) -> N
         with Traffic(exports, rate=10.0):
             wait_delivered(live, "FunnelConversionLow", "resolved", RECEIVERS,
                            where={"funnel_from": "forecast", "funnel_to": "export"})
-    assert_routed(live, "FunnelConversionLow")
+    assert_routed_exactly(live, "FunnelConversionLow", RECEIVERS)
 
 
 def test_active_users_missing_fires_when_user_ids_stop_and_resolves(live: LiveStack) -> None:
@@ -151,7 +136,7 @@ def test_active_users_missing_fires_when_user_ids_stop_and_resolves(live: LiveSt
     finally:
         stop.set()
         driver.join(timeout=15)
-    assert_routed(live, "ActiveUsersMissing")
+    assert_routed_exactly(live, "ActiveUsersMissing", RECEIVERS)
 
 
 def _targets(dashboard: dict) -> list[tuple[str, str]]:

@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from obscode.routing import receivers_for
 from stacks.quantis.service.live import LiveStack
-from tests.integration.conftest import Load, amtool_receivers, burst
+from tests.integration.conftest import PHASE_TIMEOUT, Load, assert_routed_exactly, burst, explain, wait_delivered
 
 pytestmark = pytest.mark.integration
 
@@ -24,49 +23,19 @@ SPEC = {
     "SlowPredictions": {"data-science-team"},
     "ServiceDown": {"pager"},
 }
-PHASE_TIMEOUT = 45.0
 #: Enough forecasts to fill the drift window (1000 rows, 14 per forecast) with clean data.
 WARM_UP = 80
 
 
-def _explain(live: LiveStack, alertname: str) -> str:
-    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
-            f"deliveries: {[(d.receiver, d.status) for d in live.sink.deliveries(alertname)]}")
-
-
-def wait_delivered(live: LiveStack, alertname: str, status: str, receivers: set[str],
-                   where: dict[str, str] | None = None) -> None:
-    def reached() -> set[str]:
-        return {d.receiver for d in live.sink.deliveries(alertname, status)
-                if all(d.labels.get(k) == v for k, v in (where or {}).items())}
-
-    if not live.sink.wait_for(lambda: receivers <= reached(), PHASE_TIMEOUT):
-        pytest.fail(f"{alertname} not {status} at {sorted(receivers)} within {PHASE_TIMEOUT:.0f}s; "
-                    + _explain(live, alertname))
-
-
-def assert_routed_exactly(live: LiveStack, alertname: str) -> None:
-    """Every firing delivery went where receivers_for and amtool say, and nowhere else."""
-    route = live.files["stack"].alertmanager.route
-    firing = live.sink.deliveries(alertname, "firing")
-    assert firing, _explain(live, alertname)
-    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
-        predicted = receivers_for(route, delivery.labels)
-        assert set(predicted) == SPEC[alertname], delivery.labels
-        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
-        got = {d.receiver for d in firing if d.labels == delivery.labels}
-        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, route tree says {predicted}"
-
-
 def _fault_round_trip(live: LiveStack, fault: str, alertname: str) -> None:
     burst(live, WARM_UP)
-    assert not live.sink.deliveries(alertname), f"{alertname} fired before the fault: " + _explain(live, alertname)
+    assert not live.sink.deliveries(alertname), f"{alertname} fired before the fault: " + explain(live, alertname)
     with Load(live):
         live.set_fault(fault, True)
         wait_delivered(live, alertname, "firing", SPEC[alertname])
         live.set_fault(fault, False)
         wait_delivered(live, alertname, "resolved", SPEC[alertname])
-    assert_routed_exactly(live, alertname)
+    assert_routed_exactly(live, alertname, SPEC[alertname])
 
 
 def test_high_model_error_reaches_data_science_and_resolves(live: LiveStack) -> None:
@@ -91,4 +60,4 @@ def test_service_down_pages_and_resolves_when_the_service_is_back(live: LiveStac
     for job in ("api", "model_service"):
         wait_delivered(live, "ServiceDown", "resolved", SPEC["ServiceDown"], where={"job": job})
     assert time.monotonic() - started < PHASE_TIMEOUT
-    assert_routed_exactly(live, "ServiceDown")
+    assert_routed_exactly(live, "ServiceDown", SPEC["ServiceDown"])

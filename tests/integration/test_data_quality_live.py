@@ -17,15 +17,21 @@ from pathlib import Path
 
 import pytest
 
-from obscode.routing import receivers_for
 from stacks.quantis.service.live import LiveStack
-from tests.integration.conftest import Load, _require_stack_tools, amtool_receivers, burst
+from tests.integration.conftest import (
+    PHASE_TIMEOUT,
+    Load,
+    _require_stack_tools,
+    assert_routed_exactly,
+    burst,
+    explain,
+    wait_delivered,
+)
 
 pytestmark = pytest.mark.integration
 
 #: warning + category=model -> data-science-team only.
 RECEIVERS = {"data-science-team"}
-PHASE_TIMEOUT = 45.0
 #: Enough forecasts to fill the monitor's window (1000 rows, 14 per forecast) with clean data.
 WARM_UP = 80
 
@@ -42,44 +48,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         stack.stop()
 
 
-def _explain(live: LiveStack, alertname: str) -> str:
-    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
-            f"deliveries: {[(d.receiver, d.status) for d in live.sink.deliveries(alertname)]}")
-
-
-def wait_delivered(live: LiveStack, alertname: str, status: str, where: dict[str, str] | None = None) -> None:
-    def reached() -> set[str]:
-        return {d.receiver for d in live.sink.deliveries(alertname, status)
-                if all(d.labels.get(k) == v for k, v in (where or {}).items())}
-
-    if not live.sink.wait_for(lambda: RECEIVERS <= reached(), PHASE_TIMEOUT):
-        pytest.fail(f"{alertname} not {status} at {sorted(RECEIVERS)} within {PHASE_TIMEOUT:.0f}s; "
-                    + _explain(live, alertname))
-
-
-def assert_routed_exactly(live: LiveStack, alertname: str) -> None:
-    """Every firing delivery went where receivers_for and amtool say, and nowhere else."""
-    route = live.files["stack"].alertmanager.route
-    firing = live.sink.deliveries(alertname, "firing")
-    assert firing, _explain(live, alertname)
-    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
-        predicted = receivers_for(route, delivery.labels)
-        assert set(predicted) == RECEIVERS, delivery.labels
-        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
-        got = {d.receiver for d in firing if d.labels == delivery.labels}
-        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, route tree says {predicted}"
-
-
 def _round_trip(live: LiveStack, fault: str, alertname: str, where: dict[str, str]) -> None:
-    assert not live.sink.deliveries(alertname), f"{alertname} fired before the fault: " + _explain(live, alertname)
+    assert not live.sink.deliveries(alertname), f"{alertname} fired before the fault: " + explain(live, alertname)
     with Load(live):
         live.set_fault(fault, True)
         try:
-            wait_delivered(live, alertname, "firing", where)
+            wait_delivered(live, alertname, "firing", RECEIVERS, where=where)
         finally:
             live.set_fault(fault, False)
-        wait_delivered(live, alertname, "resolved", where)
-    assert_routed_exactly(live, alertname)
+        wait_delivered(live, alertname, "resolved", RECEIVERS, where=where)
+    assert_routed_exactly(live, alertname, RECEIVERS)
 
 
 def test_every_data_quality_panel_has_data_on_a_healthy_stack(live: LiveStack) -> None:
@@ -122,16 +100,17 @@ def _schema_log_lines(log: Path) -> list[str]:
 
 
 def test_schema_change_fires_per_column_and_change_and_is_logged_once(live: LiveStack) -> None:
-    assert not live.sink.deliveries("FeatureSchemaChanged"), _explain(live, "FeatureSchemaChanged")
+    assert not live.sink.deliveries("FeatureSchemaChanged"), explain(live, "FeatureSchemaChanged")
     expected = [("temperature", "missing"), ("temperature_c", "extra"), ("price", "retyped")]
     with Load(live):
         live.set_fault("schema-change", True)
         try:
             for feature, change in expected:
-                wait_delivered(live, "FeatureSchemaChanged", "firing", {"feature_name": feature, "change": change})
+                wait_delivered(live, "FeatureSchemaChanged", "firing", RECEIVERS,
+                               where={"feature_name": feature, "change": change})
         finally:
             live.set_fault("schema-change", False)
-    assert_routed_exactly(live, "FeatureSchemaChanged")
+    assert_routed_exactly(live, "FeatureSchemaChanged", RECEIVERS)
     assert sorted(_schema_log_lines(live.service_log)) == sorted([
         "schema change in features of model tft-sales: column 'temperature' (numeric) is missing from the feature frame",
         "schema change in features of model tft-sales: column 'temperature_c' (numeric) is not in the reference",

@@ -33,19 +33,31 @@ from typing import Any
 import httpx
 import pytest
 
-from obscode.routing import receivers_for
 from stacks.quantis.config import CONFIG
 from stacks.quantis.service import db_faults, net_faults
 from stacks.quantis.service.live import LiveStack, wait
 from tests.conftest import require_tool
-from tests.integration.conftest import _start, amtool_receivers, burst
-from tests.integration.test_alerts import PHASE_TIMEOUT, wait_delivered
+from tests.integration.conftest import (
+    PHASE_TIMEOUT,
+    _start,
+    alertmanager_alerts,
+    assert_routed_exactly,
+    assert_warning_inhibited,
+    burst,
+    wait_delivered,
+)
 
 pytestmark = pytest.mark.integration
 
 #: The seed's tree as the issue states it, for these system alerts: critical -> pager only
 #: (category is not model), warning -> the default receiver, team-email.
 RECEIVERS = {"critical": {"pager"}, "warning": {"team-email"}}
+
+
+def by_severity(labels: dict[str, str]) -> set[str]:
+    """The seed's receivers of an alert with ``labels``."""
+    return RECEIVERS[labels["severity"]]
+
 #: How long one step's effect may take to show in Prometheus (scrape 1s + evaluation 1s).
 SETTLE = 6.0
 T = CONFIG.thresholds
@@ -90,56 +102,11 @@ def drive(step: Callable[[], Any], until: Callable[[], bool], what: str, max_ste
     pytest.fail(f"{what}: not reached after {max_steps} steps {explain()}")
 
 
-def am_alerts(live: LiveStack, alertname: str) -> list[dict[str, Any]]:
-    """Alertmanager's active alerts of ``alertname``, inhibited ones included."""
-    response = live.client.get(f"{live.alertmanager_url}/api/v2/alerts", params={
-        "filter": f'alertname="{alertname}"', "silenced": "false", "inhibited": "true", "active": "true"})
-    response.raise_for_status()
-    return response.json()
-
-
 def am_status(live: LiveStack, alertname: str, severity: str) -> dict[str, Any]:
-    for alert in am_alerts(live, alertname):
+    for alert in alertmanager_alerts(live, alertname):
         if alert["labels"].get("severity") == severity:
             return {**alert["status"], "fingerprint": alert["fingerprint"]}
     return {}
-
-
-def assert_warning_inhibited(live: LiveStack, alertname: str) -> None:
-    """Alertmanager holds the warning as suppressed, inhibited by the critical alert of the
-    same alertname and service (the seed's inhibit rule)."""
-    def inhibited() -> bool:
-        warning, critical = am_status(live, alertname, "warning"), am_status(live, alertname, "critical")
-        return bool(critical) and warning.get("inhibitedBy") == [critical["fingerprint"]]
-
-    assert wait(inhibited, PHASE_TIMEOUT), (
-        f"{alertname} warning not inhibited by the critical: {am_alerts(live, alertname)}")
-    assert am_status(live, alertname, "warning")["state"] == "suppressed"
-
-
-def assert_routed_exactly(live: LiveStack, alertname: str) -> None:
-    """Every firing delivery of ``alertname`` went where receivers_for and amtool say (and the
-    seed's tree: RECEIVERS by severity), and nowhere else."""
-    route = live.files["stack"].alertmanager.route
-    firing = live.sink.deliveries(alertname, "firing")
-    assert firing, f"{alertname} was never delivered"
-    for delivery in {tuple(sorted(d.labels.items())): d for d in firing}.values():
-        predicted = receivers_for(route, delivery.labels)
-        assert set(predicted) == RECEIVERS[delivery.labels["severity"]], delivery.labels
-        assert amtool_receivers(live.files["alertmanager"], delivery.labels) == predicted
-        got = {d.receiver for d in firing if d.labels == delivery.labels}
-        assert got == set(predicted), f"{alertname} {delivery.labels} reached {sorted(got)}, route tree says {predicted}"
-
-
-def wait_delivered_since(live: LiveStack, alertname: str, status: str, receivers: set[str], since: float,
-                         **where: str) -> None:
-    def reached() -> set[str]:
-        return {d.receiver for d in live.sink.deliveries(alertname, status)
-                if d.received_at >= since and all(d.labels.get(k) == v for k, v in where.items())}
-
-    if not live.sink.wait_for(lambda: receivers <= reached(), PHASE_TIMEOUT):
-        pytest.fail(f"{alertname} {where} not {status} at {sorted(receivers)} within {PHASE_TIMEOUT:.0f}s; "
-                    f"Prometheus: {sorted(prometheus_states(live, alertname, **where)) or 'inactive'}")
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -193,7 +160,7 @@ def test_server_errors_warn_then_page_the_critical_inhibits_the_warning_and_both
         drive(lambda: faulty(max(100, window_requests(live))), lambda: active(live, alert, severity="critical"),
               f"{alert} critical pending")
         wait_delivered(live, alert, "firing", RECEIVERS["critical"], where={"severity": "critical", "service": "api"})
-        assert_warning_inhibited(live, alert)
+        assert_warning_inhibited(live, alert, {"service": "api"})
     finally:
         live.set_fault("errors", False)
     assert {200, 500} <= set(statuses) <= {0, 200, 500}, statuses
@@ -210,7 +177,7 @@ def test_server_errors_warn_then_page_the_critical_inhibits_the_warning_and_both
     drive(lambda: burst(live, max(500, window_requests(live))), lambda: not active(live, alert, severity="warning"),
           f"{alert} warning cleared")
     wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
-    assert_routed_exactly(live, alert)
+    assert_routed_exactly(live, alert, by_severity)
 
 
 def test_slow_responses_warn_the_team_below_the_critical_bound_and_resolve(live: LiveStack) -> None:
@@ -234,7 +201,7 @@ def test_slow_responses_warn_the_team_below_the_critical_bound_and_resolve(live:
         live.set_fault("latency", False)
     drive(lambda: burst(live, 500), lambda: not active(live, alert, severity="warning"), f"{alert} warning cleared")
     wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning", "service": "api"})
-    assert_routed_exactly(live, alert)
+    assert_routed_exactly(live, alert, by_severity)
     assert not [d for d in live.sink.deliveries(alert) if d.labels["severity"] == "critical"]
 
 
@@ -267,7 +234,7 @@ def test_connection_saturation_warns_then_pages_with_real_sessions_and_resolves(
         wait_delivered(live, alert, "resolved", RECEIVERS["critical"], where={"severity": "critical"})
         assert active(live, alert, severity="warning")
     wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where={"severity": "warning"})
-    assert_routed_exactly(live, alert)
+    assert_routed_exactly(live, alert, by_severity)
 
 
 def test_a_real_deadlock_warns_the_team(live: LiveStack) -> None:
@@ -279,7 +246,7 @@ def test_a_real_deadlock_warns_the_team(live: LiveStack) -> None:
     assert message.startswith("ERROR:  deadlock detected"), message
     assert db_faults.deadlocks(live.pg_port) == before + 1
     wait_delivered(live, alert, "firing", RECEIVERS["warning"], where={"datname": "postgres"})
-    assert_routed_exactly(live, alert)
+    assert_routed_exactly(live, alert, by_severity)
     # It resolves only when the deadlock leaves the increase() window (10 minutes): not waited for.
 
 
@@ -317,12 +284,12 @@ def test_low_cache_hit_ratio_warns_the_team_and_resolves(live: LiveStack) -> Non
         # Scans go on until the alert is delivered: the exporter's own queries are buffer hits,
         # and on a busy machine they can lift the ratio back over the line during the `for`.
         with _repeating(lambda: db_faults.cache_misses(live.pg_port)):
-            wait_delivered_since(live, alert, "firing", RECEIVERS["warning"], since, **where)
+            wait_delivered(live, alert, "firing", RECEIVERS["warning"], where=where, since=since)
         since = time.time()
         drive(lambda: db_faults.cache_hits(live.pg_port), lambda: not active(live, alert, **where),
               f"{alert} cleared")
-        wait_delivered_since(live, alert, "resolved", RECEIVERS["warning"], since, **where)
-        assert_routed_exactly(live, alert)
+        wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where=where, since=since)
+        assert_routed_exactly(live, alert, by_severity)
     finally:
         db_faults.drop_cache_probe(live.pg_port)
 
@@ -381,7 +348,7 @@ def test_dropped_packets_on_a_veth_of_our_own_warn_the_team_and_resolve(live: Li
             since = time.time()
             drive(lambda inject=inject: getattr(probe, inject)(50), lambda alert=alert: active(live, alert, **where),
                   f"{alert} pending", explain=probe.counters)
-            wait_delivered_since(live, alert, "firing", RECEIVERS["warning"], since, **where)
+            wait_delivered(live, alert, "firing", RECEIVERS["warning"], where=where, since=since)
         counters = probe.counters()
         assert counters["tx_dropped"] >= 50 and counters["rx_dropped"] >= 50, counters
         # Packets delivered both ways dilute the window until under 1% of them were dropped.
@@ -389,6 +356,6 @@ def test_dropped_packets_on_a_veth_of_our_own_warn_the_team_and_resolve(live: Li
         drive(lambda: probe.deliver(3000), lambda: not any(active(live, alert, **where) for alert in alerts),
               "network drops cleared", explain=probe.counters)
         for alert in alerts:
-            wait_delivered_since(live, alert, "resolved", RECEIVERS["warning"], since, **where)
-            assert_routed_exactly(live, alert)
+            wait_delivered(live, alert, "resolved", RECEIVERS["warning"], where=where, since=since)
+            assert_routed_exactly(live, alert, by_severity)
     assert not Path(f"/sys/class/net/{probe.host}").exists(), "the veth pair was left behind"

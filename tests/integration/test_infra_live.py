@@ -22,11 +22,18 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from instrumentation.catalog import PROCESS_METRICS
-from obscode.routing import receivers_for
 from stacks.quantis.config import CONFIG
 from stacks.quantis.service.live import LiveStack
 from tests.conftest import require_tool
-from tests.integration.conftest import TOOLS, amtool_receivers, burst
+from tests.integration.conftest import (
+    TOOLS,
+    assert_routed_exactly,
+    assert_warning_inhibited,
+    burst,
+    explain,
+    matches,
+    wait_delivered,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -46,68 +53,21 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         stack.stop()
 
 
-def _matches(labels: dict[str, str], where: dict[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in where.items())
-
-
-def _explain(live: LiveStack, alertname: str) -> str:
-    return (f"Prometheus state of {alertname}: {sorted(live.alert_state(alertname)) or 'inactive'}; "
-            f"deliveries: {[(d.receiver, d.status, d.labels.get('severity')) for d in live.sink.deliveries(alertname)]}")
-
-
-def predicted(live: LiveStack, labels: dict[str, str]) -> set[str]:
-    """Where the route tree sends ``labels``, by obscode and by amtool (which must agree)."""
-    ours = receivers_for(live.files["stack"].alertmanager.route, labels)
-    assert amtool_receivers(live.files["alertmanager"], labels) == ours
-    return set(ours)
-
-
-def wait_delivered(live: LiveStack, alertname: str, status: str, where: dict[str, str]) -> list[Any]:
-    """Wait until ``alertname`` (labels matching ``where``) reached every receiver the route tree
-    predicts for its labels; return those deliveries."""
-    def found() -> list[Any]:
-        return [d for d in live.sink.deliveries(alertname, status) if _matches(d.labels, where)]
-
-    def complete() -> bool:
-        deliveries = found()
-        return bool(deliveries) and predicted(live, deliveries[0].labels) <= {d.receiver for d in deliveries}
-
-    if not live.sink.wait_for(complete, PHASE_TIMEOUT):
-        pytest.fail(f"{alertname} {where} not {status} at its receivers within {PHASE_TIMEOUT:.0f}s; "
-                    + _explain(live, alertname))
-    return found()
-
-
-def assert_routed_exactly(live: LiveStack, alertname: str, where: dict[str, str]) -> None:
-    firing = [d for d in live.sink.deliveries(alertname, "firing") if _matches(d.labels, where)]
-    assert firing, _explain(live, alertname)
-    for labels in {tuple(sorted(d.labels.items())) for d in firing}:
-        got = {d.receiver for d in firing if tuple(sorted(d.labels.items())) == labels}
-        assert got == predicted(live, dict(labels)), f"{alertname} {dict(labels)} reached {sorted(got)}"
-
-
 def wait_firing_in_prometheus(live: LiveStack, alertname: str, where: dict[str, str]) -> None:
     def firing() -> bool:
         body = live.client.get(f"{live.prometheus_url}/api/v1/alerts").json()
-        return any(a["labels"].get("alertname") == alertname and a["state"] == "firing" and _matches(a["labels"], where)
+        return any(a["labels"].get("alertname") == alertname and a["state"] == "firing" and matches(a["labels"], where)
                    for a in body["data"]["alerts"])
 
     if not live.sink.wait_for(firing, PHASE_TIMEOUT):
-        pytest.fail(f"{alertname} {where} not firing in Prometheus; " + _explain(live, alertname))
+        pytest.fail(f"{alertname} {where} not firing in Prometheus; " + explain(live, alertname))
 
 
 def assert_inhibited(live: LiveStack, alertname: str, where: dict[str, str]) -> None:
-    """Alertmanager holds the warning as suppressed by an inhibition, and never delivered it."""
-    def suppressed() -> list[dict[str, Any]]:
-        alerts = live.client.get(f"{live.alertmanager_url}/api/v2/alerts",
-                                 params={"filter": f'alertname="{alertname}"'}).json()
-        return [a for a in alerts if a["labels"].get("severity") == "warning" and _matches(a["labels"], where)
-                and a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"]]
-
-    assert live.sink.wait_for(lambda: bool(suppressed()), PHASE_TIMEOUT), (
-        f"no suppressed {alertname} warning in Alertmanager; " + _explain(live, alertname))
+    """Alertmanager holds the warning as suppressed by its critical, and never delivered it."""
+    assert_warning_inhibited(live, alertname, where, PHASE_TIMEOUT)
     warnings = [d for d in live.sink.deliveries(alertname) if d.labels.get("severity") == "warning"
-                and _matches(d.labels, where)]
+                and matches(d.labels, where)]
     assert warnings == [], f"the inhibited warning was delivered: {[(d.receiver, d.status) for d in warnings]}"
 
 
@@ -170,15 +130,15 @@ def test_process_alerts_fire_per_service_and_the_critical_inhibits_the_warning(
     try:
         for job in (CONFIG.api.name, CONFIG.model_service.name):
             where = {"service": job}
-            wait_delivered(infra, alertname, "firing", {**where, "severity": "critical"})
+            wait_delivered(infra, alertname, "firing", where={**where, "severity": "critical"}, timeout=PHASE_TIMEOUT)
             wait_firing_in_prometheus(infra, alertname, {**where, "severity": "warning"})
             assert_inhibited(infra, alertname, where)
-            assert_routed_exactly(infra, alertname, where)
+            assert_routed_exactly(infra, alertname, where=where)
     finally:
         _reload_with_process_thresholds(infra)
     # Not waited for: a resolution. Prometheus 2.42 drops the alerts of a reloaded rule without
     # sending them resolved (measured: none within 25 s); Alertmanager ends them at their endsAt.
-    assert infra.sink.wait_for(lambda: not infra.alert_state(alertname), PHASE_TIMEOUT), _explain(infra, alertname)
+    assert infra.sink.wait_for(lambda: not infra.alert_state(alertname), PHASE_TIMEOUT), explain(infra, alertname)
 
 
 @pytest.mark.parametrize(("alertname", "thresholds", "critical"), [
@@ -196,16 +156,16 @@ def test_node_alerts_fire_on_the_real_node_exporter(infra: LiveStack, alertname:
     _reload_rule_file(infra, "system_alerts", config)
     try:
         if critical:
-            wait_delivered(infra, alertname, "firing", {**where, "severity": "critical"})
+            wait_delivered(infra, alertname, "firing", where={**where, "severity": "critical"}, timeout=PHASE_TIMEOUT)
             wait_firing_in_prometheus(infra, alertname, {**where, "severity": "warning"})
             assert_inhibited(infra, alertname, where)
         else:
-            wait_delivered(infra, alertname, "firing", {**where, "severity": "warning"})
-        assert_routed_exactly(infra, alertname, where)
+            wait_delivered(infra, alertname, "firing", where={**where, "severity": "warning"}, timeout=PHASE_TIMEOUT)
+        assert_routed_exactly(infra, alertname, where=where)
     finally:
         _reload_rule_file(infra, "system_alerts")
     if critical:  # HighCpuUsage may hold at its real threshold too while the machine is busy (its docs say so)
-        assert infra.sink.wait_for(lambda: not infra.alert_state(alertname), PHASE_TIMEOUT), _explain(infra, alertname)
+        assert infra.sink.wait_for(lambda: not infra.alert_state(alertname), PHASE_TIMEOUT), explain(infra, alertname)
 
 
 # -- blackbox probes ------------------------------------------------------------------------------
@@ -225,16 +185,16 @@ def test_blackbox_probes_each_service_health_through_the_exporter(infra: LiveSta
 
 def test_slow_health_fires_slow_probe_critical_and_inhibits_its_warning(infra: LiveStack) -> None:
     where = {"service": CONFIG.api.name}
-    assert not infra.sink.deliveries("SlowProbe"), _explain(infra, "SlowProbe")
+    assert not infra.sink.deliveries("SlowProbe"), explain(infra, "SlowProbe")
     infra.set_fault("slow-health", True)
     try:
-        wait_delivered(infra, "SlowProbe", "firing", {**where, "severity": "critical"})
+        wait_delivered(infra, "SlowProbe", "firing", where={**where, "severity": "critical"}, timeout=PHASE_TIMEOUT)
         wait_firing_in_prometheus(infra, "SlowProbe", {**where, "severity": "warning"})
         assert_inhibited(infra, "SlowProbe", where)
     finally:
         infra.set_fault("slow-health", False)
-    wait_delivered(infra, "SlowProbe", "resolved", {**where, "severity": "critical"})
-    assert_routed_exactly(infra, "SlowProbe", where)
+    wait_delivered(infra, "SlowProbe", "resolved", where={**where, "severity": "critical"}, timeout=PHASE_TIMEOUT)
+    assert_routed_exactly(infra, "SlowProbe", where=where)
     assert not infra.sink.deliveries("ProbeFailed"), "a slow probe is not a failed one"
 
 
@@ -247,17 +207,17 @@ def test_disk_fill_fires_disk_space_low_critical_and_inhibits_its_warning(infra:
     assert disk is not None
     where = {"mountpoint": str(disk.mountpoint)}
     assert disk.used_ratio() < CONFIG.thresholds.disk_used_ratio_warning
-    assert not [d for d in infra.sink.deliveries("DiskSpaceLow") if _matches(d.labels, where)]
+    assert not [d for d in infra.sink.deliveries("DiskSpaceLow") if matches(d.labels, where)]
     disk.fill_to((CONFIG.thresholds.disk_used_ratio_critical + 1) / 2)
     try:
         assert disk.used_ratio() > CONFIG.thresholds.disk_used_ratio_critical
-        wait_delivered(infra, "DiskSpaceLow", "firing", {**where, "severity": "critical"})
+        wait_delivered(infra, "DiskSpaceLow", "firing", where={**where, "severity": "critical"}, timeout=PHASE_TIMEOUT)
         wait_firing_in_prometheus(infra, "DiskSpaceLow", {**where, "severity": "warning"})
         assert_inhibited(infra, "DiskSpaceLow", where)
     finally:
         disk.empty()
-    wait_delivered(infra, "DiskSpaceLow", "resolved", {**where, "severity": "critical"})
-    assert_routed_exactly(infra, "DiskSpaceLow", where)
+    wait_delivered(infra, "DiskSpaceLow", "resolved", where={**where, "severity": "critical"}, timeout=PHASE_TIMEOUT)
+    assert_routed_exactly(infra, "DiskSpaceLow", where=where)
 
 
 @ROOT_ONLY
@@ -275,16 +235,16 @@ def test_the_small_disk_is_invisible_outside_its_node_exporter(infra: LiveStack)
 
 
 def test_probe_failed_fires_when_the_service_stops_and_resolves(infra: LiveStack) -> None:
-    assert not infra.sink.deliveries("ProbeFailed"), _explain(infra, "ProbeFailed")
+    assert not infra.sink.deliveries("ProbeFailed"), explain(infra, "ProbeFailed")
     infra.stop_service()
     try:
         for job in CONFIG.probes.jobs:
-            wait_delivered(infra, "ProbeFailed", "firing", {"service": job})
+            wait_delivered(infra, "ProbeFailed", "firing", where={"service": job}, timeout=PHASE_TIMEOUT)
     finally:
         infra.start_service()
     for job in CONFIG.probes.jobs:
-        wait_delivered(infra, "ProbeFailed", "resolved", {"service": job})
-        assert_routed_exactly(infra, "ProbeFailed", {"service": job})
+        wait_delivered(infra, "ProbeFailed", "resolved", where={"service": job}, timeout=PHASE_TIMEOUT)
+        assert_routed_exactly(infra, "ProbeFailed", where={"service": job})
 
 
 # -- without a live stack ---------------------------------------------------------------------------
