@@ -15,6 +15,7 @@ the callback runs after the module's code has run. The module's ``__loader__`` a
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import sys
@@ -73,23 +74,30 @@ class _Finder(importlib.abc.MetaPathFinder):
         spec.loader = _Loader(spec.loader, lambda module: self._imported(fullname, module))
         return spec
 
-    def _imported(self, fullname: str, module: ModuleType) -> None:
+    def take(self, fullname: str, only: Callback | None = None) -> Callback | None:
+        """Remove and return the callback waiting for ``fullname`` (only if it is ``only``, when
+        given); the finder leaves ``sys.meta_path`` once nothing waits."""
         with self.lock:
-            callback = self.waiting.pop(fullname, None)
+            callback = self.waiting.get(fullname)
+            if callback is not None and (only is None or callback is only):
+                del self.waiting[fullname]
+            else:
+                callback = None
             if not self.waiting:
-                _remove(self)
-        if callback is not None:
-            callback(module)
+                with contextlib.suppress(ValueError):
+                    sys.meta_path.remove(self)
+        return callback
+
+    def _imported(self, fullname: str, module: ModuleType) -> None:
+        _call(self.take(fullname), module)
 
 
 _finder = _Finder()
 
 
-def _remove(finder: _Finder) -> None:
-    try:
-        sys.meta_path.remove(finder)
-    except ValueError:
-        pass
+def _call(callback: Callback | None, module: ModuleType) -> None:
+    if callback is not None:
+        callback(module)
 
 
 def when_imported(name: str, callback: Callback) -> Callable[[], None]:
@@ -107,19 +115,11 @@ def when_imported(name: str, callback: Callback) -> Callable[[], None]:
     # Imported by another thread in between, its finders asked before this one was in place:
     # call back now (an import still running there finishes before the callback's own import of
     # the module returns, as Python's per-module import locks ensure).
-    if sys.modules.get(name) is not None:
-        with _finder.lock:
-            waiting = _finder.waiting.pop(name, None)
-            if not _finder.waiting:
-                _remove(_finder)
-        if waiting is not None:
-            waiting(sys.modules[name])
+    module = sys.modules.get(name)
+    if module is not None:
+        _call(_finder.take(name, only=callback), module)
 
     def cancel() -> None:
-        with _finder.lock:
-            if _finder.waiting.get(name) is callback:
-                del _finder.waiting[name]
-            if not _finder.waiting:
-                _remove(_finder)
+        _finder.take(name, only=callback)
 
     return cancel
