@@ -18,6 +18,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchm
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import importlib.metadata  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
@@ -56,8 +57,6 @@ LABELS = {
 #: machine about 4.6 times as fast as the one of later runs. Run beside (c), it says how the targets'
 #: absolute figures (µs, ms) translate to the machine at hand.
 BASELINE = "4b8aca6"
-#: Its in-process figure in that run, the yardstick of the scaled targets.
-BASELINE_RUN = {"in_process_added_us": 18.7}
 
 
 def free_port() -> int:
@@ -79,6 +78,25 @@ def baseline_tree(rev: str, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(root, filter="data")
     return root
+
+
+def recorded_added_us(rev: str) -> float:
+    """The in-process µs per request (c) added over bare in ``rev``'s own recorded run (the
+    ``added µs/req`` column of its docs/benchmarks/http.md): the yardstick of the scaled targets."""
+    try:
+        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:docs/benchmarks/http.md"],
+                              capture_output=True, check=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = (getattr(error, "stderr", "") or "").strip() or error
+        raise SystemExit(f"--baseline {rev}: cannot read its docs/benchmarks/http.md with git ({detail}); "
+                         "run from a clone with its history, or pass --baseline none") from None
+    for line in text.splitlines():
+        if line.startswith("| (c) obscode"):
+            cell = line.rstrip(" |").rsplit("|", 1)[-1].strip()
+            with contextlib.suppress(ValueError):
+                return float(cell)
+    raise SystemExit(f"--baseline {rev}: its docs/benchmarks/http.md has no (c) row ending in an added µs/req "
+                     "figure; pick a commit whose run recorded one, or pass --baseline none")
 
 
 def code_of(mode: str, baseline: Path | None) -> tuple[Path, str]:
@@ -136,16 +154,24 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def _script(root: Path, app_mode: str, log_file: str, *lines: str) -> str:
+    """A ``python -c`` script that builds ``app`` (the mode's benchmark app, from ``root``'s
+    code) and then runs ``lines``."""
+    return "\n".join((
+        f"import asyncio, json, sys; sys.path.insert(0, {str(root)!r})",
+        "from benchmarks.http.apps import create_app",
+        f"app = create_app({app_mode!r}, {log_file!r})",
+        *lines,
+    )) + "\n"
+
+
 def in_process(mode: str, log_file: str, baseline: Path | None = None) -> float:
     """Median µs/request of 7 rounds of 5,000 requests, in a fresh process pinned to CPU 0."""
     root, app_mode = code_of(mode, baseline)
-    code = (
-        "import json, sys; sys.path.insert(0, %r)\n"
-        "from benchmarks.http.apps import create_app\n"
-        "from benchmarks.http.inprocess import per_request_us\n"
-        "median, best = per_request_us(create_app(%r, %r), requests=5_000, rounds=7)\n"
-        "print(json.dumps(median))\n"
-    ) % (str(root), app_mode, log_file)
+    code = _script(root, app_mode, log_file,
+                   "from benchmarks.http.inprocess import per_request_us",
+                   "median, best = per_request_us(app, requests=5_000, rounds=7)",
+                   "print(json.dumps(median))")
     out = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], capture_output=True,
                          text=True, check=True, timeout=600, cwd=root, env={**os.environ, **MODE_ENV.get(mode, {})}).stdout
     return float(json.loads(out.strip().splitlines()[-1]))
@@ -163,15 +189,11 @@ def instructions(mode: str, log_file: str, baseline: Path | None = None) -> floa
     root, app_mode = code_of(mode, baseline)
     counts = []
     for requests in INSTRUCTION_RUNS:
-        code = (
-            "import asyncio, sys; sys.path.insert(0, %r)\n"
-            "from benchmarks.http.apps import create_app\n"
-            "from benchmarks.http.inprocess import _run\n"  # in the baseline's tree too
-            "app = create_app(%r, %r)\n"
-            "loop = asyncio.new_event_loop()\n"
-            "loop.run_until_complete(_run(app, 300))\n"
-            "loop.run_until_complete(_run(app, %d))\n"
-        ) % (str(root), app_mode, log_file, requests)
+        code = _script(root, app_mode, log_file,
+                       "from benchmarks.http.inprocess import _run",  # in the baseline's tree too
+                       "loop = asyncio.new_event_loop()",
+                       "loop.run_until_complete(_run(app, 300))",
+                       f"loop.run_until_complete(_run(app, {requests}))")
         with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
             result = subprocess.run(
                 ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, "-c", code],
@@ -229,14 +251,15 @@ def target_rows(results: dict[str, dict[str, float]]) -> list[str]:
     return rows
 
 
-def baseline_rows(results: dict[str, dict[str, float]], rev: str) -> list[str]:
+def baseline_rows(results: dict[str, dict[str, float]], rev: str, recorded: float) -> list[str]:
     """The targets judged beside the baseline run here. Throughput is a ratio to bare on any
     machine; each absolute target (ms, µs) is scaled by how much more the baseline's
-    instrumentation costs in process on this machine than in the run that set the targets."""
+    instrumentation costs in process on this machine than in the run that set the targets
+    (``recorded``: the µs it added there)."""
     bare, ours, base = results["bare"], results["ours"], results["baseline"]
     base_added = base["median_us"] - bare["median_us"]
     ours_added = ours["median_us"] - bare["median_us"]
-    scale = base_added / BASELINE_RUN["in_process_added_us"]
+    scale = base_added / recorded
     rows = []
 
     def row(what: str, wanted: str, ours_text: str, base_text: str, met: bool) -> None:
@@ -255,19 +278,19 @@ def baseline_rows(results: dict[str, dict[str, float]], rev: str) -> list[str]:
     if "instructions" in ours and "instructions" in base:
         ours_ins = ours["instructions"] - bare["instructions"]
         base_ins = base["instructions"] - bare["instructions"]
-        estimate = ours_ins / base_ins * BASELINE_RUN["in_process_added_us"]
+        estimate = ours_ins / base_ins * recorded
         row("in-process added, from CPU instructions (callgrind): on the targets' machine",
             "<= 20 µs/request", f"{ours_ins:+,.0f} instructions = {estimate:.1f} µs",
-            f"{base_ins:+,.0f} = {BASELINE_RUN['in_process_added_us']} µs", estimate <= 20.0)
+            f"{base_ins:+,.0f} = {recorded} µs", estimate <= 20.0)
     rows.append("")
     rows.append(
         f"Scale {scale:.2f}: {rev}'s instrumentation adds {base_added:.1f} µs per request in process here and "
-        f"added {BASELINE_RUN['in_process_added_us']} µs in the run that set the targets, so this machine runs "
+        f"added {recorded} µs in the run that set the targets, so this machine runs "
         f"it {scale:.2f} times as slowly, and (c)'s {ours_added:+.1f} µs here is {ours_added / scale:+.1f} µs on "
         "that machine's scale. Latency added under a closed-loop load (wrk's connections each wait for their "
         "answer) grows with the time per request, so the p99 targets take the same scale. The last row "
         f"scales by CPU instructions instead, which no other load on the machine changes: {rev}'s "
-        f"{BASELINE_RUN['in_process_added_us']} µs there were its added instructions."
+        f"{recorded} µs there were its added instructions."
     )
     return rows
 
@@ -304,7 +327,7 @@ def render(
         "",
         f"| target | wanted here | (c) | (c, {rev}) | |",
         "| --- | --- | ---: | ---: | --- |",
-        *baseline_rows(results, rev),
+        *baseline_rows(results, rev, args.baseline_added_us),
     ]
     instruction_part = [] if not ins_rows else [
         "",
@@ -408,6 +431,7 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         baseline = None if args.baseline == "none" else baseline_tree(args.baseline, Path(tmp))
+        args.baseline_added_us = None if baseline is None else recorded_added_us(args.baseline)
         modes = (*MODES, "baseline") if baseline is not None else MODES
         rounds: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
         # Modes alternate over the rounds so a burst of other load does not hit one mode only.
