@@ -1,9 +1,8 @@
-"""Per-request time of an ASGI app driven directly (no server, no sockets)."""
+"""An ASGI app driven directly (no server, no sockets): ``_run`` is what bench_http's in-process
+workers and callgrind runs time, in this tree and in the baseline commit's."""
 
 from __future__ import annotations
 
-import asyncio
-import statistics
 import time
 from typing import Any
 
@@ -28,14 +27,3 @@ async def _run(app: Any, requests: int) -> float:
     for _ in range(requests):
         await app(dict(_SCOPE), _receive, _send)
     return (time.perf_counter() - start) / requests
-
-
-def per_request_us(app: Any, requests: int = 20_000, rounds: int = 7) -> tuple[float, float]:
-    """(median, best) microseconds per request over ``rounds`` runs after a warm-up."""
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(_run(app, 2_000))
-        times = [loop.run_until_complete(_run(app, requests)) * 1e6 for _ in range(rounds)]
-    finally:
-        loop.close()
-    return statistics.median(times), min(times)
