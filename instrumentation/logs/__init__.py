@@ -18,10 +18,10 @@ end of an event-loop pass) and :mod:`~instrumentation.logs.install` (the root lo
 """
 
 from instrumentation.logs.formatter import ACCESS_LOGGER, AccessInfo, StructuredFormatter, access_message
-from instrumentation.logs.handler import QueuedAccessLine, StructuredHandler, queued_access_line
+from instrumentation.logs.handler import StructuredHandler
 from instrumentation.logs.install import configure_logging, open_sink, remove_logging
 
 __all__ = [
-    "ACCESS_LOGGER", "AccessInfo", "QueuedAccessLine", "StructuredFormatter", "StructuredHandler",
-    "access_message", "configure_logging", "open_sink", "queued_access_line", "remove_logging",
+    "ACCESS_LOGGER", "AccessInfo", "StructuredFormatter", "StructuredHandler",
+    "access_message", "configure_logging", "open_sink", "remove_logging",
 ]

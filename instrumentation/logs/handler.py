@@ -6,42 +6,16 @@ See :class:`StructuredHandler`.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import sys
 import threading
 import weakref
 from threading import get_ident
-from typing import IO, Any, NamedTuple
+from collections.abc import Callable
+from typing import IO, Any
 
 from instrumentation import errors
-from instrumentation.logs.formatter import StructuredFormatter
-
-
-class QueuedAccessLine(NamedTuple):
-    """A JSON access line waiting for the end of the event loop's pass: its formatter and the
-    arguments of :meth:`StructuredFormatter.json_access_line`. Hot paths build it with
-    :data:`queued_access_line`."""
-
-    formatter: StructuredFormatter
-    method: str
-    route: str
-    status: int
-    duration_ms: float
-    client: str | None
-    trace_id: str | None
-    span_id: str | None
-    created: float
-
-    def text(self) -> str:
-        """The line, as :meth:`StructuredFormatter.json_access_line` writes it."""
-        return self.formatter.json_access_line(*self[1:])
-
-
-#: ``queued_access_line(fields)``: a :class:`QueuedAccessLine` from a tuple of its fields, built
-#: in C (``tuple.__new__``) without the keyword handling of its constructor, once per request.
-queued_access_line = functools.partial(tuple.__new__, QueuedAccessLine)
 
 
 class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -49,7 +23,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     With ``flush_interval`` 0 (the default) a line written outside an event loop is flushed
     as it is written (stdlib behaviour). Lines written on a running event loop are kept (as
-    text, or as an access line's fields, formatted later: :meth:`write_later`) and written
+    text, or as the call that formats them: :meth:`format_later`) and written
     together at the end of the loop's pass, by a callback the loop runs before it can next
     block waiting for I/O: one ``write`` system call for all the requests the pass finished.
     Above 0, DEBUG and INFO lines may wait in the stream's buffer for up
@@ -69,9 +43,9 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         #: The event loop a line was last queued on.
         self._loop: asyncio.AbstractEventLoop | None = None
         _HANDLERS.add(self)
-        #: Lines written on the loop since its pass began, not yet in the stream: text, or
-        #: QueuedAccessLine (see write_later).
-        self._pending: list[str | QueuedAccessLine] = []
+        #: Lines written on the loop since its pass began, not yet in the stream, each as the
+        #: call that gives its text, ``(format, args)`` (see format_later).
+        self._pending: list[tuple[Callable[..., str], tuple[Any, ...]]] = []
 
     def _forget_loop(self) -> None:
         """In a forked child: the parent's loop does not run here, and the lines waiting for its
@@ -88,14 +62,21 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
             except Exception:  # noqa: BLE001 - logging must never break the caller
                 self.handleError(None)  # type: ignore[arg-type]
 
-    def write_later(self, item: Any, level: int = logging.INFO) -> bool:
-        """Keep ``item`` to be written when the running event loop's pass ends: ``False``
-        (nothing kept, the caller writes it) for a WARNING or above, off an event loop, with
-        a flush interval, or once the handler is closed.
+    def write_later(self, line: str, level: int = logging.INFO) -> bool:
+        """Keep ``line`` to be written when the running event loop's pass ends: ``False``
+        (nothing kept, the caller writes it) as for :meth:`format_later`."""
+        return self.format_later(str, (line,), level)
 
-        ``item`` is a formatted line, or a :class:`QueuedAccessLine`: formatting the pass's
-        lines one after another at its end costs less than one at a time between requests (the
-        formatting code stays in the CPU's caches); the text is the same.
+    def format_later(self, format: Callable[..., str], args: tuple[Any, ...], level: int = logging.INFO) -> bool:
+        """Keep the line ``format(*args)`` to be formatted and written when the running event
+        loop's pass ends: ``False`` (nothing kept, the caller writes it) for a WARNING or above,
+        off an event loop, with a flush interval, or once the handler is closed.
+
+        Formatting the pass's lines one after another at its end costs less than one at a
+        time between requests (the formatting code stays in the CPU's caches), and a call with
+        its arguments is cheaper to keep than a record of its own (a plain tuple, as
+        ``LogRecord.args``); the text is the same. A ``format`` that raises is counted in
+        ``obscode_instrumentation_errors_total{component="log_sink"}`` and its line skipped.
         """
         with self.lock:  # type: ignore[union-attr]
             if level >= logging.WARNING or self.flush_interval or self._stopped.is_set():
@@ -117,7 +98,7 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 loop.call_soon(self._flush_pass)
                 self._flush_loop = loop
             # Kept until the pass ends: one join and one write for all of them.
-            self._pending.append(item)
+            self._pending.append((format, args))
             return True
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -147,13 +128,9 @@ class StructuredHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pending = self._pending
         lines: list[str] = []
         try:
-            for item in pending:
-                if type(item) is str:
-                    lines.append(item)
-                    continue
-                try:  # a QueuedAccessLine (see write_later); its text, without a call per line
-                    # item[0] is its formatter: indexing is a C-level step, the field name a descriptor call.
-                    lines.append(item[0].json_access_line(*item[1:]))
+            for format, args in pending:
+                try:
+                    lines.append(format(*args))
                 except Exception as error:  # noqa: BLE001 - logging must never break the caller
                     errors.report("log_sink", error)  # counted; the other lines are written
         finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from instrumentation.config import ConfigError, InstrumentationConfig
-from instrumentation.logs import QueuedAccessLine, StructuredFormatter, StructuredHandler
+from instrumentation.logs import StructuredFormatter, StructuredHandler
 
 
 def handler_on(path: Path, interval: float) -> StructuredHandler:
@@ -152,21 +152,21 @@ def test_a_loop_closed_before_its_pass_ended_does_not_hold_back_later_lines(tmp_
 
 
 def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_as_formatted(tmp_path):
-    """write_later: fields queued during a pass become the same text, between the lines around them."""
+    """format_later: lines queued during a pass are formatted then, as the same text, between the lines around them."""
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
     formatter = handler.formatter
     access = [
-        QueuedAccessLine(formatter, "GET", "/items/{item_id}", 200, 1.25, "10.0.0.1",
-                         "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1700000000.5),
-        QueuedAccessLine(formatter, "POST", "/items", 201, 0.5, None, None, None, 1700000001.25),
+        ("GET", "/items/{item_id}", 200, 1.25, "10.0.0.1",
+         "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1700000000.5),
+        ("POST", "/items", 201, 0.5, None, None, None, 1700000001.25),
     ]
 
     async def one_pass() -> str:
         handler.write_line('{"n":1}')
-        assert handler.write_later(access[0])
+        assert handler.format_later(formatter.json_access_line, access[0])
         handler.write_line('{"n":2}')
-        assert handler.write_later(access[1])
+        assert handler.format_later(formatter.json_access_line, access[1])
         during = read(path)
         await asyncio.sleep(0)  # the pass ends; its flush runs
         assert during == ""
@@ -174,13 +174,13 @@ def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_
 
     try:
         written = asyncio.run(one_pass())
-        expected = ['{"n":1}', formatter.json_access_line(*access[0][1:]), '{"n":2}',
-                    formatter.json_access_line(*access[1][1:])]
+        expected = ['{"n":1}', formatter.json_access_line(*access[0]), '{"n":2}',
+                    formatter.json_access_line(*access[1])]
         assert written.splitlines() == expected
         assert json.loads(expected[1])["context"] == {
             "method": "GET", "path": "/items/{item_id}", "status": 200, "duration_ms": 1.25, "client": "10.0.0.1",
         }
-        assert not handler.write_later(access[0])  # off the loop: the caller writes the line itself
+        assert not handler.format_later(formatter.json_access_line, access[0])  # off the loop: the caller writes it
     finally:
         handler.close()
         handler.stream.close()
@@ -189,15 +189,15 @@ def test_access_lines_queued_on_a_loop_are_written_at_the_pass_end_in_order_and_
 def test_queued_access_lines_are_written_on_close(tmp_path):
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
-    fields = QueuedAccessLine(handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
+    fields = ("GET", "/", 200, 1.0, None, None, None, 1700000000.0)
 
     async def queue_and_close() -> None:
-        assert handler.write_later(fields)
+        assert handler.format_later(handler.formatter.json_access_line, fields)
         handler.close()  # before the pass ends, as at shutdown
 
     asyncio.run(queue_and_close())
     handler.stream.close()
-    assert read(path) == handler.formatter.json_access_line(*fields[1:]) + "\n"
+    assert read(path) == handler.formatter.json_access_line(*fields) + "\n"
 
 
 def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written(tmp_path):
@@ -210,12 +210,13 @@ def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written
     path = tmp_path / "access.log"
     handler = handler_on(path, 0.0)
     formatter = handler.formatter
-    odd_client = QueuedAccessLine(formatter, "GET", "/", 200, 1.0, ipaddress.ip_address("10.0.0.1"), None, None, 1700000000.0)
-    broken = QueuedAccessLine(None, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)  # no formatter: raises
+    odd_client = ("GET", "/", 200, 1.0, ipaddress.ip_address("10.0.0.1"), None, None, 1700000000.0)
+    broken = ("GET", "/", 200)  # too few arguments: raises
 
     async def one_pass() -> None:
         handler.write_line('{"n":1}')
-        assert handler.write_later(odd_client) and handler.write_later(broken)
+        assert handler.format_later(formatter.json_access_line, odd_client)
+        assert handler.format_later(formatter.json_access_line, broken)
         handler.write_line('{"n":2}')
         await asyncio.sleep(0)
 
@@ -234,10 +235,10 @@ def test_an_entry_that_cannot_be_formatted_is_counted_and_the_others_are_written
 def test_nothing_is_queued_on_a_closed_handler(tmp_path):
     handler = handler_on(tmp_path / "access.log", 0.0)
     handler.close()
-    fields = QueuedAccessLine(handler.formatter, "GET", "/", 200, 1.0, None, None, None, 1700000000.0)
+    fields = ("GET", "/", 200, 1.0, None, None, None, 1700000000.0)
 
     async def after_close() -> bool:
-        return handler.write_later(fields)
+        return handler.format_later(handler.formatter.json_access_line, fields)
 
     assert asyncio.run(after_close()) is False
     handler.stream.close()
