@@ -114,12 +114,13 @@ def start_server(mode: str, port: int, log_file: str, baseline: Path | None = No
            "PYTHONPATH": str(root)}
     cmd = ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--factory", "benchmarks.http.apps:create_app",
            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=env, cwd=root, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = Path(f"{log_file}.stderr")
+    with errors.open("wb") as stderr:  # a file: a pipe nobody reads could fill and block the server
+        proc = subprocess.Popen(cmd, env=env, cwd=root, start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{mode}: uvicorn exited: {proc.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"{mode}: uvicorn exited: {_tail(errors)}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=1) as response:
                 if response.status == 200:
@@ -128,6 +129,11 @@ def start_server(mode: str, port: int, log_file: str, baseline: Path | None = No
             time.sleep(0.1)
     stop(proc)
     raise SystemExit(f"{mode}: uvicorn did not answer within 30 s")
+
+
+def _tail(path: Path) -> str:
+    """The end of a process's error output, for a message."""
+    return path.read_text(encoding="utf-8", errors="replace")[-2000:] if path.exists() else ""
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -206,19 +212,20 @@ def in_process(modes: Sequence[str], tmp: Path, baseline: Path | None, rounds: i
         for mode in modes:
             root, app_mode = code_of(mode, baseline)
             code = _script(root, app_mode, str(tmp / f"{mode}-inprocess.log"), *_WORKER)
-            workers[mode] = subprocess.Popen(
-                ["taskset", "-c", "0", sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True, cwd=root, env={**os.environ, **MODE_ENV.get(mode, {})})
+            with (tmp / f"{mode}-inprocess.stderr").open("w") as stderr:  # a file: see start_server
+                workers[mode] = subprocess.Popen(
+                    ["taskset", "-c", "0", sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=stderr, text=True, cwd=root, env={**os.environ, **MODE_ENV.get(mode, {})})
         for mode, worker in workers.items():
-            _answer(mode, worker, "ready")
+            _answer(mode, worker, tmp, "ready")
         times: dict[str, list[float]] = {mode: [] for mode in modes}
         for turn in range(rounds):
-            for mode in in_turn(tuple(modes), turn):
+            for mode in in_turn(modes, turn):
                 worker = workers[mode]
                 assert worker.stdin is not None
                 worker.stdin.write(f"{requests}\n")
                 worker.stdin.flush()
-                times[mode].append(float(_answer(mode, worker)))
+                times[mode].append(float(_answer(mode, worker, tmp)))
             print("in-process round", turn + 1, json.dumps({m: round(t[-1], 1) for m, t in times.items()}), flush=True)
         return times
     finally:
@@ -232,13 +239,14 @@ def in_process(modes: Sequence[str], tmp: Path, baseline: Path | None, rounds: i
                 worker.wait()
 
 
-def _answer(mode: str, worker: subprocess.Popen[str], expected: str | None = None) -> str:
+def _answer(mode: str, worker: subprocess.Popen[str], tmp: Path, expected: str | None = None) -> str:
     """The worker's next line (``expected``, when given); its error output if it has none."""
     assert worker.stdout is not None
     line = worker.stdout.readline().strip()
     if not line or (expected is not None and line != expected):
         worker.kill()
-        raise SystemExit(f"{mode}: the in-process worker failed: {line!r} {worker.stderr.read()[-2000:] if worker.stderr else ''}")
+        worker.wait()
+        raise SystemExit(f"{mode}: the in-process worker failed: {line!r} {_tail(tmp / f'{mode}-inprocess.stderr')}")
     return line
 
 
@@ -314,7 +322,7 @@ TARGETS = (
 ORDER = ("bare", "ours", "baseline", "stock", "ours_public", "ours_default")
 
 
-def in_turn(modes: tuple[str, ...], turn: int) -> list[str]:
+def in_turn(modes: Sequence[str], turn: int) -> list[str]:
     """``modes`` in the order of ``ORDER``, reversed on odd turns."""
     ordered = sorted(modes, key=ORDER.index)
     return ordered if turn % 2 == 0 else ordered[::-1]
