@@ -212,7 +212,7 @@ def in_process(modes: Sequence[str], tmp: Path, baseline: Path | None, rounds: i
         for mode in modes:
             root, app_mode = code_of(mode, baseline)
             code = _script(root, app_mode, str(tmp / f"{mode}-inprocess.log"), *_WORKER)
-            with (tmp / f"{mode}-inprocess.stderr").open("w") as stderr:  # a file: see start_server
+            with _worker_errors(tmp, mode).open("w") as stderr:  # a file: see start_server
                 workers[mode] = subprocess.Popen(
                     ["taskset", "-c", "0", sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                     stderr=stderr, text=True, cwd=root, env={**os.environ, **MODE_ENV.get(mode, {})})
@@ -239,6 +239,11 @@ def in_process(modes: Sequence[str], tmp: Path, baseline: Path | None, rounds: i
                 worker.wait()
 
 
+def _worker_errors(tmp: Path, mode: str) -> Path:
+    """Where a mode's in-process worker writes its error output."""
+    return tmp / f"{mode}-inprocess.stderr"
+
+
 def _answer(mode: str, worker: subprocess.Popen[str], tmp: Path, expected: str | None = None) -> str:
     """The worker's next line (``expected``, when given); its error output if it has none."""
     assert worker.stdout is not None
@@ -246,7 +251,7 @@ def _answer(mode: str, worker: subprocess.Popen[str], tmp: Path, expected: str |
     if not line or (expected is not None and line != expected):
         worker.kill()
         worker.wait()
-        raise SystemExit(f"{mode}: the in-process worker failed: {line!r} {_tail(tmp / f'{mode}-inprocess.stderr')}")
+        raise SystemExit(f"{mode}: the in-process worker failed: {line!r} {_tail(_worker_errors(tmp, mode))}")
     return line
 
 

@@ -11,8 +11,8 @@ import os
 import sys
 import threading
 import weakref
-from threading import get_ident
 from collections.abc import Callable
+from threading import get_ident
 from typing import IO, Any
 
 from instrumentation import errors
